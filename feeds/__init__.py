@@ -1,0 +1,1 @@
+"""Everything that touches the outside news world: fetching, parsing and understanding feeds."""

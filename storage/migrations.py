@@ -1,0 +1,113 @@
+"""Versioned schema. Each entry upgrades the database by one `PRAGMA user_version`.
+
+Never edit a migration that has shipped: append a new one."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the whole first schema
+    """
+    CREATE TABLE shows (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        title_key TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE aliases (
+        id INTEGER PRIMARY KEY,
+        show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE,
+        alias TEXT NOT NULL,
+        alias_key TEXT NOT NULL,
+        UNIQUE (show_id, alias_key)
+    );
+    CREATE INDEX aliases_key ON aliases(alias_key);
+
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        last_success_at REAL,
+        last_polled_at REAL,
+        next_poll_at REAL NOT NULL DEFAULT 0,
+        added_by TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX feeds_due ON feeds(next_poll_at);
+
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        feed_id INTEGER REFERENCES feeds(id) ON DELETE SET NULL,
+        dedup_key TEXT NOT NULL UNIQUE,
+        guid TEXT,
+        link TEXT,
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        published_at REAL,
+        first_seen_at REAL NOT NULL
+    );
+
+    CREATE TABLE item_matches (
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE,
+        events INTEGER NOT NULL,
+        seasons TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (item_id, show_id)
+    );
+    CREATE INDEX item_matches_show ON item_matches(show_id, item_id);
+
+    CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('user', 'channel')),
+        chat_id TEXT NOT NULL,
+        guild_id TEXT,
+        user_id TEXT,
+        role_id TEXT,
+        show_id INTEGER REFERENCES shows(id) ON DELETE CASCADE,
+        events INTEGER NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE UNIQUE INDEX subscriptions_unique
+        ON subscriptions(platform, kind, chat_id, COALESCE(show_id, 0));
+    CREATE INDEX subscriptions_show ON subscriptions(show_id);
+
+    CREATE TABLE mutes (
+        platform TEXT NOT NULL,
+        guild_id TEXT NOT NULL,
+        show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (platform, guild_id, show_id)
+    );
+
+    CREATE TABLE paused_chats (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        paused_at REAL NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        role_id TEXT,
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed', 'held')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at REAL NOT NULL,
+        sent_at REAL,
+        UNIQUE (platform, kind, chat_id, item_id)
+    );
+    CREATE INDEX outbox_pending ON outbox(status, next_attempt_at);
+    """,
+)
