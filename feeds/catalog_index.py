@@ -1,0 +1,102 @@
+"""An index of every title and alias of a catalog, for finding them in a headline fast.
+
+A token trie: walking it from each token of a headline finds every alias that starts there in
+time proportional to the alias length, whatever the catalog size (10,000 shows cost the same as
+ten). Each alias also carries its *risk*: how much evidence a mention needs before it counts."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from feeds.lexicon import FUNCTION_WORDS, common_words, english_words
+from feeds.model import CatalogShow
+from feeds.tokens import Token, alias_keys, is_cjk, is_hangul
+
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+class Risk(enum.Enum):
+    """How easily an alias is spelled by ordinary text."""
+
+    DISTINCT = "distinct"  # "Squid Game", "Loki", "Alice in Borderland": rarely anything else
+    COMMON_PHRASE = "common phrase"  # "Sweet Home", "Stranger Things": every word is an everyday word
+    WORD = "word"  # one dictionary word, maybe with function words: "You", "The Bear", "The Last of Us"
+    SHORT_CJK = "short CJK"  # one or two Hangul/kana/kanji characters: "킹덤", "지옥"
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    show: CatalogShow
+    text: str
+    keys: tuple[str, ...]
+    risk: Risk
+    significant: tuple[int, ...]  # positions of the words that carry the title (not "the", "of")
+    hangul: bool  # starts with a Hangul syllable: must not start in the middle of a Korean word
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    alias: Alias
+    start: int  # token index
+    end: int  # token index, exclusive
+
+
+def classify(keys: tuple[str, ...]) -> tuple[Risk, tuple[int, ...]]:
+    if keys and all(len(k) == 1 and is_cjk(k) for k in keys):
+        return (Risk.SHORT_CJK if len(keys) <= 2 else Risk.DISTINCT), tuple(range(len(keys)))
+    significant = tuple(i for i, k in enumerate(keys) if k not in FUNCTION_WORDS and not k.isdigit())
+    words = [keys[i] for i in significant]
+    if not words:
+        return Risk.WORD, tuple(i for i, k in enumerate(keys) if k not in _ARTICLES)
+    if len(words) == 1:
+        word = words[0]
+        in_dictionary = word in english_words() or (word.endswith("s") and word[:-1] in english_words())
+        return (Risk.WORD if in_dictionary or len(word) <= 2 else Risk.DISTINCT), significant
+    if all(w in common_words() for w in words):
+        return Risk.COMMON_PHRASE, significant
+    return Risk.DISTINCT, significant
+
+
+class CatalogIndex:
+    """Every alias of every show, in a token trie."""
+
+    def __init__(self, shows: Iterable[CatalogShow]) -> None:
+        self.shows: list[CatalogShow] = list(shows)
+        self._root: dict[str, object] = {}
+        self.alias_count = 0
+        for show in self.shows:
+            seen: set[tuple[str, ...]] = set()
+            for text in (show.title, *show.aliases):
+                keys = alias_keys(text)
+                if not keys or keys in seen:
+                    continue
+                seen.add(keys)
+                risk, significant = classify(keys)
+                self._add(Alias(show, text, keys, risk, significant, is_hangul(keys[0])))
+
+    def _add(self, alias: Alias) -> None:
+        node = self._root
+        for key in alias.keys:
+            node = node.setdefault(key, {})  # type: ignore[assignment]
+        node.setdefault("", []).append(alias)  # type: ignore[union-attr]
+        self.alias_count += 1
+
+    def candidates(self, tokens: list[Token]) -> list[Candidate]:
+        """Every alias occurrence in the tokens (overlapping ones included)."""
+        found: list[Candidate] = []
+        root = self._root
+        n = len(tokens)
+        for i in range(n):
+            node = root.get(tokens[i].key)
+            j = i + 1
+            while node is not None:
+                aliases = node.get("")  # type: ignore[union-attr]
+                if aliases:
+                    found.extend(Candidate(a, i, j) for a in aliases)  # type: ignore[union-attr]
+                if j >= n:
+                    break
+                node = node.get(tokens[j].key)  # type: ignore[union-attr]
+                j += 1
+        return found

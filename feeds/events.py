@@ -1,0 +1,230 @@
+"""Which events a headline *announces*: renewal, cancellation, release date, trailer, casting,
+production. Speculation, explainers, reviews, rankings, rumours, questions and denials announce
+nothing.
+
+Patterns run on the cleaned, lower-cased headline. Each hit keeps its position (to be given to
+the show it is about) and whether its verb is active ("Netflix renews X": the show follows) or
+passive ("X renewed": the show precedes)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from feeds.model import Event
+
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_WHEN = (rf"(?:{_MONTH}\b|(?:early |late |mid-?)?(?:spring|summer|fall|autumn|winter)\b|(?:early |late )?(?:19|20)\d\d\b|"
+         r"\d{1,2}/\d{1,2}\b|next (?:week|month|year|spring|summer|fall|autumn|winter)\b|"
+         r"this (?:week|month|year|spring|summer|fall|autumn|winter|weekend)\b|tomorrow\b|tonight\b|"
+         r"(?:later|early|earlier) this year\b|the (?:holidays|new year)\b|"
+         r"(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)")
+_ORD = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}(?:st|nd|rd|th)|"
+        r"final|last|new|another|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) and final)")
+_SEASON_REF = rf"(?:season|series|seasons|{_ORD} (?:and \w+ )?seasons?)"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    event: Event
+    pattern: re.Pattern[str]
+    active: bool  # the show follows the trigger ("renews X") rather than precedes it ("X renewed")
+
+
+def _rules(event: Event, active: list[str], passive: list[str]) -> list[_Rule]:
+    return ([_Rule(event, re.compile(p), True) for p in active]
+            + [_Rule(event, re.compile(p), False) for p in passive])
+
+
+_RULES: list[_Rule] = [
+    *_rules(
+        Event.RENEWAL,
+        active=[
+            r"\brenew(?:s|ing)?\b(?! (?:talks|hopes|odds|status|chances|decision|fate))",
+            r"\bgreen-?light(?:s|ing)?\b|\bgreenlit\b|\bgreen lit\b",
+            rf"\b(?:orders?|ordering|picks up|picking up)\b(?: an?| the)? {_SEASON_REF}",
+            rf"\bconfirms?\b(?: an?| the)? {_ORD} (?:and \w+ )?seasons?\b",
+            r"\brenouvel\w*|\brenueva\b|\brenova\b|\bverl[aä]nger\w*",
+        ],
+        passive=[
+            r"\brenew(?:ed|al)\b(?! (?:talks|hopes|odds|status|chances|decision|fate|news|update))",
+            rf"(?<!not )(?<!n't )(?<!never )\b(?:gets?|got|lands?|scores?|earns?|secures?)\b(?: an?| the)? {_ORD} (?:and \w+ )?seasons?\b",
+            r"\bseasons? (?:\w+ )?(?:(?:and|&) \w+ )?(?:is |are |has been |have been |officially |now )*(?:confirmed|ordered|greenlit|a go|happening)\b",
+            r"\b(?:picked up|ordered) for\b|\border(?:ed)? (?:a |an )?(?:new |another )?(?:season|series)\b|\bordered\b(?= by)",
+            rf"\b(?:returning|return|coming back|come back|back) for (?:an?|the)? ?{_SEASON_REF}",
+            r"\b(?:will|to|set to) return for\b",
+            r"\brenovad[ao]s?\b|\brenovaci[oó]n\b|\brenouvel\w*|\bverl[aä]ngert\b",
+            r"\b(?:regresa|vuelve|volver[aá]|tendr[aá]) (?:con |a tener )?(?:una )?(?:nueva|segunda|tercera|cuarta|quinta) temporada\b",
+            r"\b(?:zweite|dritte|vierte|neue) staffel (?:bestätigt|kommt)\b|\bsaison \d+ (?:confirm[eé]e|command[eé]e)\b",
+            r"제작 ?확정|시즌 ?\d+ ?(?:제작 ?)?확정|제작 ?결정|시즌 ?\d+ ?돌아온다",
+            r"制作決定|続編決定|続編制作|第\d+期(?:制作)?決定|シーズン\d+(?:制作)?決定|新シリーズ制作",
+        ],
+    ),
+    *_rules(
+        Event.CANCELLATION,
+        active=[
+            r"\bcancel(?:s|ling|ing)\b",
+            r"\bax(?:es|ing)\b|\bscraps\b|\bpulls? the plug\b|\bannul[ei]\w*",
+        ],
+        passive=[
+            r"\bcancell?ed\b(?! tour| concert| flight)|\bcancellation\b(?! (?:rumou?rs?|fears|talk))",
+            r"\baxed\b|\bscrapped\b|\bwon't (?:be )?return(?:ing)? for\b|\bwill not (?:be )?return(?:ing)? for\b",
+            rf"\b(?:will not|won't|not to|isn't going to|is not going to|won't be getting|will not be getting) (?:get|receive|have|be getting) (?:an?|the)? ?{_ORD} seasons?\b",
+            rf"\bno {_ORD} seasons?\b(?! (?:yet|for now))",
+            r"\b(?:will|to|set to|going to|is going to|officially) (?:end|conclude|wrap up)\b(?! (?:filming|production|shooting))",
+            r"\b(?:ending|ends|concludes|concluding) (?:with|after) (?:its |the )?(?:season|series|\w+ season)\b",
+            r"\bis ending\b|\bcoming to an end\b|\bcomes to an end\b",
+            r"\b(?:final|last) season\b(?= (?:confirmed|announced|order|ordered|set|is coming|renewal))",
+            r"\brenew\w* for (?:an?|the|its) (?:\w+ and )?(?:final|last) seasons?\b",
+            r"\b(?:will be|to be|is|as) (?:the|its) (?:final|last)\b(?! (?:episode|word|straw|time))",
+            r"\bcancelad[ao]s?\b|\bllega a su fin\b|\babgesetzt\b|\beingestellt\b|\bannul[eé]e?\b",
+            r"폐지|종영 확정|마지막 시즌 확정|打ち切り|最終シーズン(?:決定|確定)",
+        ],
+    ),
+    *_rules(
+        Event.RELEASE_DATE,
+        active=[
+            r"\bsets?\b[^:;|?]{0,80}?\b(?:premiere|return|release|debut|launch)\b(?! (?:review|recap|party))",
+            r"\b(?:dates|schedules)\b",
+        ],
+        passive=[
+            r"\b(?:premiere|release|return|launch|air|debut|streaming|arrival) dates?\b(?! (?:speculation|rumou?rs?|predictions?|news|theories))",
+            r"\b(?:gets?|lands?|scores?) (?:an? |its )?(?:\w+ )?(?:premiere|release date|debut|launch|return date)\b",
+            rf"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|drops?|dropping|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|opens?)\b(?: (?:on|to|at) [\w+'.]+(?: [\w+'.]+)?)? (?:in|on|this|next|from|starting|early|late|before|by)\b ?(?:the )?(?:\w+ )?{_WHEN}",
+            rf"\b(?:premiere|release|return|debut|launch|premiere date|release date)\b (?:is |has been |was |gets? )?(?:moved|pushed|delayed|bumped|shifted|brought forward|set|revealed|announced|confirmed|changed|locked|moves?|shifts?)\b",
+            rf"\b(?:moved|pushed|delayed|bumped|shifted|postponed) (?:up |back )?(?:to|until|into) (?:the )?(?:\w+ )?{_WHEN}",
+            rf"\b(?:to|will) (?:premiere|debut|launch|arrive|return|drop|stream|air)\b",
+            rf"\b(?:premiere|release|debut|return|launch)s? (?:date )?(?:for|on|in|this|next) (?:the )?(?:\w+ )?{_WHEN}",
+            rf"\b(?:premiere|release) (?:window|month)\b|\b{_MONTH} (?:premiere|release|debut|return)\b",
+            r"\bfecha de (?:estreno|lanzamiento)\b|\bse estrena\b|\bestrena\w*\b|\bdate de (?:sortie|diffusion)\b|\bstarttermin\b|\bstartet am\b",
+            r"공개일|방송일|첫 방송|공개 확정|편성 확정|\d+월 \d+일 (?:공개|첫 방송|방송)",
+            r"配信日|放送日|公開日|配信開始|放送開始|\d+月\d+日(?:より|から)?(?:配信|放送|公開)",
+        ],
+    ),
+    *_rules(
+        Event.TRAILER,
+        active=[r"\b(?:drops?|releases?|unveils?|reveals?|debuts?|shares?)\b (?:an? |the |its )?(?:first |new |official |final )?(?:trailer|teaser|look|footage|images|photos|poster)\b"],
+        passive=[
+            r"\btrailers?\b(?! (?:breakdown|reaction|explained|easter eggs?|park|analysis|recap))",
+            r"\bteasers?\b(?! (?:breakdown|reaction|explained))",
+            r"\bfirst[- ]look\b|\bsneak peek\b|\bfirst (?:images?|photos?|pics?|footage|clip|glimpse|stills?|poster)\b",
+            r"\bnew (?:images|photos|footage|stills|clip|promo)\b|\bpromo\b|\bfeaturette\b|\bfootage\b",
+            r"\bbande[- ]annonce\b|\bavance\b|\badelanto\b",
+            r"티저|예고편|예고 영상|스틸 공개|포스터 공개|予告|ティザー|特報|PV公開|ビジュアル解禁",
+        ],
+    ),
+    *_rules(
+        Event.CASTING,
+        active=[
+            r"\bcasts\b|\bcasting\b(?! (?:call|director|news|rumou?rs?))",
+            r"\badds?\b(?! (?:to (?:the )?(?:list|watchlist|library)|more|new episodes|episodes))",
+            r"\btaps\b|\brecruits\b|\benlists\b|\bnabs\b",
+        ],
+        passive=[
+            r"\bjoins?\b|\bjoining\b|\bboards?\b|\bsigns? on\b|\bsigned on\b",
+            r"\b(?:is |been |was |gets? )?cast (?:in|as|for|opposite|alongside)\b",
+            r"\bcast (?:adds|grows|expands|revealed|announced|unveiled|confirmed|set|rounds out)\b|\brounds out (?:the |its )?cast\b",
+            r"\b(?:to|will|set to|tapped to) (?:star|play|portray|lead|headline|co-star|recur)\b",
+            r"\btapped (?:to|for)\b|\blands? (?:a |the )?(?:lead |recurring |major |key )?role\b|\brecurring role\b",
+            r"\b(?:returns?|returning|to return|will return|back) as\b|\breprise\w*\b|\bupped to series regular\b",
+            r"\bse une al (?:reparto|elenco)\b|\bficha(?:je)?\b|\brejoint (?:le casting|la distribution)\b",
+            r"캐스팅|출연 확정|합류|出演決定|キャスト(?:発表|決定|解禁)",
+        ],
+    ),
+    *_rules(
+        Event.PRODUCTION,
+        active=[
+            r"\b(?:begins?|began|beginning|starts?|started|starting|kicks? off|kicked off|commences?|resumes?|resumed|wraps?|wrapped|wrapping|enters?|entered|goes into|heads into|completes?|completed|finish(?:es|ed)) (?:\w+ )?(?:filming|shooting|production|principal photography|lensing|photography)\b",
+        ],
+        passive=[
+            r"\b(?:filming|shooting|production|principal photography|cameras?)\b (?:\w+ )?(?:officially )?(?:begins?|began|has begun|starts?|started|is underway|is under way|underway|under way|kicks? off|kicked off|wraps?|wrapped|has wrapped|is complete|completed|resumes?|resumed|rolls?|rolling|are rolling|is done|in progress)\b",
+            r"\bthat's a wrap\b|\bin production\b|\bcurrently filming\b|\bnow filming\b|\bbegins? shoot\b",
+            r"\b(?:comienza|inicia|arranca|termina|finaliza) (?:el )?rodaje\b|\brodaje\b|\btournage\b|\bdreharbeiten\b|\bgrava[cç][oõ]es\b",
+            r"촬영 (?:시작|돌입|종료|중|개시|마무리)|촬영을 (?:시작|마쳤|마무리)|크랭크 ?인|크랭크 ?업",
+            r"撮影開始|撮影終了|撮影中|クランクイン|クランクアップ",
+        ],
+    ),
+]
+
+# Whole-headline markers: the story is not an announcement, whatever words it contains.
+_NOT_NEWS = re.compile(
+    r"\b(?:everything (?:we|you) (?:know|need to know)|what (?:we|you) (?:know|need to know)|all (?:we|you) know|"
+    r"what to know|everything to know|speculation|speculat\w+|rumou?r(?:s|ed|ing)?|reportedly|theor(?:y|ies)|"
+    r"predictions?|predict\w*|explained|explainer|ending explained|review|reviews? roundup|recap|ranked|"
+    r"ranking|rankings|every episode|best episodes?|worst episodes?|interview|q&a|podcast|quiz|wish ?list|"
+    r"could|might|would|should|hopes?|hoping|wants?|fans (?:want|demand|beg|call)|petition|in talks|eyed|eyeing|"
+    r"eyes|circling|in negotiations?|negotiating|may be|may have|may get|may return|if |whether|deserves?|"
+    r"needs? to|what (?:happened|happens)|here's why|here is why|why|how to watch|where to watch|"
+    r"what time|how many episodes|status|will there be|when (?:will|is|does|do|can)|is (?:there|it|the)\b.*\?|"
+    r"fact check|debunk\w*|denies|denied|deny|not true|false|hoax|fake|unconfirmed|not (?:yet )?confirmed|"
+    r"no (?:official )?(?:news|update|word)|yet to|not been|hasn't been|has not been|"
+    r"(?:isn't|is not|aren't|are not) (?:over|cancell?ed|ending|dead|done|finished)|not cancell?ed|not over|not ending|not the end|won't be cancell?ed|lessons|reasons|things (?:we|you)|"
+    r"ways|release date,|cast,|plot,|spoilers)\b",
+)
+# A question clause ("Is X cancelled?") announces nothing; a denial ("cancelled? No —") kills it all.
+_DENIAL = re.compile(r"\?\s*(?:no|not|nope|not so fast|think again)\b")
+_CLAUSE_SPLIT = re.compile(r"\s[-|]\s|[:;?!|]\s*|\s[—–]\s?|—")
+
+
+@dataclass(frozen=True, slots=True)
+class EventHit:
+    event: Event
+    start: int  # character offsets in the lowered text
+    end: int
+    text: str
+    active: bool
+    clause: int
+
+
+@dataclass(frozen=True, slots=True)
+class Clauses:
+    """Clause boundaries (character offsets) of a headline, and which clauses announce nothing."""
+
+    bounds: tuple[tuple[int, int], ...]
+    silent: frozenset[int]
+    denial: bool
+
+    def index(self, offset: int) -> int:
+        for i, (start, end) in enumerate(self.bounds):
+            if start <= offset < end:
+                return i
+        return len(self.bounds) - 1
+
+
+def split_clauses(lowered: str) -> Clauses:
+    bounds: list[tuple[int, int]] = []
+    silent: set[int] = set()
+    start = 0
+    for m in _CLAUSE_SPLIT.finditer(lowered):
+        if m.start() <= start:
+            continue
+        bounds.append((start, m.end()))
+        if "?" in m.group():
+            silent.add(len(bounds) - 1)
+        start = m.end()
+    if start < len(lowered) or not bounds:
+        bounds.append((start, len(lowered) + 1))
+    for i, (s, e) in enumerate(bounds):
+        if _NOT_NEWS.search(lowered[s:e]):
+            silent.add(i)
+    return Clauses(tuple(bounds), frozenset(silent), bool(_DENIAL.search(lowered)))
+
+
+def find_event_hits(lowered: str, clauses: Clauses) -> list[EventHit]:
+    """Every event trigger outside silent clauses. Empty for a denial ("cancelled? No — …")."""
+    if clauses.denial:
+        return []
+    hits: list[EventHit] = []
+    for rule in _RULES:
+        for m in rule.pattern.finditer(lowered):
+            clause = clauses.index(m.start())
+            if clause in clauses.silent:
+                continue
+            hits.append(EventHit(rule.event, m.start(), m.end(), m.group(), rule.active, clause))
+    hits.sort(key=lambda h: (h.start, -h.end))
+    return hits
+
+
+def silent_everywhere(clauses: Clauses) -> bool:
+    return clauses.denial or len(clauses.silent) == len(clauses.bounds)

@@ -1,0 +1,180 @@
+"""Fetching feeds: async HTTP with conditional GET, a total timeout, a body-size cap, bounded
+concurrency, redirects followed by hand (each hop checked), and no exception escapes.
+
+httpx is the HTTP client: python-telegram-bot already depends on it, its streaming API makes
+the size cap and per-hop redirect checks simple, and its timeouts are explicit per phase."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from feeds.urls import BUNDLED_SCHEME, UnsafeURLError, check_url_target
+
+_log = logging.getLogger(__name__)
+
+USER_AGENT = "showbot/0.1 (+https://github.com/showbot/showbot; TV news notifications)"
+ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+
+
+class FetchStatus(enum.Enum):
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one fetch produced. Never raised: a failure is a result with `error` set."""
+
+    url: str
+    status: FetchStatus
+    body: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
+    http_status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    permanent: bool = False  # 404/410 and refused URLs: back off hard
+
+    @property
+    def ok(self) -> bool:
+        return self.status is FetchStatus.OK
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    total_timeout: float = 30.0  # whole request, body included: a server that drips bytes is cut off
+    connect_timeout: float = 10.0
+    max_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    concurrency: int = 16
+
+
+class FeedFetcher:
+    """`async with FeedFetcher(...) as fetcher: await fetcher.fetch(url, etag=..., last_modified=...)`."""
+
+    def __init__(
+        self, *, limits: FetchLimits | None = None, allow_private: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.limits = limits or FetchLimits()
+        self.allow_private = allow_private
+        self._semaphore = asyncio.Semaphore(self.limits.concurrency)
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(self.limits.total_timeout, connect=self.limits.connect_timeout),
+            headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+            limits=httpx.Limits(max_connections=self.limits.concurrency * 2,
+                                max_keepalive_connections=self.limits.concurrency),
+            transport=transport,
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> FeedFetcher:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        async with self._semaphore:
+            try:
+                async with asyncio.timeout(self.limits.total_timeout):
+                    return await self._fetch(url, etag=etag, last_modified=last_modified)
+            except TimeoutError:
+                return _error(url, f"timed out after {self.limits.total_timeout:g}s")
+            except UnsafeURLError as exc:
+                return _error(url, f"refused: {exc}", permanent=True)
+            except httpx.HTTPError as exc:
+                return _error(url, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+            except Exception as exc:  # a fetch must never take the poller down
+                _log.exception("unexpected error fetching %s", url)
+                return _error(url, f"{type(exc).__name__}: {exc}")
+
+    async def _fetch(self, url: str, *, etag: str | None, last_modified: str | None) -> FetchResult:
+        if urlsplit(url).scheme == BUNDLED_SCHEME:
+            return _read_bundled(url)
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current = url
+        for _hop in range(self.limits.max_redirects + 1):
+            await check_url_target(current, allow_private=self.allow_private)
+            request = self._client.build_request("GET", current, headers=headers)
+            response = await self._client.send(request, stream=True)
+            try:
+                if response.is_redirect:
+                    location = response.headers.get("Location")
+                    if not location:
+                        return _error(url, f"HTTP {response.status_code} redirect without a Location")
+                    current = urljoin(current, location)
+                    continue
+                if response.status_code == 304:
+                    return FetchResult(url, FetchStatus.NOT_MODIFIED, etag=etag, last_modified=last_modified,
+                                       http_status=304)
+                if response.status_code >= 400:
+                    return _error(url, f"HTTP {response.status_code} {response.reason_phrase}".strip(),
+                                  http_status=response.status_code,
+                                  permanent=response.status_code in (404, 410))
+                body = await self._read_capped(response)
+                if body is None:
+                    return _error(url, f"body larger than {self.limits.max_bytes} bytes; refused",
+                                  http_status=response.status_code)
+                return FetchResult(
+                    url, FetchStatus.OK, body=body, http_status=response.status_code,
+                    etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified"),
+                    headers={k.lower(): v for k, v in response.headers.items()
+                             if k.lower() in ("content-type", "content-location", "content-language")},
+                )
+            finally:
+                await response.aclose()
+        return _error(url, f"more than {self.limits.max_redirects} redirects")
+
+    async def _read_capped(self, response: httpx.Response) -> bytes | None:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.limits.max_bytes:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self.limits.max_bytes:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _error(url: str, message: str, *, http_status: int | None = None, permanent: bool = False) -> FetchResult:
+    return FetchResult(url, FetchStatus.ERROR, error=message, http_status=http_status, permanent=permanent)
+
+
+def bundled_feed_urls() -> list[str]:
+    """The sample feeds shipped in the package, as `bundled:NAME.xml` URLs."""
+    folder = resources.files("bot").joinpath("data", "feeds")
+    return sorted(f"{BUNDLED_SCHEME}:{entry.name}" for entry in folder.iterdir() if entry.name.endswith(".xml"))
+
+
+def _read_bundled(url: str) -> FetchResult:
+    name = url.split(":", 1)[1].lstrip("/")
+    if "/" in name or "\\" in name or not name.endswith(".xml"):
+        return _error(url, "no such bundled feed", permanent=True)
+    entry = resources.files("bot").joinpath("data", "feeds", name)
+    if not entry.is_file():
+        return _error(url, "no such bundled feed", permanent=True)
+    return FetchResult(url, FetchStatus.OK, body=entry.read_bytes(), http_status=200,
+                       headers={"content-type": "application/xml"})

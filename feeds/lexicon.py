@@ -1,0 +1,91 @@
+"""Word lists the matcher reasons with. Loaded once; plain frozensets.
+
+Nothing here names a particular show: these are the words of TV news in general (networks,
+the nouns that follow a show's title, the words of ordinary English)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+
+def _load(name: str) -> frozenset[str]:
+    text = resources.files("feeds").joinpath("data", name).read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """The ~3,000 most frequent English words: a title made only of these is a common phrase."""
+    return _load("common_words.txt") | FUNCTION_WORDS
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Dictionary words: a one-word title that is one of these needs evidence."""
+    return _load("english_words.txt") | common_words()
+
+
+FUNCTION_WORDS = frozenset(
+    "a an the of and or in on at to for from by with as is are was were be been it its this that these those "
+    "you your we our us they their he his she her i me my not no all any some who what when where why how "
+    "will would can could may might must shall should do does did has have had into onto over under up down "
+    "out off about after before than then so but if".split()
+)
+
+# Words that are capitalised whatever they mean: capital letters prove nothing about them.
+ALWAYS_CAPITALISED = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december christmas easter halloween thanksgiving i".split()
+)
+
+NETWORKS = frozenset(
+    "netflix hbo max disney disney+ hulu prime amazon apple appletv peacock paramount paramount+ showtime starz "
+    "amc fx fxx bbc itv channel abc cbs nbc fox cw syfy usa tnt tbs mgm britbox acorn crunchyroll funimation "
+    "tvn jtbc kbs mbc sbs ena tving wavve coupang viki kocowa nhk fuji tbs tv tokyo rtve atresmedia canal "
+    "arte zdf ard sky stan crave cbc sundance shudder freevee roku tubi adult swim cartoon nickelodeon "
+    "discovery hallmark lifetime bravo e! mtv vh1 epix mgm+".split()
+)
+
+# Nouns that follow a title and show it is the show: "Dark star", "You season 5", "Silo finale".
+AFTER_TITLE = frozenset(
+    "season seasons series star stars starring cast casts creator creators showrunner showrunners spinoff "
+    "spin prequel sequel reboot revival remake finale premiere episode episodes trailer teaser trailers "
+    "renewed renewal cancelled canceled cancellation review recap recaps actor actress actors alum alums "
+    "fans writer writers director directors costar co producer producers ep author character characters "
+    "ending universe franchise soundtrack s1 s2 s3 s4 s5 s6 s7 s8 s9 s10 part vol volume "
+    "final debut debuts ratings reunion cameo premieres poster posters teasers footage clip clips filming "
+    "musical miniseries anime adaptation showrunner's spinoffs prequels".split()
+)
+
+# Words before a title that show it is the show: "Netflix's Dark", "renews You", "series Silo".
+BEFORE_TITLE = frozenset(
+    "series show drama sitcom anime docuseries miniseries k-drama kdrama comedy thriller watch watching "
+    "rewatch rewatching binge binging stream streaming renews renew cancels cancel axes greenlights orders "
+    "picks revives ends of".split()
+)
+
+# Person nouns after a title: the title is credit ("X star"), the story is about the person.
+PERSON_AFTER = frozenset(
+    "star stars actor actress actors alum alums creator creators showrunner showrunners writer writers "
+    "director directors producer producers costar co-star cast member members ep author composer "
+    "executive boss".split()
+)
+
+# After a title, these make the story about something derived from the show, not the show's own news.
+DERIVED_AFTER = frozenset("spinoff spin prequel sequel offshoot remake spinoffs prequels".split())
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}
+ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
+    # Spanish, Portuguese, French, German, Italian
+    "primera": 1, "segunda": 2, "tercera": 3, "cuarta": 4, "quinta": 5, "sexta": 6, "terceira": 3,
+    "deuxieme": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5,
+    "erste": 1, "zweite": 2, "dritte": 3, "vierte": 4, "funfte": 5, "seconda": 2, "terza": 3, "quarta": 4,
+}

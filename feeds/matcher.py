@@ -1,0 +1,255 @@
+"""The show matcher: a headline (and its summary) + the catalog -> which shows, which events,
+which season, and why.
+
+    matcher = Matcher(shows)
+    matcher.match("Netflix renews Wednesday for season 3")
+    -> [ShowMatch(show="Wednesday", events=RENEWAL, seasons=(3,), reason=...)]
+
+Shows are found in the title (summaries repeat background: "renewed in 2022" is not news).
+Where aliases overlap the longest wins ("Squid Game: The Challenge" over "Squid Game"). Events
+go to the show the trigger is about: "Ted Lasso actress joins Slow Horses" is casting for Slow
+Horses; "Stranger Things spin-off sets premiere" is nothing for Stranger Things itself."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from feeds.catalog_index import Candidate, CatalogIndex
+from feeds.events import EventHit, find_event_hits, split_clauses
+from feeds.lexicon import DERIVED_AFTER, PERSON_AFTER
+from feeds.mentions import Headline, judge
+from feeds.model import CatalogShow, Event, ShowMatch
+from feeds.seasons import SeasonRef, number_after_title
+from feeds.text import clean
+from feeds.tokens import tokenize
+
+_LIST_JOINERS = frozenset({"and", ","})
+_CREDIT_BEFORE = frozenset({"creator", "creators", "star", "stars", "makers", "maker", "showrunner", "alum",
+                            "writer", "writers", "director", "team", "producers", "producer", "author"})
+_CREDIT_LEADS = frozenset({"former", "original", "breakout", "lead", "new", "ex", "veteran", "fellow"})
+_DERIVED_LEADS = frozenset({"animated", "live", "action", "new", "upcoming", "planned", "untitled", "anime",
+                            "spin", "prequel", "sequel", "film", "movie", "series", "k", "drama", "korean",
+                            "american", "us", "uk", "japanese", "mexican", "reality", "off"})
+
+
+class Role(enum.Enum):
+    SUBJECT = "subject"  # the story is about this show: it can carry events
+    CREDIT = "credit"  # "X star", "from the creator of X": the story is about a person
+    DERIVED = "derived"  # "X spin-off", "X prequel": the story is about another show
+
+
+@dataclass(slots=True)
+class _Mention:
+    show: CatalogShow
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)
+    whys: list[str] = field(default_factory=list)
+    role: Role = Role.SUBJECT
+    events: Event = Event(0)
+    triggers: list[str] = field(default_factory=list)
+    seasons: tuple[int, ...] = ()
+    season_text: str = ""
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[0][1]
+
+
+class Matcher:
+    """Builds its index once; `match` is pure and cheap (a trie walk, then rules on the few hits)."""
+
+    def __init__(self, shows: Iterable[CatalogShow]) -> None:
+        self.index = CatalogIndex(shows)
+
+    @property
+    def show_count(self) -> int:
+        return len(self.index.shows)
+
+    def match(self, title: str, summary: str = "") -> list[ShowMatch]:
+        text = clean(title)
+        tokens = tokenize(text)
+        if not tokens:
+            return []
+        candidates = self.index.candidates(tokens)
+        if not candidates:
+            return []
+        headline = Headline(text, tokens)
+        mentions = self._mentions(candidates, headline)
+        if not mentions:
+            return []
+        self._assign_roles(mentions, headline)
+        self._assign_events(mentions, headline)
+        self._assign_seasons(mentions, headline)
+        return [
+            ShowMatch(m.show.id, m.show.title, m.events, m.seasons, _reason(m),
+                      tuple((tokens[s].start, tokens[e - 1].end) for s, e in m.spans))
+            for m in mentions
+        ]
+
+    # -- which shows -------------------------------------------------------------------------
+    def _mentions(self, candidates: list[Candidate], headline: Headline) -> list[_Mention]:
+        accepted: list[tuple[Candidate, str]] = []
+        for cand in candidates:
+            verdict = judge(cand, headline)
+            if verdict.accepted:
+                accepted.append((cand, verdict.why))
+        # longest first; a shorter alias inside a longer accepted one is not a mention of its own
+        accepted.sort(key=lambda cw: (-(cw[0].end - cw[0].start), cw[0].start))
+        taken: list[tuple[int, int]] = []
+        by_show: dict[int, _Mention] = {}
+        for cand, why in accepted:
+            if any(cand.start < e and s < cand.end for s, e in taken):
+                continue
+            taken.append((cand.start, cand.end))
+            mention = by_show.setdefault(cand.alias.show.id, _Mention(cand.alias.show))
+            mention.spans.append((cand.start, cand.end))
+            mention.matched.append(cand.alias.text)
+            mention.whys.append(why)
+        mentions = list(by_show.values())
+        for m in mentions:
+            m.spans.sort()
+        mentions.sort(key=lambda m: m.start)
+        return mentions
+
+    def _assign_roles(self, mentions: list[_Mention], headline: Headline) -> None:
+        for m in mentions:
+            roles = [_role_at(s, e, headline) for s, e in m.spans]
+            m.role = Role.SUBJECT if Role.SUBJECT in roles else roles[0]
+
+    # -- which events ------------------------------------------------------------------------
+    def _assign_events(self, mentions: list[_Mention], headline: Headline) -> None:
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in headline.text)
+        clauses = split_clauses(lowered)
+        hits = find_event_hits(lowered, clauses)
+        if not hits:
+            return
+        tokens = headline.tokens
+        eligible = [m for m in mentions if m.role is Role.SUBJECT]
+        if not eligible:
+            return
+        for hit in hits:
+            if any(tokens[s].start <= hit.start < tokens[e - 1].end for m in mentions for s, e in m.spans):
+                continue  # a trigger word inside a title ("The Renewal", "Cast Away") is not a trigger
+            for target in _targets(hit, eligible, mentions, headline, clauses.index):
+                target.events |= hit.event
+                target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r}")
+
+    # -- which season ------------------------------------------------------------------------
+    def _assign_seasons(self, mentions: list[_Mention], headline: Headline) -> None:
+        tokens, text = headline.tokens, headline.text
+        refs = list(headline.season_refs)
+        for m in mentions:
+            for _s, e in m.spans:
+                if (ref := number_after_title(tokens, text, e)) is not None and not any(
+                    r.start <= ref.start < r.end for r in refs
+                ):
+                    refs.append(ref)
+        refs.sort(key=lambda r: r.start)
+        for index, m in enumerate(mentions):
+            low = mentions[index - 1].spans[-1][1] if index > 0 else 0
+            high = mentions[index + 1].start if index + 1 < len(mentions) else len(tokens)
+            if m.role is not Role.SUBJECT:
+                # "Ted Lasso actress joins Slow Horses for season 5": the season is the other show's
+                if any(o.role is Role.SUBJECT for o in mentions if o is not m):
+                    continue
+            window = [r for r in refs if low <= r.start and r.end <= high]
+            if not window:
+                continue
+            after = [r for r in window if r.start >= m.end]
+            best: SeasonRef = after[0] if after else window[-1]
+            m.seasons = best.seasons
+            m.season_text = best.text
+
+
+def _role_at(start: int, end: int, headline: Headline) -> Role:
+    tokens = headline.tokens
+    j = end
+    while j < len(tokens) and j < end + 3 and tokens[j].key in _DERIVED_LEADS | _CREDIT_LEADS:
+        if tokens[j].key in DERIVED_AFTER:
+            break
+        j += 1
+    if j < len(tokens) and tokens[j].key in DERIVED_AFTER:
+        return Role.DERIVED
+    k = end
+    while k < len(tokens) and k < end + 2 and tokens[k].key in _CREDIT_LEADS:
+        k += 1
+    if k < len(tokens) and tokens[k].key in PERSON_AFTER and not headline.initial[k]:
+        if tokens[k].key == "cast" and _cast_is_verb(k, headline):
+            return Role.SUBJECT
+        return Role.CREDIT
+    if start >= 2 and tokens[start - 1].key in ("of", "behind") and tokens[start - 2].key in _CREDIT_BEFORE:
+        return Role.CREDIT
+    if start >= 2 and tokens[start - 1].key in ("of", "to") and tokens[start - 2].key in DERIVED_AFTER:
+        return Role.DERIVED
+    return Role.SUBJECT
+
+
+def _cast_is_verb(k: int, headline: Headline) -> bool:
+    """'X cast adds Y' and 'X cast revealed' are casting news about X; 'X cast reunite' is not."""
+    tokens = headline.tokens
+    if k + 1 >= len(tokens):
+        return False
+    return tokens[k + 1].key in {"adds", "grows", "expands", "revealed", "announced", "unveiled", "confirmed",
+                                 "set", "in", "as", "includes", "members", "list", "additions"}
+
+
+def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], headline: Headline,
+             clause_of: object) -> list[_Mention]:
+    """The show(s) an event trigger is about."""
+    if len(eligible) == 1:
+        return eligible
+    tokens = headline.tokens
+    index = clause_of  # type: ignore[assignment]
+
+    def clause_set(m: _Mention) -> set[int]:
+        out: set[int] = set()
+        for s, e in m.spans:
+            out.add(index(tokens[s].start))  # type: ignore[operator]
+            out.add(index(tokens[e - 1].start))  # type: ignore[operator]
+        return out
+
+    same = [m for m in eligible if hit.clause in clause_set(m)] or eligible
+    before = [m for m in same if tokens[m.spans[0][1] - 1].end <= hit.start]
+    after = [m for m in same if tokens[m.start].start >= hit.end]
+    if hit.active:
+        chosen = _list_from(after, headline, forward=True) or _list_from(before, headline, forward=False)
+    else:
+        chosen = _list_from(before, headline, forward=False) or _list_from(after, headline, forward=True)
+    return chosen or same[:1]
+
+
+def _list_from(side: list[_Mention], headline: Headline, *, forward: bool) -> list[_Mention]:
+    """The nearest show on one side of a trigger, and the shows listed with it ("X and Y renewed")."""
+    if not side:
+        return []
+    ordered = side if forward else list(reversed(side))
+    chosen = [ordered[0]]
+    text, tokens = headline.text, headline.tokens
+    for nxt in ordered[1:]:
+        a, b = (chosen[-1], nxt) if forward else (nxt, chosen[-1])
+        gap = text[tokens[a.spans[0][1] - 1].end:tokens[b.start].start]
+        words = gap.replace(",", " , ").replace("&", " and ").replace("'", " ").split()
+        if words and all(w.lower() in _LIST_JOINERS or w in ('"',) for w in words):
+            chosen.append(nxt)
+        else:
+            break
+    return chosen
+
+
+def _reason(m: _Mention) -> str:
+    parts = []
+    matched = m.matched[0]
+    label = f'"{matched}"' if matched == m.show.title else f'alias "{matched}"'
+    parts.append(f"{label} ({m.whys[0]})")
+    if m.role is not Role.SUBJECT:
+        parts.append(f"named as {m.role.value}, no event")
+    parts.extend(dict.fromkeys(m.triggers))
+    if m.seasons:
+        parts.append(f"season from {m.season_text!r}")
+    return "; ".join(parts)

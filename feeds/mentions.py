@@ -1,0 +1,233 @@
+"""Deciding whether an alias found in a headline is really a mention of the show.
+
+"You season 5 starts production" names the show; "Why you should watch this sitcom" does not.
+A distinct title ("Squid Game") counts wherever it stands; a title that ordinary text can spell
+("You", "The Bear", "Sweet Home", "킹덤") counts only with evidence:
+  - quoted exactly: ‘Dark’, “You”, 『킹덤』;
+  - a season right after it ("Silo season 2", "Kingdom 3", "S2", "시즌2") or a show noun
+    ("Euphoria star", "Lost finale", "Fallout trailer");
+  - a show word or network right before it ("Netflix's Dark", "renews You", "series Silo");
+  - capitalised where ordinary prose would not be, in a sentence-case headline
+    ("Netflix says Dark will not return"; weekday and month names prove nothing);
+  - at the start of a clause as the subject of a verb, with a network or season in the clause.
+And it never counts as part of a longer name ("Dark Matter", "Invincible Iron Man",
+"‘All of Us Strangers’") or from the middle of a Korean word."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from feeds.catalog_index import Candidate, Risk
+from feeds.lexicon import AFTER_TITLE, ALWAYS_CAPITALISED, BEFORE_TITLE, FUNCTION_WORDS, NETWORKS
+from feeds.seasons import SeasonRef, find_season_refs, number_after_title
+from feeds.tokens import Token, is_hangul
+
+_CLAUSE_BREAK = re.compile(r"[:;?!|]|\s[-–—]\s|[—–]")
+_OPEN_QUOTES = "'\"‘“«『「《〈【"
+_CLOSE_QUOTES = "'\"’”»』」》〉】"
+_SUBJECT_VERBS = frozenset(
+    "is was will wont won't has have had gets got to returns return ends end begins starts wraps sets lands "
+    "drops arrives renewed cancelled canceled confirmed finally officially heads comes set scores adds casts "
+    "taps reveals unveils releases debuts premieres moves moved pushed delayed ordered greenlit picked back "
+    "season seasons star stars cast creator trailer teaser finale".split()
+)
+_CONTEXT = NETWORKS | frozenset("series show drama sitcom season seasons episode episodes anime".split())
+_PART_WORDS = frozenset("part vol volume chapter".split())
+_OF_NOUNS = frozenset(
+    "season seasons cast star stars finale trailer teaser premiere episode episodes creator creators showrunner "
+    "return renewal revival reboot remake fans set ending".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    accepted: bool
+    why: str
+
+
+class Headline:
+    """A cleaned headline with what the evidence rules need to know about it."""
+
+    def __init__(self, text: str, tokens: list[Token]) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.initial = [self._is_clause_initial(i) for i in range(len(tokens))]
+
+    def _is_clause_initial(self, i: int) -> bool:
+        if i == 0:
+            return True
+        gap = self.text[self.tokens[i - 1].end:self.tokens[i].start]
+        return bool(_CLAUSE_BREAK.search(gap)) or gap.count('"') + gap.count("'") > 0 and self.initial_gap(gap)
+
+    @staticmethod
+    def initial_gap(gap: str) -> bool:
+        return bool(re.search(r"[:;?!|]\s*['\"]", gap))
+
+    @cached_property
+    def season_refs(self) -> list[SeasonRef]:
+        return find_season_refs(self.tokens, self.text)
+
+    @cached_property
+    def sentence_case(self) -> bool:
+        """True when capital letters carry information (not Title Case, not ALL CAPS, not all lowercase)."""
+        words = [t for i, t in enumerate(self.tokens)
+                 if not t.cjk and not self.initial[i] and t.key not in FUNCTION_WORDS and t.text[:1].isalpha()]
+        if len(words) < 2:
+            return any(t.text[:1].islower() for t in self.tokens if not t.cjk)
+        capitals = sum(1 for t in words if t.text[:1].isupper())
+        if capitals == 0 and all(t.text.islower() for t in words):
+            return False  # all lower case: capitals can't tell us anything
+        return capitals / len(words) < 0.7
+
+    def adjacent(self, left: int, right: int, *, hyphen: bool = False) -> bool:
+        gap = self.text[self.tokens[left].end:self.tokens[right].start]
+        return gap.strip() == "" or (hyphen and gap.strip() == "-")
+
+    def quote_before(self, i: int) -> bool:
+        start = self.tokens[i].start
+        if start == 0 or self.text[start - 1] not in _OPEN_QUOTES:
+            return False
+        return start == 1 or not self.text[start - 2].isalnum()
+
+    def quote_after(self, i: int) -> bool:
+        end = self.tokens[i].end
+        if self.tokens[i].possessive and self.text[end - 2:end].lower() == "'s" and end >= 3:
+            if self.text[end - 3] in _CLOSE_QUOTES[:1] or end - 2 > 0 and self.text[end - 3] == "'":
+                return True
+        if end >= len(self.text) or self.text[end] not in _CLOSE_QUOTES:
+            return False
+        return end + 1 >= len(self.text) or not self.text[end + 1].isalnum() or self.text[end + 1] == "s"
+
+    def quoted_region(self, start: int, end: int) -> tuple[int, int] | None:
+        """Token range of the quoted phrase that contains tokens[start:end], if any."""
+        left = start
+        while left >= 0 and not self.quote_before(left):
+            if left < start and (self.initial[left + 1] if left + 1 < len(self.tokens) else False):
+                return None
+            left -= 1
+        if left < 0:
+            return None
+        right = end - 1
+        while right < len(self.tokens) and not self.quote_after(right):
+            right += 1
+        if right >= len(self.tokens):
+            return None
+        return left, right + 1
+
+
+def judge(candidate: Candidate, headline: Headline) -> Verdict:
+    alias, start, end = candidate.alias, candidate.start, candidate.end
+    tokens, text = headline.tokens, headline.text
+    first = tokens[start]
+    if alias.hangul and first.start > 0 and is_hangul(text[first.start - 1]):
+        return Verdict(False, "inside a longer Korean word")
+    region = headline.quoted_region(start, end)
+    exactly_quoted = region == (start, end)
+    if region is not None and not exactly_quoted and alias.risk is not Risk.DISTINCT:
+        extra = [t for t in tokens[region[0]:start] + tokens[end:region[1]]]
+        if not _only_season_words(extra):
+            return Verdict(False, "part of a longer quoted name")
+    if alias.risk is Risk.DISTINCT and len(alias.keys) > 1:
+        return Verdict(True, "distinct title")
+    if exactly_quoted:
+        return Verdict(True, "quoted")
+    if not _standalone(candidate, headline):
+        return Verdict(False, "part of a longer name")
+    if alias.risk is Risk.DISTINCT:
+        return Verdict(True, "distinct title")
+
+    why = _evidence_after(candidate, headline) or _evidence_before(candidate, headline)
+    if why:
+        return Verdict(True, why)
+    if alias.risk is Risk.SHORT_CJK:
+        return Verdict(False, "short title without quotes or season")
+    if headline.sentence_case and _capitalised_as_title(candidate, headline):
+        return Verdict(True, "capitalised as a title")
+    if _subject_with_context(candidate, headline):
+        return Verdict(True, "subject of the headline with show context")
+    return Verdict(False, "common words without evidence of the show")
+
+
+def _only_season_words(tokens: list[Token]) -> bool:
+    return all(t.key.isdigit() or t.key in ("season", "series", "part", "s") or re.fullmatch(r"s\d+", t.key)
+               for t in tokens)
+
+
+def _standalone(candidate: Candidate, headline: Headline) -> bool:
+    """False when capitalised neighbours make the alias part of a longer name ("Dark Matter")."""
+    if not headline.sentence_case:
+        return True
+    tokens = headline.tokens
+    start, end = candidate.start, candidate.end
+    if end < len(tokens) and not headline.initial[end] and headline.adjacent(end - 1, end):
+        nxt = tokens[end]
+        if (nxt.capitalised and not nxt.key.isdigit() and nxt.key not in AFTER_TITLE and nxt.key not in NETWORKS
+                and not tokens[end - 1].possessive and not nxt.cjk):
+            return False
+    if start > 0 and not headline.initial[start] and headline.adjacent(start - 1, start):
+        prev = tokens[start - 1]
+        if (prev.capitalised and not prev.possessive and not prev.key.isdigit() and prev.key not in BEFORE_TITLE
+                and prev.key not in NETWORKS and not prev.cjk and prev.key not in FUNCTION_WORDS):
+            return False
+    return True
+
+
+def _evidence_after(candidate: Candidate, headline: Headline) -> str:
+    tokens, end = headline.tokens, candidate.end
+    if end >= len(tokens):
+        return ""
+    for ref in headline.season_refs:
+        if ref.start == end and headline.adjacent(end - 1, end):
+            return f"followed by {ref.text!r}"
+    if number_after_title(tokens, headline.text, end) is not None:
+        return f"followed by the number {tokens[end].text}"
+    nxt = tokens[end]
+    if not headline.adjacent(end - 1, end, hyphen=True):
+        return ""
+    if nxt.key in _PART_WORDS and end + 1 < len(tokens) and tokens[end + 1].key.isdigit():
+        return f"followed by {nxt.text} {tokens[end + 1].text}"
+    if nxt.key in AFTER_TITLE and (not headline.sentence_case or nxt.text.islower() or nxt.capitalised):
+        return f"followed by {nxt.text!r}"
+    if nxt.key in ("시", "シ") and end + 1 < len(tokens) and tokens[end + 1].key in ("즌", "ー"):
+        return "followed by a season marker"
+    return ""
+
+
+def _evidence_before(candidate: Candidate, headline: Headline) -> str:
+    tokens, start = headline.tokens, candidate.start
+    if start == 0 or not headline.adjacent(start - 1, start):
+        return ""
+    prev = tokens[start - 1]
+    if prev.key in NETWORKS and (prev.possessive or prev.capitalised):
+        return f"after {prev.text!r}"
+    if prev.key in BEFORE_TITLE and prev.key != "of":
+        return f"after {prev.text!r}"
+    if prev.key in ("of", "for", "in") and start >= 2:
+        before = tokens[start - 2]
+        if before.key in _OF_NOUNS or any(r.end == start - 1 for r in headline.season_refs):
+            return f"after {before.text} {prev.text}"
+    return ""
+
+
+def _capitalised_as_title(candidate: Candidate, headline: Headline) -> bool:
+    alias, tokens = candidate.alias, headline.tokens
+    positions = [candidate.start + i for i in alias.significant] or list(range(candidate.start, candidate.end))
+    if not all(tokens[p].capitalised for p in positions):
+        return False
+    telling = [p for p in positions if not headline.initial[p] and tokens[p].key not in ALWAYS_CAPITALISED
+               and not tokens[p].key.isdigit()]
+    return bool(telling)
+
+
+def _subject_with_context(candidate: Candidate, headline: Headline) -> bool:
+    tokens, start, end = headline.tokens, candidate.start, candidate.end
+    if not headline.initial[start] or end >= len(tokens):
+        return False
+    if tokens[end].key not in _SUBJECT_VERBS or not headline.adjacent(end - 1, end):
+        return False
+    if any(t.capitalised for t in tokens[end:end + 1]) and headline.sentence_case:
+        return False
+    rest = tokens[end + 1:]
+    return any(t.key in _CONTEXT for t in rest) or bool(headline.season_refs)

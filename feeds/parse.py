@@ -1,0 +1,76 @@
+"""Parsing feed bytes with feedparser (off the event loop), into plain entries.
+
+feedparser gets the raw bytes and the response headers (so it can honour the declared charset),
+never a URL or a path: only feeds/fetch.py touches the network."""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import feedparser
+
+from feeds.text import plain_text
+from storage.records import NewItem
+
+_log = logging.getLogger(__name__)
+
+MAX_ENTRIES = 500
+MAX_TITLE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str | None
+    items: list[NewItem]
+    problem: str | None = None  # feedparser's "bozo" complaint, kept for moderators
+
+    @property
+    def is_feed(self) -> bool:
+        return self.problem is None or bool(self.items)
+
+
+def parse_feed(body: bytes, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+    """Parse a feed body. A broken or non-feed body yields no items and a `problem`, never an exception."""
+    if not body.strip():
+        return ParsedFeed(None, [], "empty body")
+    try:
+        parsed = feedparser.parse(body, response_headers=dict(headers or {}), sanitize_html=True,
+                                  resolve_relative_uris=False)
+    except Exception as exc:  # feedparser is defensive, but a poller must be more so
+        _log.warning("feedparser failed: %s", exc)
+        return ParsedFeed(None, [], f"unparseable: {type(exc).__name__}: {exc}")
+    problem = None
+    if parsed.get("bozo"):
+        exc = parsed.get("bozo_exception")
+        problem = f"{type(exc).__name__}: {exc}" if exc else "ill-formed feed"
+    feed = parsed.get("feed", {})
+    title = plain_text(str(feed.get("title", "") or ""), limit=200) or None
+    items = [item for entry in parsed.get("entries", [])[:MAX_ENTRIES] if (item := _entry(entry)) is not None]
+    if not items and not parsed.get("version") and not title:
+        problem = problem or "not a feed"
+        problem = "not an RSS/Atom feed (" + problem + ")"
+    return ParsedFeed(title, items, problem)
+
+
+async def parse_feed_async(body: bytes, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+    return await asyncio.to_thread(parse_feed, body, headers)
+
+
+def _entry(entry: Mapping[str, Any]) -> NewItem | None:
+    title = plain_text(str(entry.get("title", "") or ""), limit=MAX_TITLE)
+    if not title:
+        return None
+    summary = plain_text(str(entry.get("summary", "") or ""), limit=600)
+    link = str(entry.get("link", "") or "").strip() or None
+    if link and not link.lower().startswith(("http://", "https://")):
+        link = None  # never render a javascript: or relative link
+    guid = str(entry.get("id", "") or "").strip() or None
+    published = entry.get("published_parsed") or entry.get("updated_parsed")
+    published_at = float(calendar.timegm(published)) if published else None
+    return NewItem(title=title, summary=summary, guid=guid, link=link.replace(" ", "%20") if link else None,
+                   published_at=published_at)
