@@ -34,6 +34,7 @@ class Alias:
     risk: Risk
     significant: tuple[int, ...]  # positions of the words that carry the title (not "the", "of")
     hangul: bool  # starts with a Hangul syllable: must not start in the middle of a Korean word
+    parent: CatalogShow | None = None  # "Blood Origin" for "The Witcher: Blood Origin": needs the parent named
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +49,15 @@ def classify(keys: tuple[str, ...]) -> tuple[Risk, tuple[int, ...]]:
         return (Risk.SHORT_CJK if len(keys) <= 2 else Risk.DISTINCT), tuple(range(len(keys)))
     significant = tuple(i for i, k in enumerate(keys) if k not in FUNCTION_WORDS and not k.isdigit())
     words = [keys[i] for i in significant]
-    if not words:
-        return Risk.WORD, tuple(i for i, k in enumerate(keys) if k not in _ARTICLES)
-    if len(words) == 1:
+    content = [k for k in keys if k not in _ARTICLES]
+    if len(content) <= 1:
+        if not words:
+            return Risk.WORD, tuple(i for i, k in enumerate(keys) if k not in _ARTICLES)
         word = words[0]
         in_dictionary = word in english_words() or (word.endswith("s") and word[:-1] in english_words())
         return (Risk.WORD if in_dictionary or len(word) <= 2 else Risk.DISTINCT), significant
     if all(w in common_words() for w in words):
-        return Risk.COMMON_PHRASE, significant
+        return Risk.COMMON_PHRASE, significant or tuple(i for i, k in enumerate(keys) if k not in _ARTICLES)
     return Risk.DISTINCT, significant
 
 
@@ -75,6 +77,21 @@ class CatalogIndex:
                 seen.add(keys)
                 risk, significant = classify(keys)
                 self._add(Alias(show, text, keys, risk, significant, is_hangul(keys[0])))
+        self._add_subtitles()
+
+    def _add_subtitles(self) -> None:
+        """"The Witcher: Blood Origin" can be called "Blood Origin" in a story that names The Witcher."""
+        by_title = {alias_keys(show.title): show for show in self.shows}
+        for show in self.shows:
+            if ":" not in show.title:
+                continue
+            head, _, tail = show.title.partition(":")
+            parent = by_title.get(alias_keys(head))
+            tail_keys = alias_keys(tail)
+            if parent is None or parent is show or len(tail_keys) < 1 or by_title.get(tail_keys):
+                continue
+            risk, significant = classify(tail_keys)
+            self._add(Alias(show, tail.strip(), tail_keys, risk, significant, is_hangul(tail_keys[0]), parent))
 
     def _add(self, alias: Alias) -> None:
         node = self._root

@@ -85,7 +85,10 @@ ORDINAL_WORDS = {
     "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
     "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
     # Spanish, Portuguese, French, German, Italian
-    "primera": 1, "segunda": 2, "tercera": 3, "cuarta": 4, "quinta": 5, "sexta": 6, "terceira": 3,
+    "primera": 1, "segunda": 2, "tercera": 3, "cuarta": 4, "quinta": 5, "sexta": 6, "septima": 7, "octava": 8,
+    "novena": 9, "decima": 10, "terceira": 3, "setima": 7, "oitava": 8, "nona": 9,
     "deuxieme": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5,
-    "erste": 1, "zweite": 2, "dritte": 3, "vierte": 4, "funfte": 5, "seconda": 2, "terza": 3, "quarta": 4,
+    "erste": 1, "zweite": 2, "dritte": 3, "vierte": 4, "funfte": 5, "sechste": 6, "siebte": 7, "achte": 8,
+    "ersten": 1, "zweiten": 2, "dritten": 3, "vierten": 4, "funften": 5, "sechsten": 6, "siebten": 7, "achten": 8,
+    "seconda": 2, "terza": 3, "quarta": 4,
 }

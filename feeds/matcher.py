@@ -13,12 +13,13 @@ Horses; "Stranger Things spin-off sets premiere" is nothing for Stranger Things 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from feeds.catalog_index import Candidate, CatalogIndex
 from feeds.events import EventHit, find_event_hits, split_clauses
-from feeds.lexicon import DERIVED_AFTER, PERSON_AFTER
+from feeds.lexicon import AFTER_TITLE, DERIVED_AFTER, PERSON_AFTER
 from feeds.mentions import Headline, judge
 from feeds.model import CatalogShow, Event, ShowMatch
 from feeds.seasons import SeasonRef, number_after_title
@@ -95,10 +96,13 @@ class Matcher:
     # -- which shows -------------------------------------------------------------------------
     def _mentions(self, candidates: list[Candidate], headline: Headline) -> list[_Mention]:
         accepted: list[tuple[Candidate, str]] = []
+        rejected: list[Candidate] = []
         for cand in candidates:
             verdict = judge(cand, headline)
-            if verdict.accepted:
-                accepted.append((cand, verdict.why))
+            (accepted.append((cand, verdict.why)) if verdict.accepted else rejected.append(cand))
+        accepted.extend(_listed_with(rejected, [c for c, _ in accepted], headline))
+        named = {c.alias.show.id for c, _ in accepted if c.alias.parent is None}
+        accepted = [(c, w) for c, w in accepted if c.alias.parent is None or c.alias.parent.id in named]
         # longest first; a shorter alias inside a longer accepted one is not a mention of its own
         accepted.sort(key=lambda cw: (-(cw[0].end - cw[0].start), cw[0].start))
         taken: list[tuple[int, int]] = []
@@ -121,6 +125,10 @@ class Matcher:
         for m in mentions:
             roles = [_role_at(s, e, headline) for s, e in m.spans]
             m.role = Role.SUBJECT if Role.SUBJECT in roles else roles[0]
+        # "Euphoria and The White Lotus stars join …": a list shares the role of its last member
+        for left, right in reversed(list(zip(mentions, mentions[1:], strict=False))):
+            if _joined(left, right, headline) and left.role is Role.SUBJECT:
+                left.role = right.role
 
     # -- which events ------------------------------------------------------------------------
     def _assign_events(self, mentions: list[_Mention], headline: Headline) -> None:
@@ -133,9 +141,12 @@ class Matcher:
         eligible = [m for m in mentions if m.role is Role.SUBJECT]
         if not eligible:
             return
+        starts = {tokens[s].start for m in mentions for s, _e in m.spans}
         for hit in hits:
             if any(tokens[s].start <= hit.start < tokens[e - 1].end for m in mentions for s, e in m.spans):
                 continue  # a trigger word inside a title ("The Renewal", "Cast Away") is not a trigger
+            if hit.active and _object_is_something_else(hit, starts, headline):
+                continue  # "Netflix cancels Willow, renews X": the cancellation is Willow's
             for target in _targets(hit, eligible, mentions, headline, clauses.index):
                 target.events |= hit.event
                 target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r}")
@@ -159,10 +170,12 @@ class Matcher:
                 if any(o.role is Role.SUBJECT for o in mentions if o is not m):
                     continue
             window = [r for r in refs if low <= r.start and r.end <= high]
-            if not window:
-                continue
             after = [r for r in window if r.start >= m.end]
-            best: SeasonRef = after[0] if after else window[-1]
+            # a season before the title counts when it leads into it ("a third season of X")
+            before = [r for r in window if r.end <= m.start and (m.start - r.end <= 3 or index == 0)]
+            if not after and not before:
+                continue
+            best: SeasonRef = after[0] if after else before[-1]
             m.seasons = best.seasons
             m.season_text = best.text
 
@@ -183,8 +196,14 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
         if tokens[k].key == "cast" and _cast_is_verb(k, headline):
             return Role.SUBJECT
         return Role.CREDIT
-    if start >= 2 and tokens[start - 1].key in ("of", "behind") and tokens[start - 2].key in _CREDIT_BEFORE:
+    if (start >= 2 and tokens[start - 1].key in ("of", "behind") and tokens[start - 2].key in _CREDIT_BEFORE
+            and not (start >= 3 and tokens[start - 3].key == "new")):
         return Role.CREDIT
+    last = tokens[end - 1]
+    if (last.possessive and end + 1 < len(tokens) and headline.sentence_case and tokens[end].capitalised
+            and tokens[end + 1].capitalised and not tokens[end].key.isdigit()
+            and tokens[end].key not in AFTER_TITLE):
+        return Role.CREDIT  # "Succession's Jeremy Strong …"
     if start >= 2 and tokens[start - 1].key in ("of", "to") and tokens[start - 2].key in DERIVED_AFTER:
         return Role.DERIVED
     return Role.SUBJECT
@@ -234,12 +253,72 @@ def _list_from(side: list[_Mention], headline: Headline, *, forward: bool) -> li
     for nxt in ordered[1:]:
         a, b = (chosen[-1], nxt) if forward else (nxt, chosen[-1])
         gap = text[tokens[a.spans[0][1] - 1].end:tokens[b.start].start]
-        words = gap.replace(",", " , ").replace("&", " and ").replace("'", " ").split()
-        if words and all(w.lower() in _LIST_JOINERS or w in ('"',) for w in words):
+        if _is_list_gap(gap, a, headline):
             chosen.append(nxt)
         else:
             break
     return chosen
+
+
+_SEASONISH = re.compile(r"^(?:season|seasons|series|s\d+|\d+|part|final|its|the|new|first|second|third|"
+                        r"fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
+
+
+def _is_list_gap(gap: str, left: _Mention | None, headline: Headline) -> bool:
+    """Only list joiners (and the left item's season words) between two titles: "X season 2 and Y"."""
+    words = gap.replace(",", " , ").replace("&", " and ").replace("'", " ").replace('"', " ").split()
+    if not words or not any(w.lower() in _LIST_JOINERS for w in words):
+        return False
+    return all(w.lower() in _LIST_JOINERS or _SEASONISH.match(w.lower()) for w in words)
+
+
+def _joined(left: _Mention, right: _Mention, headline: Headline) -> bool:
+    tokens = headline.tokens
+    gap = headline.text[tokens[left.spans[-1][1] - 1].end:tokens[right.start].start]
+    return _is_list_gap(gap, left, headline)
+
+
+def _listed_with(rejected: list[Candidate], accepted: list[Candidate], headline: Headline) -> list[tuple[Candidate, str]]:
+    """"Euphoria and The White Lotus stars …": a title listed beside an accepted one counts too."""
+    tokens, text = headline.tokens, headline.text
+    out: list[tuple[Candidate, str]] = []
+    for cand in rejected:
+        if cand.alias.parent is not None or not all(tokens[i].capitalised or tokens[i].cjk
+                                                     for i in range(cand.start, cand.end)):
+            continue
+        for other in accepted:
+            if other.start >= cand.end:
+                gap = text[tokens[cand.end - 1].end:tokens[other.start].start]
+            elif other.end <= cand.start:
+                gap = text[tokens[other.end - 1].end:tokens[cand.start].start]
+            else:
+                continue
+            if gap.strip() in (",", "&", "and", ", and") or gap.strip().lower() in ("and", "&"):
+                out.append((cand, f"listed with {other.alias.show.title!r}"))
+                break
+    return out
+
+
+def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: Headline) -> bool:
+    """An active verb whose object is a capitalised name that is not a catalog show."""
+    text = headline.text
+    rest = text[hit.end:]
+    m = re.match(r"\s*['\"]?(\S)", rest)
+    if not m:
+        return False
+    pos = hit.end + m.start(1)
+    if pos in show_starts or pos - 1 in show_starts:
+        return False
+    ch = m.group(1)
+    if not ch.isupper():
+        return False
+    word = re.match(r"[\w+]+", text[pos:])
+    key = word.group().lower() if word else ""
+    return not (re.fullmatch(r"s\d+", key) or key in _SEASONISH_WORDS)
+
+
+_SEASONISH_WORDS = frozenset({"season", "seasons", "series", "a", "an", "the", "its", "new", "first", "second",
+                              "third", "fourth", "fifth", "final"})
 
 
 def _reason(m: _Mention) -> str:

@@ -31,9 +31,13 @@ _SUBJECT_VERBS = frozenset(
     "is was will wont won't has have had gets got to returns return ends end begins starts wraps sets lands "
     "drops arrives renewed cancelled canceled confirmed finally officially heads comes set scores adds casts "
     "taps reveals unveils releases debuts premieres moves moved pushed delayed ordered greenlit picked back "
-    "season seasons star stars cast creator trailer teaser finale".split()
+    "season seasons star stars cast creator trailer teaser finale cameras production filming shooting writers "
+    "heads gears".split()
 )
-_CONTEXT = NETWORKS | frozenset("series show drama sitcom season seasons episode episodes anime".split())
+_CONTEXT = NETWORKS | frozenset(
+    "series show drama sitcom season seasons episode episodes anime serie temporada saison staffel partie parte "
+    "showrunner creator cast".split()
+)
 _PART_WORDS = frozenset("part vol volume chapter".split())
 _OF_NOUNS = frozenset(
     "season seasons cast star stars finale trailer teaser premiere episode episodes creator creators showrunner "
@@ -70,6 +74,10 @@ class Headline:
         return find_season_refs(self.tokens, self.text)
 
     @cached_property
+    def all_lowercase(self) -> bool:
+        return not any(t.text[:1].isupper() for t in self.tokens if not t.cjk)
+
+    @cached_property
     def sentence_case(self) -> bool:
         """True when capital letters carry information (not Title Case, not ALL CAPS, not all lowercase)."""
         words = [t for i, t in enumerate(self.tokens)
@@ -89,7 +97,7 @@ class Headline:
         start = self.tokens[i].start
         if start == 0 or self.text[start - 1] not in _OPEN_QUOTES:
             return False
-        return start == 1 or not self.text[start - 2].isalnum()
+        return start == 1 or not (self.text[start - 2].isascii() and self.text[start - 2].isalnum())
 
     def quote_after(self, i: int) -> bool:
         end = self.tokens[i].end
@@ -117,6 +125,10 @@ class Headline:
         return left, right + 1
 
 
+_LOCATION_BEFORE = frozenset("in at from near across around outside inside to via".split())
+_NOT_EXTENDING = frozenset({"and", "or", "vs", "versus", "nor", "but"})
+
+
 def judge(candidate: Candidate, headline: Headline) -> Verdict:
     alias, start, end = candidate.alias, candidate.start, candidate.end
     tokens, text = headline.tokens, headline.text
@@ -126,24 +138,31 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
     region = headline.quoted_region(start, end)
     exactly_quoted = region == (start, end)
     if region is not None and not exactly_quoted and alias.risk is not Risk.DISTINCT:
+        subtitle = end < region[1] and text[tokens[end - 1].end:tokens[end].start].strip() == ":"
         extra = [t for t in tokens[region[0]:start] + tokens[end:region[1]]]
-        if not _only_season_words(extra):
+        if not subtitle and not _only_season_words(extra):
             return Verdict(False, "part of a longer quoted name")
     if alias.risk is Risk.DISTINCT and len(alias.keys) > 1:
         return Verdict(True, "distinct title")
     if exactly_quoted:
         return Verdict(True, "quoted")
+    if alias.risk is not Risk.DISTINCT and _lowercase_in_cased_text(candidate, headline):
+        return Verdict(False, "written in lower case, as ordinary words")
     if not _standalone(candidate, headline):
         return Verdict(False, "part of a longer name")
+    after = _evidence_after(candidate, headline)
+    if after:
+        return Verdict(True, after)
+    if start > 0 and tokens[start - 1].key in _LOCATION_BEFORE and len(alias.keys) == 1 and not first.cjk:
+        return Verdict(False, f"a place after {tokens[start - 1].text!r}")
     if alias.risk is Risk.DISTINCT:
         return Verdict(True, "distinct title")
-
-    why = _evidence_after(candidate, headline) or _evidence_before(candidate, headline)
+    why = _evidence_before(candidate, headline) or _credit_possessive(candidate, headline)
     if why:
         return Verdict(True, why)
     if alias.risk is Risk.SHORT_CJK:
         return Verdict(False, "short title without quotes or season")
-    if headline.sentence_case and _capitalised_as_title(candidate, headline):
+    if _capitalised_as_title(candidate, headline):
         return Verdict(True, "capitalised as a title")
     if _subject_with_context(candidate, headline):
         return Verdict(True, "subject of the headline with show context")
@@ -155,19 +174,38 @@ def _only_season_words(tokens: list[Token]) -> bool:
                for t in tokens)
 
 
+def _lowercase_in_cased_text(candidate: Candidate, headline: Headline) -> bool:
+    """A title is capitalised; in text that uses capitals, a lower-case 'you' or 'the bear' is prose."""
+    if headline.all_lowercase:
+        return False
+    tokens = headline.tokens
+    positions = [candidate.start + i for i in candidate.alias.significant] or [candidate.start]
+    return any(not tokens[p].cjk and not tokens[p].capitalised for p in positions)
+
+
 def _standalone(candidate: Candidate, headline: Headline) -> bool:
-    """False when capitalised neighbours make the alias part of a longer name ("Dark Matter")."""
+    """False when capitalised neighbours make the alias part of a longer name ("Dark Matter",
+    "Crash Landing on You", "Kingdom of the Planet of the Apes")."""
     if not headline.sentence_case:
         return True
     tokens = headline.tokens
     start, end = candidate.start, candidate.end
-    if end < len(tokens) and not headline.initial[end] and headline.adjacent(end - 1, end):
-        nxt = tokens[end]
+    j = end
+    while (j < len(tokens) and j < end + 3 and tokens[j].key in FUNCTION_WORDS and tokens[j].text.islower()
+           and tokens[j].key not in _NOT_EXTENDING and headline.adjacent(j - 1, j)):
+        j += 1
+    if j < len(tokens) and not headline.initial[j] and headline.adjacent(j - 1, j):
+        nxt = tokens[j]
         if (nxt.capitalised and not nxt.key.isdigit() and nxt.key not in AFTER_TITLE and nxt.key not in NETWORKS
-                and not tokens[end - 1].possessive and not nxt.cjk):
+                and not tokens[j - 1].possessive and not nxt.cjk
+                and not (j == end and nxt.key in FUNCTION_WORDS)):
             return False
-    if start > 0 and not headline.initial[start] and headline.adjacent(start - 1, start):
-        prev = tokens[start - 1]
+    i = start - 1
+    while (i >= 0 and start - i <= 3 and tokens[i].key in FUNCTION_WORDS and tokens[i].text.islower()
+           and tokens[i].key not in _NOT_EXTENDING and headline.adjacent(i, i + 1)):
+        i -= 1
+    if i >= 0 and i < start and headline.adjacent(i, i + 1) and not headline.initial[i]:
+        prev = tokens[i]
         if (prev.capitalised and not prev.possessive and not prev.key.isdigit() and prev.key not in BEFORE_TITLE
                 and prev.key not in NETWORKS and not prev.cjk and prev.key not in FUNCTION_WORDS):
             return False
@@ -184,14 +222,29 @@ def _evidence_after(candidate: Candidate, headline: Headline) -> str:
     if number_after_title(tokens, headline.text, end) is not None:
         return f"followed by the number {tokens[end].text}"
     nxt = tokens[end]
-    if not headline.adjacent(end - 1, end, hyphen=True):
-        return ""
-    if nxt.key in _PART_WORDS and end + 1 < len(tokens) and tokens[end + 1].key.isdigit():
-        return f"followed by {nxt.text} {tokens[end + 1].text}"
-    if nxt.key in AFTER_TITLE and (not headline.sentence_case or nxt.text.islower() or nxt.capitalised):
-        return f"followed by {nxt.text!r}"
     if nxt.key in ("시", "シ") and end + 1 < len(tokens) and tokens[end + 1].key in ("즌", "ー"):
         return "followed by a season marker"
+    if not headline.adjacent(end - 1, end, hyphen=True):
+        return _colon_headline(candidate, headline)
+    if nxt.key in _PART_WORDS and end + 1 < len(tokens) and tokens[end + 1].key.isdigit():
+        return f"followed by {nxt.text} {tokens[end + 1].text}"
+    if nxt.key in AFTER_TITLE:
+        return f"followed by {nxt.text!r}"
+    return ""
+
+
+def _colon_headline(candidate: Candidate, headline: Headline) -> str:
+    """"Kingdom: director says a third season is coming": a title that opens the headline and is
+    followed by a colon, in a headline that talks about seasons or series."""
+    tokens, start, end = headline.tokens, candidate.start, candidate.end
+    if start != 0 or end >= len(tokens):
+        return ""
+    gap = headline.text[tokens[end - 1].end:tokens[end].start].strip()
+    if gap != ":":
+        return ""
+    rest = tokens[end:]
+    if headline.season_refs or any(t.key in _CONTEXT or t.key in _PART_WORDS for t in rest):
+        return "opens the headline, which is about a season or series"
     return ""
 
 
@@ -204,10 +257,20 @@ def _evidence_before(candidate: Candidate, headline: Headline) -> str:
         return f"after {prev.text!r}"
     if prev.key in BEFORE_TITLE and prev.key != "of":
         return f"after {prev.text!r}"
-    if prev.key in ("of", "for", "in") and start >= 2:
+    if prev.key in ("of", "for", "in", "on") and start >= 2:
         before = tokens[start - 2]
         if before.key in _OF_NOUNS or any(r.end == start - 1 for r in headline.season_refs):
             return f"after {before.text} {prev.text}"
+    return ""
+
+
+def _credit_possessive(candidate: Candidate, headline: Headline) -> str:
+    """"Succession's Jeremy Strong": a possessive title followed by a person's name."""
+    tokens, end = headline.tokens, candidate.end
+    if not tokens[end - 1].possessive or end + 1 >= len(tokens) or not headline.sentence_case:
+        return ""
+    if tokens[end].capitalised and tokens[end + 1].capitalised and not tokens[end].key.isdigit():
+        return f"possessive before {tokens[end].text} {tokens[end + 1].text}"
     return ""
 
 
@@ -216,18 +279,26 @@ def _capitalised_as_title(candidate: Candidate, headline: Headline) -> bool:
     positions = [candidate.start + i for i in alias.significant] or list(range(candidate.start, candidate.end))
     if not all(tokens[p].capitalised for p in positions):
         return False
-    telling = [p for p in positions if not headline.initial[p] and tokens[p].key not in ALWAYS_CAPITALISED
-               and not tokens[p].key.isdigit()]
+    if not headline.sentence_case:
+        # Title Case or ALL CAPS: capitals prove nothing for one word, but a capitalised phrase of
+        # several words ("Stranger Things", "The Walking Dead") is taken as the title it spells.
+        return alias.risk is Risk.COMMON_PHRASE and not headline.all_lowercase
+    telling = [p for p in range(candidate.start + 1, candidate.end) if tokens[p].capitalised
+               and not headline.initial[p] and tokens[p].key not in ALWAYS_CAPITALISED and not tokens[p].key.isdigit()]
+    if not headline.initial[candidate.start] and tokens[candidate.start].key not in ALWAYS_CAPITALISED:
+        telling.append(candidate.start)
     return bool(telling)
 
 
 def _subject_with_context(candidate: Candidate, headline: Headline) -> bool:
     tokens, start, end = headline.tokens, candidate.start, candidate.end
-    if not headline.initial[start] or end >= len(tokens):
+    if not candidate.alias.significant or not headline.initial[start] or end >= len(tokens):
+        return False
+    if all(tokens[start + i].key in FUNCTION_WORDS for i in candidate.alias.significant):
         return False
     if tokens[end].key not in _SUBJECT_VERBS or not headline.adjacent(end - 1, end):
         return False
-    if any(t.capitalised for t in tokens[end:end + 1]) and headline.sentence_case:
+    if tokens[end].capitalised and headline.sentence_case:
         return False
     rest = tokens[end + 1:]
     return any(t.key in _CONTEXT for t in rest) or bool(headline.season_refs)
