@@ -110,4 +110,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_pending ON outbox(status, next_attempt_at);
     """,
+    # 2: small key/value facts about this database (e.g. whether the console default was set up)
+    """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    ALTER TABLE feeds ADD COLUMN origin TEXT NOT NULL DEFAULT 'moderator';
+    """,
 )

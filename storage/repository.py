@@ -173,6 +173,37 @@ class Repository:
         await self._conn.commit()
         return cur.rowcount > 0
 
+    async def sync_config_feeds(self, urls: Sequence[str], first_poll_at: Sequence[float]) -> tuple[int, int]:
+        """Make the configured feeds exactly `urls` (moderator-added feeds are left alone).
+        Returns (added, removed)."""
+        now = time.time()
+        added = 0
+        for url, at in zip(urls, first_poll_at, strict=True):
+            cur = await self._conn.execute(
+                "INSERT INTO feeds(url, added_by, origin, next_poll_at, created_at) VALUES (?, 'config', 'config', ?, ?) "
+                "ON CONFLICT(url) DO NOTHING",
+                (url, at, now),
+            )
+            added += max(cur.rowcount, 0)
+        marks = ",".join("?" for _ in urls) or "''"
+        cur = await self._conn.execute(
+            f"DELETE FROM feeds WHERE origin = 'config' AND url NOT IN ({marks})", tuple(urls)
+        )
+        await self._conn.commit()
+        return added, max(cur.rowcount, 0)
+
+    async def get_meta(self, key: str) -> str | None:
+        async with self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+        await self._conn.commit()
+
     async def remove_feed(self, url: str) -> bool:
         cur = await self._conn.execute("DELETE FROM feeds WHERE url = ?", (url,))
         await self._conn.commit()

@@ -1,0 +1,150 @@
+"""The `showbot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ENV_HELP, ConfigError, Settings, load_settings
+
+_log = logging.getLogger("showbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    env = "\n".join(f"  {name:<28} {text}" for name, text in ENV_HELP)
+    parser = argparse.ArgumentParser(
+        prog="showbot",
+        description="Tells people the moment a TV show they follow is renewed, cancelled, dated, "
+                    "trailered, cast or filmed — from real news feeds, on Discord and Telegram.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"environment variables (override the --config file):\n{env}\n\n"
+               "With no token set, `showbot run` uses the console adapter, the bundled sample feeds and\n"
+               "./showbot.db, and prints notifications.",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="SQLite database file (env SHOWBOT_DB; default ./showbot.db)")
+    common.add_argument("--config", help="TOML config file (env vars override it)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", parents=[common], help="poll feeds and deliver notifications")
+    run.add_argument("--once", action="store_true", help="one poll cycle and delivery, then exit")
+    run.add_argument("--console", action="store_true", help="also print notifications for the console user")
+
+    chat = sub.add_parser("chat", parents=[common], help="use the bot's commands at this terminal (no token)")
+    chat.add_argument("--no-poll", action="store_true", help="do not poll feeds while chatting")
+
+    match = sub.add_parser("match", help="print the matcher's answer for each item of a JSONL file")
+    match.add_argument("--catalog", required=True, help='catalog JSON: {"shows": [{"title", "aliases"}]}')
+    match.add_argument("items", help='JSONL file, one {"id", "title", "summary"} per line ("-" for stdin)')
+
+    catalog = sub.add_parser("catalog", help="manage the show catalog")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True, metavar="ACTION")
+    imp = catalog_sub.add_parser("import", parents=[common], help="import a catalog JSON file into the db")
+    imp.add_argument("file")
+    catalog_sub.add_parser("list", parents=[common], help="list the shows in the db")
+
+    sub.add_parser("feeds", parents=[common], help="list feeds and their health")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+    )
+    try:
+        if args.command == "match":
+            return _match(args.catalog, args.items)
+        settings = load_settings(args.config, db=args.db, console=getattr(args, "console", False) or None)
+        logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.log_level.upper())
+        for noisy in ("httpx", "httpcore", "telegram", "discord", "aiosqlite"):
+            logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+        if args.command == "run":
+            from bot.app import run_bot
+
+            return asyncio.run(run_bot(settings, once=args.once))
+        if args.command == "chat":
+            from bot.app import run_chat
+
+            return asyncio.run(run_chat(settings, poll=not args.no_poll))
+        if args.command == "catalog":
+            return asyncio.run(_catalog(settings, args))
+        if args.command == "feeds":
+            return asyncio.run(_feeds(settings))
+    except ConfigError as exc:
+        print(f"showbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _match(catalog_path: str, items_path: str) -> int:
+    from bot.service import CatalogFormatError, read_catalog
+    from feeds.matcher import Matcher
+    from feeds.model import CatalogShow
+
+    try:
+        shows = [CatalogShow(i, t, tuple(a)) for i, (t, a) in enumerate(read_catalog(catalog_path), 1)]
+    except CatalogFormatError as exc:
+        print(f"showbot: {exc}", file=sys.stderr)
+        return 2
+    matcher = Matcher(shows)
+    stream = sys.stdin if items_path == "-" else open(items_path, encoding="utf-8")  # noqa: SIM115
+    bad = 0
+    with stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                title = str(item.get("title") or "")
+                summary = str(item.get("summary") or "")
+            except (json.JSONDecodeError, AttributeError) as exc:
+                print(f"showbot: line {number}: not a JSON object ({exc})", file=sys.stderr)
+                bad += 1
+                continue
+            matches = [m.to_json() for m in matcher.match(title, summary)]
+            print(json.dumps({"id": item.get("id", number), "matches": matches}, ensure_ascii=False))
+    return 1 if bad else 0
+
+
+async def _catalog(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.service import CatalogFormatError, read_catalog
+    from storage.repository import Repository
+
+    async with Repository.open(settings.db) as repo:
+        if args.catalog_command == "import":
+            try:
+                shows = read_catalog(args.file)
+            except CatalogFormatError as exc:
+                print(f"showbot: {exc}", file=sys.stderr)
+                return 2
+            count = await repo.import_catalog(shows)
+            print(f"imported {count} shows into {settings.db} ({await repo.show_count()} in the catalog)")
+        else:
+            for show in await repo.shows():
+                aliases = f"  ({', '.join(show.aliases)})" if show.aliases else ""
+                print(f"{show.title}{aliases}")
+    return 0
+
+
+async def _feeds(settings: Settings) -> int:
+    from bot.feed_health import describe_feed
+    from storage.repository import Repository
+
+    async with Repository.open(settings.db) as repo:
+        feeds = await repo.feeds()
+        if not feeds:
+            print("no feeds yet: `showbot run` adds the configured ones")
+        for feed in feeds:
+            print(describe_feed(feed))
+    return 0

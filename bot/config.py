@@ -1,0 +1,198 @@
+"""Settings: defaults, then a TOML file, then environment variables (env wins).
+
+| env var                      | TOML key              | meaning                                            |
+|------------------------------|-----------------------|----------------------------------------------------|
+| SHOWBOT_DB                   | db                    | SQLite file (default ./showbot.db)                 |
+| SHOWBOT_FEEDS                | feeds (list)          | feed URLs, comma-separated; replaces the defaults  |
+| SHOWBOT_POLL_INTERVAL        | poll_interval         | seconds between polls of one feed (default 600)    |
+| SHOWBOT_CATALOG              | catalog               | a catalog JSON file imported at start              |
+| DISCORD_TOKEN                | discord_token         | starts the Discord adapter                         |
+| TELEGRAM_TOKEN               | telegram_token        | starts the Telegram adapter                        |
+| TELEGRAM_BASE_URL            | telegram_base_url     | a self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot |
+| SHOWBOT_OWNERS               | owners (list)         | bot owners: telegram:123,discord:456               |
+| SHOWBOT_DISCORD_MOD_ROLE     | discord_moderator_role| a Discord role name (or id) that may moderate      |
+| SHOWBOT_ALLOW_PRIVATE_FEEDS  | allow_private_feeds   | allow loopback/private feed hosts (default off)    |
+| SHOWBOT_LOG_LEVEL            | log_level             | DEBUG, INFO (default), WARNING                     |
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from feeds.urls import UnsafeURLError, check_url_syntax
+
+DEFAULT_POLL_INTERVAL = 600.0
+MIN_POLL_INTERVAL = 30.0
+
+# Real TV-news outlets polled when a platform token is set and no feeds are configured.
+REAL_FEEDS: tuple[str, ...] = (
+    "https://deadline.com/category/tv/feed/",
+    "https://variety.com/v/tv/feed/",
+    "https://www.hollywoodreporter.com/c/tv/feed/",
+    "https://tvline.com/feed/",
+    "https://www.indiewire.com/c/tv/feed/",
+    "https://ew.com/tv/feed/",
+    "https://www.radiotimes.com/feed/",
+    "https://www.digitalspy.com/rss/tv.xml",
+    "https://www.denofgeek.com/tv/feed/",
+    "https://www.whats-on-netflix.com/feed/",
+    "https://www.soompi.com/feed",
+    "https://www.koreaboo.com/feed/",
+)
+
+ENV_HELP: tuple[tuple[str, str], ...] = (
+    ("SHOWBOT_DB", "SQLite database file (default: ./showbot.db)"),
+    ("SHOWBOT_FEEDS", "comma-separated feed URLs; replaces the default list"),
+    ("SHOWBOT_POLL_INTERVAL", f"seconds between two polls of a feed (default {DEFAULT_POLL_INTERVAL:g})"),
+    ("SHOWBOT_CATALOG", "catalog JSON file to import at start ({\"shows\": [{\"title\", \"aliases\"}]})"),
+    ("DISCORD_TOKEN", "Discord bot token: starts the Discord adapter"),
+    ("TELEGRAM_TOKEN", "Telegram bot token: starts the Telegram adapter"),
+    ("TELEGRAM_BASE_URL", "self-hosted Telegram Bot API server, e.g. http://127.0.0.1:8081/bot"),
+    ("SHOWBOT_OWNERS", "bot owners (moderators everywhere), e.g. telegram:123,discord:456"),
+    ("SHOWBOT_DISCORD_MOD_ROLE", "Discord role (name or id) whose members may moderate"),
+    ("SHOWBOT_ALLOW_PRIVATE_FEEDS", "1 to allow loopback/private feed hosts (off by default)"),
+    ("SHOWBOT_LOG_LEVEL", "logging level (default INFO)"),
+)
+
+
+class ConfigError(ValueError):
+    """A setting is wrong; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    db: str = "showbot.db"
+    feeds: tuple[str, ...] = ()
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+    catalog: str | None = None
+    discord_token: str | None = None
+    telegram_token: str | None = None
+    telegram_base_url: str | None = None
+    owners: tuple[str, ...] = ()
+    discord_moderator_role: str | None = None
+    allow_private_feeds: bool = False
+    log_level: str = "INFO"
+    console: bool = field(default=False)  # forced by `showbot chat` / `--console`
+
+    @property
+    def platforms_configured(self) -> bool:
+        return bool(self.discord_token or self.telegram_token)
+
+    @property
+    def use_console(self) -> bool:
+        return self.console or not self.platforms_configured
+
+    def feed_urls(self, bundled: list[str]) -> tuple[str, ...]:
+        """Configured feeds, else the real outlets when a platform is set up, else the bundled samples."""
+        if self.feeds:
+            return self.feeds
+        return REAL_FEEDS if self.platforms_configured else tuple(bundled)
+
+    def is_owner(self, platform: str, user_id: str) -> bool:
+        return f"{platform}:{user_id}" in self.owners
+
+    def __repr__(self) -> str:  # never print tokens
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        for secret in ("discord_token", "telegram_token"):
+            if shown[secret]:
+                shown[secret] = "***"
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+
+def load_settings(
+    config_path: str | Path | None = None, *, env: Mapping[str, str] | None = None, **overrides: object
+) -> Settings:
+    env = os.environ if env is None else env
+    values: dict[str, object] = {}
+    if config_path is not None:
+        values.update(_from_toml(Path(config_path)))
+    values.update(_from_env(env))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = replace(Settings(), **values)  # type: ignore[arg-type]
+    _validate(settings)
+    return settings
+
+
+_KEYS = {f.name for f in fields(Settings)} - {"console"}
+
+
+def _from_toml(path: Path) -> dict[str, object]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    data = data.get("showbot", data)
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise ConfigError(f"unknown key(s) in {path}: {', '.join(sorted(unknown))}; known: {', '.join(sorted(_KEYS))}")
+    out: dict[str, object] = {}
+    for key, value in data.items():
+        if key in ("feeds", "owners"):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{key} in {path} must be a list of strings")
+            out[key] = tuple(v.strip() for v in value if v.strip())
+        elif key == "poll_interval":
+            out[key] = _seconds(value, key)
+        elif key == "allow_private_feeds":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{key} in {path} must be true or false")
+            out[key] = value
+        else:
+            if not isinstance(value, str):
+                raise ConfigError(f"{key} in {path} must be a string")
+            out[key] = value
+    return out
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    text = {
+        "SHOWBOT_DB": "db", "SHOWBOT_CATALOG": "catalog", "DISCORD_TOKEN": "discord_token",
+        "TELEGRAM_TOKEN": "telegram_token", "TELEGRAM_BASE_URL": "telegram_base_url",
+        "SHOWBOT_DISCORD_MOD_ROLE": "discord_moderator_role", "SHOWBOT_LOG_LEVEL": "log_level",
+    }
+    for var, key in text.items():
+        if env.get(var, "").strip():
+            out[key] = env[var].strip()
+    if env.get("SHOWBOT_FEEDS", "").strip():
+        out["feeds"] = tuple(u.strip() for u in env["SHOWBOT_FEEDS"].split(",") if u.strip())
+    if env.get("SHOWBOT_OWNERS", "").strip():
+        out["owners"] = tuple(o.strip() for o in env["SHOWBOT_OWNERS"].split(",") if o.strip())
+    if env.get("SHOWBOT_POLL_INTERVAL", "").strip():
+        out["poll_interval"] = _seconds(env["SHOWBOT_POLL_INTERVAL"], "SHOWBOT_POLL_INTERVAL")
+    if env.get("SHOWBOT_ALLOW_PRIVATE_FEEDS", "").strip():
+        flag = env["SHOWBOT_ALLOW_PRIVATE_FEEDS"].strip().lower()
+        if flag not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            raise ConfigError("SHOWBOT_ALLOW_PRIVATE_FEEDS must be 1/0, true/false, yes/no or on/off")
+        out["allow_private_feeds"] = flag in ("1", "true", "yes", "on")
+    return out
+
+
+def _seconds(value: object, name: str) -> float:
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if seconds < MIN_POLL_INTERVAL:
+        raise ConfigError(f"{name} must be at least {MIN_POLL_INTERVAL:g} seconds (feeds are polite)")
+    return seconds
+
+
+def _validate(settings: Settings) -> None:
+    for url in settings.feeds:
+        try:
+            check_url_syntax(url)
+        except UnsafeURLError as exc:
+            raise ConfigError(f"feed URL {url!r}: {exc}") from None
+    for owner in settings.owners:
+        platform, _, user = owner.partition(":")
+        if platform not in ("telegram", "discord", "console") or not user.strip():
+            raise ConfigError(f"owner {owner!r} must look like telegram:123 or discord:456")
+    if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("SHOWBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")

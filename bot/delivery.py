@@ -1,0 +1,180 @@
+"""Delivery: the outbox drained to the platforms, once per recipient, never lost.
+
+Fan-out writes one outbox row per recipient *before* anything is sent; this loop sends a row and
+only then marks it sent. A crash between the two resends that one row on restart (at most one
+duplicate per recipient; Discord sends carry the row's nonce). Each chat's rows go in order, one
+chat at a time; chats go in parallel under the platform's rate limits.
+
+  429  -> wait `retry_after`, then resend the same row (the chat, or everyone, is slowed down)
+  5xx, timeouts -> exponential backoff with jitter, resend later, forever (capped at 30 minutes)
+  403  -> the chat is paused: its rows are held, its subscriptions skipped, moderators see it
+  400  -> the row is marked failed with the platform's reason (retrying the same message can't help)"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from bot.notifications import Notification, Recipient
+from bot.ports import ChatUnavailable, Messenger, PermanentFailure, RetryLater, TemporaryFailure
+from bot.ratelimit import RateLimiter
+from storage.records import OutboxEntry
+from storage.repository import Repository
+
+_log = logging.getLogger(__name__)
+
+BACKOFF_BASE = 5.0
+BACKOFF_CAP = 1800.0
+MAX_INLINE_RETRY_AFTER = 60.0  # a longer 429 wait is rescheduled instead of slept through
+BATCH = 500
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    paused_chats: list[str] = field(default_factory=list)
+
+    def add(self, other: DeliveryReport) -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+        self.paused_chats.extend(other.paused_chats)
+
+
+def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter: 5s, 10s, 20s … capped at 30 minutes."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts)))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+class Delivery:
+    def __init__(
+        self, repo: Repository, messengers: Mapping[str, Messenger], *, clock: Callable[[], float] = time.time,
+        concurrency: int = 64,
+    ) -> None:
+        self._repo = repo
+        self._messengers = dict(messengers)
+        self._limiters = {name: RateLimiter(m.limits) for name, m in self._messengers.items()}
+        self._clock = clock
+        self._concurrency = concurrency
+        self._wake = asyncio.Event()
+        self._db_lock = asyncio.Lock()
+
+    @property
+    def platforms(self) -> list[str]:
+        return sorted(self._messengers)
+
+    def add_messenger(self, messenger: Messenger) -> None:
+        self._messengers[messenger.platform] = messenger
+        self._limiters[messenger.platform] = RateLimiter(messenger.limits)
+
+    def notify(self) -> None:
+        """New rows are in the outbox: wake the loop."""
+        self._wake.set()
+
+    async def deliver_due(self) -> DeliveryReport:
+        """Send every row that is due now. Returns when they are all sent or rescheduled."""
+        report = DeliveryReport()
+        while True:
+            rows = await self._repo.pending_outbox(now=self._clock(), platforms=self.platforms, limit=BATCH)
+            if not rows:
+                return report
+            report.add(await self._deliver_rows(rows))
+            if len(rows) < BATCH:
+                return report
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver as rows become due, until `stop` is set."""
+        while not stop.is_set():
+            try:
+                await self.deliver_due()
+            except Exception:
+                _log.exception("delivery pass failed; retrying shortly")
+                await asyncio.sleep(5)
+            next_due = await self._repo.next_outbox_due_at(self.platforms)
+            timeout = 60.0 if next_due is None else min(60.0, max(0.05, next_due - self._clock()))
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            _done, pending = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+
+    async def _deliver_rows(self, rows: list[OutboxEntry]) -> DeliveryReport:
+        by_chat: OrderedDict[tuple[str, str, str], list[OutboxEntry]] = OrderedDict()
+        for row in rows:
+            by_chat.setdefault((row.platform, row.kind, row.chat_id), []).append(row)
+        semaphore = asyncio.Semaphore(self._concurrency)
+        reports = [DeliveryReport() for _ in by_chat]
+
+        async def chat_worker(key: tuple[str, str, str], chat_rows: list[OutboxEntry], report: DeliveryReport) -> None:
+            async with semaphore:
+                await self._deliver_chat(key, chat_rows, report)
+
+        async with asyncio.TaskGroup() as group:
+            for (key, chat_rows), report in zip(by_chat.items(), reports, strict=True):
+                group.create_task(chat_worker(key, chat_rows, report))
+        total = DeliveryReport()
+        for report in reports:
+            total.add(report)
+        return total
+
+    async def _deliver_chat(self, key: tuple[str, str, str], rows: list[OutboxEntry], report: DeliveryReport) -> None:
+        platform, kind, chat_id = key
+        messenger = self._messengers[platform]
+        limiter = self._limiters[platform]
+        chat_key = f"{kind}:{chat_id}"
+        for row in rows:
+            recipient = Recipient(platform, kind, chat_id, row.role_id)
+            notification = Notification.from_outbox(row)
+            while True:
+                await limiter.acquire(chat_key, group=kind == "channel")
+                try:
+                    await messenger.send(recipient, notification)
+                except RetryLater as exc:
+                    limiter.penalise(chat_key, exc.retry_after)
+                    if exc.retry_after <= MAX_INLINE_RETRY_AFTER:
+                        _log.info("%s asked to wait %.1fs before %s", platform, exc.retry_after, chat_key)
+                        continue  # resend the same row once the wait is over: order kept
+                    await self._write(self._repo.mark_retry(
+                        row.id, error=f"rate limited: {exc}", next_attempt_at=self._clock() + exc.retry_after))
+                    report.retried += 1
+                    return  # the chat's later rows wait behind this one
+                except ChatUnavailable as exc:
+                    _log.warning("%s chat %s unavailable (%s): pausing it", platform, chat_id, exc)
+                    await self._write(self._repo.pause_chat(platform, chat_id, str(exc) or "forbidden"))
+                    report.paused_chats.append(f"{platform}:{chat_id}")
+                    return
+                except PermanentFailure as exc:
+                    _log.error("%s refused notification %d for %s: %s", platform, row.id, chat_id, exc)
+                    await self._write(self._repo.mark_failed(row.id, error=str(exc) or "rejected"))
+                    report.failed += 1
+                    break
+                except (TemporaryFailure, TimeoutError, OSError) as exc:
+                    delay = backoff_delay(row.attempts)
+                    _log.warning("%s send to %s failed (%s); retry in %.0fs", platform, chat_id, exc, delay)
+                    await self._write(self._repo.mark_retry(
+                        row.id, error=str(exc) or type(exc).__name__, next_attempt_at=self._clock() + delay))
+                    report.retried += 1
+                    return
+                except Exception as exc:  # an adapter bug must not lose the row or stop the others
+                    delay = backoff_delay(row.attempts)
+                    _log.exception("unexpected error sending notification %d to %s", row.id, chat_id)
+                    await self._write(self._repo.mark_retry(
+                        row.id, error=f"{type(exc).__name__}: {exc}", next_attempt_at=self._clock() + delay))
+                    report.retried += 1
+                    return
+                else:
+                    await self._write(self._repo.mark_sent(row.id, self._clock()))
+                    report.sent += 1
+                    break
+
+    async def _write(self, operation: object) -> None:
+        async with self._db_lock:
+            await operation  # type: ignore[misc]

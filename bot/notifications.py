@@ -1,0 +1,163 @@
+"""What one recipient is told about one story, and how it reads on each platform.
+
+Every renderer escapes every feed-supplied string for its target (plain text, Telegram HTML,
+Discord markdown) and cuts it to the platform's limits, so a headline can neither inject markup
+nor mention @everyone."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from feeds.model import Event
+from storage.records import OutboxEntry
+
+EVENT_LABELS: dict[Event, tuple[str, str]] = {
+    Event.RENEWAL: ("🔁", "Renewed"),
+    Event.CANCELLATION: ("🛑", "Cancelled / ending"),
+    Event.RELEASE_DATE: ("📅", "Release date"),
+    Event.TRAILER: ("🎬", "Trailer"),
+    Event.CASTING: ("🎭", "Casting"),
+    Event.PRODUCTION: ("🎥", "Filming"),
+}
+TELEGRAM_LIMIT = 4096
+DISCORD_TITLE_LIMIT = 256
+DISCORD_DESCRIPTION_LIMIT = 4096
+HEADLINE_LIMIT = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    platform: str
+    kind: str  # "user" or "channel"
+    chat_id: str
+    role_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    outbox_id: int
+    item_id: int
+    show: str
+    events: Event
+    seasons: tuple[int, ...]
+    headline: str
+    link: str | None
+    source: str | None
+    published_at: float
+    reason: str
+    summary: str = ""
+
+    @classmethod
+    def from_outbox(cls, entry: OutboxEntry) -> Notification:
+        return cls(entry.id, entry.item_id, entry.show, entry.events, entry.seasons, entry.title, entry.link,
+                   entry.source, entry.published_at, entry.reason, entry.summary)
+
+    @property
+    def event_labels(self) -> list[str]:
+        return [f"{icon} {label}" for event, (icon, label) in EVENT_LABELS.items() if event in self.events]
+
+    @property
+    def season_label(self) -> str:
+        if not self.seasons:
+            return ""
+        if len(self.seasons) == 1:
+            return f"Season {self.seasons[0]}"
+        return "Seasons " + ", ".join(map(str, self.seasons[:-1])) + f" and {self.seasons[-1]}"
+
+    @property
+    def kicker(self) -> str:
+        """'Stranger Things · 🎬 Trailer · Season 5'"""
+        return " · ".join(p for p in (self.show, ", ".join(self.event_labels), self.season_label) if p)
+
+    @property
+    def nonce(self) -> str:
+        """Stable per outbox row: a platform that dedups by nonce drops a resend after a crash."""
+        return f"showbot-{self.outbox_id}"
+
+
+def cut(text: str, limit: int) -> str:
+    """Cut at a word boundary within `limit` characters, marking the cut with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head[limit // 2:]:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:-") + "…"
+
+
+def _when(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
+
+
+# -- plain text (console) -------------------------------------------------------------------
+def render_plain(n: Notification) -> str:
+    lines = [f"[{n.kicker}]", cut(n.headline, HEADLINE_LIMIT)]
+    if n.link:
+        lines.append(n.link)
+    if n.source:
+        lines.append(f"via {cut(n.source, 80)} · {_when(n.published_at)}")
+    return "\n".join(lines)
+
+
+# -- Telegram HTML --------------------------------------------------------------------------
+def escape_html(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def render_telegram_html(n: Notification) -> str:
+    head = f"<b>{escape_html(n.show)}</b> · {escape_html(', '.join(n.event_labels))}"
+    if n.season_label:
+        head += f" · {escape_html(n.season_label)}"
+    headline = escape_html(cut(n.headline, HEADLINE_LIMIT))
+    if n.link:
+        headline = f'<a href="{html.escape(n.link, quote=True)}">{headline}</a>'
+    parts = [head, headline]
+    if n.source:
+        parts.append(f"<i>via {escape_html(cut(n.source, 80))} · {_when(n.published_at)}</i>")
+    text = "\n".join(parts)
+    return text if len(text) <= TELEGRAM_LIMIT else text[:TELEGRAM_LIMIT]
+
+
+# -- Discord --------------------------------------------------------------------------------
+_MARKDOWN = re.compile(r"([\\*_~`|>\[\]])")
+_MENTION = re.compile(r"@(everyone|here|&?\d+|!?\d+)")
+
+
+def escape_discord(text: str) -> str:
+    """Neutralise markdown and mentions in feed text (allowed_mentions is the second lock)."""
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = text.replace("<@", "<\u200b@").replace("<#", "<\u200b#")
+    return _MENTION.sub("@\u200b\\1", text)
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordMessage:
+    content: str | None
+    embed: dict[str, Any]
+    mention_role_id: str | None
+
+
+def render_discord(n: Notification, *, role_id: str | None = None) -> DiscordMessage:
+    embed: dict[str, Any] = {
+        "title": cut(escape_discord(n.headline), DISCORD_TITLE_LIMIT),
+        "description": escape_discord(n.kicker),
+        "color": 0xE50914,
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(n.published_at)),
+        "fields": [
+            {"name": "Show", "value": cut(escape_discord(n.show), 1024), "inline": True},
+            {"name": "News", "value": ", ".join(n.event_labels) or "—", "inline": True},
+        ],
+    }
+    if n.season_label:
+        embed["fields"].append({"name": "Season", "value": n.season_label, "inline": True})
+    if n.link:
+        embed["url"] = n.link
+    if n.source:
+        embed["footer"] = {"text": cut(n.source, 200)}
+    content = f"<@&{role_id}>" if role_id and role_id.isdigit() else None
+    return DiscordMessage(content, embed, role_id if content else None)

@@ -1,0 +1,134 @@
+"""The poll cycle: due feeds -> fetch -> parse -> new items -> match -> fan-out to the outbox.
+
+Every feed is polled in its own guard: one broken, slow or hostile feed is recorded (its error
+shown in `/feed list`, its next poll backed off exponentially) and never stops the others."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from feeds.fetch import FeedFetcher, FetchResult, FetchStatus
+from feeds.matcher import Matcher
+from feeds.parse import parse_feed_async
+from storage.records import FeedRecord
+from storage.repository import Repository
+
+_log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 6 * 3600.0
+PERMANENT_BACKOFF_BASE = 3600.0
+
+
+@dataclass(slots=True)
+class PollReport:
+    feeds: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    new_items: int = 0
+    matched_items: int = 0
+    notifications: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (f"{self.feeds} feeds polled ({self.fetched} fetched, {self.not_modified} not modified, "
+                f"{self.failed} failed), {self.new_items} new items, {self.matched_items} with news, "
+                f"{self.notifications} notifications queued")
+
+
+def failure_delay(interval: float, failures: int, *, permanent: bool, rng: random.Random | None = None) -> float:
+    """Exponential backoff for a failing feed: interval x 2^failures (x jitter), capped at 6 hours."""
+    base = max(interval, PERMANENT_BACKOFF_BASE) if permanent else interval
+    delay = min(MAX_BACKOFF, base * (2 ** max(0, failures)))
+    return delay * (rng or random).uniform(0.9, 1.1)
+
+
+def spread_offset(url: str, interval: float) -> float:
+    """Where in the interval a feed is polled: stable per URL, so feeds are spread, not bunched."""
+    return (zlib.crc32(url.encode()) % 10_000) / 10_000 * interval
+
+
+class Poller:
+    def __init__(
+        self, repo: Repository, fetcher: FeedFetcher, matcher: Callable[[], Matcher], *, interval: float,
+        clock: Callable[[], float] = time.time, db_lock: asyncio.Lock | None = None,
+    ) -> None:
+        self._repo = repo
+        self._fetcher = fetcher
+        self._matcher = matcher
+        self.interval = interval
+        self._clock = clock
+        self._db_lock = db_lock or asyncio.Lock()
+
+    async def poll(self, *, force: bool = False) -> PollReport:
+        """Poll every due feed (every feed with force=True) concurrently; the fetcher bounds concurrency."""
+        now = self._clock()
+        feeds = await self._repo.feeds() if force else await self._repo.due_feeds(now)
+        report = PollReport(feeds=len(feeds))
+        if not feeds:
+            return report
+        results = await asyncio.gather(*(self._poll_feed(feed, report) for feed in feeds), return_exceptions=True)
+        for feed, result in zip(feeds, results, strict=True):
+            if isinstance(result, BaseException):  # a bug, not a feed problem: log, keep going
+                _log.error("polling %s crashed", feed.url, exc_info=result)
+                report.failed += 1
+                report.errors[feed.url] = f"{type(result).__name__}: {result}"
+        return report
+
+    async def _poll_feed(self, feed: FeedRecord, report: PollReport) -> None:
+        result = await self._fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        now = self._clock()
+        if result.status is FetchStatus.NOT_MODIFIED:
+            report.not_modified += 1
+            async with self._db_lock:
+                await self._repo.record_feed_success(
+                    feed.id, etag=feed.etag, last_modified=feed.last_modified, title=None,
+                    next_poll_at=self._next_poll(now), now=now)
+            return
+        if result.status is FetchStatus.ERROR:
+            await self._fail(feed, result.error or "fetch failed", now, permanent=result.permanent, report=report)
+            return
+        parsed = await parse_feed_async(result.body, result.headers)
+        if not parsed.items and parsed.problem:
+            await self._fail(feed, parsed.problem, now, permanent=False, report=report)
+            return
+        report.fetched += 1
+        await self._store_and_match(feed, result, parsed.items, parsed.title, now, report)
+
+    async def _store_and_match(self, feed: FeedRecord, result: FetchResult, items: list, title: str | None,
+                               now: float, report: PollReport) -> None:
+        # oldest first, so notifications go out in the order the stories were published
+        items = sorted(items, key=lambda i: i.published_at or 0.0)
+        matcher = self._matcher()
+        async with self._db_lock:
+            fresh = await self._repo.insert_items(feed.id, items, now)
+            for item in fresh:
+                matches = matcher.match(item.title, item.summary)
+                if not matches:
+                    continue
+                await self._repo.save_matches(item.id, matches)
+                if any(m.events for m in matches):
+                    report.matched_items += 1
+                for match in matches:
+                    report.notifications += await self._repo.enqueue_for_match(item.id, match, now)
+            report.new_items += len(fresh)
+            await self._repo.record_feed_success(
+                feed.id, etag=result.etag, last_modified=result.last_modified, title=title,
+                next_poll_at=self._next_poll(now), now=now)
+
+    async def _fail(self, feed: FeedRecord, error: str, now: float, *, permanent: bool, report: PollReport) -> None:
+        report.failed += 1
+        report.errors[feed.url] = error
+        delay = failure_delay(self.interval, feed.failures, permanent=permanent)
+        _log.warning("feed %s failed (%s); next try in %.0fs", feed.url, error, delay)
+        async with self._db_lock:
+            await self._repo.record_feed_failure(feed.id, error=error, next_poll_at=now + delay, now=now)
+
+    def _next_poll(self, now: float) -> float:
+        return now + self.interval * random.uniform(0.95, 1.05)

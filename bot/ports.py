@@ -1,0 +1,52 @@
+"""The ports the core talks through. Adapters implement them; the core never imports a platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.notifications import Notification, Recipient
+
+
+class DeliveryError(Exception):
+    """A send failed. Subclasses say what the delivery loop should do about it."""
+
+
+class RetryLater(DeliveryError):
+    """The platform asked us to slow down (HTTP 429): wait `retry_after` seconds, then resend."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(0.0, retry_after)
+
+
+class TemporaryFailure(DeliveryError):
+    """5xx, timeout, network trouble: resend later with exponential backoff."""
+
+
+class ChatUnavailable(DeliveryError):
+    """403 / blocked / kicked / chat gone: pause this chat's subscriptions, keep its notifications."""
+
+
+class PermanentFailure(DeliveryError):
+    """The platform rejected this message itself (400): retrying the same message cannot help."""
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Sending limits a platform documents; the delivery loop stays under them."""
+
+    per_second: float  # all chats together
+    private_interval: float  # seconds between two messages to one private chat
+    group_interval: float  # seconds between two messages to one group/channel
+
+
+class Messenger(Protocol):
+    """What an adapter offers the delivery loop."""
+
+    platform: str
+    limits: RateLimits
+
+    async def send(self, recipient: Recipient, notification: Notification) -> None:
+        """Deliver or raise a DeliveryError subclass."""
+        ...

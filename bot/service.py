@@ -1,0 +1,219 @@
+"""The platform-neutral core: keeps the catalog, matcher, feeds, poller and delivery together.
+
+    async with ShowBot.create(settings) as showbot:
+        await showbot.run_once()          # one poll cycle + delivery, then return
+        await showbot.run(stop_event)     # poll on the interval and deliver until stopped
+
+It never imports a chat platform: adapters register themselves as Messengers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+
+from bot.config import Settings
+from bot.delivery import Delivery, DeliveryReport
+from bot.poller import PollReport, Poller, spread_offset
+from bot.ports import Messenger
+from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
+from feeds.matcher import Matcher
+from feeds.model import Event
+from storage.records import SubscriptionRecord
+from storage.repository import Repository
+
+_log = logging.getLogger(__name__)
+
+CONSOLE_PLATFORM = "console"
+CONSOLE_CHAT = "local"
+INITIAL_SPREAD_CAP = 120.0  # first polls after start are spread over at most two minutes
+
+
+class CatalogFormatError(ValueError):
+    """A catalog file is not {"shows": [{"title": ..., "aliases": [...]}]}."""
+
+
+def read_catalog(source: str | Path | bytes) -> list[tuple[str, list[str]]]:
+    """Read a catalog JSON file (or bytes): {"shows": [{"title": ..., "aliases": [...]}]}."""
+    try:
+        raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+        data = json.loads(raw)
+    except FileNotFoundError:
+        raise CatalogFormatError(f"catalog file {source} does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogFormatError(f"catalog is not valid JSON: {exc}") from None
+    shows = data.get("shows") if isinstance(data, dict) else None
+    if not isinstance(shows, list):
+        raise CatalogFormatError('catalog must be an object with a "shows" list')
+    out: list[tuple[str, list[str]]] = []
+    for n, entry in enumerate(shows, 1):
+        title = entry.get("title") if isinstance(entry, dict) else None
+        aliases = entry.get("aliases", []) if isinstance(entry, dict) else None
+        if not isinstance(title, str) or not title.strip():
+            raise CatalogFormatError(f"show #{n} has no title")
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise CatalogFormatError(f"show #{n} ({title!r}): aliases must be a list of strings")
+        out.append((title.strip(), [a.strip() for a in aliases if a.strip()]))
+    return out
+
+
+def bundled_catalog() -> list[tuple[str, list[str]]]:
+    return read_catalog(resources.files("bot").joinpath("data", "catalog.json").read_bytes())
+
+
+@dataclass(slots=True)
+class CycleReport:
+    poll: PollReport
+    delivery: DeliveryReport
+
+
+class ShowBot:
+    def __init__(
+        self, settings: Settings, repo: Repository, fetcher: FeedFetcher, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.settings = settings
+        self.repo = repo
+        self.fetcher = fetcher
+        self._clock = clock
+        self._matcher = Matcher([])
+        self._catalog_version: tuple[int, int] | None = None
+        self.db_lock = asyncio.Lock()
+        self.delivery = Delivery(repo, {}, clock=clock)
+        self.poller = Poller(repo, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock,
+                             db_lock=self.db_lock)
+        self._poll_now = asyncio.Event()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @classmethod
+    def create(cls, settings: Settings, *, fetch_limits: FetchLimits | None = None) -> _ShowBotContext:
+        return _ShowBotContext(settings, fetch_limits)
+
+    async def prepare(self) -> None:
+        """Catalog, feeds and the console subscriber, as the settings ask."""
+        if await self.repo.show_count() == 0:
+            count = await self.repo.import_catalog(bundled_catalog())
+            _log.info("imported the bundled catalog: %d shows", count)
+        if self.settings.catalog:
+            count = await self.repo.import_catalog(read_catalog(self.settings.catalog))
+            _log.info("imported %d shows from %s", count, self.settings.catalog)
+        await self.refresh_matcher()
+        urls = list(dict.fromkeys(self.settings.feed_urls(bundled_feed_urls())))
+        now = self._clock()
+        spread = min(self.settings.poll_interval, INITIAL_SPREAD_CAP)
+        added, removed = await self.repo.sync_config_feeds(urls, [now + spread_offset(u, spread) for u in urls])
+        if added or removed:
+            _log.info("feeds: %d configured (%d added, %d removed)", len(urls), added, removed)
+        if self.settings.use_console:
+            await self._ensure_console_subscriber()
+
+    async def _ensure_console_subscriber(self) -> None:
+        """On the embedded default the local console user follows every show, once: if they later
+        unsubscribe in `showbot chat`, that choice is kept."""
+        if await self.repo.get_meta("console_default") is not None:
+            return
+        await self.repo.subscribe(SubscriptionRecord(CONSOLE_PLATFORM, "user", CONSOLE_CHAT, None, Event.all(),
+                                                     user_id=CONSOLE_CHAT))
+        await self.repo.set_meta("console_default", "subscribed to every show")
+
+    def register(self, messenger: Messenger) -> None:
+        self.delivery.add_messenger(messenger)
+
+    # -- the catalog -------------------------------------------------------------------------
+    @property
+    def matcher(self) -> Matcher:
+        return self._matcher
+
+    async def refresh_matcher(self) -> bool:
+        """Rebuild the matcher when the catalog has changed. True when it was rebuilt."""
+        version = await self.repo.catalog_version()
+        if version == self._catalog_version:
+            return False
+        shows = await self.repo.shows()
+        self._matcher = await asyncio.to_thread(Matcher, shows)
+        self._catalog_version = version
+        _log.info("matcher ready: %d shows, %d aliases", len(shows), self._matcher.index.alias_count)
+        return True
+
+    # -- running -----------------------------------------------------------------------------
+    async def poll_once(self, *, force: bool = False) -> PollReport:
+        await self.refresh_matcher()
+        report = await self.poller.poll(force=force)
+        if report.notifications:
+            self.delivery.notify()
+        return report
+
+    async def run_once(self) -> CycleReport:
+        """Poll every feed now, deliver everything due, return."""
+        poll = await self.poll_once(force=True)
+        delivery = await self.delivery.deliver_due()
+        return CycleReport(poll, delivery)
+
+    def poll_soon(self) -> None:
+        self._poll_now.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll on the interval and deliver, until `stop` is set. A failing task is logged and retried."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._poll_loop(stop))
+            group.create_task(self.delivery.run(stop))
+
+    async def _poll_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                report = await self.poll_once()
+                if report.feeds:
+                    _log.info("poll: %s", report)
+            except Exception:
+                _log.exception("poll cycle failed; retrying")
+            next_due = await self._safe_next_due()
+            timeout = 30.0 if next_due is None else min(30.0, max(0.5, next_due - self._clock()))
+            self._poll_now.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._poll_now.wait())]
+            _done, pending = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+
+    async def _safe_next_due(self) -> float | None:
+        try:
+            return await self.repo.next_feed_due_at()
+        except Exception:
+            _log.exception("could not read the poll schedule")
+            return None
+
+
+class _ShowBotContext:
+    """Opens the database and the HTTP client, prepares the bot; closes both on exit."""
+
+    def __init__(self, settings: Settings, fetch_limits: FetchLimits | None) -> None:
+        self._settings = settings
+        self._limits = fetch_limits
+        self._repo_cm = Repository.open(settings.db)
+        self._fetcher: FeedFetcher | None = None
+
+    async def __aenter__(self) -> ShowBot:
+        repo = await self._repo_cm.__aenter__()
+        try:
+            self._fetcher = FeedFetcher(limits=self._limits, allow_private=self._settings.allow_private_feeds)
+            showbot = ShowBot(self._settings, repo, self._fetcher)
+            await showbot.prepare()
+        except BaseException:
+            if self._fetcher is not None:
+                await self._fetcher.aclose()
+            await self._repo_cm.__aexit__(None, None, None)
+            raise
+        return showbot
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if self._fetcher is not None:
+                await self._fetcher.aclose()
+        finally:
+            await self._repo_cm.__aexit__(exc_type, exc, tb)
