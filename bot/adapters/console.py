@@ -25,3 +25,58 @@ class ConsoleMessenger:
         stream = self._stream or sys.stdout
         stream.write(render_plain(notification) + "\n\n")
         stream.flush()
+
+
+class ConsoleChat:
+    """`showbot chat`: type the bot's commands at a terminal, as the local user (who owns the bot)."""
+
+    def __init__(self, showbot: object, settings: object, *, output: TextIO | None = None) -> None:
+        from bot.commands import Caller, ChatType, Commands
+
+        self._commands = Commands(showbot)  # type: ignore[arg-type]
+        self._caller = Caller("console", "local", "local", ChatType.PRIVATE, name="you")
+        self._out = output
+        self._choices: tuple = ()
+
+    def _print(self, text: str) -> None:
+        stream = self._out or sys.stdout
+        stream.write(text + "\n")
+        stream.flush()
+
+    async def handle(self, line: str) -> str:
+        """One typed line -> the reply text (numbers pick a button from the previous reply)."""
+        from bot.command_text import dispatch
+
+        line = line.strip()
+        if line.isdigit() and self._choices:
+            index = int(line) - 1
+            if not 0 <= index < len(self._choices):
+                return f"Pick a number from 1 to {len(self._choices)}."
+            reply = await self._commands.choose(self._caller, self._choices[index])
+        else:
+            reply = await dispatch(self._commands, self._caller, line)
+        self._choices = reply.choices
+        text = reply.text
+        if reply.choices:
+            text += "\n" + "  ".join(f"[{n}] {c.label}" for n, c in enumerate(reply.choices, 1))
+            text += "\n(type a number to pick)"
+        return text
+
+    async def run(self, stream: TextIO, stop: object) -> None:
+        import asyncio
+
+        self._print("showbot chat — type /help, /subscribe <show>, /shows <name>; Ctrl-D to quit.")
+        while not getattr(stop, "is_set", lambda: False)():
+            self._print_prompt()
+            line = await asyncio.to_thread(stream.readline)
+            if not line:
+                break
+            if line.strip() in ("/quit", "/exit", "quit", "exit"):
+                break
+            if line.strip():
+                self._print(await self.handle(line))
+
+    def _print_prompt(self) -> None:
+        stream = self._out or sys.stdout
+        stream.write("> ")
+        stream.flush()

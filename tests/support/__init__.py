@@ -1,0 +1,1 @@
+"""Test helpers: a local HTTP server for feeds and fake platform APIs, sample data builders."""

@@ -1,0 +1,103 @@
+"""A tiny HTTP server on 127.0.0.1 for tests: routes map a path to a response or a handler.
+
+Runs in a thread, so async tests can talk to it with real sockets (httpx, python-telegram-bot)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    drip_delay: float = 0.0  # seconds between body bytes: a server that drips
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"{}")
+
+
+Handler = Callable[[Request], Response]
+
+
+class LocalServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, Response | Handler] = {}
+        self.requests: list[Request] = []
+        outer = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                request = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                outer.requests.append(request)
+                route = outer.routes.get(self.path.split("?", 1)[0])
+                if route is None:
+                    response = Response(404, b"not found")
+                elif callable(route):
+                    response = route(request)
+                else:
+                    response = route
+                self.send_response(response.status)
+                headers = dict(response.headers)
+                headers.setdefault("Content-Length", str(len(response.body)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                if self.command == "HEAD":
+                    return
+                try:
+                    if response.drip_delay:
+                        for i in range(len(response.body)):
+                            self.wfile.write(response.body[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(response.drip_delay)
+                    else:
+                        self.wfile.write(response.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = _handle
+            do_POST = _handle
+            do_HEAD = _handle
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def __enter__(self) -> LocalServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
