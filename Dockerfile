@@ -1,0 +1,27 @@
+# showbot: a slim Python image, a non-root user, the database in a volume.
+#   docker build -t showbot .
+#   docker run -d --name showbot -v showbot-data:/data -e TELEGRAM_TOKEN=... -e DISCORD_TOKEN=... showbot
+FROM python:3.12-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY feeds ./feeds
+COPY storage ./storage
+RUN python -m venv /opt/showbot && /opt/showbot/bin/pip install .
+
+FROM python:3.12-slim
+ENV PATH=/opt/showbot/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    SHOWBOT_DB=/data/showbot.db
+RUN groupadd --system showbot && useradd --system --gid showbot --home-dir /data --shell /usr/sbin/nologin showbot \
+    && mkdir -p /data && chown showbot:showbot /data
+COPY --from=build /opt/showbot /opt/showbot
+USER showbot
+WORKDIR /data
+VOLUME ["/data"]
+# SIGTERM lets showbot finish the send in flight, leave the rest pending in the outbox and close the db.
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=5m --timeout=10s CMD ["python", "-c", "import sqlite3,os; sqlite3.connect(os.environ['SHOWBOT_DB']).execute('select 1')"]
+ENTRYPOINT ["showbot"]
+CMD ["run"]
