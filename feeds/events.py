@@ -30,10 +30,11 @@ class _Rule:
     event: Event
     pattern: re.Pattern[str]
     active: bool  # the show follows the trigger ("renews X") rather than precedes it ("X renewed")
+    strict: bool = False  # only a show on the trigger's side counts ("Y returns to X": casting for X only)
 
 
-def _rules(event: Event, active: list[str], passive: list[str]) -> list[_Rule]:
-    return ([_Rule(event, re.compile(p), True) for p in active]
+def _rules(event: Event, active: list[str], passive: list[str], *, strict_active: bool = False) -> list[_Rule]:
+    return ([_Rule(event, re.compile(p), True, strict_active) for p in active]
             + [_Rule(event, re.compile(p), False) for p in passive])
 
 
@@ -43,7 +44,7 @@ _RULES: list[_Rule] = [
         active=[
             r"\brenew(?:s|ing)?\b(?! (?:talks|hopes|odds|status|chances|decision|fate))",
             r"\bgreen-?light(?:s|ing)?\b|\bgreenlit\b|\bgreen lit\b",
-            rf"\b(?:orders?|ordering|picks? up|picking up|renews?|greenlights?)\b[^:;|?]{{0,60}}?\b(?:{_SEASON_REF} \w+|{_ORD} (?:and \w+ )?seasons?|s\d{{1,2}}\b)",
+            rf"\b(?:orders?|ordering|picks? up|picking up|renews?|greenlights?)\b(?=[^:;|?]{{0,60}}?\b(?:{_SEASON_REF} \w+|{_ORD} (?:and \w+ )?seasons?|s\d{{1,2}}\b))",
             rf"\b(?:orders?|ordering|picks? up|picking up)\b(?: an?| the)? {_SEASON_REF}",
             r"\brecommission(?:s|ed)?\b",
             rf"\bconfirms?\b(?: an?| the)? {_ORD} (?:and \w+ )?seasons?\b",
@@ -56,7 +57,7 @@ _RULES: list[_Rule] = [
             r"\b(?:season|series) (?:\w+ )?(?:order|pickup|renewal)\b(?! (?:hopes|odds|status|chances))",
             r"\bseason \w+ (?:is |are )?(?:officially )?(?:in the works|in development|moving forward)\b",
             r"\b(?:picked up|ordered) for\b|\border(?:ed)? (?:a |an )?(?:new |another )?(?:season|series)\b|\bordered\b(?= by)",
-            rf"\b(?:returning|return|coming back|come back|back) for (?:an?|the)? ?{_SEASON_REF}",
+            rf"(?<!not )(?<!n't )(?<!never )\b(?:returning|return|coming back|come back|back) for (?:an?|the)? ?{_SEASON_REF}",
             r"\b(?:will|to|set to) return for\b",
             r"\brenovad[ao]s?\b|\brenovacion\b|\brenouvel\w*|\bverlangert\b",
             r"\b(?:regresa|vuelve|volvera|tendra) (?:con |a tener )?(?:una )?(?:nueva|segunda|tercera|cuarta|quinta) temporada\b",
@@ -90,8 +91,8 @@ _RULES: list[_Rule] = [
     *_rules(
         Event.RELEASE_DATE,
         active=[
-            r"\bsets?\b[^:;|?]{0,80}?\b(?:premiere|return|release|debut|launch|date|dates)\b(?! (?:review|recap|party))",
-            rf"\b(?:moves?|moving|pushes|bumps|shifts|delays)\b[^:;|?]{{0,60}}?\b(?:to|until|into) (?:the )?(?:\w+ )?{_WHEN}",
+            r"\bsets?\b(?=[^:;|?]{0,80}?\b(?:premiere|return|release|debut|launch|date|dates)\b(?! (?:review|recap|party)))",
+            rf"\b(?:moves?|moving|pushes|bumps|shifts|delays)\b(?=[^:;|?]{{0,60}}?\b(?:to|until|into) (?:the )?(?:\w+ )?{_WHEN})",
             r"\b(?:dates|schedules)\b",
         ],
         passive=[
@@ -103,6 +104,7 @@ _RULES: list[_Rule] = [
             rf"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|drops?|dropping|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|opens?)\b(?: (?:on|to|at|with) [\w+'.]+(?: [\w+'.]+)?)?(?: (?:in|on|this|next|from|starting|early|late|before|by)\b)? ?(?:the )?(?:\w+ )?{_WHEN}",
             rf"\b(?:premiere|release|return|debut|launch|premiere date|release date)\b (?:is |has been |was |gets? )?(?:moved|pushed|delayed|bumped|shifted|brought forward|set|revealed|announced|confirmed|changed|locked|moves?|shifts?)\b",
             rf"\b(?:moved|pushed|delayed|bumped|shifted|postponed) (?:up |back )?(?:to|until|into) (?:the )?(?:\w+ )?{_WHEN}",
+            rf"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?)\b(?: (?:on|to|at|with|in) [^:;|?,]{{0,30}}?)? (?:in|on|this|next|from|starting|early|late|before|by) (?:the )?(?:\w+ )?{_WHEN}",
             rf"\b(?:premiere|release|debut|return|launch)s? (?:date )?(?:for|on|in|this|next) (?:the )?(?:\w+ )?{_WHEN}",
             rf"\b(?:premiere|release) (?:window|month)\b|\b{_MONTH} (?:premiere|release|debut|return)\b",
             r"\bfecha de (?:estreno|lanzamiento)\b|\bdata de estreia\b|\bse estrena\b|\bestrena\w*\b|\bdate de (?:sortie|diffusion)\b|\bstarttermin\b|\bstartet am\b",
@@ -142,6 +144,7 @@ _RULES: list[_Rule] = [
             r"\bse une al (?:reparto|elenco)\b|\bficha(?:je)?\b|\brejoint (?:le casting|la distribution)\b",
             r"캐스팅|출연 확정|합류|出演決定|キャスト(?:発表|決定|解禁)",
         ],
+        strict_active=True,
     ),
     *_rules(
         Event.PRODUCTION,
@@ -188,6 +191,7 @@ class EventHit:
     text: str
     active: bool
     clause: int
+    strict: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +238,7 @@ def find_event_hits(lowered: str, clauses: Clauses) -> list[EventHit]:
             clause = clauses.index(m.start())
             if clause in clauses.silent:
                 continue
-            hits.append(EventHit(rule.event, m.start(), m.end(), m.group(), rule.active, clause))
+            hits.append(EventHit(rule.event, m.start(), m.end(), m.group(), rule.active, clause, rule.strict))
     hits.sort(key=lambda h: (h.start, -h.end))
     return hits
 

@@ -182,6 +182,10 @@ class Matcher:
 
 def _role_at(start: int, end: int, headline: Headline) -> Role:
     tokens = headline.tokens
+    region = headline.quoted_region(start, end)
+    if (region is not None and region[1] > end
+            and headline.text[tokens[end - 1].end:tokens[end].start].strip() == ":"):
+        return Role.DERIVED  # "‘Mr. Queen: The Bamboo Forest’": a spin-off named after its parent
     j = end
     while j < len(tokens) and j < end + 3 and tokens[j].key in _DERIVED_LEADS | _CREDIT_LEADS:
         if tokens[j].key in DERIVED_AFTER:
@@ -221,9 +225,11 @@ def _cast_is_verb(k: int, headline: Headline) -> bool:
 def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], headline: Headline,
              clause_of: object) -> list[_Mention]:
     """The show(s) an event trigger is about."""
+    tokens = headline.tokens
+    if hit.strict:
+        return _list_from([m for m in eligible if tokens[m.start].start >= hit.end], headline, forward=True)
     if len(eligible) == 1:
         return eligible
-    tokens = headline.tokens
     index = clause_of  # type: ignore[assignment]
 
     def clause_set(m: _Mention) -> set[int]:
@@ -300,7 +306,10 @@ def _listed_with(rejected: list[Candidate], accepted: list[Candidate], headline:
 
 
 def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: Headline) -> bool:
-    """An active verb whose object is a capitalised name that is not a catalog show."""
+    """An active verb ("cancels", "sets") whose object is a capitalised name that is not a catalog show."""
+    verb = hit.text.split()[0] if hit.text.split() else ""
+    if not verb.endswith("s") or verb.endswith("ss"):
+        return False
     text = headline.text
     rest = text[hit.end:]
     m = re.match(r"\s*['\"]?(\S)", rest)
@@ -318,7 +327,10 @@ def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: He
 
 
 _SEASONISH_WORDS = frozenset({"season", "seasons", "series", "a", "an", "the", "its", "new", "first", "second",
-                              "third", "fourth", "fifth", "final"})
+                              "third", "fourth", "fifth", "final", "spring", "summer", "fall", "autumn", "winter",
+                              "january", "february", "march", "april", "may", "june", "july", "august",
+                              "september", "october", "november", "december", "early", "late", "next", "this",
+                              "official", "more", "two", "three", "another", "premiere", "release", "debut"})
 
 
 def _reason(m: _Mention) -> str:

@@ -125,6 +125,11 @@ class Headline:
         return left, right + 1
 
 
+# Capitalised only because they open the headline: "Every Black Mirror episode ranked".
+SENTENCE_OPENERS = FUNCTION_WORDS | frozenset(
+    "every why how new watch first inside behind meet best top more breaking exclusive official see here "
+    "here's inside look revisiting remembering ranking ranked rewatching streaming tonight today".split()
+)
 _LOCATION_BEFORE = frozenset("in at from near across around outside inside to via".split())
 _NOT_EXTENDING = frozenset({"and", "or", "vs", "versus", "nor", "but"})
 
@@ -148,6 +153,9 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
         return Verdict(True, "quoted")
     if alias.risk is not Risk.DISTINCT and _lowercase_in_cased_text(candidate, headline):
         return Verdict(False, "written in lower case, as ordinary words")
+    season = _season_after(candidate, headline)
+    if season:
+        return Verdict(True, season)
     if not _standalone(candidate, headline):
         return Verdict(False, "part of a longer name")
     after = _evidence_after(candidate, headline)
@@ -201,10 +209,13 @@ def _standalone(candidate: Candidate, headline: Headline) -> bool:
                 and not (j == end and nxt.key in FUNCTION_WORDS)):
             return False
     i = start - 1
-    while (i >= 0 and start - i <= 3 and tokens[i].key in FUNCTION_WORDS and tokens[i].text.islower()
-           and tokens[i].key not in _NOT_EXTENDING and headline.adjacent(i, i + 1)):
-        i -= 1
-    if i >= 0 and i < start and headline.adjacent(i, i + 1) and not headline.initial[i]:
+    if not tokens[start].text[:1].isupper() or tokens[start].key not in ("the", "a", "an"):
+        # "Crash Landing on You": look back over lowercase function words (not for "… in The Bear")
+        while (i >= 0 and start - i <= 3 and tokens[i].key in FUNCTION_WORDS and tokens[i].text.islower()
+               and tokens[i].key not in _NOT_EXTENDING and headline.adjacent(i, i + 1)):
+            i -= 1
+    if (i >= 0 and i < start and headline.adjacent(i, i + 1)
+            and not (headline.initial[i] and tokens[i].key in SENTENCE_OPENERS)):
         prev = tokens[i]
         if (prev.capitalised and not prev.possessive and not prev.key.isdigit() and prev.key not in BEFORE_TITLE
                 and prev.key not in NETWORKS and not prev.cjk and prev.key not in FUNCTION_WORDS):
@@ -212,7 +223,7 @@ def _standalone(candidate: Candidate, headline: Headline) -> bool:
     return True
 
 
-def _evidence_after(candidate: Candidate, headline: Headline) -> str:
+def _season_after(candidate: Candidate, headline: Headline) -> str:
     tokens, end = headline.tokens, candidate.end
     if end >= len(tokens):
         return ""
@@ -221,6 +232,13 @@ def _evidence_after(candidate: Candidate, headline: Headline) -> str:
             return f"followed by {ref.text!r}"
     if number_after_title(tokens, headline.text, end) is not None:
         return f"followed by the number {tokens[end].text}"
+    return ""
+
+
+def _evidence_after(candidate: Candidate, headline: Headline) -> str:
+    tokens, end = headline.tokens, candidate.end
+    if end >= len(tokens):
+        return ""
     nxt = tokens[end]
     if nxt.key in ("시", "シ") and end + 1 < len(tokens) and tokens[end + 1].key in ("즌", "ー"):
         return "followed by a season marker"
