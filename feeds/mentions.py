@@ -8,7 +8,7 @@ A distinct title ("Squid Game") counts wherever it stands; a title that ordinary
     ("Euphoria star", "Lost finale", "Fallout trailer");
   - a show word or network right before it ("Netflix's Dark", "renews You", "series Silo");
   - capitalised where ordinary prose would not be, in a sentence-case headline
-    ("Netflix says Dark will not return"; weekday and month names prove nothing);
+    ("Why I keep rewatching Dark"; weekday and month names prove nothing);
   - at the start of a clause as the subject of a verb, with a network or season in the clause.
 And it never counts as part of a longer name ("Dark Matter", "Invincible Iron Man",
 "‘All of Us Strangers’") or from the middle of a Korean word."""

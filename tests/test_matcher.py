@@ -1,0 +1,223 @@
+"""The matcher: which show, which events, which season — and the quality targets on labelled items.
+
+The labelling rules (from the project's corpus README) that these tests pin down:
+- A show is matched when the item is about it or names it as a show; a spin-off story names its
+  parent (matched with no event). Common words that happen to spell a title are not mentions.
+- Where catalog titles overlap, the longest title the text names wins.
+- Events only when the story announces them, attributed to the show they are about; none for
+  reviews, recaps, rankings, interviews, explainers, rumours, speculation and denials.
+- season: the season the story is about; null where none is named; "Part 2" is not a season.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feeds.matcher import Matcher
+from feeds.model import CatalogShow, Event
+from tests.conftest import DATA, SHARED
+from tests.support.scoring import load_catalog, load_items, score
+
+CATALOG = load_catalog(DATA / "labelled_catalog.json")
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(CATALOG)
+
+
+def _answer(matcher: Matcher, title: str, summary: str = "") -> dict[str, tuple[set[str], int | None]]:
+    return {m.show: (set(m.events.slugs()), m.season) for m in matcher.match(title, summary)}
+
+
+# -- quality targets ------------------------------------------------------------------------
+def _check_targets(matcher: Matcher, items: list[dict]) -> None:
+    result = score(matcher, items)
+    report = str(result) + "\n" + "\n".join(result.misses[:40])
+    assert result.shows_f1 >= 0.98, report
+    assert result.events_f1 >= 0.95, report
+    assert result.season_accuracy >= 0.95, report
+
+
+def test_targets_on_our_labelled_items(matcher: Matcher) -> None:
+    items = load_items(DATA / "labelled_items.jsonl")
+    assert len(items) >= 150
+    _check_targets(matcher, items)
+
+
+def test_targets_on_blind_holdout_items() -> None:
+    path = DATA / "holdout_items.jsonl"
+    if not path.exists():
+        pytest.skip("no holdout set")
+    _check_targets(Matcher(load_catalog(DATA / "holdout_catalog.json")), load_items(path))
+
+
+def test_targets_on_the_shared_dev_set() -> None:
+    corpus = SHARED / "corpus"
+    if not (corpus / "dev.jsonl").exists():
+        pytest.skip("../shared/corpus is not here")
+    _check_targets(Matcher(load_catalog(corpus / "dev_catalog.json")), load_items(corpus / "dev.jsonl"))
+
+
+def test_no_dev_item_text_in_the_matcher_code() -> None:
+    dev = SHARED / "corpus" / "dev.jsonl"
+    if not dev.exists():
+        pytest.skip("../shared/corpus is not here")
+    code = "\n".join(p.read_text(encoding="utf-8").lower()
+                     for folder in ("feeds",) for p in (Path(__file__).parents[1] / folder).rglob("*.py"))
+    for item in load_items(dev):
+        assert item["title"].lower() not in code
+        assert item["id"] not in code
+
+
+def test_a_matcher_that_ignores_evidence_would_fail_the_targets() -> None:
+    """The scorer can fail: a keyword matcher (every alias substring) scores below the bar."""
+
+    class Keyword:
+        def match(self, title: str, summary: str = "") -> list:
+            from feeds.model import ShowMatch
+            low = title.lower()
+            return [ShowMatch(s.id, s.title, Event.all() if "season" in low else Event(0))
+                    for s in CATALOG if s.title.lower() in low]
+
+    result = score(Keyword(), load_items(DATA / "labelled_items.jsonl"))  # type: ignore[arg-type]
+    assert result.shows_f1 < 0.98 or result.events_f1 < 0.95
+
+
+# -- shows ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("title", "show"), [
+    ("‘지금 우리 학교는’ 시즌2 촬영 시작", "All of Us Are Dead"),
+    ("오징어 게임 시즌3 공개일 확정", "Squid Game"),
+    ("Shogun season 2 adds two new cast members", "Shōgun"),
+    ("SHŌGUN Season 2 Trailer", "Shōgun"),
+    ("Squid Game: The Challenge returns for a second season", "Squid Game: The Challenge"),
+    ("The Walking Dead: Dead City season 3 begins production", "The Walking Dead: Dead City"),
+    ("‘Dark Matter’ renewed for season 3 at Apple", "Dark Matter"),
+])
+def test_aliases_in_any_script_and_the_longest_title_wins(matcher: Matcher, title: str, show: str) -> None:
+    assert list(_answer(matcher, title)) == [show]
+
+
+@pytest.mark.parametrize("title", [
+    "All of Us Strangers review: a ghost story about grief",
+    "New releases this Wednesday: eight shows to stream",
+    "The dark side of reality TV, according to former contestants",
+    "What you need to know about streaming price rises",
+    "Kingdom of the Planet of the Apes gets a digital release date",
+    "Invincible Iron Man writer returns to Marvel comics",
+    "Lost luggage: airlines promise faster refunds",
+    "The office party season is here: ten games to play",
+    "Severance pay disputes hit a visual effects studio",
+    "A kingdom under siege: inside the new fantasy epic",
+    "Why you should stop doomscrolling tonight",
+])
+def test_common_words_are_not_mentions(matcher: Matcher, title: str) -> None:
+    assert _answer(matcher, title) == {}
+
+
+@pytest.mark.parametrize(("title", "show"), [
+    ("You season 6 starts filming in London", "You"),
+    ("Netflix's Dark creators tease their next series", "Dark"),
+    ("‘Silo’ Season 3 Wraps Filming", "Silo"),
+    ("Fallout season 2 trailer shows New Vegas", "Fallout"),
+    ("Kingdom 3 is officially happening, says Netflix Korea", "Kingdom"),
+    ("Why I can't stop rewatching Lost", "Lost"),
+])
+def test_short_titles_count_with_evidence(matcher: Matcher, title: str, show: str) -> None:
+    assert show in _answer(matcher, title)
+
+
+def test_spin_off_story_names_its_parent_without_event(matcher: Matcher) -> None:
+    answer = _answer(matcher, "Stranger Things animated spin-off sets April premiere")
+    assert answer == {"Stranger Things": (set(), None)}
+
+
+# -- events ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("title", "show", "events"), [
+    ("Severance renewed for a third season at Apple TV+", "Severance", {"renewal"}),
+    ("Hulu renews Only Murders in the Building for season six", "Only Murders in the Building", {"renewal"}),
+    ("Yellowjackets renewed for a fourth and final season", "Yellowjackets", {"renewal", "cancellation"}),
+    ("Netflix cancels Lockwood & Co. after a single season", "Lockwood & Co.", {"cancellation"}),
+    ("The Boys will end with season 5, Prime Video confirms", "The Boys", {"cancellation"}),
+    ("Arcane season 2 premiere date set for November", "Arcane", {"release_date"}),
+    ("Reacher season 3 arrives on Prime Video in February", "Reacher", {"release_date"}),
+    ("First teaser for Wednesday season 2 drops", "Wednesday", {"trailer"}),
+    ("Andor season 2 first look images released", "Andor", {"trailer"}),
+    ("Bridgerton season 4 casts its new leading lady", "Bridgerton", {"casting"}),
+    ("The Last of Us season 2 begins filming in Vancouver", "The Last of Us", {"production"}),
+    ("Euphoria season 3 wraps production", "Euphoria", {"production"}),
+    ("'더 글로리' 시즌2 제작 확정", "The Glory", {"renewal"}),
+    ("La casa de papel regresa con una nueva temporada", "Money Heist", {"renewal"}),
+])
+def test_announcements_carry_their_events(matcher: Matcher, title: str, show: str, events: set[str]) -> None:
+    assert _answer(matcher, title)[show][0] == events
+
+
+@pytest.mark.parametrize(("title", "show"), [
+    ("Arcane season 2 release date speculation: when could it return?", "Arcane"),
+    ("Severance season 3: everything we know so far", "Severance"),
+    ("Reacher season 3 review: bigger fists, smaller brain", "Reacher"),
+    ("Is The Boys cancelled? No — season 5 is coming", "The Boys"),
+    ("Every Black Mirror episode, ranked", "Black Mirror"),
+    ("Euphoria star joins a Marvel film", "Euphoria"),
+    ("Yellowjackets season 3 could be the last, creators hint", "Yellowjackets"),
+])
+def test_no_event_for_speculation_reviews_rankings_denials_and_other_projects(
+        matcher: Matcher, title: str, show: str) -> None:
+    assert _answer(matcher, title)[show][0] == set()
+
+
+def test_final_season_trailer_is_not_a_cancellation(matcher: Matcher) -> None:
+    assert _answer(matcher, "The Crown final season trailer revealed")["The Crown"][0] == {"trailer"}
+
+
+def test_events_go_to_the_show_they_are_about(matcher: Matcher) -> None:
+    answer = _answer(matcher, "Ted Lasso actress joins Slow Horses for season 5")
+    assert answer["Slow Horses"] == ({"casting"}, 5)
+    assert answer["Ted Lasso"] == (set(), None)
+    answer = _answer(matcher, "Netflix renews Virgin River, cancels Lockwood & Co.")
+    assert answer["Virgin River"][0] == {"renewal"}
+    assert answer["Lockwood & Co."][0] == {"cancellation"}
+
+
+# -- seasons --------------------------------------------------------------------------------
+@pytest.mark.parametrize(("title", "season"), [
+    ("Silo season 3 wraps filming", 3),
+    ("Silo S3 wraps filming", 3),
+    ("Silo renewed for a third season", 3),
+    ("Silo season three wraps filming", 3),
+    ("Stranger Things 5 teaser reveals the Upside Down", 5),
+    ("Squid Game 2 trailer: the games begin again", 2),
+    ("'오징어 게임' 시즌2 예고편 공개", 2),
+    ("「ワンピース」シーズン2 撮影開始", 2),
+    ("Élite: Netflix confirma la octava temporada", 8),
+    ("Lupin part 4 arrives on Netflix in October", None),
+    ("Money Heist volume 2 trailer", None),
+    ("Netflix cancels Lockwood & Co. after one season", None),
+])
+def test_seasons_in_every_form(matcher: Matcher, title: str, season: int | None) -> None:
+    matches = matcher.match(title)
+    assert len(matches) == 1, matches
+    assert matches[0].season == season
+
+
+def test_several_seasons(matcher: Matcher) -> None:
+    [match] = matcher.match("Ginny & Georgia seasons 3 and 4 ordered by Netflix")
+    assert match.seasons == (3, 4)
+    [match] = matcher.match("Yellowjackets renewed for second and third seasons")
+    assert match.seasons == (2, 3)
+
+
+def test_every_match_has_a_reason(matcher: Matcher) -> None:
+    [match] = matcher.match("Netflix renews ‘You’ for season 5")
+    assert "You" in match.reason and "renewal" in match.reason and "season" in match.reason
+
+
+def test_a_large_catalog_builds_and_matches() -> None:
+    shows = [CatalogShow(i, f"Zorblax Chronicle {i}", (f"ZC{i}",)) for i in range(1, 5001)]
+    shows.append(CatalogShow(9999, "Squid Game", ("오징어 게임",)))
+    matcher = Matcher(shows)
+    assert [m.show for m in matcher.match("Squid Game season 3 renewed")] == ["Squid Game"]
+    assert [m.show for m in matcher.match("Zorblax Chronicle 4321 renewed for season 2")] == ["Zorblax Chronicle 4321"]
