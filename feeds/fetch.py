@@ -118,15 +118,15 @@ class FeedFetcher:
             request = self._client.build_request("GET", current, headers=headers)
             response = await self._client.send(request, stream=True)
             try:
+                if response.status_code == 304:  # before the redirect check: httpx counts 304 as a redirect
+                    return FetchResult(url, FetchStatus.NOT_MODIFIED, etag=etag, last_modified=last_modified,
+                                       http_status=304)
                 if response.is_redirect:
                     location = response.headers.get("Location")
                     if not location:
                         return _error(url, f"HTTP {response.status_code} redirect without a Location")
                     current = urljoin(current, location)
                     continue
-                if response.status_code == 304:
-                    return FetchResult(url, FetchStatus.NOT_MODIFIED, etag=etag, last_modified=last_modified,
-                                       http_status=304)
                 if response.status_code >= 400:
                     return _error(url, f"HTTP {response.status_code} {response.reason_phrase}".strip(),
                                   http_status=response.status_code,
