@@ -54,6 +54,7 @@ _RULES: list[_Rule] = [
             r"\brenew(?:ed|al)\b(?! (?:talks|hopes|odds|status|chances|decision|fate|news|update))",
             rf"(?<!not )(?<!n't )(?<!never )\b(?:gets?|got|lands?|scores?|earns?|secures?)\b(?: an?| the)? {_ORD} (?:and \w+ )?seasons?\b",
             r"\bseasons? (?:\w+ )?(?:(?:and|&) \w+ )?(?:is |are |has been |have been |officially |now )*(?:confirmed|ordered|greenlit|a go|happening)\b",
+            r"\bseason \w+ of\b[^:;|?]{0,50}?\b(?:announced|confirmed|ordered|greenlit|official)\b",
             r"\b(?:season|series) (?:\w+ )?(?:order|pickup|renewal)\b(?! (?:hopes|odds|status|chances))",
             r"\bseason \w+ (?:is |are )?(?:officially )?(?:in the works|in development|moving forward)\b",
             r"\b(?:picked up|ordered) for\b|\border(?:ed)? (?:a |an )?(?:new |another )?(?:season|series)\b|\bordered\b(?= by)",
@@ -128,13 +129,13 @@ _RULES: list[_Rule] = [
         Event.CASTING,
         active=[
             r"\bjoins?\b|\bjoining\b|\bboards?\b|\bsigns? on (?:to|for)\b|\bsigned on (?:to|for)\b",
-            r"\b(?:returns?|returning|is back|comes? back) to\b|\b(?:returns?|returning) for\b",
+            r"\b(?:returns?|returning|is back|comes? back) to\b(?! (?:direct|write|produce|score|helm|host))|\b(?:returns?|returning) for\b",
             r"\bnamed (?:as )?(?:the )?(?:new )?(?:star|lead|host)\b",
             r"\bse une a\b|\brejoint\b",
         ],
         passive=[
             r"\bcasts\b|\bcasting\b(?! (?:call|director|news|rumou?rs?))",
-            r"\badds?\b(?! (?:to (?:the )?(?:list|watchlist|library)|more|new episodes|episodes))",
+            r"\badds?\b(?! (?:to (?:the )?(?:list|watchlist|library)|more|new episodes|episodes|(?:new |two |three )?(?:directors?|writers?|producers?|composers?|showrunners?|episodes)))",
             r"\btaps\b|\brecruits\b|\benlists\b|\bnabs\b",
             r"\b(?:is |been |was |gets? )?cast (?:in|as|for|opposite|alongside)\b",
             r"\bcast (?:adds|grows|expands|revealed|announced|unveiled|confirmed|set|rounds out)\b|\brounds out (?:the |its )?cast\b",
@@ -169,7 +170,7 @@ _NOT_NEWS = re.compile(
     r"what to know|everything to know|speculation|speculat\w+|rumou?r(?:s|ed|ing)?|reportedly|theor(?:y|ies)|"
     r"predictions?|predict\w*|explained|explainer|ending explained|review|reviews? roundup|recap|ranked|"
     r"ranking|rankings|every episode|best episodes?|worst episodes?|interview|q&a|podcast|quiz|wish ?list|"
-    r"could|might|would|should|hopes?|hoping|wants?|fans (?:want|demand|beg|call)|petition|in talks|eyed|eyeing|"
+    r"could|might|would|should|hopes?|hoping|wants?|possible|possibly|potential|potentially|fans (?:want|demand|beg|call)|petition|in talks|eyed|eyeing|"
     r"eyes|circling|in negotiations?|negotiating|may be|may have|may get|may return|if |whether|deserves?|"
     r"needs? to|what (?:happened|happens)|here's why|here is why|why|how to watch|where to watch|"
     r"what time|how many episodes|status|will there be|when (?:will|is|does|do|can)|is (?:there|it|the)\b.*\?|"

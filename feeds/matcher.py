@@ -227,7 +227,14 @@ def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], 
     """The show(s) an event trigger is about."""
     tokens = headline.tokens
     if hit.strict:
-        return _list_from([m for m in eligible if tokens[m.start].start >= hit.end], headline, forward=True)
+        after = _list_from([m for m in eligible if tokens[m.start].start >= hit.end], headline, forward=True)
+        if after:
+            return after
+        # "‘Show’: Person Joins …" — the headline's topic, named before the colon
+        topic = eligible[0]
+        if topic.start == 0 and hit.clause > 0 and len(eligible) == 1:
+            return [topic]
+        return []
     if len(eligible) == 1:
         return eligible
     index = clause_of  # type: ignore[assignment]

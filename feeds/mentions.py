@@ -153,6 +153,8 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
         return Verdict(True, "quoted")
     if alias.risk is not Risk.DISTINCT and _lowercase_in_cased_text(candidate, headline):
         return Verdict(False, "written in lower case, as ordinary words")
+    if _inside_a_longer_title(candidate, headline):
+        return Verdict(False, "the end of a longer title")
     season = _season_after(candidate, headline)
     if season:
         return Verdict(True, season)
@@ -189,6 +191,23 @@ def _lowercase_in_cased_text(candidate: Candidate, headline: Headline) -> bool:
     tokens = headline.tokens
     positions = [candidate.start + i for i in candidate.alias.significant] or [candidate.start]
     return any(not tokens[p].cjk and not tokens[p].capitalised for p in positions)
+
+
+def _inside_a_longer_title(candidate: Candidate, headline: Headline) -> bool:
+    """"The Last Kingdom", "Fear the Walking Dead": capitalised words before the alias, in any
+    case style, that start with an article or swallow the alias's own "the"."""
+    tokens, start = headline.tokens, candidate.start
+    if start == 0 or not headline.adjacent(start - 1, start) or headline.initial[start]:
+        return False
+    prev, first = tokens[start - 1], tokens[start]
+    if not prev.capitalised or prev.possessive or prev.key.isdigit() or prev.cjk:
+        return False
+    if prev.key in NETWORKS or prev.key in BEFORE_TITLE:
+        return False
+    if first.key == "the" and first.text == "the" and not headline.all_lowercase:
+        return True  # "Fear the Walking Dead"
+    return (start >= 2 and headline.adjacent(start - 2, start - 1) and tokens[start - 2].key in ("the", "a", "an")
+            and tokens[start - 2].capitalised)
 
 
 def _standalone(candidate: Candidate, headline: Headline) -> bool:
