@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 from bot.feed_health import ago, describe_feed
 from bot.notifications import EVENT_LABELS
 from bot.service import ShowBot
-from feeds.model import EVENT_SLUGS, CatalogShow, Event
+from feeds.model import EVENT_SLUGS, NO_EVENT, CatalogShow, Event
 from feeds.text import fold
 from feeds.urls import UnsafeURLError, check_url_syntax, check_url_target
 from storage.records import SubscriptionRecord
@@ -134,7 +134,7 @@ class Commands:
             out.extend(s.title for s in self.suggest(prefix, limit=limit) if s.title not in out)
         return out[:limit]
 
-    async def _resolve(self, query: str, action: str, events: Event = Event(0)) -> CatalogShow | Reply:
+    async def _resolve(self, query: str, action: str, events: Event = NO_EVENT) -> CatalogShow | Reply:
         query = " ".join(query.split())
         if not query:
             return _refuse("Name a show, e.g. /subscribe Squid Game")

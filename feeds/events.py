@@ -103,7 +103,7 @@ _RULES: list[_Rule] = [
             rf"\bseason \w+ (?:in|on|this|next) (?:the )?(?:\w+ )?{_WHEN}",
             rf"\b(?:slot|date|premiere|release|return)\b[^:;|?]{{0,20}}?\b(?:confirmed|set|locked|announced) (?:for|as) (?:the )?(?:\w+ )?{_WHEN}",
             rf"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|drops?|dropping|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|opens?)\b(?: (?:on|to|at|with) [\w+'.]+(?: [\w+'.]+)?)?(?: (?:in|on|this|next|from|starting|early|late|before|by)\b)? ?(?:the )?(?:\w+ )?{_WHEN}",
-            rf"\b(?:premiere|release|return|debut|launch|premiere date|release date)\b (?:is |has been |was |gets? )?(?:moved|pushed|delayed|bumped|shifted|brought forward|set|revealed|announced|confirmed|changed|locked|moves?|shifts?)\b",
+            r"\b(?:premiere|release|return|debut|launch|premiere date|release date)\b (?:is |has been |was |gets? )?(?:moved|pushed|delayed|bumped|shifted|brought forward|set|revealed|announced|confirmed|changed|locked|moves?|shifts?)\b",
             rf"\b(?:moved|pushed|delayed|bumped|shifted|postponed) (?:up |back )?(?:to|until|into) (?:the )?(?:\w+ )?{_WHEN}",
             rf"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?)\b(?: (?:on|to|at|with|in) [^:;|?,]{{0,30}}?)? (?:in|on|this|next|from|starting|early|late|before|by) (?:the )?(?:\w+ )?{_WHEN}",
             rf"\b(?:premiere|release|debut|return|launch)s? (?:date )?(?:for|on|in|this|next) (?:the )?(?:\w+ )?{_WHEN}",

@@ -13,6 +13,7 @@ Horses; "Stranger Things spin-off sets premiere" is nothing for Stranger Things 
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from feeds.catalog_index import Candidate, CatalogIndex
 from feeds.events import EventHit, find_event_hits, split_clauses
 from feeds.lexicon import AFTER_TITLE, DERIVED_AFTER, PERSON_AFTER
 from feeds.mentions import Headline, judge
-from feeds.model import CatalogShow, Event, ShowMatch
+from feeds.model import NO_EVENT, CatalogShow, Event, ShowMatch
 from feeds.seasons import SeasonRef, number_after_title
 from feeds.text import clean
 from feeds.tokens import tokenize
@@ -48,7 +49,7 @@ class _Mention:
     matched: list[str] = field(default_factory=list)
     whys: list[str] = field(default_factory=list)
     role: Role = Role.SUBJECT
-    events: Event = Event(0)
+    events: Event = NO_EVENT
     triggers: list[str] = field(default_factory=list)
     seasons: tuple[int, ...] = ()
     season_text: str = ""
@@ -126,7 +127,7 @@ class Matcher:
             roles = [_role_at(s, e, headline) for s, e in m.spans]
             m.role = Role.SUBJECT if Role.SUBJECT in roles else roles[0]
         # "Euphoria and The White Lotus stars join …": a list shares the role of its last member
-        for left, right in reversed(list(zip(mentions, mentions[1:], strict=False))):
+        for left, right in reversed(list(itertools.pairwise(mentions))):
             if _joined(left, right, headline) and left.role is Role.SUBJECT:
                 left.role = right.role
 

@@ -63,7 +63,7 @@ class Headline:
         if i == 0:
             return True
         gap = self.text[self.tokens[i - 1].end:self.tokens[i].start]
-        return bool(_CLAUSE_BREAK.search(gap)) or gap.count('"') + gap.count("'") > 0 and self.initial_gap(gap)
+        return bool(_CLAUSE_BREAK.search(gap)) or (gap.count('"') + gap.count("'") > 0 and self.initial_gap(gap))
 
     @staticmethod
     def initial_gap(gap: str) -> bool:
@@ -101,9 +101,6 @@ class Headline:
 
     def quote_after(self, i: int) -> bool:
         end = self.tokens[i].end
-        if self.tokens[i].possessive and self.text[end - 2:end].lower() == "'s" and end >= 3:
-            if self.text[end - 3] in _CLOSE_QUOTES[:1] or end - 2 > 0 and self.text[end - 3] == "'":
-                return True
         if end >= len(self.text) or self.text[end] not in _CLOSE_QUOTES:
             return False
         return end + 1 >= len(self.text) or not self.text[end + 1].isalnum() or self.text[end + 1] == "s"
@@ -118,7 +115,8 @@ class Headline:
         if left < 0:
             return None
         right = end - 1
-        while right < len(self.tokens) and not self.quote_after(right):
+        # "‘Wednesday’s season": the possessive's apostrophe closes the quote
+        while right < len(self.tokens) and not self.quote_after(right) and not self.tokens[right].possessive:
             right += 1
         if right >= len(self.tokens):
             return None

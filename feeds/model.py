@@ -57,6 +57,7 @@ class Event(enum.IntFlag):
         return [m.slug for m in Event if m in self]
 
 
+NO_EVENT = Event(0)
 EVENT_SLUGS: tuple[str, ...] = tuple(m.name.lower() for m in Event if m.name)
 
 
@@ -75,7 +76,7 @@ class ShowMatch:
 
     show_id: int
     show: str
-    events: Event = Event(0)
+    events: Event = NO_EVENT
     seasons: tuple[int, ...] = ()
     reason: str = ""
     spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)

@@ -5,6 +5,7 @@ small transaction; times are UTC epoch seconds; platform ids are stored as text.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -548,6 +549,10 @@ def _seasons(text: str | None) -> tuple[int, ...]:
     return tuple(int(s) for s in (text or "").split(",") if s.strip().isdigit())
 
 
+def _ensure_folder(path: str) -> None:
+    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
 class _Opener:
     """`async with Repository.open(path)`: connect, set pragmas, migrate; close on exit."""
 
@@ -557,7 +562,7 @@ class _Opener:
 
     async def _connect(self) -> Repository:
         if self._path != ":memory:":
-            Path(self._path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(_ensure_folder, self._path)
         conn = await aiosqlite.connect(self._path)
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
