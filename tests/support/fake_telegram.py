@@ -1,0 +1,272 @@
+"""A fake Telegram Bot API server on 127.0.0.1, for python-telegram-bot's real request path.
+
+Point the bot at `fake.base_url` (TELEGRAM_BASE_URL). It answers getMe, deleteWebhook,
+setMyCommands, getUpdates (scripted updates served once each, then a brief long poll),
+getChatMember (scripted statuses), sendMessage (recorded; can be told to answer 429 or 403),
+answerCallbackQuery and editMessageText. Every call is recorded with its decoded parameters.
+
+    with FakeTelegram() as fake:
+        fake.push_message(user=42, text="/subscribe Squid Game")
+        sent = await fake.wait_for_sent(lambda m: m.chat_id == "42")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from tests.support.http_server import LocalServer, Request, Response
+
+TOKEN = "123:TEST"
+BOT_ID = 123
+BOT_USERNAME = "showbot_test"
+LONG_POLL_CAP = 0.5  # seconds a getUpdates with nothing to serve is held
+# parameters PTB sends JSON-encoded (strings like `text` are sent as they are)
+_JSON_PARAMS = {"reply_markup", "link_preview_options", "commands", "scope", "allowed_updates", "entities",
+                "reply_parameters", "offset", "timeout", "limit", "user_id", "message_id", "show_alert"}
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float
+
+    @property
+    def chat_id(self) -> str:
+        return str(self.params.get("chat_id", ""))
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data) of the inline keyboard, row by row."""
+        markup = self.params.get("reply_markup") or {}
+        return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def _ok(result: Any) -> Response:
+    return Response(200, json.dumps({"ok": True, "result": result}).encode(), {"Content-Type": "application/json"})
+
+
+def _error(code: int, description: str, **parameters: Any) -> Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return Response(code, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+
+FORBIDDEN = "Forbidden: bot was blocked by the user"
+
+
+class FakeTelegram:
+    def __init__(self, token: str = TOKEN, *, server: LocalServer | None = None) -> None:
+        self.token = token
+        self._own_server = server is None
+        self.server = server or LocalServer()
+        self.calls: list[Call] = []
+        self.member_status: dict[tuple[str, str], str] = {}  # (chat_id, user_id) -> "administrator", …
+        self._updates: list[dict[str, Any]] = []
+        self._served: set[int] = set()
+        self._send_failures: list[tuple[str | None, Response]] = []
+        self._lock = threading.Condition()
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._callback_ids = itertools.count(1)
+        handlers: dict[str, Callable[[dict[str, Any]], Response]] = {
+            "getMe": self._get_me, "deleteWebhook": lambda p: _ok(True), "setMyCommands": lambda p: _ok(True),
+            "getUpdates": self._get_updates, "getChatMember": self._get_chat_member,
+            "sendMessage": self._send_message, "answerCallbackQuery": lambda p: _ok(True),
+            "editMessageText": self._edit_message_text, "close": lambda p: _ok(True),
+        }
+        for method, handler in handlers.items():
+            self.server.routes[f"/bot{token}/{method}"] = self._recorded(method, handler)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """TELEGRAM_BASE_URL for the bot: PTB appends the token."""
+        return f"{self.server.base}/bot"
+
+    def __enter__(self) -> FakeTelegram:
+        if self._own_server:
+            self.server.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._lock.notify_all()
+        if self._own_server:
+            self.server.__exit__(*exc)
+
+    # -- scripting ---------------------------------------------------------------------------
+    def push_update(self, update: dict[str, Any]) -> int:
+        with self._lock:
+            update = {"update_id": next(self._update_ids), **update}
+            self._updates.append(update)
+            self._lock.notify_all()
+            return update["update_id"]
+
+    def push_message(self, *, user: int, text: str, chat: int | None = None, chat_type: str = "private",
+                     first_name: str = "Ann") -> int:
+        """A user's text message; `chat` defaults to the private chat with `user`."""
+        chat_obj = _chat(chat if chat is not None else user, chat_type, first_name)
+        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat_obj,
+                   "from": _user(user, first_name), "text": text}
+        if text.startswith("/"):
+            length = len(text.split(maxsplit=1)[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self.push_update({"message": message})
+
+    def push_callback(self, *, user: int, data: str, message: Call, first_name: str = "Ann") -> int:
+        """A press on a button of a message the bot sent (`message` is the recorded sendMessage)."""
+        return self.push_update({"callback_query": {
+            "id": str(next(self._callback_ids)), "from": _user(user, first_name), "chat_instance": "1",
+            "data": data, "message": message.params["_result"],
+        }})
+
+    def set_member(self, chat: int, user: int, status: str) -> None:
+        self.member_status[(str(chat), str(user))] = status
+
+    def fail_next_send(self, *, status: int, chat_id: int | str | None = None, retry_after: int = 1) -> None:
+        """Answer the next sendMessage (to `chat_id`, or any chat) with 429 or 403."""
+        if status == 429:
+            response = _error(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+        elif status == 403:
+            response = _error(403, FORBIDDEN)
+        else:
+            response = _error(status, "Bad Request: message text is empty")
+        with self._lock:
+            self._send_failures.append((None if chat_id is None else str(chat_id), response))
+
+    # -- what the bot did ------------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    @property
+    def sent(self) -> list[Call]:
+        """sendMessage calls that succeeded."""
+        return [c for c in self.calls_to("sendMessage") if c.params.get("_accepted")]
+
+    async def wait_for(self, method: str, predicate: Callable[[Call], bool] = lambda c: True, *,
+                       within: float = 5.0, accepted_only: bool = True) -> Call:
+        deadline = time.monotonic() + within
+        while True:
+            for call in self.calls_to(method):
+                if accepted_only and method == "sendMessage" and not call.params.get("_accepted"):
+                    continue
+                if predicate(call):
+                    return call
+            if time.monotonic() > deadline:
+                seen = [(c.method, c.params.get("chat_id"), c.params.get("text")) for c in self.calls]
+                raise AssertionError(f"no matching {method} within {within}s; calls: {seen}")
+            await asyncio.sleep(0.02)
+
+    async def wait_for_sent(self, predicate: Callable[[Call], bool] = lambda c: True, *,
+                            within: float = 5.0) -> Call:
+        return await self.wait_for("sendMessage", predicate, within=within)
+
+    # -- the Bot API -------------------------------------------------------------------------------
+    def _recorded(self, method: str, handler: Callable[[dict[str, Any]], Response]) -> Callable[[Request], Response]:
+        def route(request: Request) -> Response:
+            params = _decode(request)
+            call = Call(method, params, time.time())
+            with self._lock:
+                self.calls.append(call)
+            return handler(params)
+
+        return route
+
+    def _get_me(self, params: dict[str, Any]) -> Response:
+        return _ok({"id": BOT_ID, "is_bot": True, "first_name": "ShowBot", "username": BOT_USERNAME,
+                    "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False})
+
+    def _get_updates(self, params: dict[str, Any]) -> Response:
+        offset = int(params.get("offset") or 0)
+        wait = min(float(params.get("timeout") or 0), LONG_POLL_CAP)
+        deadline = time.monotonic() + wait
+        with self._lock:
+            while True:
+                ready = [u for u in self._updates if u["update_id"] not in self._served and u["update_id"] >= offset]
+                remaining = deadline - time.monotonic()
+                if ready or remaining <= 0:
+                    break
+                self._lock.wait(remaining)
+            self._served.update(u["update_id"] for u in ready)
+        return _ok(ready)
+
+    def _get_chat_member(self, params: dict[str, Any]) -> Response:
+        key = (str(params.get("chat_id")), str(params.get("user_id")))
+        status = self.member_status.get(key, "member")
+        member: dict[str, Any] = {"status": status, "user": _user(int(key[1]), "Ann")}
+        if status == "administrator":
+            member.update({flag: True for flag in (
+                "can_be_edited", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
+                "can_post_stories", "can_edit_stories", "can_delete_stories")}, is_anonymous=False)
+        elif status == "creator":
+            member["is_anonymous"] = False
+        return _ok(member)
+
+    def _send_message(self, params: dict[str, Any]) -> Response:
+        chat_id = str(params.get("chat_id"))
+        with self._lock:
+            for index, (target, response) in enumerate(self._send_failures):
+                if target is None or target == chat_id:
+                    del self._send_failures[index]
+                    return response
+        result = self._message(chat_id, params)
+        params["_accepted"] = True
+        params["_result"] = result
+        return _ok(result)
+
+    def _edit_message_text(self, params: dict[str, Any]) -> Response:
+        return _ok(self._message(str(params.get("chat_id")), params, message_id=params.get("message_id")))
+
+    def _message(self, chat_id: str, params: dict[str, Any], *, message_id: Any = None) -> dict[str, Any]:
+        chat = int(chat_id) if chat_id.lstrip("-").isdigit() else 1
+        result: dict[str, Any] = {
+            "message_id": int(message_id) if message_id else next(self._message_ids), "date": int(time.time()),
+            "chat": _chat(chat, "private" if chat > 0 else "supergroup"), "from": _user(BOT_ID, "ShowBot", bot=True),
+            "text": params.get("text", ""),
+        }
+        if params.get("reply_markup"):
+            result["reply_markup"] = params["reply_markup"]
+        return result
+
+
+def _user(user_id: int, first_name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {"id": user_id, "is_bot": bot, "first_name": first_name}
+
+
+def _chat(chat_id: int, chat_type: str, first_name: str = "Ann") -> dict[str, Any]:
+    if chat_type == "private":
+        return {"id": chat_id, "type": "private", "first_name": first_name}
+    return {"id": chat_id, "type": chat_type, "title": "Show fans"}
+
+
+def _decode(request: Request) -> dict[str, Any]:
+    """PTB posts form data; non-string values are JSON-encoded."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return dict(request.json())
+    params: dict[str, Any] = {}
+    query = request.path.partition("?")[2]
+    for key, value in parse_qsl(query + "&" + request.body.decode("utf-8"), keep_blank_values=True):
+        if key in _JSON_PARAMS:
+            try:
+                params[key] = json.loads(value)
+                continue
+            except json.JSONDecodeError:
+                pass
+        params[key] = value
+    return params

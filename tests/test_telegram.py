@@ -1,0 +1,264 @@
+"""The Telegram adapter against a fake Bot API server, through python-telegram-bot's real
+request path, with a real ShowBot on a temporary database."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import pytest
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.adapters.telegram_bot import (
+    CALLBACK_DATA_LIMIT,
+    TelegramAdapter,
+    decode_choice,
+    delivery_error,
+    encode_choice,
+    file_base_url,
+    fit_html,
+)
+from bot.commands import Choice
+from bot.config import load_settings
+from bot.notifications import TELEGRAM_LIMIT, Notification, Recipient
+from bot.ports import ChatUnavailable, PermanentFailure, RetryLater, TemporaryFailure
+from bot.service import ShowBot
+from feeds.model import Event, ShowMatch
+from storage.records import NewItem
+from tests.support.fake_telegram import Call, FakeTelegram
+
+USER = 42
+OTHER_USER = 43
+GROUP = -1001234
+ADMIN = 7
+MEMBER = 8
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+async def showbot(fake: FakeTelegram, db_path: str) -> AsyncIterator[ShowBot]:
+    settings = load_settings(env={
+        "TELEGRAM_TOKEN": fake.token, "TELEGRAM_BASE_URL": fake.base_url,
+        "SHOWBOT_FEEDS": fake.server.url("/feed.xml"), "SHOWBOT_ALLOW_PRIVATE_FEEDS": "1",
+    }, db=db_path)
+    async with ShowBot.create(settings) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def adapter(showbot: ShowBot) -> AsyncIterator[TelegramAdapter]:
+    telegram = TelegramAdapter(showbot.settings, showbot)
+    await telegram.start()
+    showbot.register(telegram)
+    try:
+        yield telegram
+    finally:
+        await telegram.stop()
+
+
+def _to(chat: int) -> Callable[[Call], bool]:
+    return lambda call: call.chat_id == str(chat)
+
+
+async def _show_id(showbot: ShowBot, title: str) -> int:
+    (show,) = await showbot.repo.find_shows(title)
+    return show.id
+
+
+def _notification(headline: str, link: str | None = "https://example.com/news?a=1&b=2") -> Notification:
+    return Notification(outbox_id=1, item_id=1, show="Squid Game", events=Event.RENEWAL, seasons=(3,),
+                        headline=headline, link=link, source="Deadline", published_at=time.time(), reason="test")
+
+
+# -- commands --------------------------------------------------------------------------------------
+async def test_subscribe_round_trip(fake: FakeTelegram, showbot: ShowBot, adapter: TelegramAdapter) -> None:
+    menus = fake.calls_to("setMyCommands")
+    assert menus and "subscribe" in [c["command"] for c in menus[0].params["commands"]]
+
+    fake.push_message(user=USER, text="/subscribe Squid Game")
+    reply = await fake.wait_for_sent(_to(USER))
+
+    assert "You now follow Squid Game" in reply.text
+    assert reply.params["parse_mode"] == "HTML"
+    assert reply.params["link_preview_options"] == {"is_disabled": True}
+    toggles = reply.buttons
+    assert len(toggles) == 6 and all(data.startswith("c:events:") for _label, data in toggles)
+    assert all(len(data.encode()) <= CALLBACK_DATA_LIMIT for _label, data in toggles)
+    subs = await showbot.repo.subscriptions("telegram", "user", str(USER))
+    assert [(s.show, s.events) for s in subs] == [("Squid Game", Event.all())]
+    assert not fake.calls_to("getChatMember"), "a private /subscribe needs no admin check"
+
+
+async def test_refusals_and_unknown_commands_get_a_reply(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    fake.push_message(user=USER, text="/channel subscribe Squid Game")
+    refusal = await fake.wait_for_sent(_to(USER))
+    assert "not in a private chat" in refusal.text
+
+    fake.push_message(user=USER, text="/frobnicate now")
+    unknown = await fake.wait_for_sent(lambda c: c.chat_id == str(USER) and "frobnicate" in c.text)
+    assert "I don't know /frobnicate" in unknown.text
+
+
+async def test_group_channel_subscribe_needs_an_admin(fake: FakeTelegram, showbot: ShowBot,
+                                                      adapter: TelegramAdapter) -> None:
+    fake.set_member(GROUP, ADMIN, "administrator")
+    fake.set_member(GROUP, MEMBER, "member")
+
+    fake.push_message(user=MEMBER, chat=GROUP, chat_type="supergroup",
+                      text="/channel@showbot_test subscribe Squid Game")
+    refused = await fake.wait_for_sent(_to(GROUP))
+    assert "Only moderators" in refused.text
+    assert not await showbot.repo.subscriptions("telegram", "channel", str(GROUP))
+
+    fake.push_message(user=ADMIN, chat=GROUP, chat_type="supergroup", text="/channel subscribe Squid Game trailer")
+    done = await fake.wait_for_sent(lambda c: c.chat_id == str(GROUP) and "will now post" in c.text)
+    assert "Squid Game" in done.text
+
+    asked = [(c.params["chat_id"], c.params["user_id"]) for c in fake.calls_to("getChatMember")]
+    assert asked == [(str(GROUP), MEMBER), (str(GROUP), ADMIN)]
+    subs = await showbot.repo.subscriptions("telegram", "channel", str(GROUP))
+    assert [(s.show, s.events, s.guild_id) for s in subs] == [("Squid Game", Event.TRAILER, str(GROUP))]
+
+
+async def test_ambiguous_name_offers_buttons_and_a_press_subscribes(fake: FakeTelegram, showbot: ShowBot,
+                                                                    adapter: TelegramAdapter) -> None:
+    fake.push_message(user=USER, text="/subscribe Squid Gaem")
+    question = await fake.wait_for_sent(_to(USER))
+    labels = [label for label, _data in question.buttons]
+    assert labels[:2] == ["Squid Game", "Squid Game: The Challenge"]
+    assert not await showbot.repo.subscriptions("telegram", "user", str(USER))
+
+    squid_game = await _show_id(showbot, "Squid Game")
+    fake.push_callback(user=USER, data=question.buttons[0][1], message=question)
+    edit = await fake.wait_for("editMessageText")
+    assert "You now follow Squid Game" in edit.text
+    assert edit.params["message_id"] == question.params["_result"]["message_id"]
+    assert fake.calls_to("answerCallbackQuery")
+    subs = await showbot.repo.subscriptions("telegram", "user", str(USER))
+    assert [(s.show_id, s.events) for s in subs] == [(squid_game, Event.all())]
+
+    # the event toggles come back as buttons; pressing one changes the subscription
+    edited = Call("sendMessage", {**edit.params, "_result": {**question.params["_result"],
+                                                             "reply_markup": edit.params["reply_markup"]}}, 0)
+    trailer = next(data for label, data in edit.buttons if "Trailer" in label)
+    fake.push_callback(user=USER, data=trailer, message=edited)
+    await fake.wait_for("editMessageText", lambda c: "Updated" in c.text)
+    subs = await showbot.repo.subscriptions("telegram", "user", str(USER))
+    assert subs[0].events == Event.all() & ~Event.TRAILER
+
+    # someone else cannot press another user's toggles
+    fake.push_callback(user=OTHER_USER, data=trailer, message=edited)
+    await fake.wait_for("answerCallbackQuery", lambda c: "someone else" in str(c.params.get("text")))
+    assert not await showbot.repo.subscriptions("telegram", "user", str(OTHER_USER))
+
+
+# -- notifications -----------------------------------------------------------------------------------
+async def test_notification_is_escaped_html_with_the_story_preview(fake: FakeTelegram,
+                                                                   adapter: TelegramAdapter) -> None:
+    await adapter.send(Recipient("telegram", "user", str(USER)), _notification('<b>&"x"</b> renewed'))
+    sent = fake.sent[-1]
+    assert sent.params["parse_mode"] == "HTML"
+    assert '&lt;b&gt;&amp;"x"&lt;/b&gt; renewed' in sent.text
+    assert '<b>&"x"</b>' not in sent.text
+    assert 'href="https://example.com/news?a=1&amp;b=2"' in sent.text
+    assert sent.params["link_preview_options"] == {"url": "https://example.com/news?a=1&b=2"}
+
+    await adapter.send(Recipient("telegram", "channel", str(GROUP)), _notification("No link", link=None))
+    assert fake.sent[-1].chat_id == str(GROUP)
+    assert fake.sent[-1].params["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_429_raises_retry_later_with_the_wait(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    fake.fail_next_send(status=429, chat_id=USER, retry_after=1)
+    with pytest.raises(RetryLater) as caught:
+        await adapter.send(Recipient("telegram", "user", str(USER)), _notification("Renewed"))
+    assert caught.value.retry_after == 1.0
+    assert not fake.sent
+
+    await adapter.send(Recipient("telegram", "user", str(USER)), _notification("Renewed"))
+    assert len(fake.sent) == 1
+
+
+async def test_400_is_a_permanent_failure(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    fake.fail_next_send(status=400, chat_id=USER)
+    with pytest.raises(PermanentFailure):
+        await adapter.send(Recipient("telegram", "user", str(USER)), _notification("Renewed"))
+
+
+async def test_403_pauses_the_chat_and_keeps_the_notification(fake: FakeTelegram, showbot: ShowBot,
+                                                              adapter: TelegramAdapter) -> None:
+    repo = showbot.repo
+    fake.push_message(user=USER, text="/subscribe Squid Game")
+    await fake.wait_for_sent(_to(USER))
+    squid_game = await _show_id(showbot, "Squid Game")
+    now = time.time()
+    (item,) = await repo.insert_items(None, [NewItem("Squid Game renewed for season 3", link="https://e.com/1")], now)
+    match = ShowMatch(squid_game, "Squid Game", Event.RENEWAL, (3,), "test")
+    await repo.save_matches(item.id, [match])
+    assert await repo.enqueue_for_match(item.id, match, now) == 1
+    replies = len(fake.sent)
+
+    fake.fail_next_send(status=403, chat_id=USER)
+    report = await showbot.delivery.deliver_due()
+
+    assert report.paused_chats == [f"telegram:{USER}"] and report.sent == 0
+    assert [chat for _p, chat, _r, _at in await repo.paused_chats("telegram")] == [str(USER)]
+    assert await repo.outbox_counts() == {"held": 1}
+    assert len(fake.sent) == replies
+
+    # the user comes back: the chat resumes and the held notification goes out, once
+    fake.push_message(user=USER, text="/subscribe Squid Game")
+    await fake.wait_for_sent(lambda c: c.chat_id == str(USER) and "Updated" in c.text)
+    report = await showbot.delivery.deliver_due()
+    assert report.sent == 1
+    assert [c.text for c in fake.sent if "season 3" in c.text.lower()] != []
+    assert await repo.outbox_counts() == {"sent": 1}
+    assert not await repo.paused_chats("telegram")
+
+
+# -- pure helpers -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("error", "kind"), [
+    (RetryAfter(3), RetryLater),
+    (Forbidden("Forbidden: bot was blocked by the user"), ChatUnavailable),
+    (BadRequest("Chat not found"), ChatUnavailable),
+    (BadRequest("Forbidden: user is deactivated"), ChatUnavailable),
+    (BadRequest("Bot was kicked from the supergroup chat"), ChatUnavailable),
+    (ChatMigrated(-100999), ChatUnavailable),
+    (BadRequest("Can't parse entities: unsupported start tag"), PermanentFailure),
+    (TimedOut(), TemporaryFailure),
+    (NetworkError("Bad Gateway (502)"), TemporaryFailure),
+])
+def test_error_mapping(error: Exception, kind: type) -> None:
+    mapped = delivery_error(error)  # type: ignore[arg-type]
+    assert type(mapped) is kind
+    if isinstance(mapped, RetryLater):
+        assert mapped.retry_after == 3.0
+
+
+def test_long_replies_are_cut_and_escaped() -> None:
+    text = "\n".join(f"• <Show & {n}>" for n in range(1000))
+    fitted = fit_html(text)
+    assert len(fitted) <= TELEGRAM_LIMIT and fitted.endswith("…")
+    assert "<Show" not in fitted and "&lt;Show &amp; 0&gt;" in fitted
+    one_line = fit_html("&" * 5000)
+    assert len(one_line) <= TELEGRAM_LIMIT and one_line.endswith("&amp;…")
+
+
+def test_callback_data_round_trip_within_64_bytes() -> None:
+    choice = Choice("x", "channel_subscribe", 2_000_000_000, int(Event.all()))
+    data = encode_choice(choice)
+    assert data is not None and len(data.encode()) <= CALLBACK_DATA_LIMIT
+    assert decode_choice(data) == (Choice("", "channel_subscribe", 2_000_000_000, int(Event.all())), None)
+    toggle = encode_choice(Choice("✓ Trailer", "events", 5, 3), owner="123456789")
+    assert toggle == "c:events:5:3:123456789"
+    assert decode_choice(toggle) == (Choice("", "events", 5, 3), "123456789")
+    assert decode_choice("garbage") is None and decode_choice("c:subscribe:x:1") is None
+
+
+def test_file_url_of_a_local_bot_api_server() -> None:
+    assert file_base_url("http://127.0.0.1:8081/bot") == "http://127.0.0.1:8081/file/bot"
