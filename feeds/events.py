@@ -80,6 +80,7 @@ _RULES: list[_Rule] = [
             rf"\bno {_ORD} seasons?\b(?! (?:yet|for now))",
             r"\b(?:will|to|set to|going to|is going to|officially) (?:end|conclude|wrap up)\b(?! (?:filming|production|shooting))",
             r"\b(?:ending|ends|ended|concludes|concluding) (?:with|after) (?:its |the )?(?:\w+ )?(?:seasons?|series)\b",
+            r"\b(?:confirmed|announced|set|revealed) as (?:the |its )?(?:final|last) season\b|\bnot happening\b",
             r"\b(?:is|will be) the end\b|\bser[a] la ultima\b|\bcerrara la serie\b|\bpondra fin\b",
             r"\bis ending\b|\bcoming to an end\b|\bcomes to an end\b",
             r"\b(?:final|last) season\b(?= (?:confirmed|announced|order|ordered|set|is coming|renewal))",
@@ -97,9 +98,12 @@ _RULES: list[_Rule] = [
             r"\b(?:dates|schedules)\b",
         ],
         passive=[
-            r"\b(?:premiere|release|return|launch|air|debut|streaming|arrival) dates?\b(?! (?:speculation|rumou?rs?|predictions?|news|theories))",
+            # a bare "release date" is an explainer's heading; a date that is set, revealed or given is news
+            r"\b(?:premiere|release|return|launch|air|debut|streaming|arrival) dates?\b(?= (?:is |has been |was |finally )?(?:officially )?(?:set|revealed|announced|confirmed|unveiled|moved|changed|locked|shifted|pushed|delayed|brought forward|out|here|finally)\b)",
+            rf"\b(?:premiere|release|return|launch|air|debut) dates?:? (?:is |set for |confirmed for |revealed as )?(?:the )?{_WHEN}",
+            r"\b(?:announces?|reveals?|confirms?|unveils?|drops?|shares?|gets?|got|lands?|has|have|sets?|receives?)\b(?: an?| its| the| official)?(?: \w+)?(?: \w+)? (?:premiere|release|return|launch|debut|streaming) dates?\b",
             r"\b(?:gets?|lands?|scores?|has|have|finally has) (?:an? |its )?(?:\w+ )?(?:premiere|release date|debut|launch|return date|date)\b",
-            r"\bseason \w+ (?:premiere |release )?date\b(?! (?:speculation|rumou?rs?|predictions?|news|theories))",
+            r"\bseason \w+ date\b(?! (?:speculation|rumou?rs?|predictions?|news|theories))(?!:)",
             rf"\bseason \w+ (?:in|on|this|next) (?:the )?(?:\w+ )?{_WHEN}",
             rf"\b(?:slot|date|premiere|release|return)\b[^:;|?]{{0,20}}?\b(?:confirmed|set|locked|announced) (?:for|as) (?:the )?(?:\w+ )?{_WHEN}",
             rf"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|drops?|dropping|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|opens?)\b(?: (?:on|to|at|with) [\w+'.]+(?: [\w+'.]+)?)?(?: (?:in|on|this|next|from|starting|early|late|before|by)\b)? ?(?:the )?(?:\w+ )?{_WHEN}",

@@ -183,10 +183,12 @@ class Matcher:
 
 def _role_at(start: int, end: int, headline: Headline) -> Role:
     tokens = headline.tokens
-    region = headline.quoted_region(start, end)
-    if (region is not None and region[1] > end
-            and headline.text[tokens[end - 1].end:tokens[end].start].strip() == ":"):
-        return Role.DERIVED  # "‘Mr. Queen: The Bamboo Forest’": a spin-off named after its parent
+    if end < len(tokens) and headline.text[tokens[end - 1].end:tokens[end].start].strip() == ":":
+        region = headline.quoted_region(start, end)
+        if region is not None and region[1] > end:
+            return Role.DERIVED  # "‘Mr. Queen: The Bamboo Forest’": a spin-off named after its parent
+        if _subtitle_follows(end, headline):
+            return Role.DERIVED  # "Money Heist: Korea gets a trailer"
     j = end
     while j < len(tokens) and j < end + 3 and tokens[j].key in _DERIVED_LEADS | _CREDIT_LEADS:
         if tokens[j].key in DERIVED_AFTER:
@@ -212,6 +214,21 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
     if start >= 2 and tokens[start - 1].key in ("of", "to") and tokens[start - 2].key in DERIVED_AFTER:
         return Role.DERIVED
     return Role.SUBJECT
+
+
+_AFTER_SUBTITLE = frozenset("season seasons trailer teaser premiere premieres gets sets first official review "
+                             "renewed cancelled canceled finale episode".split())
+
+
+def _subtitle_follows(end: int, headline: Headline) -> bool:
+    """After "Title:", one to four capitalised words then a show noun: a subtitle, i.e. another show."""
+    tokens = headline.tokens
+    j = end
+    while j < len(tokens) and j < end + 4 and tokens[j].capitalised and not tokens[j].key.isdigit() \
+            and tokens[j].key not in _AFTER_SUBTITLE:
+        j += 1
+    return end < j < len(tokens) and tokens[j].key in _AFTER_SUBTITLE and tokens[j].text[:1].islower() \
+        or (end < j < len(tokens) and not headline.sentence_case and tokens[j].key in ("season", "trailer", "teaser"))
 
 
 def _cast_is_verb(k: int, headline: Headline) -> bool:

@@ -39,6 +39,7 @@ _CONTEXT = NETWORKS | frozenset(
     "showrunner creator cast".split()
 )
 _PART_WORDS = frozenset("part vol volume chapter".split())
+_COLON_NEWS = frozenset("trailer teaser premiere finale renewed cancelled canceled casts cast filming".split())
 _OF_NOUNS = frozenset(
     "season seasons cast star stars finale trailer teaser premiere episode episodes creator creators showrunner "
     "return renewal revival reboot remake fans set ending".split()
@@ -278,7 +279,7 @@ def _colon_headline(candidate: Candidate, headline: Headline) -> str:
     if gap != ":":
         return ""
     rest = tokens[end:]
-    if headline.season_refs or any(t.key in _CONTEXT or t.key in _PART_WORDS for t in rest):
+    if headline.season_refs or any(t.key in _CONTEXT or t.key in _PART_WORDS or t.key in _COLON_NEWS for t in rest):
         return "opens the headline, which is about a season or series"
     return ""
 
