@@ -96,6 +96,7 @@ _RULES: list[_Rule] = [
             r"\bsets?\b(?=[^:;|?]{0,80}?\b(?:premiere|return|release|debut|launch|date|dates)\b(?! (?:review|recap|party)))",
             rf"\b(?:moves?|moving|pushes|bumps|shifts|delays)\b(?=[^:;|?]{{0,60}}?\b(?:to|until|into) (?:the )?(?:\w+ )?{_WHEN})",
             r"\b(?:dates|schedules)\b",
+            rf"\b(?:confirms?|reveals?|announces?|sets?)\b (?:an? |the |its )?(?:\w+ )?(?={_WHEN})",
         ],
         passive=[
             # a bare "release date" is an explainer's heading; a date that is set, revealed or given is news

@@ -250,7 +250,8 @@ def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], 
             return after
         # "‘Show’: Person Joins …" — the headline's topic, named before the colon
         topic = eligible[0]
-        if topic.start == 0 and hit.clause > 0 and len(eligible) == 1:
+        topic_end = clause_of(tokens[topic.spans[0][1] - 1].start)  # type: ignore[operator]
+        if topic.start == 0 and hit.clause > topic_end and len(eligible) == 1:
             return [topic]
         return []
     if len(eligible) == 1:
