@@ -1,0 +1,135 @@
+"""`showbot run` as a real process: Telegram through a fake Bot API server, a feed on 127.0.0.1.
+
+A user subscribes by message; only then does the feed carry a matching story; the bot must tell
+that user exactly once, tell nobody else, and stop cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+
+from bot.poller import spread_offset
+from bot.service import INITIAL_SPREAD_CAP
+from storage.repository import Repository
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.http_server import LocalServer, Request, Response
+
+SUBSCRIBER = 42
+BYSTANDER = 77
+POLL_INTERVAL = 30.0
+HEADLINE = "‘Slow Horses’ Renewed For Season 6 At Apple TV+"
+
+
+def _rss(*titles: str) -> bytes:
+    items = "".join(
+        f"<item><title>{title}</title><link>https://example.com/story-{n}</link>"
+        f"<guid>https://example.com/story-{n}</guid><pubDate>{formatdate(time.time() - 60 * n)}</pubDate></item>"
+        for n, title in enumerate(titles, 1)
+    )
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>TV Wire</title>'
+            f"<link>https://example.com/</link>{items}</channel></rss>").encode()
+
+
+class GatedFeed:
+    """The feed's body can be swapped; a fetch is held until the test opens the gate, so whenever
+    the bot's first poll comes, it sees the feed as it is once the subscription exists."""
+
+    def __init__(self) -> None:
+        self.body = _rss("Weekend box office: a quiet week for premieres")
+        self.gate = threading.Event()
+        self.fetches = 0
+
+    def __call__(self, request: Request) -> Response:
+        self.gate.wait(timeout=20)
+        self.fetches += 1
+        return Response(200, self.body, {"Content-Type": "application/rss+xml; charset=utf-8"})
+
+
+def _feed_path(server: LocalServer) -> str:
+    """A path whose first poll the bot schedules within a second of start (the poll spread is a
+    stable hash of the URL), so the test does not wait out a random part of the interval."""
+    spread = min(POLL_INTERVAL, INITIAL_SPREAD_CAP)
+    return next(p for p in (f"/tv-{n}.xml" for n in range(10_000)) if spread_offset(server.url(p), spread) < 1.0)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as telegram:
+        yield telegram
+
+
+def _environment(fake: FakeTelegram, feed_url: str, db: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SHOWBOT_", "TELEGRAM_", "DISCORD_", "PTB_"))}
+    env.update({
+        "TELEGRAM_TOKEN": fake.token, "TELEGRAM_BASE_URL": fake.base_url, "SHOWBOT_DB": db,
+        "SHOWBOT_FEEDS": feed_url, "SHOWBOT_ALLOW_PRIVATE_FEEDS": "1", "SHOWBOT_POLL_INTERVAL": str(POLL_INTERVAL),
+        "SHOWBOT_LOG_LEVEL": "INFO",
+    })
+    return env
+
+
+async def _wait_for_subscription(db: str, user: int, show: str, *, within: float) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        async with Repository.open(db) as repo:
+            if any(s.show == show for s in await repo.subscriptions("telegram", "user", str(user))):
+                return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {show} subscription for {user} within {within}s")
+
+
+async def test_run_delivers_one_notification_to_the_subscriber(fake: FakeTelegram, server: LocalServer,
+                                                               tmp_path: Path) -> None:
+    feed = GatedFeed()
+    path = _feed_path(server)
+    server.routes[path] = feed
+    db = str(tmp_path / "showbot.db")
+    fake.push_message(user=SUBSCRIBER, text="/subscribe Slow Horses")
+    fake.push_message(user=BYSTANDER, text="/subscribe Squid Game", first_name="Bob")
+
+    log = (tmp_path / "showbot.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=_environment(fake, server.url(path), db), cwd=tmp_path,
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        reply = await fake.wait_for_sent(lambda c: c.chat_id == str(SUBSCRIBER), within=20)
+        assert "You now follow Slow Horses" in reply.text
+        await fake.wait_for_sent(lambda c: c.chat_id == str(BYSTANDER), within=5)
+        await _wait_for_subscription(db, SUBSCRIBER, "Slow Horses", within=5)
+        assert feed.fetches == 0, "the gate holds every fetch until the subscription exists"
+
+        feed.body = _rss(HEADLINE, "Weekend box office: a quiet week for premieres")
+        feed.gate.set()
+        news = await fake.wait_for_sent(lambda c: "Renewed For Season 6" in c.text, within=15)
+        assert news.chat_id == str(SUBSCRIBER)
+        assert news.params["parse_mode"] == "HTML" and "<b>Slow Horses</b>" in news.text
+        await asyncio.sleep(1.5)  # a duplicate or a stray recipient would show up by now
+        stories = [c for c in fake.sent if "Renewed For Season 6" in c.text]
+        assert [c.chat_id for c in stories] == [str(SUBSCRIBER)]
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            code = await asyncio.wait_for(process.wait(), 15)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise
+        finally:
+            log.close()
+    output = (tmp_path / "showbot.log").read_text(errors="replace")
+    assert code == 0, output
+    assert "stopped cleanly" in output
+    async with Repository.open(db) as repo:
+        assert await repo.outbox_counts() == {"sent": 1}
