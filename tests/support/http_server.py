@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,6 +19,8 @@ class Response:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     drip_delay: float = 0.0  # seconds between body bytes: a server that drips
+    # a body made piece by piece (never held whole); sent chunked unless `headers` give a Content-Length
+    stream: Callable[[], Iterable[bytes]] | None = None
 
 
 @dataclass
@@ -33,6 +35,10 @@ class Request:
 
 
 Handler = Callable[[Request], Response]
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # many feeds polled at once: the default backlog of 5 drops connections
 
 
 class LocalServer:
@@ -61,14 +67,24 @@ class LocalServer:
                     response = route
                 self.send_response(response.status)
                 headers = dict(response.headers)
-                headers.setdefault("Content-Length", str(len(response.body)))
+                chunked = response.stream is not None and "Content-Length" not in headers
+                if chunked:
+                    headers["Transfer-Encoding"] = "chunked"
+                else:
+                    headers.setdefault("Content-Length", str(len(response.body)))
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.end_headers()
                 if self.command == "HEAD":
                     return
                 try:
-                    if response.drip_delay:
+                    if response.stream is not None:
+                        for piece in response.stream():
+                            if piece:
+                                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                        if chunked:
+                            self.wfile.write(b"0\r\n\r\n")
+                    elif response.drip_delay:
                         for i in range(len(response.body)):
                             self.wfile.write(response.body[i:i + 1])
                             self.wfile.flush()
@@ -82,9 +98,10 @@ class LocalServer:
             do_POST = _handle
             do_HEAD = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     @property
     def base(self) -> str:
