@@ -273,7 +273,9 @@ class TelegramAdapter:
     async def _reply(self, message: Message, caller: Caller, reply: Reply) -> None:
         await message.reply_text(
             fit_html(reply.text), parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True),
-            reply_markup=keyboard(reply.choices, owner=caller.user_id), do_quote=caller.in_group,
+            reply_markup=keyboard(reply.choices, owner=caller.user_id),
+            # in a group, quote the command (and still answer if it was deleted meanwhile)
+            do_quote=message.build_reply_arguments(allow_sending_without_reply=True) if caller.in_group else False,
         )
 
     async def _edit(self, query: CallbackQuery, caller: Caller, reply: Reply) -> None:
