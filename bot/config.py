@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -179,6 +180,8 @@ def _seconds(value: object, name: str) -> float:
         seconds = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not math.isfinite(seconds):
+        raise ConfigError(f"{name} must be a finite number of seconds, not {value!r}")
     if seconds < MIN_POLL_INTERVAL:
         raise ConfigError(f"{name} must be at least {MIN_POLL_INTERVAL:g} seconds (feeds are polite)")
     return seconds
