@@ -113,7 +113,8 @@ async def test_group_channel_subscribe_needs_an_admin(fake: FakeTelegram, showbo
                       text="/channel@showbot_test subscribe Squid Game")
     refused = await fake.wait_for_sent(_to(GROUP))
     assert "Only moderators" in refused.text
-    assert refused.params["reply_parameters"]["allow_sending_without_reply"] is True  # quotes the command
+    quoted = refused.params["reply_parameters"]  # quotes the command, and answers even if it was deleted
+    assert quoted["allow_sending_without_reply"] is True and isinstance(quoted["message_id"], int)
     assert not await showbot.repo.subscriptions("telegram", "channel", str(GROUP))
 
     fake.push_message(user=ADMIN, chat=GROUP, chat_type="supergroup", text="/channel subscribe Squid Game trailer")

@@ -28,6 +28,7 @@ from telegram import (
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatMemberStatus, ParseMode
@@ -275,7 +276,9 @@ class TelegramAdapter:
             fit_html(reply.text), parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True),
             reply_markup=keyboard(reply.choices, owner=caller.user_id),
             # in a group, quote the command (and still answer if it was deleted meanwhile)
-            do_quote=message.build_reply_arguments(allow_sending_without_reply=True) if caller.in_group else False,
+            reply_parameters=(ReplyParameters(message.message_id, allow_sending_without_reply=True)
+                              if caller.in_group else None),
+            do_quote=False,
         )
 
     async def _edit(self, query: CallbackQuery, caller: Caller, reply: Reply) -> None:
