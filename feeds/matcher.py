@@ -133,7 +133,14 @@ class Matcher:
 
     # -- which events ------------------------------------------------------------------------
     def _assign_events(self, mentions: list[_Mention], headline: Headline) -> None:
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in headline.text)
+        chars = [c.lower() if len(c.lower()) == 1 else c for c in headline.text]
+        tokens = headline.tokens
+        for m in mentions:  # a colon inside a title ("Vikings: Valhalla") does not end a clause
+            for start, end in m.spans:
+                for i in range(tokens[start].start, tokens[end - 1].end):
+                    if chars[i] in ":|":
+                        chars[i] = " "
+        lowered = "".join(chars)
         clauses = split_clauses(lowered)
         hits = find_event_hits(lowered, clauses)
         if not hits:
@@ -227,8 +234,9 @@ def _subtitle_follows(end: int, headline: Headline) -> bool:
     while j < len(tokens) and j < end + 4 and tokens[j].capitalised and not tokens[j].key.isdigit() \
             and tokens[j].key not in _AFTER_SUBTITLE:
         j += 1
-    return end < j < len(tokens) and tokens[j].key in _AFTER_SUBTITLE and tokens[j].text[:1].islower() \
-        or (end < j < len(tokens) and not headline.sentence_case and tokens[j].key in ("season", "trailer", "teaser"))
+    if not end < j < len(tokens) or tokens[j].key not in _AFTER_SUBTITLE:
+        return False
+    return tokens[j].text[:1].islower() or (not headline.sentence_case and tokens[j].key in ("season", "trailer", "teaser"))
 
 
 def _cast_is_verb(k: int, headline: Headline) -> bool:
@@ -292,7 +300,7 @@ def _list_from(side: list[_Mention], headline: Headline, *, forward: bool) -> li
     return chosen
 
 
-_SEASONISH = re.compile(r"^(?:season|seasons|series|s\d+|\d+|part|final|its|the|new|first|second|third|"
+_SEASONISH = re.compile(r"^(?:season|seasons|series|s\d+|\d+|part|final|first|second|third|"
                         r"fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
 
 

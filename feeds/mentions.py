@@ -129,6 +129,11 @@ SENTENCE_OPENERS = FUNCTION_WORDS | frozenset(
     "every why how new watch first inside behind meet best top more breaking exclusive official see here "
     "here's inside look revisiting remembering ranking ranked rewatching streaming tonight today".split()
 )
+_PLACE_AFTER = frozenset(
+    "festival film-festival airport city council mayor police university college zoo marathon station county state "
+    "hospital school district market club fc stock stocks shares residents weather museum church cathedral "
+    "restaurant hotel bridge river street court senate parliament government".split()
+)
 _LOCATION_BEFORE = frozenset("in at from near across around outside inside to via".split())
 _NOT_EXTENDING = frozenset({"and", "or", "vs", "versus", "nor", "but"})
 
@@ -162,8 +167,11 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
     after = _evidence_after(candidate, headline)
     if after:
         return Verdict(True, after)
-    if start > 0 and tokens[start - 1].key in _LOCATION_BEFORE and len(alias.keys) == 1 and not first.cjk:
-        return Verdict(False, f"a place after {tokens[start - 1].text!r}")
+    if len(alias.keys) == 1 and not first.cjk:
+        if start > 0 and tokens[start - 1].key in _LOCATION_BEFORE:
+            return Verdict(False, f"a place after {tokens[start - 1].text!r}")
+        if end < len(tokens) and tokens[end].key in _PLACE_AFTER and tokens[end].text.islower():
+            return Verdict(False, f"a place or organisation ({tokens[end].text!r})")
     if alias.risk is Risk.DISTINCT:
         return Verdict(True, "distinct title")
     why = _evidence_before(candidate, headline) or _credit_possessive(candidate, headline)

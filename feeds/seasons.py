@@ -18,6 +18,7 @@ _SERIES = "series"
 _ORDINAL_DIGITS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|a|o|e|er|eme|ere|\.)?$")
 _S_TOKEN = re.compile(r"^s(\d{1,2})(?:e\d{1,3})?$")
 _JOINERS = frozenset({"and", "through", "to", "thru", "y", "et", "und", "e"})
+_LAST_WORDS = frozenset("final last new brand additional more ultima derniere letzte finale".split())
 MAX_SEASON = 40
 
 # CJK: "시즌" / "シーズン" before a number, "期" after one ("第2期", "2期")
@@ -101,7 +102,7 @@ def _at(tokens: list[Token], text: str, i: int) -> SeasonRef | None:
             k = tokens[j].key
             if k in SEASON_WORDS:
                 return _ref(tokens, text, i, j + 1, seasons)
-            if k in _JOINERS or k in ("final", "last", "new", "and", "brand", "additional", "more") or k == ",":
+            if k in _JOINERS or k in _LAST_WORDS or k == ",":
                 j += 1
                 continue
             if (nxt := _ordinal(k)) is not None:
