@@ -1,0 +1,318 @@
+"""The Discord adapter: slash commands in, notifications out, on discord.py 2.x.
+
+    adapter = DiscordAdapter(settings, showbot)
+    await adapter.start(stop_event)   # login + gateway in a background task; waits (bounded) for ready
+    showbot.register(adapter)         # a Messenger: personal news by DM, channel news in the channel
+    await adapter.stop()
+
+Minimal intents (guilds only, no message content): everything arrives as an interaction. The
+slash commands live in discord_cogs.py. discord.py keeps per-route rate-limit buckets and retries
+429s itself; only a wait longer than `MAX_RATELIMIT_WAIT` comes back to us, as RetryLater."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapters.discord_cogs import COG_TYPES, NO_PINGS, PLATFORM, send_reply
+from bot.commands import Commands, Reply
+from bot.config import Settings
+from bot.notifications import Notification, Recipient, render_discord
+from bot.ports import (
+    ChatUnavailable,
+    DeliveryError,
+    PermanentFailure,
+    RateLimits,
+    RetryLater,
+    TemporaryFailure,
+)
+from bot.service import ShowBot
+
+_log = logging.getLogger(__name__)
+
+# Discord: 50 requests/s per bot overall; discord.py handles the per-route buckets.
+DISCORD_LIMITS = RateLimits(per_second=40, private_interval=0.25, group_interval=0.25)
+READY_TIMEOUT = 30.0
+MAX_RATELIMIT_WAIT = 60.0  # discord.py sleeps through shorter 429 waits; longer ones raise RateLimited
+RECONNECT_BASE = 5.0
+RECONNECT_CAP = 300.0
+DEFAULT_RETRY_AFTER = 5.0
+COMMANDS_META_KEY = "discord_commands_hash"
+FATAL_CLOSE_CODES = frozenset({4004, 4010, 4011, 4012, 4013, 4014})  # bad token, sharding, intents
+
+
+def discord_intents() -> discord.Intents:
+    """Guild events only: slash commands arrive as interactions, no message content needed."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    return intents
+
+
+# -- the bot ----------------------------------------------------------------------------------
+class ShowbotTree(app_commands.CommandTree):
+    """Logs every command failure in one place and tells the user, instead of leaving silence."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        if interaction.type is discord.InteractionType.autocomplete:
+            _log.error("autocomplete for /%s failed", command, exc_info=error)
+            return  # nothing to say: the user just sees no suggestions
+        if isinstance(error, app_commands.NoPrivateMessage):
+            text = "That command works in a server channel, not in a DM."
+        elif isinstance(error, app_commands.CheckFailure):
+            text = "You can't use that command here."
+        elif isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
+            _log.warning("/%s is out of date on Discord's side: %s", command, error)
+            text = "My commands have just changed and Discord is still updating them; try again in a minute."
+        else:
+            _log.error("/%s failed", command, exc_info=error)
+            text = "Something went wrong; please try again."
+        with contextlib.suppress(discord.HTTPException):
+            await send_reply(interaction, Reply(text, ok=False), cog=None)
+
+
+class ShowbotDiscordBot(commands.Bot):
+    """discord.py's Bot with showbot's Cogs; its resources come in through the constructor."""
+
+    def __init__(self, layer: Commands, *, moderator_role: str | None = None, repo: Any = None,
+                 sync_commands: bool = True, ready_event: asyncio.Event | None = None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # no prefix commands: everything is a slash command
+            help_command=None,
+            intents=discord_intents(),
+            tree_cls=ShowbotTree,
+            allowed_mentions=NO_PINGS,  # the default for every message; sends loosen it per message
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+            chunk_guilds_at_startup=False,
+        )
+        self.layer = layer
+        self.moderator_role = moderator_role
+        self.repo = repo
+        self.sync_commands = sync_commands
+        self.ready_event = ready_event or asyncio.Event()
+
+    async def setup_hook(self) -> None:
+        for cog_type in COG_TYPES:
+            await self.add_cog(cog_type(self.layer, moderator_role=self.moderator_role))
+        if self.sync_commands:
+            await self.sync_tree()
+
+    def command_payload(self) -> list[dict[str, Any]]:
+        """The global commands as Discord receives them on sync."""
+        return [command.to_dict(self.tree) for command in self.tree.get_commands()]
+
+    async def sync_tree(self) -> None:
+        """Sync the global commands, but only when they changed since the last sync (daily quota)."""
+        payload = json.dumps(self.command_payload(), sort_keys=True, default=str)
+        digest = hashlib.sha256(f"{self.application_id}:{payload}".encode()).hexdigest()
+        try:
+            if self.repo is not None and await self.repo.get_meta(COMMANDS_META_KEY) == digest:
+                _log.info("discord: slash commands unchanged; not syncing")
+                return
+            synced = await self.tree.sync()
+            if self.repo is not None:
+                await self.repo.set_meta(COMMANDS_META_KEY, digest)
+            _log.info("discord: synced %d slash commands", len(synced))
+        except discord.HTTPException:
+            _log.exception("discord: syncing slash commands failed; the previous set stays active")
+
+    async def on_ready(self) -> None:
+        _log.info("discord: ready as %s in %d server(s)", self.user, len(self.guilds))
+        self.ready_event.set()
+
+
+# -- notifications ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class DiscordOutgoing:
+    """What one send passes to `Messageable.send`."""
+
+    content: str | None
+    embed: discord.Embed
+    allowed_mentions: discord.AllowedMentions
+    nonce: str
+
+
+def build_message(notification: Notification, *, role_id: str | None = None) -> DiscordOutgoing:
+    rendered = render_discord(notification, role_id=role_id)
+    mention = rendered.mention_role_id
+    allowed = discord.AllowedMentions(
+        everyone=False, users=False, replied_user=False,
+        roles=[discord.Object(id=int(mention))] if mention else False,
+    )
+    return DiscordOutgoing(rendered.content, discord.Embed.from_dict(rendered.embed), allowed, notification.nonce)
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    headers = getattr(exc.response, "headers", None) or {}
+    try:
+        return float(headers.get("Retry-After", DEFAULT_RETRY_AFTER))
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER
+
+
+def _retryable_at_login(exc: BaseException) -> bool:
+    """A failure to reach Discord (network, outage) rather than a refusal of this bot."""
+    if isinstance(exc, discord.HTTPException):
+        return exc.status >= 500 or exc.status == 429
+    if isinstance(exc, discord.ConnectionClosed):
+        return exc.code not in FATAL_CLOSE_CODES
+    return isinstance(exc, aiohttp.ClientError | TimeoutError | OSError | discord.RateLimited | discord.GatewayNotFound)
+
+
+def delivery_error(exc: BaseException) -> DeliveryError | None:
+    """The port's error for a discord.py/aiohttp failure, or None when it is not a send failure."""
+    if isinstance(exc, discord.Forbidden | discord.NotFound):
+        return ChatUnavailable(f"{exc.status}: {exc.text or 'forbidden'}")
+    if isinstance(exc, discord.RateLimited):
+        return RetryLater(str(exc), exc.retry_after)
+    if isinstance(exc, discord.HTTPException):
+        if exc.status == 429:
+            return RetryLater(f"429: {exc.text}", _retry_after(exc))
+        if exc.status >= 500:
+            return TemporaryFailure(f"{exc.status}: {exc.text or 'server error'}")
+        return PermanentFailure(f"{exc.status}: {exc.text or 'rejected'}")
+    if isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
+        return TemporaryFailure(f"{type(exc).__name__}: {exc}")
+    return None
+
+
+# -- the adapter ------------------------------------------------------------------------------
+class DiscordAdapter:
+    """A Messenger for the delivery loop and the owner of the discord.py client."""
+
+    platform = PLATFORM
+    limits = DISCORD_LIMITS
+
+    def __init__(self, settings: Settings, showbot: ShowBot, *, ready_timeout: float = READY_TIMEOUT,
+                 sync_commands: bool = True) -> None:
+        self._settings = settings
+        self._showbot = showbot
+        self._layer = Commands(showbot)
+        self._ready_timeout = ready_timeout
+        self._sync_commands = sync_commands
+        self.ready = asyncio.Event()  # set once the gateway said READY (shared by replacement clients)
+        self.bot = self._new_bot()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self.failure: BaseException | None = None
+
+    def _new_bot(self) -> ShowbotDiscordBot:
+        return ShowbotDiscordBot(self._layer, moderator_role=self._settings.discord_moderator_role,
+                                 repo=self._showbot.repo, sync_commands=self._sync_commands,
+                                 ready_event=self.ready)
+
+    @property
+    def commands(self) -> Commands:
+        return self._layer
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def start(self, stop: asyncio.Event | None = None) -> None:
+        """Log in and connect in the background; return once ready, or after `ready_timeout`."""
+        token = self._settings.discord_token
+        if not token:
+            raise ValueError("DiscordAdapter needs settings.discord_token")
+        self._task = asyncio.create_task(self._run(token, stop), name="discord")
+        ready = asyncio.ensure_future(self.ready.wait())
+        try:
+            await asyncio.wait({self._task, ready}, timeout=self._ready_timeout,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+        if self.ready.is_set():
+            return
+        if self._task.done():
+            _log.error("discord adapter did not start: %s", self.failure or "stopped")
+        else:
+            _log.warning("discord not ready after %.0fs; still connecting in the background", self._ready_timeout)
+
+    async def _run(self, token: str, stop: asyncio.Event | None) -> None:
+        """`bot.start(token)` until stopped; a network failure before the gateway is up is retried."""
+        attempt = 0
+        while not self._stopping.is_set() and not (stop is not None and stop.is_set()):
+            bot = self.bot
+            runner = asyncio.create_task(bot.start(token), name="discord-client")
+            waiters = {runner, asyncio.ensure_future(self._stopping.wait())}
+            if stop is not None:
+                waiters.add(asyncio.ensure_future(stop.wait()))
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters - {runner}:
+                waiter.cancel()
+            if not runner.done():  # asked to stop
+                await bot.close()
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await asyncio.wait_for(runner, 10.0)
+                return
+            exc = runner.exception()
+            if exc is None:
+                return  # closed by stop()
+            if isinstance(exc, discord.LoginFailure | discord.PrivilegedIntentsRequired):
+                self.failure = exc
+                _log.error("discord: %s (check DISCORD_TOKEN and the bot's settings); not retrying", exc)
+                await bot.close()
+                return
+            if not _retryable_at_login(exc):
+                self.failure = exc
+                _log.error("discord client stopped", exc_info=exc)
+                await bot.close()
+                return
+            attempt += 1
+            delay = random.uniform(0.5, 1.0) * min(RECONNECT_CAP, RECONNECT_BASE * 2 ** min(attempt, 8))
+            _log.warning("discord: connecting failed (%s); retrying in %.0fs", exc, delay)
+            await bot.close()
+            self.bot = self._new_bot()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        await self.bot.close()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, 15.0)
+            except TimeoutError:
+                _log.warning("discord client did not close in time")
+            except Exception:
+                _log.exception("discord client failed while closing")
+
+    # -- Messenger ---------------------------------------------------------------------------
+    async def send(self, recipient: Recipient, notification: Notification) -> None:
+        bot = self.bot
+        if bot.is_closed() or bot.user is None:
+            raise TemporaryFailure("discord is not connected")
+        if not recipient.chat_id.isdigit():
+            raise ChatUnavailable(f"not a Discord id: {recipient.chat_id!r}")
+        message = build_message(notification, role_id=recipient.role_id)
+        try:
+            destination = await self._destination(bot, recipient)
+            await destination.send(message.content, embed=message.embed, allowed_mentions=message.allowed_mentions,
+                                   nonce=message.nonce)
+        except Exception as exc:
+            error = delivery_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+
+    @staticmethod
+    async def _destination(bot: discord.Client, recipient: Recipient) -> discord.abc.Messageable:
+        target = int(recipient.chat_id)
+        if recipient.kind == "user":  # a personal subscription: a DM to the subscriber
+            user = bot.get_user(target)
+            channel = user.dm_channel if user is not None else None
+            return channel or await bot.create_dm(user or discord.Object(id=target))
+        channel = bot.get_channel(target)
+        if channel is None:  # not cached: address it by id; a missing channel answers 404 on send
+            return bot.get_partial_messageable(target)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise ChatUnavailable(f"channel {target} cannot receive messages")
+        return channel
