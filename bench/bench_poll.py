@@ -1,0 +1,295 @@
+"""Poll cycle: 1,000 HTTP feeds fetched, parsed, matched and stored by the real Poller.
+
+    python bench/bench_poll.py [--feeds N] [--concurrency N] [--no-baseline]
+
+A local aiohttp server (a subprocess on 127.0.0.1, so it does not share this process's CPU)
+serves N small RSS feeds of 10 items each, with an ETag per feed and 304 Not Modified when
+If-None-Match matches. The real Poller + FeedFetcher (allow_private=True) + Repository (temp
+SQLite file, the bundled catalog, a few subscriptions so fan-out runs) then poll them:
+
+  cycle 1: every feed answers 200 with 10 new items (N x 10 items parsed, matched, stored);
+  cycle 2: one feed in ten has changed (200, new items), the rest answer 304.
+
+Baseline: the same cycle 1 with FetchLimits(concurrency=1) on a fresh database, on the first 200
+feeds (per-feed rate compared; the whole set would add another minute). Also printed for reference:
+plain sequential httpx GETs of all the URLs (the HTTP floor, no parse or store). The time spent in
+the repository calls and the matcher is printed per cycle, to show where a slow cycle goes.
+Target: one full cycle (cycle 1) < 10 s. Exits 0 either way."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import _common
+import httpx
+
+from bot.poller import Poller
+from bot.service import read_catalog
+from feeds.fetch import FeedFetcher, FetchLimits
+from feeds.matcher import Matcher
+from feeds.model import Event
+from storage.records import SubscriptionRecord
+from storage.repository import Repository
+
+TARGET_CYCLE = 10.0
+ITEMS_PER_FEED = 10
+CHANGED_EVERY = 10  # in cycle 2, one feed in ten has new items
+CATALOG = _common.REPO / "bot" / "data" / "catalog.json"
+TEMPLATES = (
+    "{show} renewed for season {n} at Netflix",
+    "HBO cancels {show} after {n} seasons",
+    "{show} season {n} gets a premiere date",
+    "Watch the first trailer for {show} season {n}",
+    "{show} adds two to season {n} cast",
+    "Filming begins on {show} season {n}",
+    "{show} season {n} review: a slow start",
+    "Streaming prices rise again this spring",
+    "Ten shows to watch this weekend",
+    "Emmy nominations announced: the full list",
+)
+
+
+# -- the feed server (runs in a subprocess) ------------------------------------------------------
+def feed_body(feed: int, version: int, shows: list[str]) -> bytes:
+    items = []
+    for k in range(ITEMS_PER_FEED):
+        show = shows[(feed * 7 + k * 13 + version) % len(shows)]
+        title = TEMPLATES[(feed + k + version) % len(TEMPLATES)].format(show=show, n=2 + (feed + k) % 5)
+        items.append(
+            f"<item><title>{escape(title)}</title>"
+            f"<link>http://127.0.0.1/story/{feed}/{version}/{k}</link>"
+            f"<guid isPermaLink=\"false\">feed-{feed}-v{version}-item-{k}</guid>"
+            f"<pubDate>{formatdate(1_700_000_000 + feed * 100 + k * 10 + version * 5000)}</pubDate>"
+            f"<description>{escape('Story ' + str(k) + ' of feed ' + str(feed) + ' about ' + show + '.')}"
+            f"</description></item>"
+        )
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Bench feed {feed}</title>'
+            f"<link>http://127.0.0.1/</link><description>bench</description>{''.join(items)}</channel></rss>"
+            ).encode()
+
+
+def serve() -> None:
+    from aiohttp import web
+
+    shows = [title for title, _aliases in read_catalog(CATALOG)]
+    state = {"generation": 0, "200": 0, "304": 0}
+    cache: dict[tuple[int, int], bytes] = {}
+
+    def version_of(feed: int) -> int:
+        return state["generation"] if feed % CHANGED_EVERY == 0 else 0
+
+    async def feed(request: web.Request) -> web.StreamResponse:
+        n = int(request.match_info["n"])
+        version = version_of(n)
+        etag = f'"f{n}-v{version}"'
+        if request.headers.get("If-None-Match") == etag:
+            state["304"] += 1
+            return web.Response(status=304, headers={"ETag": etag})
+        state["200"] += 1
+        body = cache.get((n, version))
+        if body is None:
+            body = cache[(n, version)] = feed_body(n, version, shows)
+        return web.Response(body=body, content_type="application/rss+xml", headers={"ETag": etag})
+
+    async def control(request: web.Request) -> web.StreamResponse:
+        if "generation" in request.query:
+            state["generation"] = int(request.query["generation"])
+        snapshot = dict(state)
+        if "reset" in request.query:
+            state["200"] = state["304"] = 0
+        return web.json_response(snapshot)
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_get("/feed/{n}.xml", feed)
+        app.router.add_get("/_control", control)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        print(port, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes stdin
+        await runner.cleanup()
+
+    asyncio.run(main())
+
+
+# -- the benchmark ---------------------------------------------------------------------------------
+class FeedServer:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.base = f"http://127.0.0.1:{int(self.proc.stdout.readline())}"
+
+    def url(self, n: int) -> str:
+        return f"{self.base}/feed/{n}.xml"
+
+    def control(self, **query: int) -> dict[str, int]:
+        return json.loads(httpx.get(f"{self.base}/_control", params=query, trust_env=False).text)
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+async def prepare(repo: Repository, server: FeedServer, feeds: int) -> Matcher:
+    await repo.import_catalog(read_catalog(CATALOG))
+    for n in range(feeds):
+        await repo.add_feed(server.url(n))
+    for chat in range(20):  # a few subscribers, so matches are fanned out to the outbox
+        await repo.subscribe(SubscriptionRecord("bench", "user", f"u{chat}", None, Event.all()))
+    return Matcher(await repo.shows())
+
+
+class Timings:
+    """Seconds spent inside the real repository calls and matcher.match during one cycle.
+
+    The poller holds one lock around its database work, so these calls run one at a time and
+    their sum is time the cycle cannot overlap with anything else."""
+
+    METHODS = ("insert_items", "save_matches", "enqueue_for_match", "record_feed_success")
+
+    def __init__(self, repo: Repository, matcher: Matcher) -> None:
+        self.seconds: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+        for name in self.METHODS:
+            setattr(repo, name, self._wrap_async(name, getattr(repo, name)))
+        setattr(matcher, "match", self._wrap(f"{type(matcher).__name__}.match", matcher.match))  # noqa: B010
+
+    def _wrap_async(self, name: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                self.seconds[f"Repository.{name}"] += time.perf_counter() - t0
+                self.calls[f"Repository.{name}"] += 1
+        return timed
+
+    def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - t0
+                self.calls[name] += 1
+        return timed
+
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.calls.clear()
+
+    def lines(self) -> list[str]:
+        return [f"    {name:<32} {sec:6.2f} s in {self.calls[name]:>6} calls ({sec / self.calls[name] * 1000:.2f} ms each)"
+                for name, sec in self.seconds.most_common()]
+
+
+async def timed_poll(repo: Repository, matcher: Matcher, concurrency: int, feeds: int) -> tuple[float, str]:
+    limits = FetchLimits(concurrency=concurrency)
+    async with FeedFetcher(limits=limits, allow_private=True) as fetcher:
+        poller = Poller(repo, fetcher, lambda: matcher, interval=900.0)
+        t0 = time.perf_counter()
+        report = await poller.poll(force=True)
+        elapsed = time.perf_counter() - t0
+    if report.feeds != feeds or report.failed:
+        print(f"  warning: expected {feeds} feeds polled without failures: {report} {report.errors}")
+    return elapsed, str(report)
+
+
+def plain_gets(server: FeedServer, feeds: int) -> float:
+    t0 = time.perf_counter()
+    with httpx.Client(trust_env=False) as client:
+        for n in range(feeds):
+            client.get(server.url(n)).raise_for_status()
+    return time.perf_counter() - t0
+
+
+async def run(args: argparse.Namespace, server: FeedServer) -> None:
+    with tempfile.TemporaryDirectory(prefix="showbot-bench-") as tmp:
+        async with Repository.open(Path(tmp) / "poll.db") as repo:
+            matcher = await prepare(repo, server, args.feeds)
+            timings = Timings(repo, matcher)
+            server.control(generation=0, reset=1)
+            first, report1 = await timed_poll(repo, matcher, args.concurrency, args.feeds)
+            stats1 = server.control()
+            lines1 = timings.lines()
+            timings.reset()
+            server.control(generation=1, reset=1)
+            second, report2 = await timed_poll(repo, matcher, args.concurrency, args.feeds)
+            stats2 = server.control()
+            lines2 = timings.lines()
+            outbox = await repo.outbox_counts()
+        print(f"cycle 1 (concurrency {args.concurrency}): {first:.2f} s, "
+              f"{args.feeds / first:,.0f} feeds/s; server sent {stats1['200']} x 200, {stats1['304']} x 304")
+        print(f"  {report1}")
+        print("  where the time went (serialised database work and matching):", *lines1, sep="\n")
+        print(f"cycle 2 (concurrency {args.concurrency}): {second:.2f} s, "
+              f"{args.feeds / second:,.0f} feeds/s; server sent {stats2['200']} x 200, {stats2['304']} x 304")
+        print(f"  {report2}")
+        print("  where the time went:", *lines2, sep="\n")
+        print(f"  outbox after both cycles: {outbox}")
+
+        per_feed_baseline = None
+        if args.baseline_feeds > 0:
+            n = min(args.baseline_feeds, args.feeds)
+            async with Repository.open(Path(tmp) / "baseline.db") as repo:
+                matcher = await prepare(repo, server, n)
+                server.control(generation=0, reset=1)
+                baseline, report_b = await timed_poll(repo, matcher, 1, n)
+            per_feed_baseline = baseline / n
+            print(f"baseline, the same cycle 1 with concurrency 1 on the first {n} feeds: {baseline:.2f} s "
+                  f"({per_feed_baseline * 1000:.1f} ms/feed; ~{per_feed_baseline * args.feeds:.0f} s for "
+                  f"{args.feeds} feeds); {report_b}")
+
+        plain = await asyncio.to_thread(plain_gets, server, args.feeds)
+        print(f"reference: sequential plain httpx GETs of the {args.feeds} feeds (no parse/store): {plain:.2f} s")
+
+        if per_feed_baseline is not None:
+            print(f"ratio: cycle 1 at concurrency {args.concurrency} is "
+                  f"{_common.ratio(per_feed_baseline, first / args.feeds):.2f}x the per-feed rate of concurrency 1")
+        _common.verdict("full poll cycle", first < TARGET_CYCLE,
+                        f"{first:.2f} s for {args.feeds} feeds (target < {TARGET_CYCLE:g} s)")
+        print(f"peak RSS: {_common.peak_rss_mb():.0f} MB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--baseline-feeds", type=int, default=200,
+                        help="feeds polled at concurrency 1 for the baseline (0: skip)")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve()
+        return 0
+    _common.header("poll cycle")
+    server = FeedServer()
+    try:
+        asyncio.run(run(args, server))
+    finally:
+        server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
