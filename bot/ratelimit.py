@@ -7,6 +7,7 @@ wasted by a chat that has to wait longer."""
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from collections.abc import Awaitable, Callable
 
@@ -21,19 +22,36 @@ class RateLimiter:
         self.limits = limits
         self._clock = clock
         self._sleep = sleep
-        self._next_global = 0.0
+        self._next_global = 0.0  # after a global 429: nobody before this
+        self._slots: list[float] = []  # reserved send instants, sorted: at most one per 1/per_second
         self._next_chat: dict[str, float] = {}
 
     def reserve(self, chat_key: str, *, group: bool) -> float:
         """Reserve a send slot; returns the delay before it may happen."""
         now = self._clock()
-        at = max(now, self._next_chat.get(chat_key, 0.0), self._next_global)
-        self._next_global = at + 1.0 / self.limits.per_second
+        gap = 1.0 / self.limits.per_second
+        del self._slots[:bisect.bisect_left(self._slots, now - gap)]  # past slots constrain nothing
+        at = self._free_slot(max(now, self._next_chat.get(chat_key, 0.0), self._next_global), gap)
+        bisect.insort(self._slots, at)
         interval = self.limits.group_interval if group else self.limits.private_interval
         self._next_chat[chat_key] = at + interval
         if len(self._next_chat) > 50_000:  # forget chats whose slot has long passed
             self._next_chat = {k: v for k, v in self._next_chat.items() if v > now}
         return at - now
+
+    def _free_slot(self, earliest: float, gap: float) -> float:
+        """The first instant from `earliest` at least `gap` away from every reserved slot."""
+        at = earliest
+        close = gap * (1 - 1e-9)  # (slot + gap) - slot may round to a hair under gap
+        index = bisect.bisect_left(self._slots, at)
+        while True:
+            if index > 0 and at - self._slots[index - 1] < close:
+                at = self._slots[index - 1] + gap
+            elif index < len(self._slots) and self._slots[index] - at < close:
+                at = self._slots[index] + gap
+                index += 1
+            else:
+                return at
 
     async def acquire(self, chat_key: str, *, group: bool) -> None:
         delay = self.reserve(chat_key, group=group)

@@ -453,10 +453,11 @@ class Repository:
             JOIN item_matches m ON m.item_id = o.item_id AND m.show_id = o.show_id
             LEFT JOIN feeds f ON f.id = i.feed_id
             WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.platform IN ({marks})
-            ORDER BY o.next_attempt_at, o.id
+              AND NOT EXISTS ({_EARLIER_ROW_WAITING} AND e.next_attempt_at > ?)
+            ORDER BY o.id
             LIMIT ?
             """,
-            (now, *platforms, limit),
+            (now, *platforms, now, limit),
         ) as cur:
             return [
                 OutboxEntry(
@@ -472,7 +473,8 @@ class Repository:
             return None
         marks = ",".join("?" for _ in platforms)
         async with self._conn.execute(
-            f"SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND platform IN ({marks})",
+            f"SELECT MIN(o.next_attempt_at) FROM outbox o WHERE o.status = 'pending' AND o.platform IN ({marks}) "
+            f"AND NOT EXISTS ({_EARLIER_ROW_WAITING} AND e.next_attempt_at > o.next_attempt_at)",
             tuple(platforms),
         ) as cur:
             row = await cur.fetchone()
@@ -528,6 +530,11 @@ class Repository:
         return int(row[0]) if row and row[0] is not None else 0
 
 
+# A chat's rows go out in order: a row waits while an earlier row of its chat is rescheduled (429, 5xx).
+_EARLIER_ROW_WAITING = (
+    "SELECT 1 FROM outbox e INDEXED BY outbox_pending WHERE e.status = 'pending' AND e.platform = o.platform "
+    "AND e.kind = o.kind AND e.chat_id = o.chat_id AND e.id < o.id"
+)
 _FEED_COLUMNS = (
     "id, url, title, etag, last_modified, failures, last_error, last_success_at, last_polled_at, next_poll_at"
 )

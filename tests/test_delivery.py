@@ -1,0 +1,495 @@
+"""Delivery guarantees: outbox row first, never lost, at most one duplicate after a crash, order
+per chat, 429/5xx/403/400 handling, and a rate limiter that never exceeds the platform's limits.
+
+A real Repository on a temporary database; the platforms are Fake messengers."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.delivery import BACKOFF_BASE, Delivery
+from bot.notifications import Notification, Recipient
+from bot.ports import ChatUnavailable, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
+from bot.ratelimit import RateLimiter
+from feeds.model import Event, ShowMatch
+from storage.records import NewItem, SubscriptionRecord
+from storage.repository import Repository
+
+PLATFORM = "fake"
+FAST = RateLimits(per_second=1_000_000.0, private_interval=0.0, group_interval=0.0)
+
+
+@dataclass(frozen=True)
+class Sent:
+    chat_id: str
+    outbox_id: int
+    item_id: int
+
+
+Behaviour = Callable[[Recipient, Notification, int], Awaitable[None]]
+
+
+async def _deliver(_recipient: Recipient, _notification: Notification, _attempt: int) -> None:
+    return None
+
+
+@dataclass
+class FakeMessenger:
+    """Records what the platform accepted; `behaviour` may raise instead (before or after accepting)."""
+
+    behaviour: Behaviour = _deliver
+    accept_then_behave: bool = False  # True: the platform took the message, then the failure happened
+    platform: str = PLATFORM
+    limits: RateLimits = FAST
+    sent: list[Sent] = field(default_factory=list)
+    attempts: Counter[int] = field(default_factory=Counter)
+
+    async def send(self, recipient: Recipient, notification: Notification) -> None:
+        self.attempts[notification.outbox_id] += 1
+        record = Sent(recipient.chat_id, notification.outbox_id, notification.item_id)
+        if self.accept_then_behave:
+            self.sent.append(record)
+        await self.behaviour(recipient, notification, self.attempts[notification.outbox_id])
+        if not self.accept_then_behave:
+            self.sent.append(record)
+
+    def items_for(self, chat_id: str) -> list[int]:
+        return [s.item_id for s in self.sent if s.chat_id == chat_id]
+
+
+class FakeClock:
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Newsroom:
+    """A show, subscribers and a way to publish stories into the outbox."""
+
+    repo: Repository
+    show_id: int
+    published: list[int] = field(default_factory=list)
+
+    async def subscribe(self, *chats: str, kind: str = "user") -> None:
+        for chat in chats:
+            await self.repo.subscribe(SubscriptionRecord(PLATFORM, kind, chat, self.show_id, Event.all()))
+
+    async def publish(self, count: int = 1, *, now: float = 1_000.0) -> list[int]:
+        """`count` new stories matched to the show and fanned out; returns their item ids."""
+        ids = []
+        for _ in range(count):
+            n = len(self.published) + 1
+            [item] = await self.repo.insert_items(None, [NewItem(f"Severance story {n}", guid=f"story-{n}",
+                                                                 published_at=float(n))], now)
+            match = ShowMatch(self.show_id, "Severance", Event.RENEWAL, (n,), "test")
+            await self.repo.save_matches(item.id, [match])
+            await self.repo.enqueue_for_match(item.id, match, now)
+            self.published.append(item.id)
+            ids.append(item.id)
+        return ids
+
+
+async def newsroom(repo: Repository) -> Newsroom:
+    return Newsroom(repo, await repo.upsert_show("Severance"))
+
+
+@pytest.fixture
+async def repo(db_path: str) -> AsyncIterator[Repository]:
+    async with Repository.open(db_path) as repo:
+        yield repo
+
+
+def outbox_rows(db_path: str) -> list[tuple[int, str, str, int, float, str | None]]:
+    """(id, chat_id, status, attempts, next_attempt_at, last_error), read-only, for inspection."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        return conn.execute(
+            "SELECT id, chat_id, status, attempts, next_attempt_at, last_error FROM outbox ORDER BY id").fetchall()
+
+
+# -- the outbox comes first ----------------------------------------------------------------
+async def test_the_outbox_row_exists_before_the_send(repo: Repository, db_path: str) -> None:
+    room = await newsroom(repo)
+    await room.subscribe("alice", "bob", "carol")
+    await room.publish(2)
+    seen: list[tuple[int, set[int]]] = []
+
+    async with Repository.open(db_path) as observer:  # a second connection: what a restart would see
+        async def inspect(_r: Recipient, n: Notification, _a: int) -> None:
+            pending = await observer.pending_outbox(now=time.time() + 10, platforms=[PLATFORM], limit=1000)
+            seen.append((n.outbox_id, {row.id for row in pending}))
+
+        messenger = FakeMessenger(inspect)
+        report = await Delivery(repo, {PLATFORM: messenger}).deliver_due()
+
+    assert report.sent == 6 and len(seen) == 6
+    _first_id, first_pending = seen[0]
+    assert len(first_pending) == 6  # every recipient's row was written before the first send
+    for outbox_id, pending in seen:
+        assert outbox_id in pending  # its own row is still pending while it is being sent
+    assert {status for _id, _chat, status, *_rest in outbox_rows(db_path)} == {"sent"}
+    assert await repo.pending_outbox(now=time.time() + 10, platforms=[PLATFORM]) == []
+
+
+# -- crashes -------------------------------------------------------------------------------
+class Crash(BaseException):
+    """The process dies (think SIGKILL between the platform's answer and our commit)."""
+
+
+def assert_nothing_lost_at_most_one_duplicate(room: Newsroom, chats: list[str], *messengers: FakeMessenger) -> None:
+    for chat in chats:
+        received = [i for m in messengers for i in m.items_for(chat)]
+        counts = Counter(received)
+        assert set(counts) == set(room.published), f"{chat} lost a story: {received}"
+        assert sum(n - 1 for n in counts.values()) <= 1, f"{chat} got more than one duplicate: {received}"
+        in_order = [i for n, i in enumerate(received) if n == 0 or received[n - 1] != i]
+        assert in_order == sorted(in_order), f"{chat} got its stories out of order: {received}"
+
+
+@pytest.mark.parametrize("after", [1, 5, 11])
+async def test_a_crash_mid_fan_out_loses_nothing(db_path: str, after: int) -> None:
+    chats = ["alice", "bob", "carol"]
+    async with Repository.open(db_path) as repo:
+        room = await newsroom(repo)
+        await room.subscribe(*chats)
+        await room.publish(4)
+
+        async def crash_after_n(_r: Recipient, _n: Notification, _a: int) -> None:
+            await asyncio.sleep(0)  # let the other chats' sends interleave
+            if len(first.sent) >= after:
+                raise Crash
+
+        first = FakeMessenger(crash_after_n, accept_then_behave=True)
+        crashed = False
+        try:
+            await Delivery(repo, {PLATFORM: first}).deliver_due()
+        except* Crash:  # out of the chat workers' TaskGroup, wrapped in a group
+            crashed = True
+    assert crashed and len(first.sent) >= after
+
+    async with Repository.open(db_path) as repo:  # the restart
+        second = FakeMessenger()
+        await Delivery(repo, {PLATFORM: second}).deliver_due()
+        assert await repo.outbox_counts() == {"sent": 12}
+    assert_nothing_lost_at_most_one_duplicate(room, chats, first, second)
+
+
+async def test_a_cancelled_send_loses_nothing(db_path: str) -> None:
+    chats = ["alice", "bob"]
+    async with Repository.open(db_path) as repo:
+        room = await newsroom(repo)
+        await room.subscribe(*chats)
+        await room.publish(3)
+
+        async def cancelled_on_third(_r: Recipient, _n: Notification, _a: int) -> None:
+            if len(first.sent) == 3:
+                raise asyncio.CancelledError
+
+        first = FakeMessenger(cancelled_on_third, accept_then_behave=True)
+        try:
+            await Delivery(repo, {PLATFORM: first}).deliver_due()
+        except asyncio.CancelledError:
+            pass
+    async with Repository.open(db_path) as repo:
+        second = FakeMessenger()
+        await Delivery(repo, {PLATFORM: second}).deliver_due()
+        assert await repo.outbox_counts() == {"sent": 6}
+    assert_nothing_lost_at_most_one_duplicate(room, chats, first, second)
+
+
+async def test_shutdown_while_sending_loses_nothing(db_path: str) -> None:
+    """The delivery task is cancelled while a send hangs (SIGTERM during a slow platform call)."""
+    chats = ["alice", "bob", "carol"]
+    async with Repository.open(db_path) as repo:
+        room = await newsroom(repo)
+        await room.subscribe(*chats)
+        await room.publish(3)
+        hanging = asyncio.Event()
+
+        async def hang_on_fourth(_r: Recipient, _n: Notification, _a: int) -> None:
+            if len(first.sent) >= 4:
+                hanging.set()
+                await asyncio.Event().wait()
+
+        first = FakeMessenger(hang_on_fourth, accept_then_behave=True)
+        task = asyncio.create_task(Delivery(repo, {PLATFORM: first}).deliver_due())
+        await asyncio.wait_for(hanging.wait(), 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    async with Repository.open(db_path) as repo:
+        second = FakeMessenger()
+        await Delivery(repo, {PLATFORM: second}).deliver_due()
+        assert await repo.outbox_counts() == {"sent": 9}
+    assert_nothing_lost_at_most_one_duplicate(room, chats, first, second)
+
+
+async def test_an_adapter_bug_reschedules_the_row_and_spares_other_chats(repo: Repository) -> None:
+    clock = FakeClock()
+    room = await newsroom(repo)
+    await room.subscribe("alice", "bob")
+    await room.publish(2)
+
+    async def buggy_for_alice(r: Recipient, n: Notification, attempt: int) -> None:
+        if r.chat_id == "alice" and n.item_id == room.published[0] and attempt == 1:
+            raise KeyError("adapter bug")
+
+    messenger = FakeMessenger(buggy_for_alice)
+    delivery = Delivery(repo, {PLATFORM: messenger}, clock=clock)
+    report = await delivery.deliver_due()
+    assert report.retried == 1 and messenger.items_for("bob") == room.published
+    assert messenger.items_for("alice") == []
+    clock.now += 2 * BACKOFF_BASE
+    await delivery.deliver_due()
+    assert messenger.items_for("alice") == room.published
+    assert await repo.outbox_counts() == {"sent": 4}
+
+
+# -- 429: wait and resend the same row -----------------------------------------------------
+async def test_retry_later_resends_the_same_row_after_the_wait_in_order(repo: Repository) -> None:
+    room = await newsroom(repo)
+    await room.subscribe("alice", "bob")
+    await room.publish(3)
+    when: dict[tuple[str, int], float] = {}
+
+    async def slow_down_alice_once(r: Recipient, n: Notification, attempt: int) -> None:
+        if r.chat_id == "alice" and n.item_id == room.published[0] and attempt == 1:
+            raise RetryLater("Too Many Requests", retry_after=0.2)
+        when[(r.chat_id, n.item_id)] = time.monotonic()
+
+    messenger = FakeMessenger(slow_down_alice_once)
+    started = time.monotonic()
+    report = await Delivery(repo, {PLATFORM: messenger}).deliver_due()
+    assert report.sent == 6 and report.retried == 0
+    assert messenger.items_for("alice") == room.published  # the same row again, then the rest, in order
+    assert [n for n, c in messenger.attempts.items() if c > 1] == [
+        next(s.outbox_id for s in messenger.sent if s.chat_id == "alice")]
+    assert when[("alice", room.published[0])] - started >= 0.2
+    assert when[("bob", room.published[-1])] - started < 0.2  # bob was not slowed down
+    assert await repo.outbox_counts() == {"sent": 6}
+
+
+async def test_a_long_retry_later_is_rescheduled_and_keeps_the_chat_in_order(repo: Repository) -> None:
+    clock = FakeClock()
+    room = await newsroom(repo)
+    await room.subscribe("alice", "bob")
+    await room.publish(3)
+
+    async def long_wait_for_alice_once(r: Recipient, n: Notification, attempt: int) -> None:
+        if r.chat_id == "alice" and n.item_id == room.published[0] and attempt == 1:
+            raise RetryLater("Too Many Requests", retry_after=120.0)
+
+    messenger = FakeMessenger(long_wait_for_alice_once)
+    delivery = Delivery(repo, {PLATFORM: messenger}, clock=clock)
+    started = time.monotonic()
+    first = await delivery.deliver_due()
+    assert first.retried == 1
+    assert messenger.items_for("bob") == room.published and messenger.items_for("alice") == []
+
+    # a second pass before the wait is over sends nothing to alice and does not sleep through the wait
+    await room.publish(1)
+    clock.now += 10
+    await asyncio.wait_for(delivery.deliver_due(), 2)
+    assert messenger.items_for("alice") == []
+    assert messenger.items_for("bob") == room.published
+    assert time.monotonic() - started < 2
+
+    clock.now += 120
+    delivery = Delivery(repo, {PLATFORM: messenger}, clock=clock)  # a fresh limiter, as after a restart
+    await delivery.deliver_due()
+    assert messenger.items_for("alice") == room.published
+    assert await repo.outbox_counts() == {"sent": 8}
+
+
+# -- 5xx: back off, deliver on a later pass ------------------------------------------------
+async def test_a_temporary_failure_is_rescheduled_with_backoff(repo: Repository, db_path: str) -> None:
+    clock = FakeClock()
+    room = await newsroom(repo)
+    await room.subscribe("alice", "bob")
+    await room.publish(2)
+
+    async def alice_is_down(r: Recipient, _n: Notification, _a: int) -> None:
+        if r.chat_id == "alice" and platform_down:
+            raise TemporaryFailure("502 Bad Gateway")
+
+    platform_down = True
+    messenger = FakeMessenger(alice_is_down)
+    delivery = Delivery(repo, {PLATFORM: messenger}, clock=clock)
+    report = await delivery.deliver_due()
+    assert report.retried == 1 and report.sent == 2
+    alice_rows = [r for r in outbox_rows(db_path) if r[1] == "alice"]
+    first_row = alice_rows[0]
+    assert first_row[2] == "pending" and first_row[3] == 1 and first_row[5] == "502 Bad Gateway"
+    assert clock.now + BACKOFF_BASE / 2 <= first_row[4] <= clock.now + BACKOFF_BASE
+    assert await repo.next_outbox_due_at([PLATFORM]) == first_row[4]
+
+    # still down at the next attempt: the backoff grows
+    clock.now = first_row[4]
+    await delivery.deliver_due()
+    second_try = next(r for r in outbox_rows(db_path) if r[0] == first_row[0])
+    assert second_try[3] == 2 and second_try[4] - clock.now >= BACKOFF_BASE
+    assert messenger.items_for("alice") == []
+
+    platform_down = False
+    clock.now = second_try[4]
+    await delivery.deliver_due()
+    assert messenger.items_for("alice") == room.published  # in order, nothing lost
+    assert await repo.outbox_counts() == {"sent": 4}
+
+
+# -- 403: pause the chat -------------------------------------------------------------------
+async def test_an_unavailable_chat_is_paused_and_its_rows_held(repo: Repository, db_path: str) -> None:
+    room = await newsroom(repo)
+    await room.subscribe("alice", "bob", "carol")
+    await room.publish(2)
+
+    async def bob_blocked_the_bot(r: Recipient, _n: Notification, _a: int) -> None:
+        if r.chat_id == "bob" and bob_blocked:
+            raise ChatUnavailable("Forbidden: bot was blocked by the user")
+
+    bob_blocked = True
+    messenger = FakeMessenger(bob_blocked_the_bot)
+    delivery = Delivery(repo, {PLATFORM: messenger})
+    report = await delivery.deliver_due()
+    assert report.paused_chats == [f"{PLATFORM}:bob"] and report.failed == 0
+    assert messenger.items_for("bob") == []
+    assert messenger.items_for("alice") == messenger.items_for("carol") == room.published
+    assert [(p, c, r) for p, c, r, _at in await repo.paused_chats()] == [
+        (PLATFORM, "bob", "Forbidden: bot was blocked by the user")]
+    assert {r[2] for r in outbox_rows(db_path) if r[1] == "bob"} == {"held"}
+    assert await repo.outbox_counts() == {"sent": 4, "held": 2}
+
+    # held rows are neither sent nor failed on later passes, and new stories skip bob
+    await room.publish(1)
+    await delivery.deliver_due()
+    assert messenger.items_for("bob") == []
+    assert await repo.outbox_counts() == {"sent": 6, "held": 2}
+    assert (PLATFORM, "user", "bob") not in await repo.recipients_for(room.show_id, Event.RENEWAL)
+
+    bob_blocked = False
+    assert await repo.resume_chat(PLATFORM, "bob")
+    assert await repo.paused_chats() == []
+    await delivery.deliver_due()
+    assert messenger.items_for("bob") == room.published[:2]  # the held ones, in order
+    assert await repo.outbox_counts() == {"sent": 8}
+    await room.publish(1)
+    await delivery.deliver_due()
+    assert messenger.items_for("bob") == [*room.published[:2], room.published[-1]]
+
+
+# -- 400: the row fails, the chat goes on --------------------------------------------------
+async def test_a_permanent_failure_marks_the_row_failed_with_the_reason(repo: Repository, db_path: str) -> None:
+    room = await newsroom(repo)
+    await room.subscribe("alice")
+    await room.publish(3)
+
+    async def reject_the_second(_r: Recipient, n: Notification, _a: int) -> None:
+        if n.item_id == room.published[1]:
+            raise PermanentFailure("Bad Request: can't parse entities")
+
+    messenger = FakeMessenger(reject_the_second)
+    report = await Delivery(repo, {PLATFORM: messenger}).deliver_due()
+    assert report.failed == 1 and report.sent == 2
+    assert messenger.items_for("alice") == [room.published[0], room.published[2]]
+    failed = [r for r in outbox_rows(db_path) if r[2] == "failed"]
+    assert len(failed) == 1 and failed[0][5] == "Bad Request: can't parse entities"
+    assert messenger.attempts[failed[0][0]] == 1  # never retried
+    assert await Delivery(repo, {PLATFORM: messenger}).deliver_due() == type(report)()
+
+
+# -- the rate limiter ----------------------------------------------------------------------
+class VirtualTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def check_schedule(schedule: list[tuple[float, str, bool]], limits: RateLimits) -> None:
+    eps = 1e-6
+    times = sorted(at for at, _chat, _group in schedule)
+    for a, b in itertools.pairwise(times):
+        assert b - a >= 1 / limits.per_second - eps, "global rate exceeded"
+    for n, start in enumerate(times):  # and so never more than per_second in any one-second window
+        assert sum(1 for t in times[n:] if t < start + 1.0 - eps) <= limits.per_second
+    by_chat: dict[str, list[tuple[float, bool]]] = {}
+    for at, chat, group in schedule:
+        by_chat.setdefault(chat, []).append((at, group))
+    for chat, sends in by_chat.items():
+        sends.sort()
+        for (a, group), (b, _) in itertools.pairwise(sends):
+            interval = limits.group_interval if group else limits.private_interval
+            assert b - a >= interval - eps, f"{chat}: {b - a:.3f}s between two sends"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_rate_limiter_never_exceeds_global_or_per_chat_limits(seed: int) -> None:
+    rng = random.Random(seed)
+    limits = RateLimits(per_second=28, private_interval=1.0, group_interval=3.0)
+    vt = VirtualTime()
+    limiter = RateLimiter(limits, clock=vt.clock, sleep=vt.sleep)
+    chats = [(f"user{n}", False) for n in range(30)] + [(f"group{n}", True) for n in range(6)]
+    schedule: list[tuple[float, str, bool]] = []
+    for _ in range(600):
+        vt.now += rng.choice([0.0, 0.0, 0.001, 0.01, 0.2])
+        chat, group = rng.choice(chats)
+        schedule.append((vt.now + limiter.reserve(chat, group=group), chat, group))
+        if rng.random() < 0.02:
+            limiter.penalise(chat, rng.uniform(0.5, 5))
+    check_schedule(schedule, limits)
+
+
+async def test_acquire_sleeps_until_the_reserved_slot() -> None:
+    limits = RateLimits(per_second=10, private_interval=1.0, group_interval=3.0)
+    vt = VirtualTime()
+    limiter = RateLimiter(limits, clock=vt.clock, sleep=vt.sleep)
+    sent: list[tuple[float, str, bool]] = []
+    for chat in ["a", "a", "g", "b", "g", "a"]:
+        group = chat == "g"
+        await limiter.acquire(chat, group=group)
+        sent.append((vt.now, chat, group))
+    check_schedule(sent, limits)
+    # one caller in turn: the second "g" waits its 3 s, the last "a" follows it
+    assert [at for at, *_ in sent] == pytest.approx([0.0, 1.0, 1.1, 1.2, 4.1, 4.2])
+
+
+def test_penalties_hold_back_one_chat_or_everyone() -> None:
+    limits = RateLimits(per_second=100, private_interval=0.0, group_interval=0.0)
+    vt = VirtualTime()
+    limiter = RateLimiter(limits, clock=vt.clock, sleep=vt.sleep)
+    limiter.penalise("a", 5.0)
+    assert limiter.reserve("a", group=False) >= 5.0
+    assert limiter.reserve("b", group=False) < 0.1
+    limiter.penalise(None, 2.0)
+    assert limiter.reserve("c", group=False) >= 2.0
+
+
+def test_a_chat_waiting_for_its_own_interval_does_not_hold_up_the_others() -> None:
+    """A group's next slot is 3 s away; a private chat must not queue behind it."""
+    limits = RateLimits(per_second=28, private_interval=1.0, group_interval=3.0)
+    vt = VirtualTime()
+    limiter = RateLimiter(limits, clock=vt.clock, sleep=vt.sleep)
+    assert limiter.reserve("group", group=True) == 0.0
+    assert limiter.reserve("group", group=True) == pytest.approx(3.0)
+    user_at = limiter.reserve("user", group=False)
+    assert user_at <= 2 / limits.per_second
+    schedule = [(0.0, "group", True), (3.0, "group", True), (user_at, "user", False)]
+    for n in range(40):  # a burst of private chats fills the free slots before the group's next turn
+        schedule.append((limiter.reserve(f"u{n}", group=False), f"u{n}", False))
+    assert sum(1 for at, *_ in schedule if at < 3.0) >= 40
+    check_schedule(schedule, limits)
