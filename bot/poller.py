@@ -66,14 +66,17 @@ class Poller:
         self._clock = clock
         self._db_lock = db_lock or asyncio.Lock()
 
-    async def poll(self, *, force: bool = False) -> PollReport:
-        """Poll every due feed (every feed with force=True) concurrently; the fetcher bounds concurrency."""
+    async def poll(self, *, force: bool = False, stop: asyncio.Event | None = None) -> PollReport:
+        """Poll every due feed (every feed with force=True) concurrently; the fetcher bounds concurrency.
+        When `stop` is set, fetches still in flight are abandoned (those feeds stay due); what was
+        fetched is still stored and fanned out, so a shutdown neither waits on a slow feed nor loses news."""
         now = self._clock()
         feeds = await self._repo.feeds() if force else await self._repo.due_feeds(now)
         report = PollReport(feeds=len(feeds))
         if not feeds:
             return report
-        results = await asyncio.gather(*(self._poll_feed(feed, report) for feed in feeds), return_exceptions=True)
+        results = await asyncio.gather(*(self._poll_feed(feed, report, stop) for feed in feeds),
+                                       return_exceptions=True)
         for feed, result in zip(feeds, results, strict=True):
             if isinstance(result, BaseException):  # a bug, not a feed problem: log, keep going
                 _log.error("polling %s crashed", feed.url, exc_info=result)
@@ -81,8 +84,11 @@ class Poller:
                 report.errors[feed.url] = f"{type(result).__name__}: {result}"
         return report
 
-    async def _poll_feed(self, feed: FeedRecord, report: PollReport) -> None:
-        result = await self._fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+    async def _poll_feed(self, feed: FeedRecord, report: PollReport, stop: asyncio.Event | None = None) -> None:
+        result = await self._fetch_unless_stopped(feed, stop)
+        if result is None:
+            _log.info("shutting down: %s not fetched, it stays due", feed.url)
+            return
         now = self._clock()
         if result.status is FetchStatus.NOT_MODIFIED:
             report.not_modified += 1
@@ -100,6 +106,20 @@ class Poller:
             return
         report.fetched += 1
         await self._store_and_match(feed, result, parsed.items, parsed.title, now, report)
+
+    async def _fetch_unless_stopped(self, feed: FeedRecord, stop: asyncio.Event | None) -> FetchResult | None:
+        fetch = asyncio.ensure_future(self._fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified))
+        if stop is None:
+            return await fetch
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not fetch.done():
+                fetch.cancel()
+                await asyncio.wait({fetch})
+        return None if fetch.cancelled() else fetch.result()
 
     async def _store_and_match(self, feed: FeedRecord, result: FetchResult, items: list, title: str | None,
                                now: float, report: PollReport) -> None:

@@ -141,9 +141,9 @@ class ShowBot:
         return True
 
     # -- running -----------------------------------------------------------------------------
-    async def poll_once(self, *, force: bool = False) -> PollReport:
+    async def poll_once(self, *, force: bool = False, stop: asyncio.Event | None = None) -> PollReport:
         await self.refresh_matcher()
-        report = await self.poller.poll(force=force)
+        report = await self.poller.poll(force=force, stop=stop)
         if report.notifications:
             self.delivery.notify()
         return report
@@ -166,7 +166,7 @@ class ShowBot:
     async def _poll_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                report = await self.poll_once()
+                report = await self.poll_once(stop=stop)
                 if report.feeds:
                     _log.info("poll: %s", report)
             except Exception:
