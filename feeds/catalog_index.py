@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from feeds.lexicon import FUNCTION_WORDS, common_words, english_words
 from feeds.model import CatalogShow
-from feeds.tokens import Token, alias_keys, is_cjk, is_hangul
+from feeds.text import clean
+from feeds.tokens import Token, alias_keys, is_cjk, is_hangul, tokenize
 
 _ARTICLES = frozenset({"the", "a", "an"})
 
@@ -35,6 +36,7 @@ class Alias:
     significant: tuple[int, ...]  # positions of the words that carry the title (not "the", "of")
     hangul: bool  # starts with a Hangul syllable: must not start in the middle of a Korean word
     parent: CatalogShow | None = None  # "Blood Origin" for "The Witcher: Blood Origin": needs the parent named
+    capitals: tuple[bool, ...] = ()  # which of its words the alias itself capitalises ("La casa de papel")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,10 @@ def classify(keys: tuple[str, ...]) -> tuple[Risk, tuple[int, ...]]:
     return Risk.DISTINCT, significant
 
 
+def capitals(alias: str) -> tuple[bool, ...]:
+    return tuple(t.text[:1].isupper() or not t.text[:1].isalpha() for t in tokenize(clean(alias)))
+
+
 class CatalogIndex:
     """Every alias of every show, in a token trie."""
 
@@ -76,7 +82,7 @@ class CatalogIndex:
                     continue
                 seen.add(keys)
                 risk, significant = classify(keys)
-                self._add(Alias(show, text, keys, risk, significant, is_hangul(keys[0])))
+                self._add(Alias(show, text, keys, risk, significant, is_hangul(keys[0]), None, capitals(text)))
         self._add_subtitles()
 
     def _add_subtitles(self) -> None:
@@ -91,7 +97,8 @@ class CatalogIndex:
             if parent is None or parent is show or len(tail_keys) < 1 or by_title.get(tail_keys):
                 continue
             risk, significant = classify(tail_keys)
-            self._add(Alias(show, tail.strip(), tail_keys, risk, significant, is_hangul(tail_keys[0]), parent))
+            self._add(Alias(show, tail.strip(), tail_keys, risk, significant, is_hangul(tail_keys[0]), parent,
+                            capitals(tail)))
 
     def _add(self, alias: Alias) -> None:
         node = self._root

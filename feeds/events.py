@@ -14,12 +14,17 @@ from dataclasses import dataclass
 from feeds.model import Event
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
+          # German, French, Spanish, Portuguese (diacritics already stripped)
+          r"januar|februar|marz|mai|juni|juli|oktober|dezember|janvier|fevrier|mars|avril|juin|juillet|aout|"
+          r"septembre|octobre|novembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|"
+          r"octubre|noviembre|diciembre|janeiro|fevereiro|maio|junho|julho|setembro|outubro|novembro|dezembro)")
 _WHEN = (rf"(?:{_MONTH}\b|(?:early |late |mid-?)?(?:spring|summer|fall|autumn|winter)\b|(?:early |late )?(?:19|20)\d\d\b|"
          r"\d{1,2}/\d{1,2}\b|next (?:week|month|year|spring|summer|fall|autumn|winter)\b|"
          r"this (?:week|month|year|spring|summer|fall|autumn|winter|weekend)\b|tomorrow\b|tonight\b|"
          r"(?:later|early|earlier) this year\b|the (?:holidays|new year)\b|"
-         r"(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)")
+         r"(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|christmas(?: day| eve)?\b|new year's (?:day|eve)\b|"
+         r"thanksgiving\b|halloween\b|valentine's day\b|easter\b)")
 _ORD = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}(?:st|nd|rd|th)|"
         r"final|last|new|another|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) and final)")
 _SEASON_REF = rf"(?:season|series|seasons|{_ORD} (?:and \w+ )?seasons?)"
@@ -48,14 +53,15 @@ _RULES: list[_Rule] = [
             rf"\b(?:orders?|ordering|picks? up|picking up)\b(?: an?| the)? {_SEASON_REF}",
             r"\brecommission(?:s|ed)?\b|\bcommande\b|\bencarga\b|\bbestellt\b",
             r"\bbrings? back\b(?=[^:;|?]{0,60}?\bfor (?:an? |the |its )?(?:\w+ )?(?:season|series|temporada|saison)\b)",
-            r"\bconfirma\b(?=[^:;|?]{0,40}?\btemporada\b)",
+            r"\bconfirma (?:la |una )(?=[^:;|?]{0,30}?\btemporada\b)",
             rf"\bconfirms?\b(?: an?| the)? {_ORD} (?:and \w+ )?seasons?\b",
             r"\brenouvel\w*|\brenueva\b|\brenova\b|\bverlanger\w*",
         ],
         passive=[
             r"\brenew(?:ed|al)\b(?! (?:talks|hopes|odds|status|chances|decision|fate|news|update))",
             rf"(?<!not )(?<!n't )(?<!never )\b(?:gets?|got|lands?|scores?|earns?|secures?)\b(?: an?| the)? {_ORD} (?:and \w+ )?seasons?\b",
-            r"\bseasons? (?:\w+ )?(?:(?:and|&) \w+ )?(?:is |are |has been |have been |officially |now )*(?:confirmed|ordered|greenlit|a go|happening)\b",
+            r"\b(?:seasons?|series) (?:\w+ )?(?:(?:and|&) \w+ )?(?:is |are |has been |have been |officially |now )*(?:confirmed|ordered|greenlit|a go|happening|announced)\b",
+            r"\b(?:is|are) coming back\b(?! (?:in|on|this|next|to))|\bordered (?:at|by)\b",
             r"\bseason \w+ of\b[^:;|?]{0,50}?\b(?:announced|confirmed|ordered|greenlit|official)\b",
             r"\bgo-?ahead\b|\bgreen light\b|\bthe green light\b|\bis a go\b",
             r"\b(?:season|series) (?:\w+ )?(?:order|pickup|renewal)\b(?! (?:hopes|odds|status|chances))",
@@ -77,8 +83,9 @@ _RULES: list[_Rule] = [
             r"\bax(?:es|ing)\b|\bscraps\b|\bpulls? the plug\b|\bannul[ei]\w*",
         ],
         passive=[
-            r"\bcancell?ed\b(?! tour| concert| flight)|\bcancellation\b(?! (?:rumou?rs?|fears|talk))",
-            r"\baxed\b|\bscrapped\b|\bwon't (?:be )?return(?:ing)? for\b|\bwill not (?:be )?return(?:ing)? for\b",
+            r"(?<!n't )(?<!not )(?<!never )(?<!been )\bcancell?ed\b(?! tour| concert| flight)|\bcancellation\b(?! (?:rumou?rs?|fears|talk))",
+            r"\b(?:gets?|got|given|getting) the (?:axe|ax|boot|chop)\b|\bsetzt\b[^:;|?]{0,40}?\bab\b",
+            r"(?<!n't )(?<!not )(?<!never )\baxed\b|\bscrapped\b|\bwon't (?:be )?return(?:ing)? for\b|\bwill not (?:be )?return(?:ing)? for\b",
             rf"\b(?:will not|won't|not to|isn't going to|is not going to|won't be getting|will not be getting) (?:get|receive|have|be getting) (?:an?|the)? ?{_ORD} seasons?\b",
             rf"\bno {_ORD} seasons?\b(?! (?:yet|for now))",
             r"\b(?:will|to|set to|going to|is going to|officially) (?:end|conclude|wrap up)\b(?! (?:filming|production|shooting))",
@@ -91,7 +98,7 @@ _RULES: list[_Rule] = [
             r"\b(?:is|will be) the end\b|\bser[a] la ultima\b|\bcerrara la serie\b|\bpondra fin\b",
             r"\bis ending\b|\bcoming to an end\b|\bcomes to an end\b",
             r"\b(?:final|last) season\b(?= (?:confirmed|announced|order|ordered|set|is coming|renewal))",
-            r"\brenew\w* for (?:an?|the|its) (?:\w+ and )?(?:final|last) seasons?\b",
+            r"\brenew\w* for (?:(?:an?|the|its) )?(?:\w+ and )?(?:final|last) seasons?\b",
             r"\b(?:will be|to be|is|as) (?:the|its) (?:final|last)\b(?! (?:episode|word|straw|time))",
             r"\bcancelad[ao]s?\b|\bllega a su fin\b|\babgesetzt\b|\beingestellt\b|\bannulee?\b|\bderniere saison\b(?= (?:confirmee|annoncee))",
             r"폐지|종영 확정|마지막 시즌 확정|打ち切り|最終シーズン(?:決定|確定)",
@@ -122,7 +129,8 @@ _RULES: list[_Rule] = [
             rf"\b(?:premiere|release) (?:window|month)\b|\b{_MONTH} (?:premiere|release|debut|return)\b",
             r"\bfecha de (?:estreno|lanzamiento)\b|\bdata de estreia\b|\bse estrena\b|\bestrena\w*\b|\bdate de (?:sortie|diffusion)\b|\bstarttermin\b|\bstartet am\b",
             r"공개일|방송일|첫 방송|공개 확정|편성 확정|\d+월 \d+일 (?:공개|첫 방송|방송)",
-            r"配信日|放送日|公開日|配信開始|放送開始|\d+月\d+日(?:より|から)?(?:配信|放送|公開)",
+            r"配信日|放送日|公開日|配信開始|放送開始|放送決定|配信決定|\d+月(?:\d+日)?(?:より|から)?(?:配信|放送|公開)",
+            rf"\b(?:startet|starten|estrena|llega|arrive|sort|sortira|chega|estreia)\b[^:;|?]{{0,30}}?\b(?:\d{{1,2}}\.? )?{_MONTH}\b",
         ],
     ),
     *_rules(
@@ -144,7 +152,7 @@ _RULES: list[_Rule] = [
             r"\b(?:returns?|returning|is back|comes? back) to\b(?! (?:direct|write|produce|score|helm|host))|\b(?:returns?|returning) for\b",
             r"\bnamed (?:as )?(?:the )?(?:new |next )?(?:star|lead|host)\b",
             r"\bnamed (?:as )?(?:the )?(?:new|next|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth)\b",
-            r"\bse une a\b|\brejoint\b",
+            r"\bse une a\b|\brejoint\b|\b(?:to replace|replaces|replacing|will replace)\b",
         ],
         passive=[
             r"\bcasts\b|\bcasting\b(?! (?:call|director|news|rumou?rs?))",
@@ -154,7 +162,8 @@ _RULES: list[_Rule] = [
             r"\bcast (?:adds|grows|expands|revealed|announced|unveiled|confirmed|set|rounds out)\b|\brounds out (?:the |its )?cast\b",
             r"\b(?:to|will|set to|tapped to) (?:star|play|portray|lead|headline|co-star|recur)\b",
             r"\btapped (?:to|for)\b|\blands? (?:a |the )?(?:lead |recurring |major |key )?role\b|\brecurring role\b",
-            r"\b(?:returns?|returning|to return|will return|back) as\b|\breprise\w*\b|\bupped to series regular\b",
+            r"\b(?:returns?|returning|to return|will return|back) as\b|\breprise\w*\b|\b(?:upped|promoted|bumped) to series regular\b",
+            r"\bguest stars? (?:include|revealed|announced|set)\b|\bguest(?:-| )star(?:s|ring)? (?:in|on)\b",
             r"\bse une al (?:reparto|elenco)\b|\bficha(?:je)?\b|\brejoint (?:le casting|la distribution)\b",
             r"캐스팅|출연 확정|합류|出演決定|キャスト(?:発表|決定|解禁)",
         ],
@@ -170,6 +179,7 @@ _RULES: list[_Rule] = [
             r"\b(?:filming|shooting|production) (?:on|of|for)\b[^:;|?]{0,80}?\b(?:begins?|began|has begun|starts?|started|is underway|is under way|underway|under way|kicks? off|wraps?|wrapped|has wrapped|resumes?|is complete|completed)\b",
             r"\b(?:heads?|goes|going|moves?) into (?:\w+ ){0,3}(?:filming|production)\b|\bwraps? (?:its |the )?(?:\w+ )?season\b",
             r"\bwraps?\b(?=[^:;|?]{0,40}?\b(?:shooting|filming|production|principal photography)\b)|\bseason \w+ (?:officially )?wraps\b",
+            r"\bseason \w+ (?:has |have )?(?:officially )?wrapped\b|\bseason \w+ (?:now |currently )?filming\b",
             r"\bthat's a wrap\b|\bin production\b|\bcurrently filming\b|\bnow filming\b|\bbegins? shoot\b",
             r"\b(?:comienza|inicia|arranca|termina|finaliza) (?:el )?rodaje\b|\brodaje\b|\btournage\b|\bdreharbeiten\b|\bgrava[cç][oõ]es\b",
             r"촬영 (?:시작|돌입|종료|중|개시|마무리)|촬영을 (?:시작|마쳤|마무리)|크랭크 ?인|크랭크 ?업",
@@ -194,6 +204,9 @@ _NOT_NEWS = re.compile(
     r"ways|release date,|cast,|plot,|spoilers)\b",
 )
 # A question clause ("Is X cancelled?") announces nothing; a denial ("cancelled? No —") kills it all.
+# "Tom Selleck on the cancellation": an interview's headline, whatever it names
+_INTERVIEW = re.compile(r"^(?:[A-Z][\w'.-]* ){1,3}on (?:the |his |her |their |why |how |what |saying |playing |"
+                        r"being |leaving |joining |returning |that |those |working )")
 _DENIAL = re.compile(r"\?\s*(?:no|not|nope|not so fast|think again)\b")
 _CLAUSE_SPLIT = re.compile(r"\s[-|]\s|[:;?!|]\s*|\s[—–]\s?|—")
 
@@ -224,7 +237,8 @@ class Clauses:
         return len(self.bounds) - 1
 
 
-def split_clauses(lowered: str) -> Clauses:
+def split_clauses(lowered: str, original: str = "") -> Clauses:
+    """Clauses of the lower-cased headline; `original` (same length, case kept) spots interviews."""
     bounds: list[tuple[int, int]] = []
     silent: set[int] = set()
     start = 0
@@ -240,6 +254,8 @@ def split_clauses(lowered: str) -> Clauses:
     for i, (s, e) in enumerate(bounds):
         if _NOT_NEWS.search(lowered[s:e]):
             silent.add(i)
+    if original and _INTERVIEW.match(original):
+        silent.add(0)
     return Clauses(tuple(bounds), frozenset(silent), bool(_DENIAL.search(lowered)))
 
 

@@ -55,7 +55,7 @@ AFTER_TITLE = frozenset(
     "fans writer writers director directors costar co producer producers ep author character characters "
     "ending universe franchise soundtrack s1 s2 s3 s4 s5 s6 s7 s8 s9 s10 part vol volume "
     "final debut debuts ratings reunion cameo premieres poster posters teasers footage clip clips filming "
-    "musical miniseries anime adaptation showrunner's spinoffs prequels".split()
+    "musical miniseries anime adaptation showrunner's spinoffs prequels rewatch".split()
 )
 
 # Words before a title that show it is the show: "Netflix's Dark", "renews You", "series Silo".

@@ -141,7 +141,7 @@ class Matcher:
                     if chars[i] in ":|":
                         chars[i] = " "
         lowered = "".join(chars)
-        clauses = split_clauses(lowered)
+        clauses = split_clauses(lowered, headline.text)
         hits = find_event_hits(lowered, clauses)
         if not hits:
             return
@@ -170,6 +170,7 @@ class Matcher:
                 ):
                     refs.append(ref)
         refs.sort(key=lambda r: r.start)
+        claimed: set[int] = set()  # refs taken as "the season after" by an earlier show
         for index, m in enumerate(mentions):
             low = mentions[index - 1].spans[-1][1] if index > 0 else 0
             high = mentions[index + 1].start if index + 1 < len(mentions) else len(tokens)
@@ -180,10 +181,12 @@ class Matcher:
             window = [r for r in refs if low <= r.start and r.end <= high]
             after = [r for r in window if r.start >= m.end]
             # a season before the title counts when it leads into it ("a third season of X")
-            before = [r for r in window if r.end <= m.start and (m.start - r.end <= 3 or index == 0)]
+            before = [r for r in window if r.end <= m.start and (m.start - r.end <= 3 or index == 0)
+                      and r.start not in claimed]
             if not after and not before:
                 continue
             best: SeasonRef = after[0] if after else before[-1]
+            claimed.add(best.start)
             m.seasons = best.seasons
             m.season_text = best.text
 
@@ -224,7 +227,8 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
 
 
 _AFTER_SUBTITLE = frozenset("season seasons trailer teaser premiere premieres gets sets first official review "
-                             "renewed cancelled canceled finale episode".split())
+                             "renewed cancelled canceled finale episode prequel sequel spinoff spin".split())
+_SEASON_SUBTITLE = frozenset("season final part chapter volume vol".split())
 
 
 def _subtitle_follows(end: int, headline: Headline) -> bool:
@@ -233,6 +237,8 @@ def _subtitle_follows(end: int, headline: Headline) -> bool:
     j = end
     while j < len(tokens) and j < end + 4 and tokens[j].capitalised and not tokens[j].key.isdigit() \
             and tokens[j].key not in _AFTER_SUBTITLE:
+        if tokens[j].key in _SEASON_SUBTITLE:
+            return False  # "Attack on Titan: The Final Season": a season's name, not another show
         j += 1
     if not end < j < len(tokens) or tokens[j].key not in _AFTER_SUBTITLE:
         return False
@@ -333,7 +339,9 @@ def _listed_with(rejected: list[Candidate], accepted: list[Candidate], headline:
                 gap = text[tokens[other.end - 1].end:tokens[cand.start].start]
             else:
                 continue
-            if gap.strip() in (",", "&", "and", ", and") or gap.strip().lower() in ("and", "&"):
+            first = min(cand.start, other.start)
+            from_to = gap.strip().lower() == "to" and first > 0 and tokens[first - 1].key == "from"
+            if gap.strip() in (",", "&", "and", ", and") or gap.strip().lower() in ("and", "&") or from_to:
                 out.append((cand, f"listed with {other.alias.show.title!r}"))
                 break
     return out
@@ -342,8 +350,8 @@ def _listed_with(rejected: list[Candidate], accepted: list[Candidate], headline:
 def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: Headline) -> bool:
     """An active verb ("cancels", "sets") whose object is a capitalised name that is not a catalog show."""
     verb = hit.text.split()[0] if hit.text.split() else ""
-    if not verb.endswith("s") or verb.endswith("ss"):
-        return False
+    if not verb.endswith("s") or verb.endswith("ss") or verb.startswith("replac"):
+        return False  # "replaces Yoo Ah-in in Hellbound": the object is the actor replaced
     text = headline.text
     rest = text[hit.end:]
     m = re.match(r"\s*['\"]?(\S)", rest)

@@ -38,7 +38,8 @@ _CONTEXT = NETWORKS | frozenset(
     "series show drama sitcom season seasons episode episodes anime serie temporada saison staffel partie parte "
     "showrunner creator cast".split()
 )
-_PART_WORDS = frozenset("part vol volume chapter".split())
+_PART_WORDS = frozenset("part vol volume chapter partie parte teil".split())
+_GAME_WORDS = frozenset("game games videogame".split())
 _COLON_NEWS = frozenset("trailer teaser premiere finale renewed cancelled canceled casts cast filming".split())
 _OF_NOUNS = frozenset(
     "season seasons cast star stars finale trailer teaser premiere episode episodes creator creators showrunner "
@@ -134,7 +135,7 @@ _PLACE_AFTER = frozenset(
     "hospital school district market club fc stock stocks shares residents weather museum church cathedral "
     "restaurant hotel bridge river street court senate parliament government".split()
 )
-_LOCATION_BEFORE = frozenset("in at from near across around outside inside to via".split())
+_LOCATION_BEFORE = frozenset("in at near across around outside inside via to".split())
 _NOT_EXTENDING = frozenset({"and", "or", "vs", "versus", "nor", "but"})
 
 
@@ -151,12 +152,14 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
         extra = [t for t in tokens[region[0]:start] + tokens[end:region[1]]]
         if not subtitle and not _only_season_words(extra):
             return Verdict(False, "part of a longer quoted name")
+    if _video_game(candidate, headline):
+        return Verdict(False, "the video game")
+    if not exactly_quoted and _lowercase_in_cased_text(candidate, headline):
+        return Verdict(False, "written in lower case, as ordinary words")
     if alias.risk is Risk.DISTINCT and len(alias.keys) > 1:
         return Verdict(True, "distinct title")
     if exactly_quoted:
         return Verdict(True, "quoted")
-    if alias.risk is not Risk.DISTINCT and _lowercase_in_cased_text(candidate, headline):
-        return Verdict(False, "written in lower case, as ordinary words")
     if _inside_a_longer_title(candidate, headline):
         return Verdict(False, "the end of a longer title")
     season = _season_after(candidate, headline)
@@ -168,7 +171,7 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
     if after:
         return Verdict(True, after)
     if len(alias.keys) == 1 and not first.cjk:
-        if start > 0 and tokens[start - 1].key in _LOCATION_BEFORE:
+        if start > 0 and tokens[start - 1].key in _LOCATION_BEFORE and first.key not in FUNCTION_WORDS:
             return Verdict(False, f"a place after {tokens[start - 1].text!r}")
         if end < len(tokens) and tokens[end].key in _PLACE_AFTER and tokens[end].text.islower():
             return Verdict(False, f"a place or organisation ({tokens[end].text!r})")
@@ -191,13 +194,21 @@ def _only_season_words(tokens: list[Token]) -> bool:
                for t in tokens)
 
 
+def _video_game(candidate: Candidate, headline: Headline) -> bool:
+    """"The Witcher 4 game trailer", "Fallout 5 game": the game of the same name, not the show."""
+    tokens, end = headline.tokens, candidate.end
+    nxt = end + 1 if end < len(tokens) and tokens[end].key.isdigit() else end
+    return nxt < len(tokens) and tokens[nxt].key in _GAME_WORDS and tokens[nxt].text.islower()
+
+
 def _lowercase_in_cased_text(candidate: Candidate, headline: Headline) -> bool:
     """A title is capitalised; in text that uses capitals, a lower-case 'you' or 'the bear' is prose."""
     if headline.all_lowercase:
         return False
-    tokens = headline.tokens
-    positions = [candidate.start + i for i in candidate.alias.significant] or [candidate.start]
-    return any(not tokens[p].cjk and not tokens[p].capitalised for p in positions)
+    tokens, alias = headline.tokens, candidate.alias
+    offsets = [i for i in alias.significant if i >= len(alias.capitals) or alias.capitals[i]] or [0]
+    return any(not tokens[candidate.start + i].cjk and tokens[candidate.start + i].text[:1].isalpha()
+               and not tokens[candidate.start + i].capitalised for i in offsets)
 
 
 def _inside_a_longer_title(candidate: Candidate, headline: Headline) -> bool:
@@ -225,9 +236,9 @@ def _standalone(candidate: Candidate, headline: Headline) -> bool:
     tokens = headline.tokens
     start, end = candidate.start, candidate.end
     j = end
-    while (j < len(tokens) and j < end + 3 and tokens[j].key in FUNCTION_WORDS and tokens[j].text.islower()
-           and tokens[j].key not in _NOT_EXTENDING and headline.adjacent(j - 1, j)):
-        j += 1
+    while (j < len(tokens) and j < end + 3 and headline.adjacent(j - 1, j) and (
+            (tokens[j].key in ("of", "the", "a", "an") and tokens[j].text.islower()) or tokens[j].text == "&")):
+        j += 1  # "Kingdom of the Planet of the Apes", "Sherlock & Daughter"
     if j < len(tokens) and not headline.initial[j] and headline.adjacent(j - 1, j):
         nxt = tokens[j]
         if (nxt.capitalised and not nxt.key.isdigit() and nxt.key not in AFTER_TITLE and nxt.key not in NETWORKS
@@ -236,9 +247,9 @@ def _standalone(candidate: Candidate, headline: Headline) -> bool:
             return False
     i = start - 1
     if not tokens[start].text[:1].isupper() or tokens[start].key not in ("the", "a", "an"):
-        # "Crash Landing on You": look back over lowercase function words (not for "… in The Bear")
-        while (i >= 0 and start - i <= 3 and tokens[i].key in FUNCTION_WORDS and tokens[i].text.islower()
-               and tokens[i].key not in _NOT_EXTENDING and headline.adjacent(i, i + 1)):
+        # "Game of Thrones": look back over "of"/"the" (not "on", "in": "Pedro Alonso on Berlin")
+        while (i >= 0 and start - i <= 2 and tokens[i].key in ("of", "the") and tokens[i].text.islower()
+               and headline.adjacent(i, i + 1)):
             i -= 1
     if (i >= 0 and i < start and headline.adjacent(i, i + 1)
             and not (headline.initial[i] and tokens[i].key in SENTENCE_OPENERS)):
@@ -342,6 +353,8 @@ def _subject_with_context(candidate: Candidate, headline: Headline) -> bool:
         return False
     if tokens[end].key not in _SUBJECT_VERBS or not headline.adjacent(end - 1, end):
         return False
+    if tokens[end].key == "to" and end + 1 < len(tokens) and tokens[end + 1].capitalised:
+        return False  # "Moving to Peacock"
     if tokens[end].capitalised and headline.sentence_case:
         return False
     rest = tokens[end + 1:]

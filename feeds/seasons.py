@@ -155,5 +155,5 @@ def number_after_title(tokens: list[Token], text: str, end: int) -> SeasonRef | 
 _COUNTED = frozenset(
     "things reasons ways times years days hours minutes episodes stars million billion percent points "
     "shows series movies films characters moments secrets facts questions theories mistakes scenes "
-    "actors cast members more new best worst biggest".split()
+    "actors cast members more new best worst biggest game games movie movies film films remake".split()
 )

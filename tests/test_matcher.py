@@ -47,11 +47,10 @@ def test_targets_on_our_labelled_items(matcher: Matcher) -> None:
     _check_targets(matcher, items)
 
 
-def test_targets_on_blind_holdout_items() -> None:
-    path = DATA / "holdout_items.jsonl"
-    if not path.exists():
-        pytest.skip("no holdout set")
-    _check_targets(Matcher(load_catalog(DATA / "holdout_catalog.json")), load_items(path))
+@pytest.mark.parametrize("name", ["holdout", "blind2"])
+def test_targets_on_sets_labelled_blind(name: str) -> None:
+    """Sets written by labellers who never saw the matcher's code (each with its own catalog)."""
+    _check_targets(Matcher(load_catalog(DATA / f"{name}_catalog.json")), load_items(DATA / f"{name}_items.jsonl"))
 
 
 def test_targets_on_the_shared_dev_set() -> None:
