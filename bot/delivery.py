@@ -176,5 +176,8 @@ class Delivery:
                     break
 
     async def _write(self, operation: object) -> None:
-        async with self._db_lock:
-            await operation  # type: ignore[misc]
+        try:
+            async with self._db_lock:
+                await operation  # type: ignore[misc]
+        finally:
+            operation.close()  # type: ignore[attr-defined]  # cancelled while waiting: never "never awaited"
