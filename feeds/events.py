@@ -155,7 +155,7 @@ _RULES: list[_Rule] = [
             r"\bse une a\b|\brejoint\b|\b(?:to replace|replaces|replacing|will replace)\b",
         ],
         passive=[
-            r"\bcasts\b|\bcasting\b(?! (?:call|director|news|rumou?rs?))",
+            r"\bcasts\b|\bcasting\b(?! (?:call|calls|director|directors|news|rumou?rs?|backlash|controversy|choices?|decisions?|process|agency|agent|couch|criticism|debate|outrage|snub|drama|mistake|fail))",
             r"\badds?\b(?! (?:to (?:the )?(?:list|watchlist|library)|more|new episodes|episodes|(?:new |two |three )?(?:directors?|writers?|producers?|composers?|showrunners?|episodes)))",
             r"\btaps\b|\brecruits\b|\benlists\b|\bnabs\b",
             r"\b(?:is |been |was |gets? )?cast (?:in|as|for|opposite|alongside)\b",
