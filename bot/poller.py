@@ -80,8 +80,11 @@ class Poller:
         for feed, result in zip(feeds, results, strict=True):
             if isinstance(result, BaseException):  # a bug, not a feed problem: log, keep going
                 _log.error("polling %s crashed", feed.url, exc_info=result)
-                report.failed += 1
-                report.errors[feed.url] = f"{type(result).__name__}: {result}"
+                try:  # and back off as for any failing feed: a bug must not turn into polling it in a loop
+                    await self._fail(feed, f"{type(result).__name__}: {result}", self._clock(), permanent=False,
+                                     report=report)
+                except Exception:
+                    _log.exception("could not record the failure of %s", feed.url)
         return report
 
     async def _poll_feed(self, feed: FeedRecord, report: PollReport, stop: asyncio.Event | None = None) -> None:
@@ -126,10 +129,14 @@ class Poller:
         # oldest first, so notifications go out in the order the stories were published
         items = sorted(items, key=lambda i: i.published_at or 0.0)
         matcher = self._matcher()
-        async with self._db_lock:
+        async with self._db_lock, self._repo.transaction():  # stored and fanned out together, or not at all
             fresh = await self._repo.insert_items(feed.id, items, now)
             for item in fresh:
-                matches = matcher.match(item.title, item.summary)
+                try:
+                    matches = matcher.match(item.title, item.summary)
+                except Exception:  # one headline the matcher chokes on must not hold up the feed
+                    _log.exception("matcher failed on item %d %r", item.id, item.title)
+                    continue
                 if not matches:
                     continue
                 await self._repo.save_matches(item.id, matches)

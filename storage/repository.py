@@ -6,10 +6,11 @@ small transaction; times are UTC epoch seconds; platform ids are stored as text.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -41,6 +42,27 @@ class Repository:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        self._transaction_depth = 0
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Several calls as one transaction: committed together at the end, or rolled back on an error
+        (a crash in between leaves nothing half done: new items are never stored without their fan-out)."""
+        self._transaction_depth += 1
+        try:
+            yield
+        except BaseException:
+            self._transaction_depth -= 1
+            if self._transaction_depth == 0:
+                await self._conn.rollback()
+            raise
+        self._transaction_depth -= 1
+        if self._transaction_depth == 0:
+            await self._conn.commit()
+
+    async def _commit(self) -> None:
+        if self._transaction_depth == 0:
+            await self._conn.commit()
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -239,7 +261,7 @@ class Repository:
             "last_error = NULL, last_success_at = ?, last_polled_at = ?, next_poll_at = ? WHERE id = ?",
             (etag, last_modified, title, now, now, next_poll_at, feed_id),
         )
-        await self._conn.commit()
+        await self._commit()
 
     async def record_feed_failure(self, feed_id: int, *, error: str, next_poll_at: float, now: float) -> None:
         await self._conn.execute(
@@ -262,7 +284,7 @@ class Repository:
             if cur.rowcount > 0 and cur.lastrowid is not None:
                 fresh.append(ItemRecord(cur.lastrowid, feed_id, item.title, item.summary, item.link,
                                         item.published_at, now))
-        await self._conn.commit()
+        await self._commit()
         return fresh
 
     async def save_matches(self, item_id: int, matches: Sequence[ShowMatch]) -> None:
@@ -272,7 +294,7 @@ class Repository:
             "reason = excluded.reason",
             [(item_id, m.show_id, int(m.events), ",".join(map(str, m.seasons)), m.reason) for m in matches],
         )
-        await self._conn.commit()
+        await self._commit()
 
     async def latest_for_show(self, show_id: int, *, limit: int = 5, with_events_only: bool = False) -> list[LatestNews]:
         where = "AND m.events != 0" if with_events_only else ""
@@ -420,7 +442,7 @@ class Repository:
             """,
             {"item": item_id, "show": match.show_id, "events": int(match.events), "now": now},
         )
-        await self._conn.commit()
+        await self._commit()
         return max(cur.rowcount, 0)
 
     async def recipients_for(self, show_id: int, events: Event) -> list[tuple[str, str, str]]:

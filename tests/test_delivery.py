@@ -18,11 +18,15 @@ import pytest
 
 from bot.delivery import BACKOFF_BASE, Delivery
 from bot.notifications import Notification, Recipient
+from bot.poller import Poller
 from bot.ports import ChatUnavailable, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
 from bot.ratelimit import RateLimiter
+from feeds.fetch import FeedFetcher
+from feeds.matcher import Matcher
 from feeds.model import Event, ShowMatch
 from storage.records import NewItem, SubscriptionRecord
 from storage.repository import Repository
+from tests.support.http_server import LocalServer, Response
 
 PLATFORM = "fake"
 FAST = RateLimits(per_second=1_000_000.0, private_interval=0.0, group_interval=0.0)
@@ -493,3 +497,34 @@ def test_a_chat_waiting_for_its_own_interval_does_not_hold_up_the_others() -> No
         schedule.append((limiter.reserve(f"u{n}", group=False), f"u{n}", False))
     assert sum(1 for at, *_ in schedule if at < 3.0) >= 40
     check_schedule(schedule, limits)
+
+
+async def test_a_crash_between_storing_a_story_and_queuing_it_loses_nothing(
+    db_path: str, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The poller stores new items (which marks them seen) and queues their notifications; if the
+    process dies in between, the next start must still queue them."""
+    feed = (b'<rss version="2.0"><channel><title>news</title><item><title>Severance renewed for season 3'
+            b'</title><guid>sev-3</guid></item></channel></rss>')
+    server.routes["/feed.xml"] = Response(200, feed, {"Content-Type": "application/rss+xml"})
+
+    async def poll_once(crash: bool) -> None:
+        async with Repository.open(db_path) as repo, FeedFetcher(allow_private=True) as fetcher:
+            if crash:
+                show_id = await repo.upsert_show("Severance")
+                await repo.subscribe(SubscriptionRecord(PLATFORM, "user", "alice", show_id, Event.all()))
+                await repo.add_feed(server.url("/feed.xml"))
+
+                async def die(*_args: object) -> int:
+                    raise Crash
+
+                monkeypatch.setattr(repo, "enqueue_for_match", die)
+            matcher = Matcher(await repo.shows())
+            await Poller(repo, fetcher, lambda: matcher, interval=600.0).poll(force=True)
+
+    await poll_once(crash=True)
+    await poll_once(crash=False)  # the restart
+    async with Repository.open(db_path) as repo:
+        messenger = FakeMessenger()
+        await Delivery(repo, {PLATFORM: messenger}).deliver_due()
+    assert [s.chat_id for s in messenger.sent] == ["alice"], "the story was stored but never queued"

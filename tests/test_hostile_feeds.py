@@ -413,3 +413,50 @@ async def test_items_without_guid_or_link_dedup_by_title(harness: Harness) -> No
     assert again.new_items == 0
     outbox = await harness.repo.outbox_counts()
     assert outbox.get("pending") == report.notifications
+
+
+# -- bugs while storing --------------------------------------------------------------------
+async def test_a_storage_error_backs_the_feed_off_and_loses_nothing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = rss(item("Slow Horses renewed for season 6", guid="sh-6")).encode()
+    url = await harness.add("/feed.xml", Response(200, body, RSS_TYPE))
+    real_enqueue = harness.repo.enqueue_for_match
+
+    async def broken(*_args: object) -> int:
+        raise RuntimeError("disk I/O error")
+
+    monkeypatch.setattr(harness.repo, "enqueue_for_match", broken)
+    report = await harness.poller.poll(force=True)
+    assert report.errors[url] == "RuntimeError: disk I/O error"
+    feed = await harness.feed("/feed.xml")
+    assert feed.failures == 1 and feed.last_error == "RuntimeError: disk I/O error"
+    assert feed.next_poll_at >= harness.clock.now + 0.9 * INTERVAL  # backed off, not retried in a loop
+    assert (await harness.repo.stats()).items == 0  # rolled back: not marked seen without its notification
+
+    monkeypatch.setattr(harness.repo, "enqueue_for_match", real_enqueue)
+    harness.clock.now = feed.next_poll_at
+    report = await harness.poller.poll()
+    assert report.new_items == 1 and report.notifications == 1
+    assert (await harness.feed("/feed.xml")).failures == 0
+
+
+async def test_a_headline_the_matcher_chokes_on_does_not_hold_up_the_others(harness: Harness) -> None:
+    real = Matcher(await harness.repo.shows())
+
+    class ChokingMatcher:
+        def match(self, title: str, summary: str = "") -> list:
+            if "CHOKE" in title:
+                raise ValueError("matcher bug")
+            return real.match(title, summary)
+
+    choking = ChokingMatcher()
+    harness.poller = Poller(harness.repo, harness.fetcher, lambda: choking, interval=INTERVAL,  # type: ignore[arg-type, return-value]
+                            clock=harness.clock)
+    body = rss(item("CHOKE Slow Horses renewed for season 6", guid="c-1"),
+               item("Élite renewed for season 9", guid="c-2")).encode()
+    await harness.add("/feed.xml", Response(200, body, RSS_TYPE))
+    report = await harness.poll_with_good_feed()
+    assert report.failed == 0 and report.new_items == 3
+    pending = await harness.repo.pending_outbox(now=harness.clock.now, platforms=["console"])
+    assert {row.title for row in pending} == {"Élite renewed for season 9", GOOD_HEADLINE}
