@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from feeds.model import Event
+from feeds.needles import needles
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
@@ -36,11 +37,16 @@ class _Rule:
     pattern: re.Pattern[str]
     active: bool  # the show follows the trigger ("renews X") rather than precedes it ("X renewed")
     strict: bool = False  # only a show on the trigger's side counts ("Y returns to X": casting for X only)
+    gate: frozenset[str] | None = None  # one of these is in every match (feeds.needles); None: always run
+
+    @classmethod
+    def build(cls, event: Event, pattern: str, active: bool, strict: bool = False) -> _Rule:
+        return cls(event, re.compile(pattern), active, strict, needles(pattern))
 
 
 def _rules(event: Event, active: list[str], passive: list[str], *, strict_active: bool = False) -> list[_Rule]:
-    return ([_Rule(event, re.compile(p), True, strict_active) for p in active]
-            + [_Rule(event, re.compile(p), False) for p in passive])
+    return ([_Rule.build(event, p, True, strict_active) for p in active]
+            + [_Rule.build(event, p, False) for p in passive])
 
 
 _RULES: list[_Rule] = [
@@ -188,6 +194,13 @@ _RULES: list[_Rule] = [
     ),
 ]
 
+_RULES_BY_NEEDLE: dict[str, list[int]] = {}
+for _index, _rule in enumerate(_RULES):
+    for _needle in _rule.gate or ():
+        _RULES_BY_NEEDLE.setdefault(_needle, []).append(_index)
+_ALL_NEEDLES: tuple[str, ...] = tuple(sorted(_RULES_BY_NEEDLE))
+_UNGATED: tuple[int, ...] = tuple(i for i, rule in enumerate(_RULES) if rule.gate is None)
+
 # Whole-headline markers: the story is not an announcement, whatever words it contains.
 _NOT_NEWS = re.compile(
     r"\b(?:everything (?:we|you) (?:know|need to know)|what (?:we|you) (?:know|need to know)|all (?:we|you) know|"
@@ -259,12 +272,20 @@ def split_clauses(lowered: str, original: str = "") -> Clauses:
     return Clauses(tuple(bounds), frozenset(silent), bool(_DENIAL.search(lowered)))
 
 
-def find_event_hits(lowered: str, clauses: Clauses) -> list[EventHit]:
+def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> list[EventHit]:
     """Every event trigger outside silent clauses. Empty for a denial ("cancelled? No — …")."""
     if clauses.denial:
         return []
     hits: list[EventHit] = []
-    for rule in _RULES:
+    if gated:  # only the rules one of whose needles is in the headline (the others cannot match)
+        chosen: set[int] = set(_UNGATED)
+        for needle in _ALL_NEEDLES:
+            if needle in lowered:
+                chosen.update(_RULES_BY_NEEDLE[needle])
+        rules = [_RULES[i] for i in sorted(chosen)]
+    else:
+        rules = _RULES
+    for rule in rules:
         for m in rule.pattern.finditer(lowered):
             clause = clauses.index(m.start())
             if clause in clauses.silent:

@@ -133,7 +133,9 @@ class Matcher:
 
     # -- which events ------------------------------------------------------------------------
     def _assign_events(self, mentions: list[_Mention], headline: Headline) -> None:
-        chars = [c.lower() if len(c.lower()) == 1 else c for c in headline.text]
+        lowered = headline.text.lower()
+        chars = list(lowered) if len(lowered) == len(headline.text) else [
+            c.lower() if len(c.lower()) == 1 else c for c in headline.text]
         tokens = headline.tokens
         for m in mentions:  # a colon inside a title ("Vikings: Valhalla") does not end a clause
             for start, end in m.spans:

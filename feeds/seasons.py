@@ -51,11 +51,24 @@ def _ordinal(key: str) -> int | None:
     return None
 
 
+def _may_start(key: str) -> bool:
+    """Cheap test: can a season reference start at a token with this key?"""
+    first = key[:1]
+    return (first.isdigit() or key in _STARTERS
+            or (first == "s" and len(key) > 1 and key[1].isdigit()))
+
+
+_STARTERS = frozenset(SEASON_WORDS | {"series", "시", "シ", "第"} | set(ORDINAL_WORDS))
+
+
 def find_season_refs(tokens: list[Token], text: str) -> list[SeasonRef]:
     refs: list[SeasonRef] = []
     n = len(tokens)
     i = 0
     while i < n:
+        if not _may_start(tokens[i].key):
+            i += 1
+            continue
         ref = _at(tokens, text, i)
         if ref is not None:
             refs.append(ref)

@@ -19,20 +19,31 @@ def _is_latin_like(ch: str) -> bool:
     return ord(ch) < 0x0370 or 0x1E00 <= ord(ch) <= 0x1EFF
 
 
+class _Undiacritic(dict[int, str]):
+    """A str.translate table built lazily: each Latin character maps to itself without marks."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if code < 0x80 or not _is_latin_like(ch):
+            plain = ch
+        else:
+            plain = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        self[code] = plain
+        return plain
+
+
+_UNDIACRITIC = _Undiacritic()
+
+
 def strip_latin_diacritics(text: str) -> str:
     """'Shōgun' -> 'Shogun', 'Élite' -> 'Elite'; Hangul and kana keep their composed forms."""
-    out: list[str] = []
-    for ch in text:
-        if ord(ch) < 0x80 or not _is_latin_like(ch):
-            out.append(ch)
-            continue
-        decomposed = unicodedata.normalize("NFD", ch)
-        out.append("".join(c for c in decomposed if not unicodedata.combining(c)))
-    return "".join(out)
+    return text if text.isascii() else text.translate(_UNDIACRITIC)
 
 
 def clean(text: str) -> str:
     """Unicode-normalised text with straight quotes and hyphens, case kept."""
+    if text.isascii():
+        return text.replace("`", "'")
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     return strip_latin_diacritics(text)
 

@@ -8,7 +8,6 @@ drop a possessive "'s" into a flag, so "Netflix's" is the token "netflix" marked
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from feeds.text import clean
@@ -31,18 +30,24 @@ def is_hangul(ch: str) -> bool:
     return bool(_HANGUL.match(ch))
 
 
-@dataclass(frozen=True, slots=True)
 class Token:
-    key: str  # lowercase comparison form
-    text: str  # as written (cleaned)
-    start: int
-    end: int
-    cjk: bool = False
-    possessive: bool = False
+    """One word (or one CJK character) of a headline. A plain slotted class: headlines make many."""
 
-    @property
-    def capitalised(self) -> bool:
-        return self.text[:1].isupper() or self.text[:1].isdigit()
+    __slots__ = ("capitalised", "cjk", "end", "key", "possessive", "start", "text")
+
+    def __init__(self, key: str, text: str, start: int, end: int, cjk: bool = False,
+                 possessive: bool = False) -> None:
+        self.key = key  # lowercase comparison form
+        self.text = text  # as written (cleaned)
+        self.start = start
+        self.end = end
+        self.cjk = cjk
+        self.possessive = possessive
+        first = text[:1]
+        self.capitalised = first.isupper() or first.isdigit()
+
+    def __repr__(self) -> str:
+        return f"Token({self.key!r}, {self.text!r}, {self.start}, {self.end})"
 
 
 def _key(word: str) -> tuple[str, bool]:

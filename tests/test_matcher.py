@@ -220,3 +220,19 @@ def test_a_large_catalog_builds_and_matches() -> None:
     matcher = Matcher(shows)
     assert [m.show for m in matcher.match("Squid Game season 3 renewed")] == ["Squid Game"]
     assert [m.show for m in matcher.match("Zorblax Chronicle 4321 renewed for season 2")] == ["Zorblax Chronicle 4321"]
+
+
+def test_needle_gates_never_change_an_event_result() -> None:
+    """The cheap substring gates (feeds.needles) only skip rules that cannot match."""
+    from feeds.events import find_event_hits, split_clauses
+    from feeds.needles import needles
+    from feeds.text import clean
+
+    assert needles(r"\brenew(?:s|ed)?\b") == {"renew"}
+    assert needles(r"\b(?:trailer|teaser)s?\b") == {"trailer", "teaser"}
+    assert needles(r"\b\w+\b") is None
+    titles = [item["title"] for name in ("labelled", "holdout", "blind2") for item in load_items(DATA / f"{name}_items.jsonl")]
+    for title in titles:
+        lowered = clean(title).lower()
+        clauses = split_clauses(lowered)
+        assert find_event_hits(lowered, clauses) == find_event_hits(lowered, clauses, gated=False), title

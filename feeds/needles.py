@@ -1,0 +1,62 @@
+"""Cheap gates for regular expressions: the literal strings one of which every match must contain.
+
+Running ~100 event patterns over every headline costs most of the matcher's time, while most
+headlines contain the trigger words of only a few. `needles(pattern)` reads the pattern's own
+syntax tree and returns a set of substrings such that any match contains at least one of them
+(or None when no such set can be derived); `substring in text` is a hundred times cheaper than a
+regex scan, so a rule whose needles are all absent is skipped without changing any result."""
+
+from __future__ import annotations
+
+from re import _constants as c  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+MIN_NEEDLE = 2
+
+
+def needles(pattern: str) -> frozenset[str] | None:
+    found = _sequence(list(sre_parse.parse(pattern)))
+    if not found or any(len(n) < MIN_NEEDLE for n in found):
+        return None
+    return frozenset(found)
+
+
+def _best(options: list[set[str]]) -> set[str] | None:
+    """Of several requirements that all hold, the most selective: longest shortest needle, fewest needles."""
+    usable = [o for o in options if o and all(len(n) >= MIN_NEEDLE for n in o)]
+    if not usable:
+        return None
+    return max(usable, key=lambda o: (min(len(n) for n in o), -len(o)))
+
+
+def _sequence(items: list[tuple[object, object]]) -> set[str] | None:
+    options: list[set[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            options.append({"".join(run)})
+            run.clear()
+
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))  # type: ignore[arg-type]
+            continue
+        flush()
+        if op is c.SUBPATTERN:
+            sub = _sequence(list(av[-1]))  # type: ignore[index]
+            if sub:
+                options.append(sub)
+        elif op is c.BRANCH:
+            branches = [_sequence(list(b)) for b in av[1]]  # type: ignore[index]
+            if all(branches):
+                options.append(set().union(*branches))  # type: ignore[arg-type]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+            low, _high, item = av  # type: ignore[misc]
+            if low >= 1:
+                sub = _sequence(list(item))
+                if sub:
+                    options.append(sub)
+        # AT (\b), IN (classes), ANY, ASSERT and ASSERT_NOT require no literal
+    flush()
+    return _best(options)
