@@ -229,7 +229,9 @@ def test_needle_gates_never_change_an_event_result() -> None:
     from feeds.text import clean
 
     assert needles(r"\brenew(?:s|ed)?\b") == {"renew"}
-    assert needles(r"\b(?:trailer|teaser)s?\b") == {"trailer", "teaser"}
+    gate = needles(r"\b(?:trailer|teaser)s?\b")
+    assert gate and all(any(n in word for n in gate) for word in ("trailer", "teasers"))
+    assert not any(n in "a trial period" for n in gate)
     assert needles(r"\b\w+\b") is None
     titles = [item["title"] for name in ("labelled", "holdout", "blind2") for item in load_items(DATA / f"{name}_items.jsonl")]
     for title in titles:
