@@ -200,6 +200,19 @@ for _index, _rule in enumerate(_RULES):
         _RULES_BY_NEEDLE.setdefault(_needle, []).append(_index)
 _ALL_NEEDLES: tuple[str, ...] = tuple(sorted(_RULES_BY_NEEDLE))
 _UNGATED: tuple[int, ...] = tuple(i for i, rule in enumerate(_RULES) if rule.gate is None)
+_SHORT_NEEDLES: tuple[str, ...] = tuple(n for n in _ALL_NEEDLES if len(n) < 3)
+_NEEDLES_BY_TRIGRAM: dict[str, tuple[str, ...]] = {}
+for _needle in _ALL_NEEDLES:
+    if len(_needle) >= 3:
+        _NEEDLES_BY_TRIGRAM[_needle[:3]] = (*_NEEDLES_BY_TRIGRAM.get(_needle[:3], ()), _needle)
+
+
+def _present_needles(text: str) -> list[str]:
+    """The needles that occur in `text`: candidates by their first three characters, then checked."""
+    found = [n for n in _SHORT_NEEDLES if n in text]
+    for trigram in {text[i:i + 3] for i in range(len(text) - 2)} & _NEEDLES_BY_TRIGRAM.keys():
+        found.extend(n for n in _NEEDLES_BY_TRIGRAM[trigram] if n in text)
+    return found
 
 # Whole-headline markers: the story is not an announcement, whatever words it contains.
 _NOT_NEWS = re.compile(
@@ -279,9 +292,8 @@ def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> li
     hits: list[EventHit] = []
     if gated:  # only the rules one of whose needles is in the headline (the others cannot match)
         chosen: set[int] = set(_UNGATED)
-        for needle in _ALL_NEEDLES:
-            if needle in lowered:
-                chosen.update(_RULES_BY_NEEDLE[needle])
+        for needle in _present_needles(lowered):
+            chosen.update(_RULES_BY_NEEDLE[needle])
         rules = [_RULES[i] for i in sorted(chosen)]
     else:
         rules = _RULES

@@ -65,11 +65,7 @@ class Headline:
         if i == 0:
             return True
         gap = self.text[self.tokens[i - 1].end:self.tokens[i].start]
-        return bool(_CLAUSE_BREAK.search(gap)) or (gap.count('"') + gap.count("'") > 0 and self.initial_gap(gap))
-
-    @staticmethod
-    def initial_gap(gap: str) -> bool:
-        return bool(re.search(r"[:;?!|]\s*['\"]", gap))
+        return gap != " " and bool(_CLAUSE_BREAK.search(gap))
 
     @cached_property
     def season_refs(self) -> list[SeasonRef]:

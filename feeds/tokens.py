@@ -71,6 +71,8 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("and", word, m.start(), m.end()))
         elif len(word) == 1 and is_cjk(word):
             tokens.append(Token(word, word, m.start(), m.end(), cjk=True))
+        elif "'" not in word:
+            tokens.append(Token(word.lower(), word, m.start(), m.end()))
         else:
             key, possessive = _key(word)
             if key:
