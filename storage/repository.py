@@ -466,6 +466,10 @@ class Repository:
         marks = ",".join("?" for _ in platforms)
         async with self._conn.execute(
             f"""
+            WITH waiting AS MATERIALIZED (  -- per chat, the first row rescheduled for later (429, 5xx)
+                SELECT platform, kind, chat_id, MIN(id) AS first_id FROM outbox
+                WHERE status = 'pending' AND next_attempt_at > ? GROUP BY platform, kind, chat_id
+            )
             SELECT o.id, o.platform, o.kind, o.chat_id, o.role_id, o.attempts, o.item_id, i.title, i.link,
                    i.summary, COALESCE(i.published_at, i.first_seen_at), COALESCE(f.title, f.url),
                    sh.title, m.events, m.seasons, m.reason
@@ -474,12 +478,13 @@ class Repository:
             JOIN shows sh ON sh.id = o.show_id
             JOIN item_matches m ON m.item_id = o.item_id AND m.show_id = o.show_id
             LEFT JOIN feeds f ON f.id = i.feed_id
+            LEFT JOIN waiting w ON w.platform = o.platform AND w.kind = o.kind AND w.chat_id = o.chat_id
             WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.platform IN ({marks})
-              AND NOT EXISTS ({_EARLIER_ROW_WAITING} AND e.next_attempt_at > ?)
+              AND (w.first_id IS NULL OR o.id < w.first_id)  -- a chat's rows go in order: none overtakes it
             ORDER BY o.id
             LIMIT ?
             """,
-            (now, *platforms, now, limit),
+            (now, now, *platforms, limit),
         ) as cur:
             return [
                 OutboxEntry(
@@ -495,8 +500,11 @@ class Repository:
             return None
         marks = ",".join("?" for _ in platforms)
         async with self._conn.execute(
-            f"SELECT MIN(o.next_attempt_at) FROM outbox o WHERE o.status = 'pending' AND o.platform IN ({marks}) "
-            f"AND NOT EXISTS ({_EARLIER_ROW_WAITING} AND e.next_attempt_at > o.next_attempt_at)",
+            # a chat's rows go in order, so the first of each chat says when that chat can send again
+            # (SQLite: a bare column next to MIN() comes from the row holding the minimum)
+            "SELECT MIN(head_next) FROM (SELECT next_attempt_at AS head_next, MIN(id) FROM outbox "
+            f"INDEXED BY outbox_pending WHERE status = 'pending' AND platform IN ({marks}) "
+            "GROUP BY platform, kind, chat_id)",
             tuple(platforms),
         ) as cur:
             row = await cur.fetchone()
@@ -552,11 +560,6 @@ class Repository:
         return int(row[0]) if row and row[0] is not None else 0
 
 
-# A chat's rows go out in order: a row waits while an earlier row of its chat is rescheduled (429, 5xx).
-_EARLIER_ROW_WAITING = (
-    "SELECT 1 FROM outbox e INDEXED BY outbox_pending WHERE e.status = 'pending' AND e.platform = o.platform "
-    "AND e.kind = o.kind AND e.chat_id = o.chat_id AND e.id < o.id"
-)
 _FEED_COLUMNS = (
     "id, url, title, etag, last_modified, failures, last_error, last_success_at, last_polled_at, next_poll_at"
 )
