@@ -98,7 +98,7 @@ def _match(catalog_path: str, items_path: str) -> int:
         print(f"showbot: {exc}", file=sys.stderr)
         return 2
     matcher = Matcher(shows)
-    stream = sys.stdin if items_path == "-" else open(items_path, encoding="utf-8")  # noqa: SIM115
+    stream = sys.stdin if items_path == "-" else open(items_path, encoding="utf-8")
     bad = 0
     with stream:
         for number, line in enumerate(stream, 1):

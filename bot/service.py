@@ -20,7 +20,7 @@ from types import TracebackType
 
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryReport
-from bot.poller import PollReport, Poller, spread_offset
+from bot.poller import Poller, PollReport, spread_offset
 from bot.ports import Messenger
 from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
 from feeds.matcher import Matcher
