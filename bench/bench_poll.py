@@ -165,7 +165,8 @@ class Timings:
     The poller holds one lock around its database work, so these calls run one at a time and
     their sum is time the cycle cannot overlap with anything else."""
 
-    METHODS = ("insert_items", "save_matches", "enqueue_for_match", "record_feed_success")
+    METHODS = ("unseen_keys", "store_new_items", "insert_items", "save_matches_many", "enqueue_matches",
+               "record_feed_success", "record_not_modified")
 
     def __init__(self, repo: Repository, matcher: Matcher) -> None:
         self.seconds: Counter[str] = Counter()

@@ -7,21 +7,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 import random
 import time
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from feeds.fetch import FeedFetcher, FetchResult, FetchStatus
 from feeds.matcher import Matcher
+from feeds.model import ShowMatch
 from feeds.parse import parse_feed_async
-from storage.records import FeedRecord
+from storage.records import FeedRecord, NewItem
 from storage.repository import Repository
 
 _log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 6 * 3600.0
+PROCESS_POOL_MIN_FEEDS = 64  # fewer feeds are parsed in threads (no worker processes to start)
 PERMANENT_BACKOFF_BASE = 3600.0
 
 
@@ -65,6 +70,18 @@ class Poller:
         self.interval = interval
         self._clock = clock
         self._db_lock = db_lock or asyncio.Lock()
+        self._not_modified: list[tuple[int, float, float]] = []  # (feed id, next poll, polled at)
+        self._parsers: ProcessPoolExecutor | None = None  # started when a poll has many feeds at once
+
+    def close(self) -> None:
+        if self._parsers is not None:
+            self._parsers.shutdown(wait=False, cancel_futures=True)
+            self._parsers = None
+
+    def _use_processes(self, feeds: int) -> None:
+        if self._parsers is None and feeds >= PROCESS_POOL_MIN_FEEDS and (os.cpu_count() or 1) > 1:
+            self._parsers = ProcessPoolExecutor(max_workers=os.cpu_count() or 2,
+                                                mp_context=multiprocessing.get_context("forkserver"))
 
     async def poll(self, *, force: bool = False, stop: asyncio.Event | None = None) -> PollReport:
         """Poll every due feed (every feed with force=True) concurrently; the fetcher bounds concurrency.
@@ -75,8 +92,16 @@ class Poller:
         report = PollReport(feeds=len(feeds))
         if not feeds:
             return report
-        results = await asyncio.gather(*(self._poll_feed(feed, report, stop) for feed in feeds),
-                                       return_exceptions=True)
+        self._not_modified = []
+        self._use_processes(len(feeds))
+        try:
+            results = await asyncio.gather(*(self._poll_feed(feed, report, stop) for feed in feeds),
+                                           return_exceptions=True)
+        finally:
+            if self._not_modified:
+                async with self._db_lock:
+                    await self._repo.record_not_modified(self._not_modified)
+                self._not_modified = []
         for feed, result in zip(feeds, results, strict=True):
             if isinstance(result, BaseException):  # a bug, not a feed problem: log, keep going
                 _log.error("polling %s crashed", feed.url, exc_info=result)
@@ -93,17 +118,14 @@ class Poller:
             _log.info("shutting down: %s not fetched, it stays due", feed.url)
             return
         now = self._clock()
-        if result.status is FetchStatus.NOT_MODIFIED:
+        if result.status is FetchStatus.NOT_MODIFIED:  # costs no parsing; written with the others in one go
             report.not_modified += 1
-            async with self._db_lock:
-                await self._repo.record_feed_success(
-                    feed.id, etag=feed.etag, last_modified=feed.last_modified, title=None,
-                    next_poll_at=self._next_poll(now), now=now)
+            self._not_modified.append((feed.id, self._next_poll(now), now))
             return
         if result.status is FetchStatus.ERROR:
             await self._fail(feed, result.error or "fetch failed", now, permanent=result.permanent, report=report)
             return
-        parsed = await parse_feed_async(result.body, result.headers)
+        parsed = await parse_feed_async(result.body, result.headers, executor=self._parsers)
         if not parsed.items and parsed.problem:
             await self._fail(feed, parsed.problem, now, permanent=False, report=report)
             return
@@ -124,30 +146,30 @@ class Poller:
                 await asyncio.wait({fetch})
         return None if fetch.cancelled() else fetch.result()
 
-    async def _store_and_match(self, feed: FeedRecord, result: FetchResult, items: list, title: str | None,
-                               now: float, report: PollReport) -> None:
+    async def _store_and_match(self, feed: FeedRecord, result: FetchResult, items: list[NewItem],
+                               title: str | None, now: float, report: PollReport) -> None:
         # oldest first, so notifications go out in the order the stories were published
         items = sorted(items, key=lambda i: i.published_at or 0.0)
+        unseen = await self._repo.unseen_keys([i.dedup_key for i in items])
+        new = [i for i in items if i.dedup_key in unseen]
         matcher = self._matcher()
+        matches: dict[str, list[ShowMatch]] = {}
+        for item in new:  # matched outside the database lock: CPU work doesn't hold up other feeds' writes
+            try:
+                found = matcher.match(item.title, item.summary)
+            except Exception:  # one headline the matcher chokes on must not hold up the feed
+                _log.exception("matcher failed on %r", item.title)
+                continue
+            if found:
+                matches[item.dedup_key] = found
         async with self._db_lock, self._repo.transaction():  # stored and fanned out together, or not at all
-            fresh = await self._repo.insert_items(feed.id, items, now)
-            for item in fresh:
-                try:
-                    matches = matcher.match(item.title, item.summary)
-                except Exception:  # one headline the matcher chokes on must not hold up the feed
-                    _log.exception("matcher failed on item %d %r", item.id, item.title)
-                    continue
-                if not matches:
-                    continue
-                await self._repo.save_matches(item.id, matches)
-                if any(m.events for m in matches):
-                    report.matched_items += 1
-                for match in matches:
-                    report.notifications += await self._repo.enqueue_for_match(item.id, match, now)
-            report.new_items += len(fresh)
+            fresh, queued = await self._repo.store_new_items(feed.id, new, matches, now)
             await self._repo.record_feed_success(
                 feed.id, etag=result.etag, last_modified=result.last_modified, title=title,
                 next_poll_at=self._next_poll(now), now=now)
+        report.new_items += len(fresh)
+        report.matched_items += sum(1 for r in fresh if any(m.events for m in matches.get(r.dedup_key, ())))
+        report.notifications += queued
 
     async def _fail(self, feed: FeedRecord, error: str, now: float, *, permanent: bool, report: PollReport) -> None:
         report.failed += 1

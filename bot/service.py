@@ -195,12 +195,14 @@ class _ShowBotContext:
         self._limits = fetch_limits
         self._repo_cm = Repository.open(settings.db)
         self._fetcher: FeedFetcher | None = None
+        self._showbot: ShowBot | None = None
 
     async def __aenter__(self) -> ShowBot:
         repo = await self._repo_cm.__aenter__()
         try:
             self._fetcher = FeedFetcher(limits=self._limits, allow_private=self._settings.allow_private_feeds)
             showbot = ShowBot(self._settings, repo, self._fetcher)
+            self._showbot = showbot
             await showbot.prepare()
         except BaseException:
             if self._fetcher is not None:
@@ -213,6 +215,8 @@ class _ShowBotContext:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
+            if self._showbot is not None:
+                self._showbot.poller.close()
             if self._fetcher is not None:
                 await self._fetcher.aclose()
         finally:

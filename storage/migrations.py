@@ -118,4 +118,33 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE feeds ADD COLUMN origin TEXT NOT NULL DEFAULT 'moderator';
     """,
+    # 3: fan-out speed. The outbox's unique key starts with the item, so one story's rows sit together
+    #    (the key grows at its end instead of landing on a page per recipient), and subscriptions are
+    #    covered by one index for the fan-out query. No per-chat outbox index: each would cost a random
+    #    page write per recipient, and pausing a chat only looks among pending rows.
+    """
+    CREATE TABLE outbox_v3 (
+        id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        role_id TEXT,
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed', 'held')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at REAL NOT NULL,
+        sent_at REAL,
+        UNIQUE (item_id, platform, kind, chat_id)
+    );
+    INSERT INTO outbox_v3 SELECT id, platform, kind, chat_id, role_id, item_id, show_id, status, attempts,
+        next_attempt_at, last_error, created_at, sent_at FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v3 RENAME TO outbox;
+    CREATE INDEX outbox_pending ON outbox(status, next_attempt_at);
+    DROP INDEX subscriptions_show;
+    CREATE INDEX subscriptions_fanout ON subscriptions(show_id, events, platform, kind, chat_id, guild_id, role_id);
+    """,
 )

@@ -37,6 +37,7 @@ class ItemRecord:
     link: str | None
     published_at: float | None
     first_seen_at: float
+    dedup_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

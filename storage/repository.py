@@ -10,7 +10,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -148,10 +148,10 @@ class Repository:
     async def shows(self) -> list[CatalogShow]:
         aliases: dict[int, list[str]] = {}
         async with self._conn.execute("SELECT show_id, alias FROM aliases ORDER BY id") as cur:
-            async for show_id, alias in cur:
+            for show_id, alias in await cur.fetchall():
                 aliases.setdefault(int(show_id), []).append(alias)
         async with self._conn.execute("SELECT id, title FROM shows ORDER BY title_key") as cur:
-            return [CatalogShow(int(i), t, tuple(aliases.get(int(i), ()))) async for i, t in cur]
+            return [CatalogShow(int(i), t, tuple(aliases.get(int(i), ()))) for i, t in await cur.fetchall()]
 
     async def show_count(self) -> int:
         return await self._scalar("SELECT COUNT(*) FROM shows")
@@ -183,7 +183,7 @@ class Repository:
             f"FROM shows s WHERE {where} ORDER BY s.title_key"
         )
         async with self._conn.execute(sql, args) as cur:
-            return [CatalogShow(int(i), t, tuple(json.loads(a or "[]"))) async for i, t, a in cur]
+            return [CatalogShow(int(i), t, tuple(json.loads(a or "[]"))) for i, t, a in await cur.fetchall()]
 
     # -- feeds -------------------------------------------------------------------------------
     async def add_feed(self, url: str, *, added_by: str | None = None, next_poll_at: float = 0.0) -> bool:
@@ -234,7 +234,7 @@ class Repository:
 
     async def feeds(self) -> list[FeedRecord]:
         async with self._conn.execute(f"SELECT {_FEED_COLUMNS} FROM feeds ORDER BY id") as cur:
-            return [FeedRecord(*row) async for row in cur]
+            return [FeedRecord(*row) for row in await cur.fetchall()]
 
     async def feed_by_url(self, url: str) -> FeedRecord | None:
         async with self._conn.execute(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE url = ?", (url,)) as cur:
@@ -245,7 +245,7 @@ class Repository:
         async with self._conn.execute(
             f"SELECT {_FEED_COLUMNS} FROM feeds WHERE next_poll_at <= ? ORDER BY next_poll_at, id", (now,)
         ) as cur:
-            return [FeedRecord(*row) async for row in cur]
+            return [FeedRecord(*row) for row in await cur.fetchall()]
 
     async def next_feed_due_at(self) -> float | None:
         async with self._conn.execute("SELECT MIN(next_poll_at) FROM feeds") as cur:
@@ -263,6 +263,15 @@ class Repository:
         )
         await self._commit()
 
+    async def record_not_modified(self, rows: Sequence[tuple[int, float, float]]) -> None:
+        """Feeds that answered 304: (feed id, next poll, polled at) for each, in one transaction."""
+        await self._conn.executemany(
+            "UPDATE feeds SET failures = 0, last_error = NULL, last_success_at = ?, last_polled_at = ?, "
+            "next_poll_at = ? WHERE id = ?",
+            [(at, at, next_poll_at, feed_id) for feed_id, next_poll_at, at in rows],
+        )
+        await self._commit()
+
     async def record_feed_failure(self, feed_id: int, *, error: str, next_poll_at: float, now: float) -> None:
         await self._conn.execute(
             "UPDATE feeds SET failures = failures + 1, last_error = ?, last_polled_at = ?, next_poll_at = ? "
@@ -273,27 +282,61 @@ class Repository:
 
     # -- items and matches -------------------------------------------------------------------
     async def insert_items(self, feed_id: int | None, items: Sequence[NewItem], now: float) -> list[ItemRecord]:
-        """Store the items not seen before (by dedup key) and return those, oldest first."""
+        """Store the items not seen before (by dedup key) and return those, in input order.
+        Multi-row INSERT … RETURNING: one round trip per 200 items, not one per item."""
         fresh: list[ItemRecord] = []
-        for item in items:
-            cur = await self._conn.execute(
+        for start in range(0, len(items), _ITEM_CHUNK):
+            chunk = items[start:start + _ITEM_CHUNK]
+            rows = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk)
+            params = [value for item in chunk for value in (
+                feed_id, item.dedup_key, item.guid, item.link, item.title, item.summary, item.published_at, now)]
+            async with self._conn.execute(
                 "INSERT INTO items(feed_id, dedup_key, guid, link, title, summary, published_at, first_seen_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedup_key) DO NOTHING",
-                (feed_id, item.dedup_key, item.guid, item.link, item.title, item.summary, item.published_at, now),
-            )
-            if cur.rowcount > 0 and cur.lastrowid is not None:
-                fresh.append(ItemRecord(cur.lastrowid, feed_id, item.title, item.summary, item.link,
-                                        item.published_at, now))
+                f"VALUES {rows} ON CONFLICT(dedup_key) DO NOTHING RETURNING id, dedup_key",
+                params,
+            ) as cur:
+                ids = {key: int(item_id) for item_id, key in await cur.fetchall()}
+            for item in chunk:
+                item_id = ids.pop(item.dedup_key, None)  # pop: a key twice in one feed is stored once
+                if item_id is not None:
+                    fresh.append(ItemRecord(item_id, feed_id, item.title, item.summary, item.link,
+                                            item.published_at, now, item.dedup_key))
         await self._commit()
         return fresh
 
+    async def unseen_keys(self, keys: Sequence[str]) -> set[str]:
+        """The dedup keys no stored item has (so only new items are matched)."""
+        unseen = set(keys)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" for _ in chunk)
+            async with self._conn.execute(f"SELECT dedup_key FROM items WHERE dedup_key IN ({marks})", chunk) as cur:
+                unseen.difference_update([key for (key,) in await cur.fetchall()])
+        return unseen
+
+    async def store_new_items(
+        self, feed_id: int | None, items: Sequence[NewItem], matches: Mapping[str, Sequence[ShowMatch]], now: float,
+    ) -> tuple[list[ItemRecord], int]:
+        """New items, their matches and their fan-out, in one transaction and a handful of round trips.
+        `matches` maps an item's dedup key to what the matcher said. Returns (stored items, rows queued)."""
+        async with self.transaction():
+            fresh = await self.insert_items(feed_id, items, now)
+            pairs = [(record.id, match) for record in fresh for match in matches.get(record.dedup_key, ())]
+            await self.save_matches_many(pairs)
+            queued = await self.enqueue_matches(pairs, now)
+        return fresh, queued
+
     async def save_matches(self, item_id: int, matches: Sequence[ShowMatch]) -> None:
-        await self._conn.executemany(
-            "INSERT INTO item_matches(item_id, show_id, events, seasons, reason) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(item_id, show_id) DO UPDATE SET events = excluded.events, seasons = excluded.seasons, "
-            "reason = excluded.reason",
-            [(item_id, m.show_id, int(m.events), ",".join(map(str, m.seasons)), m.reason) for m in matches],
-        )
+        await self.save_matches_many([(item_id, m) for m in matches])
+
+    async def save_matches_many(self, pairs: Sequence[tuple[int, ShowMatch]]) -> None:
+        if pairs:
+            await self._conn.executemany(
+                "INSERT INTO item_matches(item_id, show_id, events, seasons, reason) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(item_id, show_id) DO UPDATE SET events = excluded.events, "
+                "seasons = excluded.seasons, reason = excluded.reason",
+                [(item_id, m.show_id, int(m.events), ",".join(map(str, m.seasons)), m.reason) for item_id, m in pairs],
+            )
         await self._commit()
 
     async def latest_for_show(self, show_id: int, *, limit: int = 5, with_events_only: bool = False) -> list[LatestNews]:
@@ -305,7 +348,7 @@ class Repository:
             "ORDER BY COALESCE(i.published_at, i.first_seen_at) DESC, i.id DESC LIMIT ?",
             (show_id, limit),
         ) as cur:
-            return [LatestNews(t, link, float(at), Event(ev), _seasons(s), src) async for t, link, at, ev, s, src in cur]
+            return [LatestNews(t, link, float(at), Event(ev), _seasons(s), src) for t, link, at, ev, s, src in await cur.fetchall()]
 
     # -- subscriptions -----------------------------------------------------------------------
     async def subscribe(self, sub: SubscriptionRecord) -> bool:
@@ -346,7 +389,7 @@ class Repository:
             "WHERE s.platform = ? AND s.kind = ? AND s.chat_id = ? ORDER BY sh.title_key",
             (platform, kind, chat_id),
         ) as cur:
-            return [_subscription(row) async for row in cur]
+            return [_subscription(row) for row in await cur.fetchall()]
 
     async def subscriptions_in_guild(self, platform: str, guild_id: str) -> list[SubscriptionRecord]:
         async with self._conn.execute(
@@ -354,7 +397,7 @@ class Repository:
             "WHERE s.platform = ? AND s.guild_id = ? AND s.kind = 'channel' ORDER BY s.chat_id, sh.title_key",
             (platform, guild_id),
         ) as cur:
-            return [_subscription(row) async for row in cur]
+            return [_subscription(row) for row in await cur.fetchall()]
 
     async def count_subscriptions(self, platform: str, kind: str, chat_id: str) -> int:
         return await self._scalar(
@@ -385,7 +428,7 @@ class Repository:
             "ORDER BY s.title_key",
             (platform, guild_id),
         ) as cur:
-            return [t async for (t,) in cur]
+            return [t for (t,) in await cur.fetchall()]
 
     async def pause_chat(self, platform: str, chat_id: str, reason: str) -> None:
         """A chat the platform refuses (403): hold its pending notifications and stop fanning out to it."""
@@ -418,32 +461,69 @@ class Repository:
             "ORDER BY paused_at",
             (platform, platform),
         ) as cur:
-            return [(p, c, r, float(at)) async for p, c, r, at in cur]
+            return [(p, c, r, float(at)) for p, c, r, at in await cur.fetchall()]
 
     # -- fan-out and outbox ------------------------------------------------------------------
     async def enqueue_for_match(self, item_id: int, match: ShowMatch, now: float) -> int:
-        """Fan one match out: an outbox row for every recipient whose show and event filter match,
-        minus paused chats and guild mutes, and never a second row for the same recipient and story.
-        One indexed INSERT … SELECT: no Python loop over subscriptions. Returns rows added."""
-        if not match.events:
+        """Fan one match out (see enqueue_matches). Returns rows added."""
+        return await self.enqueue_matches([(item_id, match)], now)
+
+    async def enqueue_matches(self, pairs: Sequence[tuple[int, ShowMatch]], now: float) -> int:
+        """Fan matches out: an outbox row for every recipient whose show and event filter match, minus
+        paused chats and guild mutes, and never a second row for the same recipient and story (the
+        first match of a story wins). One INSERT … SELECT over the covering subscriptions index: no
+        Python loop over subscriptions. Returns rows added."""
+        pairs = [(item_id, m) for item_id, m in pairs if m.events]
+        if not pairs:
             return 0
-        cur = await self._conn.execute(
-            """
-            INSERT INTO outbox(platform, kind, chat_id, role_id, item_id, show_id, status, created_at)
-            SELECT s.platform, s.kind, s.chat_id, MAX(s.role_id), :item, :show, 'pending', :now
-            FROM subscriptions s
-            WHERE (s.show_id = :show OR s.show_id IS NULL)
-              AND (s.events & :events) != 0
-              AND NOT EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = s.platform AND p.chat_id = s.chat_id)
-              AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.platform = s.platform AND m.guild_id = s.guild_id
-                              AND m.show_id = :show)
-            GROUP BY s.platform, s.kind, s.chat_id
-            ON CONFLICT(platform, kind, chat_id, item_id) DO NOTHING
-            """,
-            {"item": item_id, "show": match.show_id, "events": int(match.events), "now": now},
-        )
+        if len(pairs) == 1:  # the common case: one statement, no ordering needed
+            item_id, match = pairs[0]
+            cur = await self._conn.execute(
+                """
+                INSERT INTO outbox(platform, kind, chat_id, role_id, item_id, show_id, status, created_at)
+                SELECT s.platform, s.kind, s.chat_id, s.role_id, :item, :show, 'pending', :now
+                FROM subscriptions s
+                WHERE (s.show_id = :show OR s.show_id IS NULL) AND (s.events & :events) != 0
+                  AND NOT EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = s.platform AND p.chat_id = s.chat_id)
+                  AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.platform = s.platform AND u.guild_id = s.guild_id
+                                  AND u.show_id = :show)
+                ON CONFLICT(item_id, platform, kind, chat_id) DO NOTHING
+                """,
+                {"item": item_id, "show": match.show_id, "events": int(match.events), "now": now},
+            )
+            await self._commit()
+            return max(cur.rowcount, 0)
+        added = 0
+        for start in range(0, len(pairs), 200):
+            chunk = pairs[start:start + 200]
+            values = ", ".join("(?, ?, ?, ?)" for _ in chunk)
+            params: list[object] = [v for n, (item_id, m) in enumerate(chunk, start)
+                                    for v in (n, item_id, m.show_id, int(m.events))]
+            before = self._conn.total_changes  # (cursor.rowcount is -1 for a statement that starts WITH)
+            await self._conn.execute(
+                f"""
+                WITH m(ord, item_id, show_id, events) AS (VALUES {values}),
+                candidates AS (
+                    SELECT m.ord, m.item_id, m.show_id, s.platform, s.kind, s.chat_id, s.guild_id, s.role_id
+                    FROM m JOIN subscriptions s ON s.show_id = m.show_id WHERE (s.events & m.events) != 0
+                    UNION ALL
+                    SELECT m.ord, m.item_id, m.show_id, s.platform, s.kind, s.chat_id, s.guild_id, s.role_id
+                    FROM m JOIN subscriptions s ON s.show_id IS NULL WHERE (s.events & m.events) != 0
+                )
+                INSERT INTO outbox(platform, kind, chat_id, role_id, item_id, show_id, status, created_at)
+                SELECT c.platform, c.kind, c.chat_id, c.role_id, c.item_id, c.show_id, 'pending', ?
+                FROM candidates c
+                WHERE NOT EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = c.platform AND p.chat_id = c.chat_id)
+                  AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.platform = c.platform AND u.guild_id = c.guild_id
+                                  AND u.show_id = c.show_id)
+                ORDER BY c.ord
+                ON CONFLICT(item_id, platform, kind, chat_id) DO NOTHING
+                """,
+                [*params, now],
+            )
+            added += self._conn.total_changes - before
         await self._commit()
-        return max(cur.rowcount, 0)
+        return added
 
     async def recipients_for(self, show_id: int, events: Event) -> list[tuple[str, str, str]]:
         """(platform, kind, chat_id) of everyone a match of `show_id` with `events` would reach."""
@@ -457,7 +537,7 @@ class Repository:
             """,
             {"show": show_id, "events": int(events)},
         ) as cur:
-            return [(p, k, c) async for p, k, c in cur]
+            return [(p, k, c) for p, k, c in await cur.fetchall()]
 
     async def pending_outbox(self, *, now: float, platforms: Sequence[str], limit: int = 200) -> list[OutboxEntry]:
         """Notifications due for delivery on these platforms, oldest story first."""
@@ -492,7 +572,7 @@ class Repository:
                     title=r[7], link=r[8], summary=r[9], published_at=float(r[10]), source=r[11], show=r[12],
                     events=Event(r[13]), seasons=_seasons(r[14]), reason=r[15],
                 )
-                async for r in cur
+                for r in await cur.fetchall()
             ]
 
     async def next_outbox_due_at(self, platforms: Sequence[str]) -> float | None:
@@ -533,7 +613,7 @@ class Repository:
 
     async def outbox_counts(self) -> dict[str, int]:
         async with self._conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
-            return {s: int(n) async for s, n in cur}
+            return {s: int(n) for s, n in await cur.fetchall()}
 
     async def stats(self) -> Stats:
         counts = await self.outbox_counts()
@@ -558,6 +638,9 @@ class Repository:
         async with self._conn.execute(sql, args) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+
+_ITEM_CHUNK = 200
 
 
 _FEED_COLUMNS = (
@@ -600,6 +683,7 @@ class _Opener:
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute("PRAGMA cache_size = -32768")  # 32 MB: fan-out writes touch many index pages
         repo = Repository(conn)
         await repo.migrate()
         return repo

@@ -421,12 +421,12 @@ async def test_a_storage_error_backs_the_feed_off_and_loses_nothing(
 ) -> None:
     body = rss(item("Slow Horses renewed for season 6", guid="sh-6")).encode()
     url = await harness.add("/feed.xml", Response(200, body, RSS_TYPE))
-    real_enqueue = harness.repo.enqueue_for_match
+    real_enqueue = harness.repo.enqueue_matches
 
     async def broken(*_args: object) -> int:
         raise RuntimeError("disk I/O error")
 
-    monkeypatch.setattr(harness.repo, "enqueue_for_match", broken)
+    monkeypatch.setattr(harness.repo, "enqueue_matches", broken)
     report = await harness.poller.poll(force=True)
     assert report.errors[url] == "RuntimeError: disk I/O error"
     feed = await harness.feed("/feed.xml")
@@ -434,7 +434,7 @@ async def test_a_storage_error_backs_the_feed_off_and_loses_nothing(
     assert feed.next_poll_at >= harness.clock.now + 0.9 * INTERVAL  # backed off, not retried in a loop
     assert (await harness.repo.stats()).items == 0  # rolled back: not marked seen without its notification
 
-    monkeypatch.setattr(harness.repo, "enqueue_for_match", real_enqueue)
+    monkeypatch.setattr(harness.repo, "enqueue_matches", real_enqueue)
     harness.clock.now = feed.next_poll_at
     report = await harness.poller.poll()
     assert report.new_items == 1 and report.notifications == 1

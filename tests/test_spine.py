@@ -86,9 +86,9 @@ def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     calls: list[bytes] = []
     real = bot.poller.parse_feed_async
 
-    async def counting(body: bytes, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+    async def counting(body: bytes, headers: Mapping[str, str] | None = None, **kwargs: object) -> ParsedFeed:
         calls.append(body)
-        return await real(body, headers)
+        return await real(body, headers, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(bot.poller, "parse_feed_async", counting)
     return calls
