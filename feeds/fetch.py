@@ -1,8 +1,7 @@
 """Fetching feeds: async HTTP with conditional GET, a total timeout, a body-size cap, bounded
 concurrency, redirects followed by hand (each hop checked), and no exception escapes.
 
-httpx is the HTTP client: python-telegram-bot already depends on it, its streaming API makes
-the size cap and per-hop redirect checks simple, and its timeouts are explicit per phase."""
+The HTTP client is behind the small port in feeds/http.py (aiohttp in production)."""
 
 from __future__ import annotations
 
@@ -14,8 +13,9 @@ from importlib import resources
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import aiohttp
 
+from feeds.http import AiohttpClient, HttpClient, RawResponse
 from feeds.urls import BUNDLED_SCHEME, UnsafeURLError, check_url_target
 
 _log = logging.getLogger(__name__)
@@ -62,20 +62,14 @@ class FeedFetcher:
     """`async with FeedFetcher(...) as fetcher: await fetcher.fetch(url, etag=..., last_modified=...)`."""
 
     def __init__(
-        self, *, limits: FetchLimits | None = None, allow_private: bool = False,
-        transport: httpx.AsyncBaseTransport | None = None,
+        self, *, limits: FetchLimits | None = None, allow_private: bool = False, client: HttpClient | None = None,
     ) -> None:
         self.limits = limits or FetchLimits()
         self.allow_private = allow_private
         self._semaphore = asyncio.Semaphore(self.limits.concurrency)
-        self._client = httpx.AsyncClient(
-            follow_redirects=False,
-            timeout=httpx.Timeout(self.limits.total_timeout, connect=self.limits.connect_timeout),
+        self._client: HttpClient = client or AiohttpClient(
+            connections=self.limits.concurrency, connect_timeout=self.limits.connect_timeout,
             headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
-            limits=httpx.Limits(max_connections=self.limits.concurrency * 2,
-                                max_keepalive_connections=self.limits.concurrency),
-            transport=transport,
-            trust_env=False,
         )
 
     async def __aenter__(self) -> FeedFetcher:
@@ -98,7 +92,7 @@ class FeedFetcher:
                 return _error(url, f"timed out after {self.limits.total_timeout:g}s")
             except UnsafeURLError as exc:
                 return _error(url, f"refused: {exc}", permanent=True)
-            except httpx.HTTPError as exc:
+            except (aiohttp.ClientError, OSError, ValueError) as exc:
                 return _error(url, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
             except Exception as exc:  # a fetch must never take the poller down
                 _log.exception("unexpected error fetching %s", url)
@@ -115,48 +109,46 @@ class FeedFetcher:
         current = url
         for _hop in range(self.limits.max_redirects + 1):
             await check_url_target(current, allow_private=self.allow_private)
-            request = self._client.build_request("GET", current, headers=headers)
-            response = await self._client.send(request, stream=True)
-            try:
-                if response.status_code == 304:  # before the redirect check: httpx counts 304 as a redirect
+            async with self._client.get(current, headers) as response:
+                if response.status == 304:
                     return FetchResult(url, FetchStatus.NOT_MODIFIED, etag=etag, last_modified=last_modified,
                                        http_status=304)
-                if response.is_redirect:
+                if response.status in _REDIRECTS:
                     location = response.headers.get("Location")
                     if not location:
-                        return _error(url, f"HTTP {response.status_code} redirect without a Location")
+                        return _error(url, f"HTTP {response.status} redirect without a Location")
                     current = urljoin(current, location)
                     continue
-                if response.status_code >= 400:
-                    return _error(url, f"HTTP {response.status_code} {response.reason_phrase}".strip(),
-                                  http_status=response.status_code,
-                                  permanent=response.status_code in (404, 410))
+                if response.status >= 400:
+                    return _error(url, f"HTTP {response.status} {response.reason}".strip(),
+                                  http_status=response.status, permanent=response.status in (404, 410))
                 body = await self._read_capped(response)
                 if body is None:
                     return _error(url, f"body larger than {self.limits.max_bytes} bytes; refused",
-                                  http_status=response.status_code)
+                                  http_status=response.status)
                 return FetchResult(
-                    url, FetchStatus.OK, body=body, http_status=response.status_code,
+                    url, FetchStatus.OK, body=body, http_status=response.status,
                     etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified"),
                     headers={k.lower(): v for k, v in response.headers.items()
                              if k.lower() in ("content-type", "content-location", "content-language")},
                 )
-            finally:
-                await response.aclose()
         return _error(url, f"more than {self.limits.max_redirects} redirects")
 
-    async def _read_capped(self, response: httpx.Response) -> bytes | None:
+    async def _read_capped(self, response: RawResponse) -> bytes | None:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.limits.max_bytes:
             return None
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
+        async for chunk in response.chunks:
             size += len(chunk)
             if size > self.limits.max_bytes:
                 return None
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 def _error(url: str, message: str, *, http_status: int | None = None, permanent: bool = False) -> FetchResult:

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
-import httpx
 import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.poller import PERMANENT_BACKOFF_BASE, Poller
 from feeds.fetch import FeedFetcher
+from feeds.http import RawResponse
 from feeds.matcher import Matcher
 from feeds.urls import MAX_URL_LENGTH, UnsafeURLError, check_url_syntax, check_url_target, is_public_address
 from storage.repository import Repository
@@ -147,21 +150,37 @@ async def test_a_name_is_refused_when_any_of_its_addresses_is_private(monkeypatc
 
 
 # -- the fetcher checks every hop ----------------------------------------------------------
-class FakeInternet:
-    """An httpx transport standing in for the internet: public hosts answer, private ones must never be asked."""
+@dataclass
+class Canned:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
 
-    def __init__(self, routes: dict[str, httpx.Response]) -> None:
+
+class FakeInternet:
+    """An HttpClient (feeds.http's port) standing in for the internet: public hosts answer,
+    private ones must never be asked."""
+
+    def __init__(self, routes: dict[str, Canned]) -> None:
         self.routes = routes
         self.asked: list[str] = []
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        url = str(request.url)
+    @asynccontextmanager
+    async def get(self, url: str, headers: Mapping[str, str]) -> AsyncIterator[RawResponse]:
         self.asked.append(url)
-        return self.routes.get(url, httpx.Response(404))
+        canned = self.routes.get(url, Canned(404))
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield canned.body
+
+        yield RawResponse(canned.status, "", canned.headers, chunks())
+
+    async def aclose(self) -> None:
+        pass
 
 
-def redirect(location: str, status: int = 302) -> httpx.Response:
-    return httpx.Response(status, headers={"Location": location})
+def redirect(location: str, status: int = 302) -> Canned:
+    return Canned(status, headers={"Location": location})
 
 
 @pytest.mark.parametrize(
@@ -178,7 +197,7 @@ def redirect(location: str, status: int = 302) -> httpx.Response:
 )
 async def test_a_redirect_to_a_forbidden_target_is_refused(target: str) -> None:
     internet = FakeInternet({"http://93.184.216.34/feed.xml": redirect(target)})
-    async with FeedFetcher(allow_private=False, transport=httpx.MockTransport(internet)) as fetcher:
+    async with FeedFetcher(allow_private=False, client=internet) as fetcher:
         result = await fetcher.fetch("http://93.184.216.34/feed.xml")
     assert not result.ok
     assert (result.error or "").startswith("refused:")
@@ -189,9 +208,9 @@ async def test_a_redirect_to_a_forbidden_target_is_refused(target: str) -> None:
 async def test_a_redirect_between_public_hosts_is_followed() -> None:
     internet = FakeInternet({
         "http://93.184.216.34/feed.xml": redirect("https://93.184.216.35/rss", 301),
-        "https://93.184.216.35/rss": httpx.Response(200, content=FEED, headers={"Content-Type": "application/xml"}),
+        "https://93.184.216.35/rss": Canned(200, FEED, {"Content-Type": "application/xml"}),
     })
-    async with FeedFetcher(allow_private=False, transport=httpx.MockTransport(internet)) as fetcher:
+    async with FeedFetcher(allow_private=False, client=internet) as fetcher:
         result = await fetcher.fetch("http://93.184.216.34/feed.xml")
     assert result.ok and result.body == FEED
     assert internet.asked == ["http://93.184.216.34/feed.xml", "https://93.184.216.35/rss"]
