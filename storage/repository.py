@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
@@ -37,32 +39,50 @@ OUTBOX_FAILED = "failed"
 OUTBOX_HELD = "held"  # the chat is paused (403): kept, not sent, until the chat is resumed
 
 
+_W = TypeVar("_W")
+_P = ParamSpec("_P")
+
+
+def _writes(method: Callable[Concatenate[Repository, _P], Awaitable[_W]]) -> Callable[Concatenate[Repository, _P], Awaitable[_W]]:
+    """Run a write method in a transaction of its own (or in the caller's, when one is open)."""
+
+    @functools.wraps(method)
+    async def wrapper(self: Repository, *args: _P.args, **kwargs: _P.kwargs) -> _W:
+        async with self.transaction():
+            return await method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Repository:
     """All persistent state of the bot. Open with `async with Repository.open(path) as repo`."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
-        self._transaction_depth = 0
+        self._write_lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None  # the task whose transaction is open
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         """Several calls as one transaction: committed together at the end, or rolled back on an error
-        (a crash in between leaves nothing half done: new items are never stored without their fan-out)."""
-        self._transaction_depth += 1
-        try:
+        (a crash in between leaves nothing half done: new items are never stored without their fan-out).
+        One task writes at a time: another task's write waits for the commit, so it can neither slip
+        into this transaction nor be rolled back with it. Nested use by the same task joins the outer one."""
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
             yield
-        except BaseException:
-            self._transaction_depth -= 1
-            if self._transaction_depth == 0:
-                await self._conn.rollback()
-            raise
-        self._transaction_depth -= 1
-        if self._transaction_depth == 0:
-            await self._conn.commit()
-
-    async def _commit(self) -> None:
-        if self._transaction_depth == 0:
-            await self._conn.commit()
+            return
+        async with self._write_lock:
+            self._owner = task
+            try:
+                yield
+            except BaseException:
+                await asyncio.shield(self._conn.rollback())
+                raise
+            else:
+                await asyncio.shield(self._conn.commit())
+            finally:
+                self._owner = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -89,6 +109,7 @@ class Repository:
         return len(MIGRATIONS)
 
     # -- catalog -----------------------------------------------------------------------------
+    @_writes
     async def upsert_show(self, title: str, aliases: Iterable[str] = ()) -> int:
         """Add a show (or find it by title) and add any new aliases. Returns the show id."""
         title = " ".join(title.split())
@@ -105,9 +126,9 @@ class Repository:
         assert row is not None
         show_id = int(row[0])
         await self._insert_aliases(show_id, aliases)
-        await self._conn.commit()
         return show_id
 
+    @_writes
     async def import_catalog(self, shows: Iterable[tuple[str, Sequence[str]]]) -> int:
         """Bulk upsert in one transaction. Returns how many shows were in the input."""
         count = 0
@@ -127,7 +148,6 @@ class Repository:
             assert row is not None
             await self._insert_aliases(int(row[0]), aliases)
             count += 1
-        await self._conn.commit()
         return count
 
     async def _insert_aliases(self, show_id: int, aliases: Iterable[str]) -> None:
@@ -138,11 +158,11 @@ class Repository:
             rows,
         )
 
+    @_writes
     async def add_alias(self, show_id: int, alias: str) -> bool:
         """True when the alias is new for that show."""
         before = self._conn.total_changes
         await self._insert_aliases(show_id, [alias])
-        await self._conn.commit()
         return self._conn.total_changes > before
 
     async def shows(self) -> list[CatalogShow]:
@@ -186,6 +206,7 @@ class Repository:
             return [CatalogShow(int(i), t, tuple(json.loads(a or "[]"))) for i, t, a in await cur.fetchall()]
 
     # -- feeds -------------------------------------------------------------------------------
+    @_writes
     async def add_feed(self, url: str, *, added_by: str | None = None, next_poll_at: float = 0.0) -> bool:
         """True when the feed is new."""
         cur = await self._conn.execute(
@@ -193,9 +214,9 @@ class Repository:
             "ON CONFLICT(url) DO NOTHING",
             (url, added_by, next_poll_at, time.time()),
         )
-        await self._conn.commit()
         return cur.rowcount > 0
 
+    @_writes
     async def sync_config_feeds(self, urls: Sequence[str], first_poll_at: Sequence[float]) -> tuple[int, int]:
         """Make the configured feeds exactly `urls` (moderator-added feeds are left alone).
         Returns (added, removed)."""
@@ -212,7 +233,6 @@ class Repository:
         cur = await self._conn.execute(
             f"DELETE FROM feeds WHERE origin = 'config' AND url NOT IN ({marks})", tuple(urls)
         )
-        await self._conn.commit()
         return added, max(cur.rowcount, 0)
 
     async def get_meta(self, key: str) -> str | None:
@@ -220,16 +240,16 @@ class Repository:
             row = await cur.fetchone()
         return str(row[0]) if row else None
 
+    @_writes
     async def set_meta(self, key: str, value: str) -> None:
         await self._conn.execute(
             "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
-        await self._conn.commit()
 
+    @_writes
     async def remove_feed(self, url: str) -> bool:
         cur = await self._conn.execute("DELETE FROM feeds WHERE url = ?", (url,))
-        await self._conn.commit()
         return cur.rowcount > 0
 
     async def feeds(self) -> list[FeedRecord]:
@@ -252,6 +272,7 @@ class Repository:
             row = await cur.fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
+    @_writes
     async def record_feed_success(
         self, feed_id: int, *, etag: str | None, last_modified: str | None, title: str | None,
         next_poll_at: float, now: float,
@@ -261,8 +282,8 @@ class Repository:
             "last_error = NULL, last_success_at = ?, last_polled_at = ?, next_poll_at = ? WHERE id = ?",
             (etag, last_modified, title, now, now, next_poll_at, feed_id),
         )
-        await self._commit()
 
+    @_writes
     async def record_not_modified(self, rows: Sequence[tuple[int, float, float]]) -> None:
         """Feeds that answered 304: (feed id, next poll, polled at) for each, in one transaction."""
         await self._conn.executemany(
@@ -270,17 +291,17 @@ class Repository:
             "next_poll_at = ? WHERE id = ?",
             [(at, at, next_poll_at, feed_id) for feed_id, next_poll_at, at in rows],
         )
-        await self._commit()
 
+    @_writes
     async def record_feed_failure(self, feed_id: int, *, error: str, next_poll_at: float, now: float) -> None:
         await self._conn.execute(
             "UPDATE feeds SET failures = failures + 1, last_error = ?, last_polled_at = ?, next_poll_at = ? "
             "WHERE id = ?",
             (error[:500], now, next_poll_at, feed_id),
         )
-        await self._conn.commit()
 
     # -- items and matches -------------------------------------------------------------------
+    @_writes
     async def insert_items(self, feed_id: int | None, items: Sequence[NewItem], now: float) -> list[ItemRecord]:
         """Store the items not seen before (by dedup key) and return those, in input order.
         Multi-row INSERT … RETURNING: one round trip per 200 items, not one per item."""
@@ -301,7 +322,6 @@ class Repository:
                 if item_id is not None:
                     fresh.append(ItemRecord(item_id, feed_id, item.title, item.summary, item.link,
                                             item.published_at, now, item.dedup_key))
-        await self._commit()
         return fresh
 
     async def unseen_keys(self, keys: Sequence[str]) -> set[str]:
@@ -329,6 +349,7 @@ class Repository:
     async def save_matches(self, item_id: int, matches: Sequence[ShowMatch]) -> None:
         await self.save_matches_many([(item_id, m) for m in matches])
 
+    @_writes
     async def save_matches_many(self, pairs: Sequence[tuple[int, ShowMatch]]) -> None:
         if pairs:
             await self._conn.executemany(
@@ -337,7 +358,6 @@ class Repository:
                 "seasons = excluded.seasons, reason = excluded.reason",
                 [(item_id, m.show_id, int(m.events), ",".join(map(str, m.seasons)), m.reason) for item_id, m in pairs],
             )
-        await self._commit()
 
     async def latest_for_show(self, show_id: int, *, limit: int = 5, with_events_only: bool = False) -> list[LatestNews]:
         where = "AND m.events != 0" if with_events_only else ""
@@ -351,6 +371,7 @@ class Repository:
             return [LatestNews(t, link, float(at), Event(ev), _seasons(s), src) for t, link, at, ev, s, src in await cur.fetchall()]
 
     # -- subscriptions -----------------------------------------------------------------------
+    @_writes
     async def subscribe(self, sub: SubscriptionRecord) -> bool:
         """Create or update (events, role) a subscription. True when it is new."""
         async with self._conn.execute(
@@ -371,16 +392,15 @@ class Repository:
                 (sub.platform, sub.kind, sub.chat_id, sub.guild_id, sub.user_id, sub.role_id, sub.show_id,
                  int(sub.events), time.time()),
             )
-        await self._conn.commit()
         return row is None
 
+    @_writes
     async def unsubscribe(self, platform: str, kind: str, chat_id: str, show_id: int | None) -> bool:
         cur = await self._conn.execute(
             "DELETE FROM subscriptions WHERE platform = ? AND kind = ? AND chat_id = ? "
             "AND COALESCE(show_id, 0) = COALESCE(?, 0)",
             (platform, kind, chat_id, show_id),
         )
-        await self._conn.commit()
         return cur.rowcount > 0
 
     async def subscriptions(self, platform: str, kind: str, chat_id: str) -> list[SubscriptionRecord]:
@@ -406,20 +426,20 @@ class Repository:
         )
 
     # -- mutes and paused chats -------------------------------------------------------------
+    @_writes
     async def mute(self, platform: str, guild_id: str, show_id: int) -> bool:
         cur = await self._conn.execute(
             "INSERT INTO mutes(platform, guild_id, show_id, created_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
             (platform, guild_id, show_id, time.time()),
         )
-        await self._conn.commit()
         return cur.rowcount > 0
 
+    @_writes
     async def unmute(self, platform: str, guild_id: str, show_id: int) -> bool:
         cur = await self._conn.execute(
             "DELETE FROM mutes WHERE platform = ? AND guild_id = ? AND show_id = ?", (platform, guild_id, show_id)
         )
-        await self._conn.commit()
         return cur.rowcount > 0
 
     async def muted_shows(self, platform: str, guild_id: str) -> list[str]:
@@ -430,6 +450,7 @@ class Repository:
         ) as cur:
             return [t for (t,) in await cur.fetchall()]
 
+    @_writes
     async def pause_chat(self, platform: str, chat_id: str, reason: str) -> None:
         """A chat the platform refuses (403): hold its pending notifications and stop fanning out to it."""
         await self._conn.execute(
@@ -441,8 +462,8 @@ class Repository:
             "UPDATE outbox SET status = 'held' WHERE platform = ? AND chat_id = ? AND status = 'pending'",
             (platform, chat_id),
         )
-        await self._conn.commit()
 
+    @_writes
     async def resume_chat(self, platform: str, chat_id: str) -> bool:
         cur = await self._conn.execute(
             "DELETE FROM paused_chats WHERE platform = ? AND chat_id = ?", (platform, chat_id)
@@ -452,8 +473,26 @@ class Repository:
             "AND status = 'held'",
             (platform, chat_id),
         )
-        await self._conn.commit()
         return cur.rowcount > 0
+
+    async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """A chat got a new id (a Telegram group upgraded to a supergroup): move its subscriptions,
+        mutes and not-yet-sent notifications over, in one transaction."""
+        async with self.transaction():
+            await self._conn.execute(
+                "UPDATE OR IGNORE subscriptions SET chat_id = ?, guild_id = CASE WHEN guild_id = ? THEN ? ELSE guild_id END "
+                "WHERE platform = ? AND chat_id = ?",
+                (new_chat_id, old_chat_id, new_chat_id, platform, old_chat_id),
+            )
+            await self._conn.execute("DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, old_chat_id))
+            await self._conn.execute(
+                "UPDATE OR IGNORE mutes SET guild_id = ? WHERE platform = ? AND guild_id = ?",
+                (new_chat_id, platform, old_chat_id),
+            )
+            await self._conn.execute(
+                "UPDATE OR IGNORE outbox SET chat_id = ? WHERE platform = ? AND chat_id = ? AND status IN ('pending', 'held')",
+                (new_chat_id, platform, old_chat_id),
+            )
 
     async def paused_chats(self, platform: str | None = None) -> list[tuple[str, str, str, float]]:
         async with self._conn.execute(
@@ -468,6 +507,7 @@ class Repository:
         """Fan one match out (see enqueue_matches). Returns rows added."""
         return await self.enqueue_matches([(item_id, match)], now)
 
+    @_writes
     async def enqueue_matches(self, pairs: Sequence[tuple[int, ShowMatch]], now: float) -> int:
         """Fan matches out: an outbox row for every recipient whose show and event filter match, minus
         paused chats and guild mutes, and never a second row for the same recipient and story (the
@@ -491,7 +531,6 @@ class Repository:
                 """,
                 {"item": item_id, "show": match.show_id, "events": int(match.events), "now": now},
             )
-            await self._commit()
             return max(cur.rowcount, 0)
         added = 0
         for start in range(0, len(pairs), 200):
@@ -522,7 +561,6 @@ class Repository:
                 [*params, now],
             )
             added += self._conn.total_changes - before
-        await self._commit()
         return added
 
     async def recipients_for(self, show_id: int, events: Event) -> list[tuple[str, str, str]]:
@@ -590,26 +628,26 @@ class Repository:
             row = await cur.fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
+    @_writes
     async def mark_sent(self, outbox_id: int, now: float) -> None:
         await self._conn.execute(
             "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
             (now, outbox_id),
         )
-        await self._conn.commit()
 
+    @_writes
     async def mark_retry(self, outbox_id: int, *, error: str, next_attempt_at: float) -> None:
         await self._conn.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
             (error[:500], next_attempt_at, outbox_id),
         )
-        await self._conn.commit()
 
+    @_writes
     async def mark_failed(self, outbox_id: int, *, error: str) -> None:
         await self._conn.execute(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
             (error[:500], outbox_id),
         )
-        await self._conn.commit()
 
     async def outbox_counts(self) -> dict[str, int]:
         async with self._conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
@@ -641,6 +679,8 @@ class Repository:
 
 
 _ITEM_CHUNK = 200
+
+
 
 
 _FEED_COLUMNS = (
