@@ -80,6 +80,7 @@ _RULES: list[_Rule] = [
             r"\b(?:zweite|dritte|vierte|neue) staffel (?:bestatigt|kommt)\b|\bstaffel \d+ (?:\w+ )?bestatigt\b|\bsaison \d+ (?:\w+ )?(?:confirmee|commandee)\b|\btemporada \d+ (?:\w+ )?confirmada\b",
             r"제작 ?확정|시즌 ?\d+ ?(?:제작 ?)?확정|제작 ?결정|시즌 ?\d+ ?돌아온다",
             r"制作決定|続編決定|続編制作|第\d+期(?:制作)?決定|シーズン\d+(?:制作)?決定|新シリーズ制作",
+            r"(?:制作|製作|続編)が?決定|第\d+期の(?:制作|製作|放送)が?決定",
         ],
     ),
     *_rules(
