@@ -24,7 +24,6 @@ import asyncio
 import json
 import logging
 import math
-import subprocess
 import sys
 import tempfile
 import time
@@ -133,37 +132,21 @@ def serve() -> None:
         app = web.Application()
         app.router.add_post(f"/bot{TOKEN}/{{method}}", bot_method)
         app.router.add_get("/_control", control)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        print(runner.addresses[0][1], flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes stdin
-        await runner.cleanup()
+        await _common.serve_until_stdin_closes(app)
 
     asyncio.run(main())
 
 
 # -- the benchmark ---------------------------------------------------------------------------------
-class FakeBotAPI:
+class FakeBotAPI(_common.ServerProcess):
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        self.base = f"http://127.0.0.1:{int(self.proc.stdout.readline())}"
+        super().__init__(__file__)
 
     async def control(self, *, reset: bool = False) -> dict[str, Any]:
         async with httpx.AsyncClient(trust_env=False) as client:
             response = await client.get(f"{self.base}/_control", params={"reset": 1} if reset else {})
         return json.loads(response.text)
 
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 async def enqueue(showbot: ShowBot, show_id: int, show: str, stories: int, tag: str) -> int:

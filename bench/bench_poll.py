@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -115,25 +114,15 @@ def serve() -> None:
         app = web.Application()
         app.router.add_get("/feed/{n}.xml", feed)
         app.router.add_get("/_control", control)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner.addresses[0][1]
-        print(port, flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes stdin
-        await runner.cleanup()
+        await _common.serve_until_stdin_closes(app)
 
     asyncio.run(main())
 
 
 # -- the benchmark ---------------------------------------------------------------------------------
-class FeedServer:
+class FeedServer(_common.ServerProcess):
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        self.base = f"http://127.0.0.1:{int(self.proc.stdout.readline())}"
+        super().__init__(__file__)
 
     def url(self, n: int) -> str:
         return f"{self.base}/feed/{n}.xml"
@@ -141,13 +130,6 @@ class FeedServer:
     def control(self, **query: int) -> dict[str, int]:
         return json.loads(httpx.get(f"{self.base}/_control", params=query, trust_env=False).text)
 
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 async def prepare(repo: Repository, server: FeedServer, feeds: int) -> Matcher:

@@ -26,6 +26,7 @@ from feeds.matcher import Matcher
 from feeds.model import Event, ShowMatch
 from storage.records import NewItem, SubscriptionRecord
 from storage.repository import Repository
+from tests.support.fakes import FakeClock
 from tests.support.http_server import LocalServer, Response
 
 PLATFORM = "fake"
@@ -68,14 +69,6 @@ class FakeMessenger:
 
     def items_for(self, chat_id: str) -> list[int]:
         return [s.item_id for s in self.sent if s.chat_id == chat_id]
-
-
-class FakeClock:
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass

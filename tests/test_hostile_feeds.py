@@ -19,6 +19,7 @@ from feeds.matcher import Matcher
 from feeds.model import Event
 from storage.records import FeedRecord, SubscriptionRecord
 from storage.repository import Repository
+from tests.support.fakes import FakeClock
 from tests.support.http_server import LocalServer, Response
 
 INTERVAL = 600.0
@@ -43,14 +44,6 @@ def item(title: str, *, guid: str | None = None, link: str | None = None, descri
 
 
 GOOD_FEED = rss(item(GOOD_HEADLINE, guid="good-1", link="https://example.org/severance-s3")).encode()
-
-
-class FakeClock:
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass
