@@ -169,7 +169,7 @@ _RULES: list[_Rule] = [
             r"\bcast (?:adds|grows|expands|revealed|announced|unveiled|confirmed|set|rounds out)\b|\brounds out (?:the |its )?cast\b",
             r"\b(?:to|will|set to|tapped to) (?:star|play|portray|lead|headline|co-star|recur)\b",
             r"\btapped (?:to|for)\b|\blands? (?:a |the )?(?:lead |recurring |major |key )?role\b|\brecurring role\b",
-            r"\b(?:returns?|returning|to return|will return|back) as\b|\breprise\w*\b|\b(?:upped|promoted|bumped) to series regular\b",
+            r"\b(?:returns?|returning|to return|will return|back) as\b(?! an? )|\breprise\w*\b|\b(?:upped|promoted|bumped) to series regular\b",
             r"\bguest stars? (?:include|revealed|announced|set)\b|\bguest(?:-| )star(?:s|ring)? (?:in|on)\b",
             r"\bse une al (?:reparto|elenco)\b|\bficha(?:je)?\b|\brejoint (?:le casting|la distribution)\b",
             r"캐스팅|출연 확정|합류|出演決定|キャスト(?:発表|決定|解禁)",

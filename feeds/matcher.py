@@ -155,7 +155,7 @@ class Matcher:
         for hit in hits:
             if any(tokens[s].start <= hit.start < tokens[e - 1].end for m in mentions for s, e in m.spans):
                 continue  # a trigger word inside a title ("The Renewal", "Cast Away") is not a trigger
-            if hit.active and _object_is_something_else(hit, starts, headline):
+            if hit.active and hit.event is not Event.CASTING and _object_is_something_else(hit, starts, headline):
                 continue  # "Netflix cancels Willow, renews X": the cancellation is Willow's
             for target in _targets(hit, eligible, mentions, headline, clauses.index):
                 target.events |= hit.event
@@ -205,6 +205,8 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
     while j < len(tokens) and j < end + 3 and tokens[j].key in _DERIVED_LEADS | _CREDIT_LEADS:
         if tokens[j].key in DERIVED_AFTER:
             break
+        if tokens[j].key in ("animated", "anthology"):
+            return Role.DERIVED  # "The Boys animated anthology series announced": another show
         j += 1
     if j < len(tokens) and tokens[j].key in DERIVED_AFTER:
         return Role.DERIVED
@@ -261,9 +263,11 @@ def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], 
     """The show(s) an event trigger is about."""
     tokens = headline.tokens
     if hit.strict:
-        after = _list_from([m for m in eligible if tokens[m.start].start >= hit.end], headline, forward=True)
-        if after:
-            return after
+        starts = {tokens[sp[0]].start for m in mentions for sp in m.spans}
+        if not _object_is_something_else(hit, starts, headline):  # "joins Josh Hartnett in 'X' Movie": not X
+            after = _list_from([m for m in eligible if tokens[m.start].start >= hit.end], headline, forward=True)
+            if after:
+                return after
         # "‘Show’: Person Joins …" — the headline's topic, named before the colon
         topic = eligible[0]
         topic_end = clause_of(tokens[topic.spans[0][1] - 1].start)  # type: ignore[operator]
