@@ -231,6 +231,7 @@ _NOT_NEWS = re.compile(
     r"ways|release date,|cast,|plot,|spoilers)\b",
 )
 # A question clause ("Is X cancelled?") announces nothing; a denial ("cancelled? No —") kills it all.
+_QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(:\[]))(['\"])[^'\"]{1,80}?\1(?=[\s,.:;!?)\]]|$|s\b)")
 # "Tom Selleck on the cancellation": an interview's headline, whatever it names
 _INTERVIEW = re.compile(r"^(?:[A-Z][\w'.-]* ){1,3}on (?:the |his |her |their |why |how |what |saying |playing |"
                         r"being |leaving |joining |returning |that |those |working )")
@@ -278,8 +279,14 @@ def split_clauses(lowered: str, original: str = "") -> Clauses:
         start = m.end()
     if start < len(lowered) or not bounds:
         bounds.append((start, len(lowered) + 1))
+    # quoted words are a title or someone's words ("‘Big Bang Theory’ alum …"), not the headline's framing
+    def blank_titles(m: re.Match[str]) -> str:
+        starts_capitalised = bool(original) and original[m.start() + 1: m.start() + 2].isupper()
+        return " " * len(m.group()) if starts_capitalised else m.group()
+
+    framing = _QUOTED.sub(blank_titles, lowered)
     for i, (s, e) in enumerate(bounds):
-        if _NOT_NEWS.search(lowered[s:e]):
+        if _NOT_NEWS.search(framing[s:e]):
             silent.add(i)
     if original and _INTERVIEW.match(original):
         silent.add(0)

@@ -263,15 +263,15 @@ def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], 
     """The show(s) an event trigger is about."""
     tokens = headline.tokens
     if hit.strict:
-        starts = {tokens[sp[0]].start for m in mentions for sp in m.spans}
-        if not _object_is_something_else(hit, starts, headline):  # "joins Josh Hartnett in 'X' Movie": not X
-            after = _list_from([m for m in eligible if tokens[m.start].start >= hit.end], headline, forward=True)
-            if after:
-                return after
+        # "joins Josh Hartnett in Oliver Stone's 'White Lies' Movie": a film of the same name is not the show
+        after = _list_from([m for m in eligible if tokens[m.start].start >= hit.end and not _names_a_film(m, headline)],
+                           headline, forward=True)
+        if after:
+            return after
         # "‘Show’: Person Joins …" — the headline's topic, named before the colon
         topic = eligible[0]
         topic_end = clause_of(tokens[topic.spans[0][1] - 1].start)  # type: ignore[operator]
-        if topic.start == 0 and hit.clause > topic_end and len(eligible) == 1:
+        if topic is mentions[0] and hit.clause > topic_end and len(eligible) == 1:
             return [topic]
         return []
     if len(eligible) == 1:
@@ -351,6 +351,12 @@ def _listed_with(rejected: list[Candidate], accepted: list[Candidate], headline:
                 out.append((cand, f"listed with {other.alias.show.title!r}"))
                 break
     return out
+
+
+def _names_a_film(mention: _Mention, headline: Headline) -> bool:
+    end = mention.spans[0][1]
+    tokens = headline.tokens
+    return end < len(tokens) and tokens[end].key in ("movie", "film")
 
 
 def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: Headline) -> bool:
