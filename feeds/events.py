@@ -313,7 +313,3 @@ def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> li
             hits.append(EventHit(rule.event, m.start(), m.end(), m.group(), rule.active, clause, rule.strict))
     hits.sort(key=lambda h: (h.start, -h.end))
     return hits
-
-
-def silent_everywhere(clauses: Clauses) -> bool:
-    return clauses.denial or len(clauses.silent) == len(clauses.bounds)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from feeds.catalog_index import Candidate, CatalogIndex
@@ -259,7 +259,7 @@ def _cast_is_verb(k: int, headline: Headline) -> bool:
 
 
 def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], headline: Headline,
-             clause_of: object) -> list[_Mention]:
+             clause_of: Callable[[int], int]) -> list[_Mention]:
     """The show(s) an event trigger is about."""
     tokens = headline.tokens
     if hit.strict:
@@ -270,19 +270,19 @@ def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], 
             return after
         # "‘Show’: Person Joins …" — the headline's topic, named before the colon
         topic = eligible[0]
-        topic_end = clause_of(tokens[topic.spans[0][1] - 1].start)  # type: ignore[operator]
+        topic_end = clause_of(tokens[topic.spans[0][1] - 1].start)
         if topic is mentions[0] and hit.clause > topic_end and len(eligible) == 1:
             return [topic]
         return []
     if len(eligible) == 1:
         return eligible
-    index = clause_of  # type: ignore[assignment]
+    index = clause_of
 
     def clause_set(m: _Mention) -> set[int]:
         out: set[int] = set()
         for s, e in m.spans:
-            out.add(index(tokens[s].start))  # type: ignore[operator]
-            out.add(index(tokens[e - 1].start))  # type: ignore[operator]
+            out.add(index(tokens[s].start))
+            out.add(index(tokens[e - 1].start))
         return out
 
     same = [m for m in eligible if hit.clause in clause_set(m)] or eligible
@@ -305,7 +305,7 @@ def _list_from(side: list[_Mention], headline: Headline, *, forward: bool) -> li
     for nxt in ordered[1:]:
         a, b = (chosen[-1], nxt) if forward else (nxt, chosen[-1])
         gap = text[tokens[a.spans[0][1] - 1].end:tokens[b.start].start]
-        if _is_list_gap(gap, a, headline):
+        if _is_list_gap(gap):
             chosen.append(nxt)
         else:
             break
@@ -316,7 +316,7 @@ _SEASONISH = re.compile(r"^(?:season|seasons|series|s\d+|\d+|part|final|first|se
                         r"fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
 
 
-def _is_list_gap(gap: str, left: _Mention | None, headline: Headline) -> bool:
+def _is_list_gap(gap: str) -> bool:
     """Only list joiners (and the left item's season words) between two titles: "X season 2 and Y"."""
     words = gap.replace(",", " , ").replace("&", " and ").replace("'", " ").replace('"', " ").split()
     if not words or not any(w.lower() in _LIST_JOINERS for w in words):
@@ -327,7 +327,7 @@ def _is_list_gap(gap: str, left: _Mention | None, headline: Headline) -> bool:
 def _joined(left: _Mention, right: _Mention, headline: Headline) -> bool:
     tokens = headline.tokens
     gap = headline.text[tokens[left.spans[-1][1] - 1].end:tokens[right.start].start]
-    return _is_list_gap(gap, left, headline)
+    return _is_list_gap(gap)
 
 
 def _listed_with(rejected: list[Candidate], accepted: list[Candidate], headline: Headline) -> list[tuple[Candidate, str]]:

@@ -132,7 +132,6 @@ _PLACE_AFTER = frozenset(
     "restaurant hotel bridge river street court senate parliament government".split()
 )
 _LOCATION_BEFORE = frozenset("in at near across around outside inside via to".split())
-_NOT_EXTENDING = frozenset({"and", "or", "vs", "versus", "nor", "but"})
 
 
 def judge(candidate: Candidate, headline: Headline) -> Verdict:
