@@ -32,7 +32,9 @@ _log = logging.getLogger(__name__)
 
 CONSOLE_PLATFORM = "console"
 CONSOLE_CHAT = "local"
-INITIAL_SPREAD_CAP = 120.0  # first polls after start are spread over at most two minutes
+INITIAL_SPREAD_CAP = 120.0
+HOUSEKEEPING_INTERVAL = 3600.0
+OUTBOX_RETENTION = 30 * 86400  # delivered or failed notifications are kept this long, for /stats  # first polls after start are spread over at most two minutes
 
 
 class CatalogFormatError(ValueError):
@@ -88,6 +90,7 @@ class ShowBot:
         self.poller = Poller(repo, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock,
                              db_lock=self.db_lock)
         self._poll_now = asyncio.Event()
+        self._last_housekeeping = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -171,6 +174,7 @@ class ShowBot:
                     _log.info("poll: %s", report)
             except Exception:
                 _log.exception("poll cycle failed; retrying")
+            await self._housekeeping()
             next_due = await self._safe_next_due()
             timeout = 30.0 if next_due is None else min(30.0, max(0.5, next_due - self._clock()))
             self._poll_now.clear()
@@ -178,6 +182,21 @@ class ShowBot:
             _done, pending = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
+
+    async def _housekeeping(self) -> None:
+        """Once an hour: forget delivered notifications older than the retention period (the items
+        themselves stay, so a story a feed serves again is still recognised and never re-sent)."""
+        now = self._clock()
+        if now - self._last_housekeeping < HOUSEKEEPING_INTERVAL:
+            return
+        self._last_housekeeping = now
+        try:
+            removed = await self.repo.prune_outbox(older_than=now - OUTBOX_RETENTION)
+            if removed:
+                _log.info("housekeeping: %d delivered notifications older than %d days removed", removed,
+                          OUTBOX_RETENTION // 86400)
+        except Exception:
+            _log.exception("housekeeping failed")
 
     async def _safe_next_due(self) -> float | None:
         try:

@@ -649,6 +649,15 @@ class Repository:
             (error[:500], outbox_id),
         )
 
+    @_writes
+    async def prune_outbox(self, *, older_than: float) -> int:
+        """Delete sent and failed notifications created before `older_than`. Pending and held rows
+        (not yet delivered) are never deleted. Returns how many rows went."""
+        cur = await self._conn.execute(
+            "DELETE FROM outbox WHERE status IN ('sent', 'failed') AND created_at < ?", (older_than,)
+        )
+        return max(cur.rowcount, 0)
+
     async def outbox_counts(self) -> dict[str, int]:
         async with self._conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
             return {s: int(n) for s, n in await cur.fetchall()}

@@ -365,3 +365,24 @@ async def test_stats_counts_everything(db_path: str) -> None:
         assert (stats.shows, stats.feeds, stats.failing_feeds, stats.items, stats.matched_items) == (1, 1, 0, 1, 1)
         assert (stats.subscriptions, stats.subscribers, stats.paused_chats) == (3, 2, 0)
         assert (stats.sent, stats.pending, stats.failed, stats.held) == (1, 1, 0, 0)
+
+
+async def test_prune_outbox_forgets_old_deliveries_but_never_pending_ones(db_path: str) -> None:
+    from feeds.model import Event, ShowMatch
+    from storage.records import NewItem, SubscriptionRecord
+
+    async with Repository.open(db_path) as repo:
+        show = await repo.upsert_show("Silo")
+        await repo.subscribe(SubscriptionRecord("console", "user", "a", show, Event.all()))
+        await repo.subscribe(SubscriptionRecord("console", "user", "b", show, Event.all()))
+        [item] = await repo.insert_items(None, [NewItem("Silo season 3 renewed", guid="s3")], now=100.0)
+        match = ShowMatch(show, "Silo", Event.RENEWAL, (3,))
+        await repo.save_matches(item.id, [match])
+        assert await repo.enqueue_for_match(item.id, match, now=100.0) == 2
+        rows = await repo.pending_outbox(now=200.0, platforms=["console"])
+        await repo.mark_sent(rows[0].id, 150.0)
+        assert await repo.prune_outbox(older_than=50.0) == 0  # nothing that old
+        assert await repo.prune_outbox(older_than=1000.0) == 1  # the sent row; the pending one stays
+        assert await repo.outbox_counts() == {"pending": 1}
+        # the story is still known: fanning it out again adds nothing for the recipient who has it pending
+        assert await repo.insert_items(None, [NewItem("Silo season 3 renewed", guid="s3")], now=2000.0) == []
