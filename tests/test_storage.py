@@ -368,9 +368,6 @@ async def test_stats_counts_everything(db_path: str) -> None:
 
 
 async def test_prune_outbox_forgets_old_deliveries_but_never_pending_ones(db_path: str) -> None:
-    from feeds.model import Event, ShowMatch
-    from storage.records import NewItem, SubscriptionRecord
-
     async with Repository.open(db_path) as repo:
         show = await repo.upsert_show("Silo")
         await repo.subscribe(SubscriptionRecord("console", "user", "a", show, Event.all()))
