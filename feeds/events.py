@@ -9,6 +9,7 @@ passive ("X renewed": the show precedes)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feeds.model import Event
@@ -66,7 +67,7 @@ _RULES: list[_Rule] = [
         passive=[
             r"\brenew(?:ed|al)\b(?! (?:talks|hopes|odds|status|chances|decision|fate|news|update))",
             rf"(?<!not )(?<!n't )(?<!never )\b(?:gets?|got|lands?|scores?|earns?|secures?)\b(?: an?| the)? {_ORD} (?:and \w+ )?seasons?\b",
-            r"\b(?:seasons?|series) (?:\w+ )?(?:(?:and|&) \w+ )?(?:is |are |has been |have been |officially |now )*(?:confirmed|ordered|greenlit|a go|happening|announced)\b",
+            r"\b(?:seasons?|series) (?:\w+ )?(?:(?:and|&) \w+ )?(?:is |are |has been |have been |officially |now )*(?:confirmed|ordered|greenlit|a go|happening|announced)\b(?! as (?:(?:the|its|[\w']+) ){0,2}(?:final|last))",
             r"\b(?:is|are) coming back\b(?! (?:in|on|this|next|to))|\bordered (?:at|by)\b",
             r"\bseason \w+ of\b[^:;|?]{0,50}?\b(?:announced|confirmed|ordered|greenlit|official)\b",
             r"\bgo-?ahead\b|\bgreen light\b|\bthe green light\b|\bis a go\b",
@@ -102,6 +103,8 @@ _RULES: list[_Rule] = [
             r"\bends?\b(?=[^:;|?]{0,60}?\bwith (?:its |the |a )?(?:\w+ )?(?:season|series)\b)",
             r"\bas (?:the |its |[\w']+ )?(?:final|last) (?:season|run|chapter|outing|installment)\b",
             r"\b(?:final|last|ultima|derniere|letzte) (?:temporada|saison|staffel)\b(?=[^:;|?]{0,20}?\b(?:confirm|annonc|bestatigt))|\b(?:confirma|annonce)\b[^:;|?]{0,30}?\b(?:ultima|derniere) (?:temporada|saison)\b",
+            r", its (?:last|final)\b(?! (?:episode|time|word))|\b(?:confirmed|announced|set) as (?:(?:the|its|[\w']+) ){0,2}(?:final|last) (?:chapter|run|outing|installment)\b",
+            r"\bdrops?\b(?=[^:;|?]{0,60}?\bafter (?:a |one |two |three |its )?(?:single |first |second |third )?seasons?\b)",
             r"\b(?:is|will be) the end\b|\bser[a] la ultima\b|\bcerrara la serie\b|\bpondra fin\b",
             r"\bis ending\b|\bcoming to an end\b|\bcomes to an end\b",
             r"\b(?:final|last) season\b(?= (?:confirmed|announced|order|ordered|set|is coming|renewal))",
@@ -131,7 +134,10 @@ _RULES: list[_Rule] = [
             rf"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|drops?|dropping|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|opens?)\b(?: (?:on|to|at|with) [\w+'.]+(?: [\w+'.]+)?)?(?: (?:in|on|this|next|from|starting|early|late|before|by)\b)? ?(?:the )?(?:\w+ )?{_WHEN}",
             r"\b(?:premiere|release|return|debut|launch|premiere date|release date)\b (?:is |has been |was |gets? )?(?:moved|pushed|delayed|bumped|shifted|brought forward|set|revealed|announced|confirmed|changed|locked|moves?|shifts?)\b",
             rf"\b(?:moved|pushed|delayed|bumped|shifted|postponed) (?:up |back )?(?:to|until|into) (?:the )?(?:\w+ )?{_WHEN}",
-            rf"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|drops?|dropping|released|release|be released)\b(?: (?:on|to|at|with|in) [^:;|?]{{0,30}}?)? (?:in|on|this|next|from|starting|early|late|before|by) (?:the )?(?:\w+ )?{_WHEN}",
+            rf"\bconfirmed for (?:the )?(?:\w+ )?{_WHEN}",
+            r"\b(?:moves?|pushes|bumps|shifts|delays) (?:its |the )?(?:premiere|release|return|debut|launch)\b",
+            rf"\b(?:hits?|lands?|arrives?|drops?|premieres?|debuts?|returns?|comes?) (?:on |to )?[\w+'.]+ (?:this|next|on|in) (?:the )?(?:\w+ )?{_WHEN}",
+            rf"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|drops?|dropping|released|release|be released)\b(?: (?:on|to|at|with|in|for) [^:;|?]{{0,30}}?)? (?:in|on|this|next|from|starting|early|late|before|by) (?:the )?(?:\w+ )?{_WHEN}",
             rf"\b(?:premiere|release|debut|return|launch)s? (?:date )?(?:for|on|in|this|next) (?:the )?(?:\w+ )?{_WHEN}",
             rf"\b(?:premiere|release) (?:window|month)\b|\b{_MONTH} (?:premiere|release|debut|return)\b",
             r"\bfecha de (?:estreno|lanzamiento)\b|\bdata de estreia\b|\bse estrena\b|\bestrena\w*\b|\bdate de (?:sortie|diffusion)\b|\bstarttermin\b|\bstartet am\b",
@@ -160,6 +166,7 @@ _RULES: list[_Rule] = [
             r"\bnamed (?:as )?(?:the )?(?:new |next )?(?:star|lead|host)\b",
             r"\bnamed (?:as )?(?:the )?(?:new|next|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth)\b",
             r"\bse une a\b|\brejoint\b|\b(?:to replace|replaces|replacing|will replace)\b",
+            r"\b(?:return|are back|are returning|rejoin)$",  # "Show season 2: A and B return"
         ],
         passive=[
             r"\bcasts\b|\bcasting\b(?! (?:call|calls|director|directors|news|rumou?rs?|backlash|controversy|choices?|decisions?|process|agency|agent|couch|criticism|debate|outrage|snub|drama|mistake|fail))",
@@ -182,11 +189,11 @@ _RULES: list[_Rule] = [
             r"\b(?:begins?|began|beginning|starts?|started|starting|kicks? off|kicked off|commences?|resumes?|resumed|wraps?|wrapped|wrapping|enters?|entered|goes into|heads into|completes?|completed|finish(?:es|ed)) (?:\w+ )?(?:filming|shooting|production|principal photography|lensing|photography)\b",
         ],
         passive=[
-            r"\b(?:filming|shooting|production|principal photography|cameras?)\b (?:\w+ ){0,2}(?:officially )?(?:begins?|began|has begun|starts?|started|is underway|is under way|underway|under way|kicks? off|kicked off|wraps?|wrapped|has wrapped|is complete|completed|resumes?|resumed|rolls?|rolling|are rolling|is done|in progress)\b",
+            r"\b(?:filming|shooting|shoot|production|principal photography|cameras?)\b (?:\w+ ){0,2}(?:officially )?(?:begins?|began|has begun|starts?|started|is underway|is under way|underway|under way|kicks? off|kicked off|wraps?|wrapped|has wrapped|is complete|completed|resumes?|resumed|rolls?|rolling|are rolling|is done|in progress)\b",
             r"\b(?:filming|shooting|production) (?:on|of|for)\b[^:;|?]{0,80}?\b(?:begins?|began|has begun|starts?|started|is underway|is under way|underway|under way|kicks? off|wraps?|wrapped|has wrapped|resumes?|is complete|completed)\b",
             r"\b(?:heads?|goes|going|moves?) into (?:\w+ ){0,3}(?:filming|production)\b|\bwraps? (?:its |the )?(?:\w+ )?season\b",
             r"\bwraps?\b(?=[^:;|?]{0,40}?\b(?:shooting|filming|production|principal photography)\b)|\bseason \w+ (?:officially )?wraps\b",
-            r"\bseason \w+ (?:has |have )?(?:officially )?wrapped\b|\bseason \w+ (?:now |currently )?filming\b",
+            r"\bseason \w+ (?:has |have )?(?:officially )?wrapped\b|\bseason \w+ (?:is |are )?(?:now |currently )?filming\b",
             r"\bthat's a wrap\b|\bin production\b|\bcurrently filming\b|\bnow filming\b|\bbegins? shoot\b",
             r"\b(?:comienza|inicia|arranca|termina|finaliza) (?:el )?rodaje\b|\brodaje\b|\btournage\b|\bdreharbeiten\b|\bgrava[cç][oõ]es\b",
             r"촬영 (?:시작|돌입|종료|중|개시|마무리)|촬영을 (?:시작|마쳤|마무리)|크랭크 ?인|크랭크 ?업",
@@ -265,7 +272,7 @@ class Clauses:
         return len(self.bounds) - 1
 
 
-def split_clauses(lowered: str, original: str = "") -> Clauses:
+def split_clauses(lowered: str, original: str = "", titles: Sequence[tuple[int, int]] = ()) -> Clauses:
     """Clauses of the lower-cased headline; `original` (same length, case kept) spots interviews."""
     bounds: list[tuple[int, int]] = []
     silent: set[int] = set()
@@ -285,6 +292,8 @@ def split_clauses(lowered: str, original: str = "") -> Clauses:
         return " " * len(m.group()) if starts_capitalised else m.group()
 
     framing = _QUOTED.sub(blank_titles, lowered)
+    for start, end in titles:  # "Nobody Wants This renewed": a title's own words frame nothing
+        framing = framing[:start] + " " * (end - start) + framing[end:]
     for i, (s, e) in enumerate(bounds):
         if _NOT_NEWS.search(framing[s:e]):
             silent.add(i)

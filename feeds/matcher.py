@@ -143,7 +143,8 @@ class Matcher:
                     if chars[i] in ":|":
                         chars[i] = " "
         lowered = "".join(chars)
-        clauses = split_clauses(lowered, headline.text)
+        titles = [(tokens[s].start, tokens[e - 1].end) for m in mentions for s, e in m.spans]
+        clauses = split_clauses(lowered, headline.text, titles)
         hits = find_event_hits(lowered, clauses)
         if not hits:
             return
@@ -231,7 +232,8 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
 
 
 _AFTER_SUBTITLE = frozenset("season seasons trailer teaser premiere premieres gets sets first official review "
-                             "renewed cancelled canceled finale episode prequel sequel spinoff spin".split())
+                             "renewed cancelled canceled finale episode prequel sequel spinoff spin returns "
+                             "return arrives lands debuts drops ends wraps begins starts casts adds".split())
 _SEASON_SUBTITLE = frozenset("season final part chapter volume vol".split())
 
 
@@ -244,6 +246,8 @@ def _subtitle_follows(end: int, headline: Headline) -> bool:
         if tokens[j].key in _SEASON_SUBTITLE:
             return False  # "Attack on Titan: The Final Season": a season's name, not another show
         j += 1
+    if end < j == len(tokens):
+        return True  # "orders another season of Love Is Blind: UK": the subtitle ends the headline
     if not end < j < len(tokens) or tokens[j].key not in _AFTER_SUBTITLE:
         return False
     return tokens[j].text[:1].islower() or (not headline.sentence_case and tokens[j].key in ("season", "trailer", "teaser"))

@@ -93,12 +93,16 @@ class Headline:
 
     def quote_before(self, i: int) -> bool:
         start = self.tokens[i].start
+        if start >= 2 and self.text[start - 1] == " " and self.text[start - 2] in _OPEN_QUOTES:
+            start -= 1  # French spacing: « Lupin »
         if start == 0 or self.text[start - 1] not in _OPEN_QUOTES:
             return False
         return start == 1 or not (self.text[start - 2].isascii() and self.text[start - 2].isalnum())
 
     def quote_after(self, i: int) -> bool:
         end = self.tokens[i].end
+        if end + 1 < len(self.text) and self.text[end] == " " and self.text[end + 1] in _CLOSE_QUOTES:
+            end += 1  # French spacing: « Lupin »
         if end >= len(self.text) or self.text[end] not in _CLOSE_QUOTES:
             return False
         return end + 1 >= len(self.text) or not self.text[end + 1].isalnum() or self.text[end + 1] == "s"

@@ -12,7 +12,8 @@ from feeds.lexicon import NUMBER_WORDS, ORDINAL_WORDS
 from feeds.tokens import Token
 
 SEASON_WORDS = frozenset(
-    "season seasons temporada temporadas saison saisons staffel staffeln stagione stagioni".split()
+    "season seasons temporada temporadas saison saisons staffel staffeln stagione stagioni installment "
+    "instalment".split()
 )
 _SERIES = "series"
 _ORDINAL_DIGITS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|a|o|e|er|eme|ere|\.)?$")
@@ -113,7 +114,7 @@ def _at(tokens: list[Token], text: str, i: int) -> SeasonRef | None:
         j = i + 1
         while j < n:
             k = tokens[j].key
-            if k in SEASON_WORDS:
+            if k in SEASON_WORDS or k == _SERIES:  # "a second series" (British)
                 return _ref(tokens, text, i, j + 1, seasons)
             if k in _JOINERS or k in _LAST_WORDS or k == ",":
                 j += 1
