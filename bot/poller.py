@@ -13,7 +13,7 @@ import random
 import time
 import zlib
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from feeds.fetch import FeedFetcher, FetchResult, FetchStatus
@@ -125,7 +125,12 @@ class Poller:
         if result.status is FetchStatus.ERROR:
             await self._fail(feed, result.error or "fetch failed", now, permanent=result.permanent, report=report)
             return
-        parsed = await parse_feed_async(result.body, result.headers, executor=self._parsers)
+        try:
+            parsed = await parse_feed_async(result.body, result.headers, executor=self._parsers)
+        except BrokenExecutor:  # a parser process died (killed, out of memory): parse here instead
+            _log.warning("feed parser processes stopped; parsing in threads from now on")
+            self.close()
+            parsed = await parse_feed_async(result.body, result.headers)
         if not parsed.items and parsed.problem:
             await self._fail(feed, parsed.problem, now, permanent=False, report=report)
             return
