@@ -31,7 +31,7 @@ MIN_POLL_INTERVAL = 30.0
 
 # Real TV-news outlets polled when a platform token is set and no feeds are configured.
 REAL_FEEDS: tuple[str, ...] = (
-    "https://deadline.com/category/tv/feed/",
+    "https://deadline.com/v/tv/feed/",
     "https://variety.com/v/tv/feed/",
     "https://www.hollywoodreporter.com/c/tv/feed/",
     "https://tvline.com/feed/",
