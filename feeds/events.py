@@ -70,6 +70,10 @@ _RULES: list[_Rule] = [
             r"\b(?:seasons?|series) (?:\w+ )?(?:(?:and|&) \w+ )?(?:is |are |has been |have been |officially |now )*(?:confirmed|ordered|greenlit|a go|happening|announced)\b(?! as (?:(?:the|its|[\w']+) ){0,2}(?:final|last))",
             r"\b(?:is|are) coming back\b(?! (?:in|on|this|next|to))|\bordered (?:at|by)\b",
             r"\bseason \w+ of\b[^:;|?]{0,50}?\b(?:announced|confirmed|ordered|greenlit|official)\b",
+            r"\b(?:orders?|ordered|commissions?|greenlights?) more\b|\bsays? yes to (?:more|another)\b|\bkeeps?\b[^:;|?]{0,40}?\bgoing\b",
+            r"\b(?:orders?|ordered|gets?|getting|lands?) (?:an? |another |a new )?(?:\w+ )?(?:round|run|batch of episodes|installment|instalment|outing)\b(?! of (?:voting|talks|layoffs))",
+            r"\bbrings?\b[^:;|?]{0,40}?\bback for (?:an? |another |a new )?(?:\w+ )?(?:round|run|season|series|installment|outing)\b",
+            r"\b(?:is|are) getting (?:an? |another |a new )?(?:\w+ )?seasons?\b|\blives to see (?:an? |another )?(?:\w+ )?seasons?\b",
             r"\bgo-?ahead\b|\bgreen light\b|\bthe green light\b|\bis a go\b",
             r"\b(?:season|series) (?:\w+ )?(?:order|pickup|renewal)\b(?! (?:hopes|odds|status|chances))",
             r"\bseason \w+ (?:is |are )?(?:officially )?(?:in the works|in development|moving forward)\b",
@@ -89,6 +93,7 @@ _RULES: list[_Rule] = [
         active=[
             r"\bcancel(?:s|ling|ing)\b",
             r"\bax(?:es|ing)\b|\bscraps\b|\bpulls? the plug\b|\bannul[ei]\w*",
+            rf"\bdrops\b(?![^:;|?]*\b(?:trailer|teaser|episodes?|season|first look|images|photos|poster|date|clip|footage|promo|{_MONTH}|\d+)\b)(?= ['\"]?[\w])",
         ],
         passive=[
             r"(?<!n't )(?<!not )(?<!never )(?<!been )\bcancell?ed\b(?! tour| concert| flight)|\bcancellation\b(?! (?:rumou?rs?|fears|talk))",
@@ -105,6 +110,7 @@ _RULES: list[_Rule] = [
             r"\b(?:final|last|ultima|derniere|letzte) (?:temporada|saison|staffel)\b(?=[^:;|?]{0,20}?\b(?:confirm|annonc|bestatigt))|\b(?:confirma|annonce)\b[^:;|?]{0,30}?\b(?:ultima|derniere) (?:temporada|saison)\b",
             r", its (?:last|final)\b(?! (?:episode|time|word))|\b(?:confirmed|announced|set) as (?:(?:the|its|[\w']+) ){0,2}(?:final|last) (?:chapter|run|outing|installment)\b",
             r"\bdrops?\b(?=[^:;|?]{0,60}?\bafter (?:a |one |two |three |its )?(?:single |first |second |third )?seasons?\b)",
+            r"\b(?:gets?|got|getting|lands?|earns?|receives?|orders?|greenlights?) (?:an? |its |the )?(?:\w+ and )?(?:final|last) seasons?\b",
             r"\b(?:is|will be) the end\b|\bser[a] la ultima\b|\bcerrara la serie\b|\bpondra fin\b",
             r"\bis ending\b|\bcoming to an end\b|\bcomes to an end\b",
             r"\b(?:final|last) season\b(?= (?:confirmed|announced|order|ordered|set|is coming|renewal))",
@@ -117,8 +123,9 @@ _RULES: list[_Rule] = [
     *_rules(
         Event.RELEASE_DATE,
         active=[
-            r"\bsets?\b(?=[^:;|?]{0,80}?\b(?:premiere|return|release|debut|launch|date|dates)\b(?! (?:review|recap|party)))",
+            r"\bsets?\b(?! to (?:return|star|play|lead|join|reprise))(?=[^:;|?]{0,80}?\b(?:premiere|return|release|debut|launch|date|dates)\b(?! (?:review|recap|party)))",
             rf"\b(?:moves?|moving|pushes|bumps|shifts|delays)\b(?=[^:;|?]{{0,60}}?\b(?:to|until|into) (?:the )?(?:\w+ )?{_WHEN})",
+            rf"\bsets?\b(?! to )(?=[^:;|?]{{0,60}}? for (?:the )?(?:\w+ )?{_WHEN})",
             r"\b(?:dates|schedules)\b",
             rf"\b(?:confirms?|reveals?|announces?|sets?)\b (?:an? |the |its )?(?:\w+ )?(?={_WHEN})",
         ],
@@ -135,6 +142,8 @@ _RULES: list[_Rule] = [
             r"\b(?:premiere|release|return|debut|launch|premiere date|release date)\b (?:is |has been |was |gets? )?(?:moved|pushed|delayed|bumped|shifted|brought forward|set|revealed|announced|confirmed|changed|locked|moves?|shifts?)\b",
             rf"\b(?:moved|pushed|delayed|bumped|shifted|postponed) (?:up |back )?(?:to|until|into) (?:the )?(?:\w+ )?{_WHEN}",
             rf"\bconfirmed for (?:the )?(?:\w+ )?{_WHEN}",
+            r"\b(?:gets?|lands?|sets?|has) (?:an? |its )?(?:\w+ )?(?:release |premiere )?window\b",
+            rf"\bdrops?\b[^:;|?]{{0,30}}? (?:on )?{_MONTH} \d",
             r"\b(?:moves?|pushes|bumps|shifts|delays) (?:its |the )?(?:premiere|release|return|debut|launch)\b",
             rf"\b(?:hits?|lands?|arrives?|drops?|premieres?|debuts?|returns?|comes?) (?:on |to )?[\w+'.]+ (?:this|next|on|in) (?:the )?(?:\w+ )?{_WHEN}",
             rf"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|drops?|dropping|released|release|be released)\b(?: (?:on|to|at|with|in|for) [^:;|?]{{0,30}}?)? (?:in|on|this|next|from|starting|early|late|before|by) (?:the )?(?:\w+ )?{_WHEN}",
@@ -177,6 +186,8 @@ _RULES: list[_Rule] = [
             r"\b(?:to|will|set to|tapped to) (?:star|play|portray|lead|headline|co-star|recur)\b",
             r"\btapped (?:to|for)\b|\blands? (?:a |the )?(?:lead |recurring |major |key )?role\b|\brecurring role\b",
             r"\b(?:returns?|returning|to return|will return|back) as\b(?! an? )|\breprise\w*\b|\b(?:upped|promoted|bumped) to series regular\b",
+            r"\bexpands? (?:its |the )?cast\b|\bwelcomes? back\b|\bfinds? (?:its|her|his|their) [\w'-]+ in\b",
+            r"\b(?:set|expected|confirmed|slated|tipped) to (?:return|reprise)\b",
             r"\bguest stars? (?:include|revealed|announced|set)\b|\bguest(?:-| )star(?:s|ring)? (?:in|on)\b",
             r"\bse une al (?:reparto|elenco)\b|\bficha(?:je)?\b|\brejoint (?:le casting|la distribution)\b",
             r"캐스팅|출연 확정|합류|出演決定|キャスト(?:発表|決定|解禁)",
@@ -185,15 +196,15 @@ _RULES: list[_Rule] = [
     ),
     *_rules(
         Event.PRODUCTION,
-        active=[
-            r"\b(?:begins?|began|beginning|starts?|started|starting|kicks? off|kicked off|commences?|resumes?|resumed|wraps?|wrapped|wrapping|enters?|entered|goes into|heads into|completes?|completed|finish(?:es|ed)) (?:\w+ )?(?:filming|shooting|production|principal photography|lensing|photography)\b",
-        ],
+        active=[],
         passive=[
+            r"\b(?:begins?|began|beginning|starts?|started|starting|kicks? off|kicked off|commences?|resumes?|resumed|wraps?|wrapped|wrapping|enters?|entered|goes into|heads into|completes?|completed|finish(?:es|ed)) (?:\w+ )?(?:filming|shooting|production|principal photography|lensing|photography)\b",
             r"\b(?:filming|shooting|shoot|production|principal photography|cameras?)\b (?:\w+ ){0,2}(?:officially )?(?:begins?|began|has begun|starts?|started|is underway|is under way|underway|under way|kicks? off|kicked off|wraps?|wrapped|has wrapped|is complete|completed|resumes?|resumed|rolls?|rolling|are rolling|is done|in progress)\b",
             r"\b(?:filming|shooting|production) (?:on|of|for)\b[^:;|?]{0,80}?\b(?:begins?|began|has begun|starts?|started|is underway|is under way|underway|under way|kicks? off|wraps?|wrapped|has wrapped|resumes?|is complete|completed)\b",
             r"\b(?:heads?|goes|going|moves?) into (?:\w+ ){0,3}(?:filming|production)\b|\bwraps? (?:its |the )?(?:\w+ )?season\b",
             r"\bwraps?\b(?=[^:;|?]{0,40}?\b(?:shooting|filming|production|principal photography)\b)|\bseason \w+ (?:officially )?wraps\b",
             r"\bseason \w+ (?:has |have )?(?:officially )?wrapped\b|\bseason \w+ (?:is |are )?(?:now |currently )?filming\b",
+            r"\b(?:is|are) (?:now |currently )?(?:shooting|filming)\b|\bis a wrap\b",
             r"\bthat's a wrap\b|\bin production\b|\bcurrently filming\b|\bnow filming\b|\bbegins? shoot\b",
             r"\b(?:comienza|inicia|arranca|termina|finaliza) (?:el )?rodaje\b|\brodaje\b|\btournage\b|\bdreharbeiten\b|\bgrava[cç][oõ]es\b",
             r"촬영 (?:시작|돌입|종료|중|개시|마무리)|촬영을 (?:시작|마쳤|마무리)|크랭크 ?인|크랭크 ?업",
@@ -228,7 +239,8 @@ _NOT_NEWS = re.compile(
     r"what to know|everything to know|speculation|speculat\w+|rumou?r(?:s|ed|ing)?|reportedly|theor(?:y|ies)|"
     r"predictions?|predict\w*|explained|explainer|ending explained|review|reviews? roundup|recap|ranked|"
     r"ranking|rankings|every episode|best episodes?|worst episodes?|interview|q&a|podcast|quiz|wish ?list|"
-    r"could|might|would|should|hopes?|hoping|wants?|possible|possibly|potential|potentially|fans (?:want|demand|beg|call)|petition|in talks|eyed|eyeing|"
+    r"could|might|would|should|hopes?|hoping|wants?|possible|possibly|potential|potentially|too soon|"
+    r"(?:our|a) list of|list of shows|we (?:still )?miss|fans (?:want|demand|beg|call)|petition|in talks|eyed|eyeing|"
     r"eyes|circling|in negotiations?|negotiating|may be|may have|may get|may return|if |whether|deserves?|"
     r"needs? to|what (?:happened|happens)|here's why|here is why|why|how to watch|where to watch|"
     r"what time|how many episodes|status|will there be|when (?:will|is|does|do|can)|is (?:there|it|the)\b.*\?|"

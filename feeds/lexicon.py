@@ -53,7 +53,7 @@ AFTER_TITLE = frozenset(
     "spin prequel sequel reboot revival remake finale premiere episode episodes trailer teaser trailers "
     "renewed renewal cancelled canceled cancellation review recap recaps actor actress actors alum alums "
     "fans writer writers director directors costar co producer producers ep author character characters "
-    "ending universe franchise soundtrack s1 s2 s3 s4 s5 s6 s7 s8 s9 s10 part vol volume "
+    "ending universe franchise soundtrack s1 s2 s3 s4 s5 s6 s7 s8 s9 s10 vol volume "
     "final debut debuts ratings reunion cameo premieres poster posters teasers footage clip clips filming "
     "musical miniseries anime adaptation showrunner's spinoffs prequels rewatch".split()
 )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from feeds.catalog_index import Candidate, CatalogIndex
 from feeds.events import EventHit, find_event_hits, split_clauses
-from feeds.lexicon import AFTER_TITLE, DERIVED_AFTER, PERSON_AFTER
+from feeds.lexicon import AFTER_TITLE, DERIVED_AFTER, FUNCTION_WORDS, PERSON_AFTER
 from feeds.mentions import Headline, judge
 from feeds.model import NO_EVENT, CatalogShow, Event, ShowMatch
 from feeds.seasons import SeasonRef, number_after_title
@@ -196,6 +196,8 @@ class Matcher:
 
 def _role_at(start: int, end: int, headline: Headline) -> Role:
     tokens = headline.tokens
+    if end < len(tokens) and headline.text[tokens[end - 1].end:tokens[end].start] == "-" and tokens[end].key.isalpha():
+        return Role.CREDIT  # a compound: "Dark-Macher", "Squid-Game-Star"
     if end < len(tokens) and headline.text[tokens[end - 1].end:tokens[end].start].strip() == ":":
         region = headline.quoted_region(start, end)
         if region is not None and region[1] > end:
@@ -215,9 +217,15 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
     while k < len(tokens) and k < end + 2 and tokens[k].key in _CREDIT_LEADS:
         k += 1
     if k < len(tokens) and tokens[k].key in PERSON_AFTER and not headline.initial[k]:
-        if tokens[k].key == "cast" and _cast_is_verb(k, headline):
-            return Role.SUBJECT
+        if tokens[k].key == "cast" and (_cast_is_verb(k, headline) or k + 1 >= len(tokens)
+                                        or tokens[k + 1].key not in ("member", "members", "alum", "alums")):
+            return Role.SUBJECT  # "X cast says goodbye as filming wraps": the cast is the show
         return Role.CREDIT
+    if (start >= 3 and tokens[start - 1].key == "of" and tokens[start - 2].capitalised
+            and tokens[start - 3].capitalised and not tokens[start - 2].key.isdigit()
+            and tokens[start - 2].key not in AFTER_TITLE and tokens[start - 2].key not in _SEASON_SUBTITLE
+            and tokens[start - 3].key not in AFTER_TITLE and tokens[start - 2].key not in FUNCTION_WORDS):
+        return Role.CREDIT  # "Julia Garner of Ozark will play …"
     if (start >= 2 and tokens[start - 1].key in ("of", "behind") and tokens[start - 2].key in _CREDIT_BEFORE
             and not (start >= 3 and tokens[start - 3].key == "new")):
         return Role.CREDIT
@@ -233,7 +241,7 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
 
 _AFTER_SUBTITLE = frozenset("season seasons trailer teaser premiere premieres gets sets first official review "
                              "renewed cancelled canceled finale episode prequel sequel spinoff spin returns "
-                             "return arrives lands debuts drops ends wraps begins starts casts adds".split())
+                             "return arrives lands debuts drops ends wraps begins starts casts adds part".split())
 _SEASON_SUBTITLE = frozenset("season final part chapter volume vol".split())
 
 
@@ -358,9 +366,12 @@ def _listed_with(rejected: list[Candidate], accepted: list[Candidate], headline:
 
 
 def _names_a_film(mention: _Mention, headline: Headline) -> bool:
-    end = mention.spans[0][1]
+    """"Oliver Stone's 'White Lies' Movie": someone's film of the same name. ("the Peaky Blinders
+    movie" is the show's own film, and its news is the show's.)"""
+    start, end = mention.spans[0]
     tokens = headline.tokens
-    return end < len(tokens) and tokens[end].key in ("movie", "film")
+    return (end < len(tokens) and tokens[end].key in ("movie", "film")
+            and start > 0 and tokens[start - 1].possessive)
 
 
 def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: Headline) -> bool:

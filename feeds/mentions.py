@@ -32,18 +32,19 @@ _SUBJECT_VERBS = frozenset(
     "drops arrives renewed cancelled canceled confirmed finally officially heads comes set scores adds casts "
     "taps reveals unveils releases debuts premieres moves moved pushed delayed ordered greenlit picked back "
     "season seasons star stars cast creator trailer teaser finale cameras production filming shooting writers "
-    "heads gears".split()
+    "heads gears lives earns wins secures nabs keeps finds welcomes expands films shoots resumes".split()
 )
 _CONTEXT = NETWORKS | frozenset(
     "series show drama sitcom season seasons episode episodes anime serie temporada saison staffel partie parte "
     "showrunner creator cast".split()
 )
 _PART_WORDS = frozenset("part vol volume chapter partie parte teil".split())
-_GAME_WORDS = frozenset("game games videogame".split())
+_GAME_WORDS = frozenset("game games videogame novel novels book books comic comics".split())
+_ADJECTIVES_BEFORE_NOUN = frozenset("new next final upcoming latest first second third fourth fifth sixth".split())
 _COLON_NEWS = frozenset("trailer teaser premiere finale renewed cancelled canceled casts cast filming".split())
 _OF_NOUNS = frozenset(
     "season seasons cast star stars finale trailer teaser premiere episode episodes creator creators showrunner "
-    "return renewal revival reboot remake fans set ending".split()
+    "return renewal revival reboot remake fans set ending temporada saison staffel stagione".split()
 )
 
 
@@ -70,6 +71,16 @@ class Headline:
     @cached_property
     def season_refs(self) -> list[SeasonRef]:
         return find_season_refs(self.tokens, self.text)
+
+    @cached_property
+    def announces_something(self) -> bool:
+        """Whether any event trigger stands in the headline (show context for a title at its start)."""
+        from feeds.events import find_event_hits, split_clauses
+
+        lowered = self.text.lower()
+        if len(lowered) != len(self.text):
+            return False
+        return bool(find_event_hits(lowered, split_clauses(lowered, self.text)))
 
     @cached_property
     def all_lowercase(self) -> bool:
@@ -241,6 +252,7 @@ def _standalone(candidate: Candidate, headline: Headline) -> bool:
     if j < len(tokens) and not headline.initial[j] and headline.adjacent(j - 1, j):
         nxt = tokens[j]
         if (nxt.capitalised and not nxt.key.isdigit() and nxt.key not in AFTER_TITLE and nxt.key not in NETWORKS
+                and not (nxt.key in _PART_WORDS and j + 1 < len(tokens) and tokens[j + 1].key.isdigit())
                 and not tokens[j - 1].possessive and not nxt.cjk
                 and not (j == end and nxt.key in FUNCTION_WORDS)):
             return False
@@ -276,6 +288,9 @@ def _evidence_after(candidate: Candidate, headline: Headline) -> str:
     if end >= len(tokens):
         return ""
     nxt = tokens[end]
+    if (tokens[end - 1].possessive and nxt.key in _ADJECTIVES_BEFORE_NOUN and end + 1 < len(tokens)
+            and tokens[end + 1].key in AFTER_TITLE):
+        return f"followed by {nxt.text} {tokens[end + 1].text!r}"  # "Fallout's new season has a date"
     if nxt.key in ("시", "シ") and end + 1 < len(tokens) and tokens[end + 1].key in ("즌", "ー"):
         return "followed by a season marker"
     if not headline.adjacent(end - 1, end, hyphen=True):
@@ -297,7 +312,8 @@ def _colon_headline(candidate: Candidate, headline: Headline) -> str:
     if gap != ":":
         return ""
     rest = tokens[end:]
-    if headline.season_refs or any(t.key in _CONTEXT or t.key in _PART_WORDS or t.key in _COLON_NEWS for t in rest):
+    if headline.season_refs or any(t.key in _CONTEXT or t.key in _PART_WORDS or t.key in _COLON_NEWS
+                                   or t.key in AFTER_TITLE for t in rest):
         return "opens the headline, which is about a season or series"
     return ""
 
@@ -311,7 +327,7 @@ def _evidence_before(candidate: Candidate, headline: Headline) -> str:
         return f"after {prev.text!r}"
     if prev.key in BEFORE_TITLE and prev.key != "of":
         return f"after {prev.text!r}"
-    if prev.key in ("of", "for", "in", "on") and start >= 2:
+    if prev.key in ("of", "for", "in", "on", "de", "del", "da", "di", "du") and start >= 2:
         before = tokens[start - 2]
         if before.key in _OF_NOUNS or any(r.end == start - 1 for r in headline.season_refs):
             return f"after {before.text} {prev.text}"
@@ -349,7 +365,8 @@ def _subject_with_context(candidate: Candidate, headline: Headline) -> bool:
     if not candidate.alias.significant or not headline.initial[start] or end >= len(tokens):
         return False
     if all(tokens[start + i].key in FUNCTION_WORDS for i in candidate.alias.significant):
-        return False
+        if not headline.season_refs:  # "You will …" is prose unless a season is named
+            return False
     if tokens[end].key not in _SUBJECT_VERBS or not headline.adjacent(end - 1, end):
         return False
     if tokens[end].key == "to" and end + 1 < len(tokens) and tokens[end + 1].capitalised:
@@ -357,4 +374,4 @@ def _subject_with_context(candidate: Candidate, headline: Headline) -> bool:
     if tokens[end].capitalised and headline.sentence_case:
         return False
     rest = tokens[end + 1:]
-    return any(t.key in _CONTEXT for t in rest) or bool(headline.season_refs)
+    return any(t.key in _CONTEXT for t in rest) or bool(headline.season_refs) or headline.announces_something

@@ -114,7 +114,7 @@ def _at(tokens: list[Token], text: str, i: int) -> SeasonRef | None:
         j = i + 1
         while j < n:
             k = tokens[j].key
-            if k in SEASON_WORDS or k == _SERIES:  # "a second series" (British)
+            if k in SEASON_WORDS or k in (_SERIES, "round"):  # "a second series" (British), "a third round"
                 return _ref(tokens, text, i, j + 1, seasons)
             if k in _JOINERS or k in _LAST_WORDS or k == ",":
                 j += 1

@@ -47,7 +47,7 @@ def test_targets_on_our_labelled_items(matcher: Matcher) -> None:
     _check_targets(matcher, items)
 
 
-@pytest.mark.parametrize("name", ["holdout", "blind2", "blind3"])
+@pytest.mark.parametrize("name", ["holdout", "blind2", "blind3", "blind4"])
 def test_targets_on_sets_labelled_blind(name: str) -> None:
     """Sets written by labellers who never saw the matcher's code (each with its own catalog)."""
     _check_targets(Matcher(load_catalog(DATA / f"{name}_catalog.json")), load_items(DATA / f"{name}_items.jsonl"))
@@ -233,7 +233,7 @@ def test_needle_gates_never_change_an_event_result() -> None:
     assert gate and all(any(n in word for n in gate) for word in ("trailer", "teasers"))
     assert not any(n in "a trial period" for n in gate)
     assert needles(r"\b\w+\b") is None
-    titles = [item["title"] for name in ("labelled", "holdout", "blind2", "blind3") for item in load_items(DATA / f"{name}_items.jsonl")]
+    titles = [item["title"] for name in ("labelled", "holdout", "blind2", "blind3", "blind4") for item in load_items(DATA / f"{name}_items.jsonl")]
     for title in titles:
         lowered = clean(title).lower()
         clauses = split_clauses(lowered)
