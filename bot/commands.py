@@ -92,10 +92,14 @@ class Commands:
             return True
         return caller.in_group and caller.is_chat_admin
 
-    async def touch(self, caller: Caller) -> None:
-        """A chat that talks to the bot again is reachable again: resume it if a 403 paused it."""
-        if await self._repo.resume_chat(caller.platform, caller.chat_id):
-            _log.info("%s chat %s is back; resumed", caller.platform, caller.chat_id)
+    async def touch(self, caller: Caller, *, personal: bool = False) -> None:
+        """A chat that talks to the bot again is reachable again: resume it if a 403 paused it.
+        With `personal`, also the caller's private chat (someone subscribing from a server wants
+        their DMs again, e.g. after unblocking the bot)."""
+        chats = [caller.chat_id] + ([caller.user_id] if personal and caller.user_id != caller.chat_id else [])
+        for chat in chats:
+            if await self._repo.resume_chat(caller.platform, chat):
+                _log.info("%s chat %s is back; resumed", caller.platform, chat)
 
     def _catalog_names(self) -> list[tuple[str, CatalogShow]]:
         matcher = self._bot.matcher
@@ -178,7 +182,7 @@ class Commands:
             return _refuse("Pick at least one event.")
         if await self._repo.count_subscriptions(caller.platform, "user", caller.user_id) >= MAX_SUBSCRIPTIONS:
             return _refuse(f"You follow {MAX_SUBSCRIPTIONS} shows already; unsubscribe from one first.")
-        await self.touch(caller)
+        await self.touch(caller, personal=True)
         new = await self._repo.subscribe(SubscriptionRecord(
             caller.platform, "user", caller.user_id, show.id, events, user_id=caller.user_id))
         verb = "You now follow" if new else "Updated:"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -557,3 +558,15 @@ async def test_dispatch_with_the_real_commands(cmds: Commands, showbot: ShowBot)
     assert reply.ok, reply.text
     assert await _user_subs(showbot, GROUP_MEMBER) == {"Squid Game": Event.RENEWAL | Event.TRAILER}
     assert "I don't know /frobnicate" in (await dispatch(cmds, GROUP_MEMBER, "/frobnicate")).text
+
+
+async def test_subscribing_from_a_server_resumes_the_callers_paused_dms(tmp_path: Path) -> None:
+    async with ShowBot.create(load_settings(env={}, db=str(tmp_path / "dm.db"))) as showbot:
+        commands = Commands(showbot)
+        await showbot.repo.pause_chat("discord", "42", "Forbidden: cannot send messages to this user")
+        caller = Caller("discord", "42", "999", ChatType.GROUP, guild_id="7")
+        await commands.shows(caller, "squid")  # an ordinary command from the server changes nothing
+        assert [c for _p, c, _r, _a in await showbot.repo.paused_chats("discord")] == ["42"]
+        reply = await commands.subscribe(caller, "Squid Game")
+        assert reply.ok
+        assert await showbot.repo.paused_chats("discord") == []
