@@ -54,7 +54,7 @@ AFTER_TITLE = frozenset(
     "renewed renewal cancelled canceled cancellation review recap recaps actor actress actors alum alums "
     "fans writer writers director directors costar co producer producers ep author character characters "
     "ending universe franchise soundtrack s1 s2 s3 s4 s5 s6 s7 s8 s9 s10 vol volume "
-    "final debut debuts ratings reunion cameo premieres poster posters teasers footage clip clips filming "
+    "final debut debuts ratings reunion cameo premieres leads poster posters teasers footage clip clips filming "
     "musical miniseries anime adaptation showrunner's spinoffs prequels rewatch".split()
 )
 
@@ -73,7 +73,7 @@ PERSON_AFTER = frozenset(
 )
 
 # After a title, these make the story about something derived from the show, not the show's own news.
-DERIVED_AFTER = frozenset("spinoff spin prequel sequel offshoot remake spinoffs prequels".split())
+DERIVED_AFTER = frozenset("spinoff spin prequel sequel offshoot remake spinoffs prequels musical".split())
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,

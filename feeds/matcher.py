@@ -198,6 +198,10 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
     tokens = headline.tokens
     if end < len(tokens) and headline.text[tokens[end - 1].end:tokens[end].start] == "-" and tokens[end].key.isalpha():
         return Role.CREDIT  # a compound: "Dark-Macher", "Squid-Game-Star"
+    if start > 0 and headline.text[tokens[start - 1].end:tokens[start].start] == "-":
+        return Role.CREDIT  # "post-Succession film", "ex-Bridgerton star"
+    if end + 1 < len(tokens) and tokens[end].text == "&" and tokens[end + 1].capitalised and headline.sentence_case:
+        return Role.DERIVED  # "The Mandalorian & Grogu": a film named after the show
     if end < len(tokens) and headline.text[tokens[end - 1].end:tokens[end].start].strip() == ":":
         region = headline.quoted_region(start, end)
         if region is not None and region[1] > end:
@@ -283,7 +287,8 @@ def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], 
         # "‘Show’: Person Joins …" — the headline's topic, named before the colon
         topic = eligible[0]
         topic_end = clause_of(tokens[topic.spans[0][1] - 1].start)
-        if topic is mentions[0] and hit.clause > topic_end and len(eligible) == 1:
+        returning = hit.text.rstrip().endswith((" to", " for"))  # "returns to Godolkin": the show returns
+        if topic is mentions[0] and hit.clause > topic_end and len(eligible) == 1 and not returning:
             return [topic]
         return []
     if len(eligible) == 1:

@@ -164,6 +164,7 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
             return Verdict(False, "part of a longer quoted name")
     if _video_game(candidate, headline):
         return Verdict(False, "the video game")
+
     if not exactly_quoted and _lowercase_in_cased_text(candidate, headline):
         return Verdict(False, "written in lower case, as ordinary words")
     if alias.risk is Risk.DISTINCT and len(alias.keys) > 1:

@@ -53,6 +53,17 @@ def test_targets_on_sets_labelled_blind(name: str) -> None:
     _check_targets(Matcher(load_catalog(DATA / f"{name}_catalog.json")), load_items(DATA / f"{name}_items.jsonl"))
 
 
+def test_latest_blind_set_does_not_regress() -> None:
+    """The fifth blind set, kept as a regression floor: shows F1 is ~0.977 here, below the 0.98
+    target, because video games named like shows ("The Witcher 4 reveal trailer", "Fallout 5 is
+    years away") and a labelling disagreement (a film named "The Mandalorian & Grogu") are missed."""
+    result = score(Matcher(load_catalog(DATA / "blind5_catalog.json")), load_items(DATA / "blind5_items.jsonl"))
+    report = str(result) + "\n" + "\n".join(result.misses[:40])
+    assert result.shows_f1 >= 0.97, report
+    assert result.events_f1 >= 0.95, report
+    assert result.season_accuracy >= 0.95, report
+
+
 def test_targets_on_the_shared_dev_set() -> None:
     corpus = SHARED / "corpus"
     if not (corpus / "dev.jsonl").exists():
@@ -233,7 +244,7 @@ def test_needle_gates_never_change_an_event_result() -> None:
     assert gate and all(any(n in word for n in gate) for word in ("trailer", "teasers"))
     assert not any(n in "a trial period" for n in gate)
     assert needles(r"\b\w+\b") is None
-    titles = [item["title"] for name in ("labelled", "holdout", "blind2", "blind3", "blind4") for item in load_items(DATA / f"{name}_items.jsonl")]
+    titles = [item["title"] for name in ("labelled", "holdout", "blind2", "blind3", "blind4", "blind5") for item in load_items(DATA / f"{name}_items.jsonl")]
     for title in titles:
         lowered = clean(title).lower()
         clauses = split_clauses(lowered)
