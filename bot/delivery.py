@@ -65,7 +65,6 @@ class Delivery:
         self._clock = clock
         self._concurrency = concurrency
         self._wake = asyncio.Event()
-        self._db_lock = asyncio.Lock()
 
     @property
     def platforms(self) -> list[str]:
@@ -142,42 +141,35 @@ class Delivery:
                     if exc.retry_after <= MAX_INLINE_RETRY_AFTER:
                         _log.info("%s asked to wait %.1fs before %s", platform, exc.retry_after, chat_key)
                         continue  # resend the same row once the wait is over: order kept
-                    await self._write(self._repo.mark_retry(
-                        row.id, error=f"rate limited: {exc}", next_attempt_at=self._clock() + exc.retry_after))
+                    await self._repo.mark_retry(
+                        row.id, error=f"rate limited: {exc}", next_attempt_at=self._clock() + exc.retry_after)
                     report.retried += 1
                     return  # the chat's later rows wait behind this one
                 except ChatUnavailable as exc:
                     _log.warning("%s chat %s unavailable (%s): pausing it", platform, chat_id, exc)
-                    await self._write(self._repo.pause_chat(platform, chat_id, str(exc) or "forbidden"))
+                    await self._repo.pause_chat(platform, chat_id, str(exc) or "forbidden")
                     report.paused_chats.append(f"{platform}:{chat_id}")
                     return
                 except PermanentFailure as exc:
                     _log.error("%s refused notification %d for %s: %s", platform, row.id, chat_id, exc)
-                    await self._write(self._repo.mark_failed(row.id, error=str(exc) or "rejected"))
+                    await self._repo.mark_failed(row.id, error=str(exc) or "rejected")
                     report.failed += 1
                     break
                 except (TemporaryFailure, TimeoutError, OSError) as exc:
                     delay = backoff_delay(row.attempts)
                     _log.warning("%s send to %s failed (%s); retry in %.0fs", platform, chat_id, exc, delay)
-                    await self._write(self._repo.mark_retry(
-                        row.id, error=str(exc) or type(exc).__name__, next_attempt_at=self._clock() + delay))
+                    await self._repo.mark_retry(
+                        row.id, error=str(exc) or type(exc).__name__, next_attempt_at=self._clock() + delay)
                     report.retried += 1
                     return
                 except Exception as exc:  # an adapter bug must not lose the row or stop the others
                     delay = backoff_delay(row.attempts)
                     _log.exception("unexpected error sending notification %d to %s", row.id, chat_id)
-                    await self._write(self._repo.mark_retry(
-                        row.id, error=f"{type(exc).__name__}: {exc}", next_attempt_at=self._clock() + delay))
+                    await self._repo.mark_retry(
+                        row.id, error=f"{type(exc).__name__}: {exc}", next_attempt_at=self._clock() + delay)
                     report.retried += 1
                     return
                 else:
-                    await self._write(self._repo.mark_sent(row.id, self._clock()))
+                    await self._repo.mark_sent(row.id, self._clock())
                     report.sent += 1
                     break
-
-    async def _write(self, operation: object) -> None:
-        try:
-            async with self._db_lock:
-                await operation  # type: ignore[misc]
-        finally:
-            operation.close()  # type: ignore[attr-defined]  # cancelled while waiting: never "never awaited"

@@ -62,14 +62,13 @@ def spread_offset(url: str, interval: float) -> float:
 class Poller:
     def __init__(
         self, repo: Repository, fetcher: FeedFetcher, matcher: Callable[[], Matcher], *, interval: float,
-        clock: Callable[[], float] = time.time, db_lock: asyncio.Lock | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._repo = repo
         self._fetcher = fetcher
         self._matcher = matcher
         self.interval = interval
         self._clock = clock
-        self._db_lock = db_lock or asyncio.Lock()
         self._not_modified: list[tuple[int, float, float]] = []  # (feed id, next poll, polled at)
         self._parsers: ProcessPoolExecutor | None = None  # started when a poll has many feeds at once
 
@@ -99,8 +98,7 @@ class Poller:
                                            return_exceptions=True)
         finally:
             if self._not_modified:
-                async with self._db_lock:
-                    await self._repo.record_not_modified(self._not_modified)
+                await self._repo.record_not_modified(self._not_modified)
                 self._not_modified = []
         for feed, result in zip(feeds, results, strict=True):
             if isinstance(result, BaseException):  # a bug, not a feed problem: log, keep going
@@ -159,7 +157,7 @@ class Poller:
         new = [i for i in items if i.dedup_key in unseen]
         matcher = self._matcher()
         matches: dict[str, list[ShowMatch]] = {}
-        for item in new:  # matched outside the database lock: CPU work doesn't hold up other feeds' writes
+        for item in new:  # matched before the transaction: CPU work doesn't hold up other feeds' writes
             try:
                 found = matcher.match(item.title, item.summary)
             except Exception:  # one headline the matcher chokes on must not hold up the feed
@@ -167,7 +165,7 @@ class Poller:
                 continue
             if found:
                 matches[item.dedup_key] = found
-        async with self._db_lock, self._repo.transaction():  # stored and fanned out together, or not at all
+        async with self._repo.transaction():  # stored and fanned out together, or not at all
             fresh, queued = await self._repo.store_new_items(feed.id, new, matches, now)
             await self._repo.record_feed_success(
                 feed.id, etag=result.etag, last_modified=result.last_modified, title=title,
@@ -181,8 +179,7 @@ class Poller:
         report.errors[feed.url] = error
         delay = failure_delay(self.interval, feed.failures, permanent=permanent)
         _log.warning("feed %s failed (%s); next try in %.0fs", feed.url, error, delay)
-        async with self._db_lock:
-            await self._repo.record_feed_failure(feed.id, error=error, next_poll_at=now + delay, now=now)
+        await self._repo.record_feed_failure(feed.id, error=error, next_poll_at=now + delay, now=now)
 
     def _next_poll(self, now: float) -> float:
         return now + self.interval * random.uniform(0.95, 1.05)

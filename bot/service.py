@@ -85,10 +85,8 @@ class ShowBot:
         self._clock = clock
         self._matcher = Matcher([])
         self._catalog_version: tuple[int, int] | None = None
-        self.db_lock = asyncio.Lock()
         self.delivery = Delivery(repo, {}, clock=clock)
-        self.poller = Poller(repo, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock,
-                             db_lock=self.db_lock)
+        self.poller = Poller(repo, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
         self._poll_now = asyncio.Event()
         self._last_housekeeping = 0.0
 
