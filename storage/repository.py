@@ -519,14 +519,12 @@ class Repository:
         if len(pairs) == 1:  # the common case: one statement, no ordering needed
             item_id, match = pairs[0]
             cur = await self._conn.execute(
-                """
+                f"""
                 INSERT INTO outbox(platform, kind, chat_id, role_id, item_id, show_id, status, created_at)
                 SELECT s.platform, s.kind, s.chat_id, s.role_id, :item, :show, 'pending', :now
                 FROM subscriptions s
                 WHERE (s.show_id = :show OR s.show_id IS NULL) AND (s.events & :events) != 0
-                  AND NOT EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = s.platform AND p.chat_id = s.chat_id)
-                  AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.platform = s.platform AND u.guild_id = s.guild_id
-                                  AND u.show_id = :show)
+                  AND {_reachable("s", ":show")}
                 ON CONFLICT(item_id, platform, kind, chat_id) DO NOTHING
                 """,
                 {"item": item_id, "show": match.show_id, "events": int(match.events), "now": now},
@@ -552,9 +550,7 @@ class Repository:
                 INSERT INTO outbox(platform, kind, chat_id, role_id, item_id, show_id, status, created_at)
                 SELECT c.platform, c.kind, c.chat_id, c.role_id, c.item_id, c.show_id, 'pending', ?
                 FROM candidates c
-                WHERE NOT EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = c.platform AND p.chat_id = c.chat_id)
-                  AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.platform = c.platform AND u.guild_id = c.guild_id
-                                  AND u.show_id = c.show_id)
+                WHERE {_reachable("c", "c.show_id")}
                 ORDER BY c.ord
                 ON CONFLICT(item_id, platform, kind, chat_id) DO NOTHING
                 """,
@@ -566,12 +562,10 @@ class Repository:
     async def recipients_for(self, show_id: int, events: Event) -> list[tuple[str, str, str]]:
         """(platform, kind, chat_id) of everyone a match of `show_id` with `events` would reach."""
         async with self._conn.execute(
-            """
+            f"""
             SELECT DISTINCT s.platform, s.kind, s.chat_id FROM subscriptions s
             WHERE (s.show_id = :show OR s.show_id IS NULL) AND (s.events & :events) != 0
-              AND NOT EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = s.platform AND p.chat_id = s.chat_id)
-              AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.platform = s.platform AND m.guild_id = s.guild_id
-                              AND m.show_id = :show)
+              AND {_reachable("s", ":show")}
             """,
             {"show": show_id, "events": int(events)},
         ) as cur:
@@ -688,6 +682,14 @@ class Repository:
 
 
 _ITEM_CHUNK = 200
+
+
+def _reachable(row: str, show: str) -> str:
+    """The fan-out rule in one place: the chat of subscription `row` is not paused and its server or
+    group has not muted `show`."""
+    return (f"NOT EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = {row}.platform AND p.chat_id = {row}.chat_id) "
+            f"AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.platform = {row}.platform AND u.guild_id = {row}.guild_id "
+            f"AND u.show_id = {show})")
 
 
 
