@@ -43,6 +43,16 @@ class Score:
     def season_accuracy(self) -> float:
         return self.season_ok / self.season_n if self.season_n else 1.0
 
+    def detail(self) -> str:
+        """score.py's figures: precision and recall too."""
+        def prf(tp: int, fp: int, fn: int) -> str:
+            precision = tp / (tp + fp) if tp + fp else 1.0
+            recall = tp / (tp + fn) if tp + fn else 1.0
+            return f"P={precision:.3f} R={recall:.3f} F1={self._f1(tp, fp, fn):.3f}"
+        return (f"shows {prf(self.show_tp, self.show_fp, self.show_fn)}  "
+                f"events {prf(self.event_tp, self.event_fp, self.event_fn)}  "
+                f"season acc={self.season_accuracy:.3f} ({self.season_ok}/{self.season_n})")
+
     def __str__(self) -> str:
         return (f"shows F1={self.shows_f1:.3f} events F1={self.events_f1:.3f} "
                 f"season acc={self.season_accuracy:.3f} ({self.season_ok}/{self.season_n})")
