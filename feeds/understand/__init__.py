@@ -1,0 +1,1 @@
+"""Understanding news: show matching, events, seasons, dates, and stories across outlets."""
