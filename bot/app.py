@@ -41,7 +41,7 @@ async def run_bot(settings: Settings, *, once: bool = False) -> int:
         try:
             _log.info("showbot running: %s; polling %d feeds every %.0fs (Ctrl-C to stop)",
                       ", ".join(showbot.delivery.platforms) or "no platform",
-                      len(await showbot.repo.feeds()), settings.poll_interval)
+                      len(await showbot.storage.feeds.all()), settings.poll_interval)
             await showbot.run(stop)
         finally:
             for adapter in reversed(adapters):
@@ -73,7 +73,7 @@ async def _start_platforms(settings: Settings, showbot: ShowBot, stop: asyncio.E
 async def run_chat(settings: Settings, *, poll: bool = True) -> int:
     from bot.adapters.console import ConsoleChat
 
-    async with ShowBot.create(settings) as showbot:
+    async with ShowBot.create(settings, exclusive=poll) as showbot:  # chatting alone may run beside a bot
         showbot.register(ConsoleMessenger())
         stop = asyncio.Event()
         _stop_on_signals(stop)

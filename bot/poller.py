@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 
 from feeds.fetch import FeedFetcher, FetchResult, FetchStatus
 from feeds.matcher import Matcher
-from feeds.model import ShowMatch
+from feeds.model import FeedRecord, NewItem, ShowMatch
 from feeds.parse import parse_feed_async
-from storage.records import FeedRecord, NewItem
-from storage.repository import Repository
+from storage.ports import Storage
 
 _log = logging.getLogger(__name__)
 
@@ -61,10 +60,10 @@ def spread_offset(url: str, interval: float) -> float:
 
 class Poller:
     def __init__(
-        self, repo: Repository, fetcher: FeedFetcher, matcher: Callable[[], Matcher], *, interval: float,
+        self, storage: Storage, fetcher: FeedFetcher, matcher: Callable[[], Matcher], *, interval: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._repo = repo
+        self._storage = storage
         self._fetcher = fetcher
         self._matcher = matcher
         self.interval = interval
@@ -87,7 +86,7 @@ class Poller:
         When `stop` is set, fetches still in flight are abandoned (those feeds stay due); what was
         fetched is still stored and fanned out, so a shutdown neither waits on a slow feed nor loses news."""
         now = self._clock()
-        feeds = await self._repo.feeds() if force else await self._repo.due_feeds(now)
+        feeds = await self._storage.feeds.all() if force else await self._storage.feeds.due_feeds(now)
         report = PollReport(feeds=len(feeds))
         if not feeds:
             return report
@@ -98,7 +97,7 @@ class Poller:
                                            return_exceptions=True)
         finally:
             if self._not_modified:
-                await self._repo.record_not_modified(self._not_modified)
+                await self._storage.feeds.record_not_modified(self._not_modified)
                 self._not_modified = []
         for feed, result in zip(feeds, results, strict=True):
             if isinstance(result, BaseException):  # a bug, not a feed problem: log, keep going
@@ -153,8 +152,7 @@ class Poller:
                                title: str | None, now: float, report: PollReport) -> None:
         # oldest first, so notifications go out in the order the stories were published
         items = sorted(items, key=lambda i: i.published_at or 0.0)
-        unseen = await self._repo.unseen_keys([i.dedup_key for i in items])
-        new = [i for i in items if i.dedup_key in unseen]
+        new = await self._storage.items.unseen(feed.id, items)
         matcher = self._matcher()
         matches: dict[str, list[ShowMatch]] = {}
         for item in new:  # matched before the transaction: CPU work doesn't hold up other feeds' writes
@@ -165,9 +163,9 @@ class Poller:
                 continue
             if found:
                 matches[item.dedup_key] = found
-        async with self._repo.transaction():  # stored and fanned out together, or not at all
-            fresh, queued = await self._repo.store_new_items(feed.id, new, matches, now)
-            await self._repo.record_feed_success(
+        async with self._storage.transaction():  # stored and fanned out together, or not at all
+            fresh, queued = await self._storage.items.store_new_items(feed.id, new, matches, now)
+            await self._storage.feeds.record_feed_success(
                 feed.id, etag=result.etag, last_modified=result.last_modified, title=title,
                 next_poll_at=self._next_poll(now), now=now)
         report.new_items += len(fresh)
@@ -179,7 +177,7 @@ class Poller:
         report.errors[feed.url] = error
         delay = failure_delay(self.interval, feed.failures, permanent=permanent)
         _log.warning("feed %s failed (%s); next try in %.0fs", feed.url, error, delay)
-        await self._repo.record_feed_failure(feed.id, error=error, next_poll_at=now + delay, now=now)
+        await self._storage.feeds.record_feed_failure(feed.id, error=error, next_poll_at=now + delay, now=now)
 
     def _next_poll(self, now: float) -> float:
         return now + self.interval * random.uniform(0.95, 1.05)

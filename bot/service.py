@@ -25,8 +25,9 @@ from bot.ports import Messenger
 from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
 from feeds.matcher import Matcher
 from feeds.model import Event
+from storage import open_storage
+from storage.ports import Storage
 from storage.records import SubscriptionRecord
-from storage.repository import Repository
 
 _log = logging.getLogger(__name__)
 
@@ -77,37 +78,40 @@ class CycleReport:
 
 class ShowBot:
     def __init__(
-        self, settings: Settings, repo: Repository, fetcher: FeedFetcher, *, clock: Callable[[], float] = time.time
+        self, settings: Settings, storage: Storage, fetcher: FeedFetcher, *, clock: Callable[[], float] = time.time
     ) -> None:
         self.settings = settings
-        self.repo = repo
+        self.storage = storage
         self.fetcher = fetcher
         self._clock = clock
         self._matcher = Matcher([])
         self._catalog_version: tuple[int, int] | None = None
-        self.delivery = Delivery(repo, {}, clock=clock)
-        self.poller = Poller(repo, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
+        self.delivery = Delivery(storage, {}, clock=clock)
+        self.poller = Poller(storage, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
         self._poll_now = asyncio.Event()
         self._last_housekeeping = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
-    def create(cls, settings: Settings, *, fetch_limits: FetchLimits | None = None) -> _ShowBotContext:
-        return _ShowBotContext(settings, fetch_limits)
+    def create(cls, settings: Settings, *, fetch_limits: FetchLimits | None = None,
+               exclusive: bool = True) -> _ShowBotContext:
+        """Open storage and the HTTP client, prepare the bot. `exclusive`: this process polls and delivers,
+        so a second one on the same single-process database is refused (StorageLocked)."""
+        return _ShowBotContext(settings, fetch_limits, exclusive=exclusive)
 
     async def prepare(self) -> None:
         """Catalog, feeds and the console subscriber, as the settings ask."""
-        if await self.repo.show_count() == 0:
-            count = await self.repo.import_catalog(bundled_catalog())
+        if await self.storage.catalog.show_count() == 0:
+            count = await self.storage.catalog.import_catalog(bundled_catalog())
             _log.info("imported the bundled catalog: %d shows", count)
         if self.settings.catalog:
-            count = await self.repo.import_catalog(read_catalog(self.settings.catalog))
+            count = await self.storage.catalog.import_catalog(read_catalog(self.settings.catalog))
             _log.info("imported %d shows from %s", count, self.settings.catalog)
         await self.refresh_matcher()
         urls = list(dict.fromkeys(self.settings.feed_urls(bundled_feed_urls())))
         now = self._clock()
         spread = min(self.settings.poll_interval, INITIAL_SPREAD_CAP)
-        added, removed = await self.repo.sync_config_feeds(urls, [now + spread_offset(u, spread) for u in urls])
+        added, removed = await self.storage.feeds.sync_config_feeds(urls, [now + spread_offset(u, spread) for u in urls])
         if added or removed:
             _log.info("feeds: %d configured (%d added, %d removed)", len(urls), added, removed)
         if self.settings.use_console:
@@ -116,11 +120,11 @@ class ShowBot:
     async def _ensure_console_subscriber(self) -> None:
         """On the embedded default the local console user follows every show, once: if they later
         unsubscribe in `showbot chat`, that choice is kept."""
-        if await self.repo.get_meta("console_default") is not None:
+        if await self.storage.meta.get_meta("console_default") is not None:
             return
-        await self.repo.subscribe(SubscriptionRecord(CONSOLE_PLATFORM, "user", CONSOLE_CHAT, None, Event.all(),
+        await self.storage.audience.subscribe(SubscriptionRecord(CONSOLE_PLATFORM, "user", CONSOLE_CHAT, None, Event.all(),
                                                      user_id=CONSOLE_CHAT))
-        await self.repo.set_meta("console_default", "subscribed to every show")
+        await self.storage.meta.set_meta("console_default", "subscribed to every show")
 
     def register(self, messenger: Messenger) -> None:
         self.delivery.add_messenger(messenger)
@@ -132,10 +136,10 @@ class ShowBot:
 
     async def refresh_matcher(self) -> bool:
         """Rebuild the matcher when the catalog has changed. True when it was rebuilt."""
-        version = await self.repo.catalog_version()
+        version = await self.storage.catalog.catalog_version()
         if version == self._catalog_version:
             return False
-        shows = await self.repo.shows()
+        shows = await self.storage.catalog.shows()
         self._matcher = await asyncio.to_thread(Matcher, shows)
         self._catalog_version = version
         _log.info("matcher ready: %d shows, %d aliases", len(shows), self._matcher.index.alias_count)
@@ -189,7 +193,7 @@ class ShowBot:
             return
         self._last_housekeeping = now
         try:
-            removed = await self.repo.prune_outbox(older_than=now - OUTBOX_RETENTION)
+            removed = await self.storage.outbox.prune_outbox(older_than=now - OUTBOX_RETENTION)
             if removed:
                 _log.info("housekeeping: %d delivered notifications older than %d days removed", removed,
                           OUTBOX_RETENTION // 86400)
@@ -198,33 +202,33 @@ class ShowBot:
 
     async def _safe_next_due(self) -> float | None:
         try:
-            return await self.repo.next_feed_due_at()
+            return await self.storage.feeds.next_feed_due_at()
         except Exception:
             _log.exception("could not read the poll schedule")
             return None
 
 
 class _ShowBotContext:
-    """Opens the database and the HTTP client, prepares the bot; closes both on exit."""
+    """Opens storage and the HTTP client, prepares the bot; closes both on exit."""
 
-    def __init__(self, settings: Settings, fetch_limits: FetchLimits | None) -> None:
+    def __init__(self, settings: Settings, fetch_limits: FetchLimits | None, *, exclusive: bool) -> None:
         self._settings = settings
         self._limits = fetch_limits
-        self._repo_cm = Repository.open(settings.db)
+        self._storage_cm = open_storage(settings.db, exclusive=exclusive)
         self._fetcher: FeedFetcher | None = None
         self._showbot: ShowBot | None = None
 
     async def __aenter__(self) -> ShowBot:
-        repo = await self._repo_cm.__aenter__()
+        storage = await self._storage_cm.__aenter__()
         try:
             self._fetcher = FeedFetcher(limits=self._limits, allow_private=self._settings.allow_private_feeds)
-            showbot = ShowBot(self._settings, repo, self._fetcher)
+            showbot = ShowBot(self._settings, storage, self._fetcher)
             self._showbot = showbot
             await showbot.prepare()
         except BaseException:
             if self._fetcher is not None:
                 await self._fetcher.aclose()
-            await self._repo_cm.__aexit__(None, None, None)
+            await self._storage_cm.__aexit__(None, None, None)
             raise
         return showbot
 
@@ -237,4 +241,4 @@ class _ShowBotContext:
             if self._fetcher is not None:
                 await self._fetcher.aclose()
         finally:
-            await self._repo_cm.__aexit__(exc_type, exc, tb)
+            await self._storage_cm.__aexit__(exc_type, exc, tb)

@@ -20,7 +20,7 @@ import pytest
 
 from bot.poller import spread_offset
 from bot.service import INITIAL_SPREAD_CAP
-from storage.repository import Repository
+from storage import open_storage
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.http_server import LocalServer, Request, Response
 
@@ -82,8 +82,8 @@ def _environment(fake: FakeTelegram, feed_url: str, db: str) -> dict[str, str]:
 async def _wait_for_subscription(db: str, user: int, show: str, *, within: float) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        async with Repository.open(db) as repo:
-            if any(s.show == show for s in await repo.subscriptions("telegram", "user", str(user))):
+        async with open_storage(db) as storage:
+            if any(s.show == show for s in await storage.audience.subscriptions("telegram", "user", str(user))):
                 return
         await asyncio.sleep(0.1)
     raise AssertionError(f"no {show} subscription for {user} within {within}s")
@@ -131,5 +131,5 @@ async def test_run_delivers_one_notification_to_the_subscriber(fake: FakeTelegra
     output = (tmp_path / "showbot.log").read_text(errors="replace")
     assert code == 0, output
     assert "stopped cleanly" in output
-    async with Repository.open(db) as repo:
-        assert await repo.outbox_counts() == {"sent": 1}
+    async with open_storage(db) as storage:
+        assert await storage.outbox.outbox_counts() == {"sent": 1}
