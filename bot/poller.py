@@ -152,7 +152,7 @@ class Poller:
                                title: str | None, now: float, report: PollReport) -> None:
         # oldest first, so notifications go out in the order the stories were published
         items = sorted(items, key=lambda i: i.published_at or 0.0)
-        new = await self._storage.items.unseen(feed.id, items)
+        new = await self._storage.items.unseen(feed.id, items, now)
         matcher = self._matcher()
         matches: dict[str, list[ShowMatch]] = {}
         for item in new:  # matched before the transaction: CPU work doesn't hold up other feeds' writes

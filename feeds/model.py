@@ -95,6 +95,8 @@ class ShowMatch:
 
 
 # -- items and feeds: what the poller reads from a feed and storage keeps ---------------------------
+HEADLINE_KEY = "ft:"  # the prefix of the "same headline in the same feed" dedup key
+HEADLINE_WINDOW = 30 * 86400.0  # that key counts this long: a headline a feed repeats a month later is news
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "ref", "cmpid", "ncid", "taid", "traffic_source"})
 
 
@@ -141,16 +143,16 @@ class NewItem:
         return "title:" + _digest(normal_title(self.title))
 
     def dedup_keys(self, feed_id: int | None) -> tuple[str, ...]:
-        """Every key under which this item counts as already seen: its `dedup_key`, its normalised link
-        together with its title (a feed that changes an item's guid still serves the same link and
-        headline), and its title within the same feed (a feed that changes guid and link). A link alone
-        is never a key: some feeds give every item the same link."""
+        """Every key under which this item counts as already seen: its `dedup_key`; its normalised link
+        together with its headline (a feed that changes an item's guid still serves the same link and
+        headline); and its headline within the same feed, for HEADLINE_WINDOW (a feed that changes guid
+        and link). A link alone is never a key: some feeds give every item the same link."""
         keys = [self.dedup_key]
         title = normal_title(self.title)
         if self.link and self.link.strip():
             keys.append("lt:" + _digest(normal_link(self.link) + "\n" + title))
         if feed_id is not None and title:
-            keys.append(f"ft:{feed_id}:" + _digest(title))
+            keys.append(f"{HEADLINE_KEY}{feed_id}:" + _digest(title))
         return tuple(keys)
 
 

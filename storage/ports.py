@@ -100,11 +100,11 @@ class ItemStore(Protocol):
     async def insert_items(self, feed_id: int | None, items: Sequence[NewItem], now: float) -> list[ItemRecord]:
         """Store the items not seen before and return those, in input order. An item is seen before
         when any of its `dedup_keys` is known: the same guid, the same link and headline, or the same
-        headline in the same feed."""
+        headline in the same feed within HEADLINE_WINDOW of `now`."""
         ...
 
-    async def unseen(self, feed_id: int | None, items: Sequence[NewItem]) -> list[NewItem]:
-        """The items `insert_items` would store now (so only those are matched), in input order."""
+    async def unseen(self, feed_id: int | None, items: Sequence[NewItem], now: float) -> list[NewItem]:
+        """The items `insert_items` would store at `now` (so only those are matched), in input order."""
         ...
 
     async def store_new_items(

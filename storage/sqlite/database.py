@@ -187,7 +187,7 @@ async def open_database(path: str, *, exclusive: bool = False, read_only: bool =
         if read_only:
             if not exists:
                 raise NoDatabase(f"there is no database at {path} yet (`showbot run` creates it)")
-            reader = await _connect(f"file:{quote(str(file))}?mode=ro", opened, uri=True)
+            reader = await _connect_existing(file, opened)
             await _reader_pragmas(reader)
             database = SqliteDatabase(path, None, [reader], None)
             version = await database.schema_version()
@@ -222,6 +222,16 @@ async def _connect(target: str, opened: list[aiosqlite.Connection], *, uri: bool
     conn = aiosqlite.connect(target, uri=uri, isolation_level=None)
     opened.append(conn)  # before awaiting: a failed connect must still stop its thread
     return await conn
+
+
+async def _connect_existing(file: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
+    """A connection that never creates the file. Read-write where the file system allows (query_only is
+    set on it), so that closing it tidies the WAL files away like any other connection; read-only on a
+    read-only mount."""
+    try:
+        return await _connect(f"file:{quote(str(file))}?mode=rw", opened, uri=True)
+    except sqlite3.OperationalError:
+        return await _connect(f"file:{quote(str(file))}?mode=ro", opened, uri=True)
 
 
 async def _writer_pragmas(conn: aiosqlite.Connection) -> None:

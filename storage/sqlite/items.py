@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import aiosqlite
 
-from feeds.model import Event, ItemRecord, NewItem, ShowMatch
+from feeds.model import HEADLINE_KEY, HEADLINE_WINDOW, Event, ItemRecord, NewItem, ShowMatch
 from storage.records import LatestNews
 from storage.sqlite.database import SqliteDatabase
 from storage.sqlite.outbox import SqliteOutbox, seasons_from_text
@@ -24,10 +24,10 @@ class SqliteItems:
         async with self._db.transaction() as conn:
             return await _insert(conn, feed_id, items, now)
 
-    async def unseen(self, feed_id: int | None, items: Sequence[NewItem]) -> list[NewItem]:
+    async def unseen(self, feed_id: int | None, items: Sequence[NewItem], now: float) -> list[NewItem]:
         keyed = [(item, item.dedup_keys(feed_id)) for item in items]
         async with self._db.reading() as conn:
-            known = await _known_keys(conn, {key for _, keys in keyed for key in keys})
+            known = await _known_keys(conn, {key for _, keys in keyed for key in keys}, now)
         return [item for item, _keys in _first_sightings(keyed, known)]
 
     async def store_new_items(
@@ -76,13 +76,17 @@ def _first_sightings(
     return out
 
 
-async def _known_keys(conn: aiosqlite.Connection, keys: Collection[str]) -> set[str]:
+async def _known_keys(conn: aiosqlite.Connection, keys: Collection[str], now: float) -> set[str]:
+    """The keys an item already has: every key, except headline keys older than HEADLINE_WINDOW."""
     wanted = list(keys)
     known: set[str] = set()
     for start in range(0, len(wanted), KEY_CHUNK):
         chunk = wanted[start:start + KEY_CHUNK]
         marks = ",".join("?" for _ in chunk)
-        rows = await conn.execute_fetchall(f"SELECT key FROM item_keys WHERE key IN ({marks})", chunk)
+        rows = await conn.execute_fetchall(
+            f"SELECT key FROM item_keys WHERE key IN ({marks}) AND (seen_at >= ? OR substr(key, 1, ?) != ?)",
+            [*chunk, now - HEADLINE_WINDOW, len(HEADLINE_KEY), HEADLINE_KEY],
+        )
         known.update(key for (key,) in rows)
     return known
 
@@ -92,9 +96,9 @@ async def _insert(conn: aiosqlite.Connection, feed_id: int | None, items: Sequen
     """Inside the writer's transaction, so the check and the insert see the same data: multi-row
     INSERT … RETURNING, one round trip per 200 items, then every key of the new items at once."""
     keyed = [(item, item.dedup_keys(feed_id)) for item in items]
-    new = _first_sightings(keyed, await _known_keys(conn, {key for _, keys in keyed for key in keys}))
+    new = _first_sightings(keyed, await _known_keys(conn, {key for _, keys in keyed for key in keys}, now))
     fresh: list[ItemRecord] = []
-    key_rows: list[tuple[str, int]] = []
+    key_rows: list[tuple[str, int, float]] = []
     for start in range(0, len(new), ITEM_CHUNK):
         chunk = new[start:start + ITEM_CHUNK]
         values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk)
@@ -111,10 +115,13 @@ async def _insert(conn: aiosqlite.Connection, feed_id: int | None, items: Sequen
             if item_id is not None:
                 fresh.append(ItemRecord(item_id, feed_id, item.title, item.summary, item.link,
                                         item.published_at, now, item.dedup_key))
-                key_rows.extend((key, item_id) for key in keys)
-    if key_rows:
-        await conn.executemany("INSERT INTO item_keys(key, item_id) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
-                               key_rows)
+                key_rows.extend((key, item_id, now) for key in keys)
+    if key_rows:  # (a conflict is an expired headline key: it now names the new item)
+        await conn.executemany(
+            "INSERT INTO item_keys(key, item_id, seen_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET item_id = excluded.item_id, seen_at = excluded.seen_at",
+            key_rows,
+        )
     return fresh
 
 

@@ -22,7 +22,8 @@ async def _v4_item_keys_and_removed_feeds(conn: aiosqlite.Connection) -> None:
     await conn.execute("""
         CREATE TABLE item_keys (
             key TEXT PRIMARY KEY,
-            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            seen_at REAL NOT NULL
         ) WITHOUT ROWID
     """)
     await conn.execute("""
@@ -34,13 +35,18 @@ async def _v4_item_keys_and_removed_feeds(conn: aiosqlite.Connection) -> None:
     """)
     last = 0
     while rows := list(await conn.execute_fetchall(
-        "SELECT id, feed_id, dedup_key, guid, link, title FROM items WHERE id > ? ORDER BY id LIMIT 5000", (last,)
+        "SELECT id, feed_id, dedup_key, guid, link, title, first_seen_at FROM items WHERE id > ? ORDER BY id LIMIT 5000",
+        (last,),
     )):
-        keys: list[tuple[str, int]] = []
-        for item_id, feed_id, dedup_key, guid, link, title in rows:
+        keys: list[tuple[str, int, float]] = []
+        for item_id, feed_id, dedup_key, guid, link, title, seen_at in rows:
             item = NewItem(title, guid=guid, link=link)
-            keys.extend((key, item_id) for key in (dedup_key, *item.dedup_keys(feed_id)[1:]))
-        await conn.executemany("INSERT INTO item_keys(key, item_id) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", keys)
+            keys.extend((key, item_id, seen_at) for key in (dedup_key, *item.dedup_keys(feed_id)[1:]))
+        await conn.executemany(
+            "INSERT INTO item_keys(key, item_id, seen_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET item_id = excluded.item_id, seen_at = excluded.seen_at",
+            keys,
+        )
         last = int(rows[-1][0])
 
 

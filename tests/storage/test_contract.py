@@ -342,7 +342,7 @@ async def test_an_item_whose_guid_changes_is_still_the_same_item(storage: Storag
         # same headline in the same feed, new guid and link
         NewItem("Alpha renewed for season 2", guid="cms-4", link="https://a.example/p/123"),
     ]
-    assert await storage.items.unseen(a, regenerated) == []
+    assert await storage.items.unseen(a, regenerated, NOW + 60) == []
     assert await storage.items.insert_items(a, regenerated, NOW + 60) == []
     # the same headline elsewhere is another outlet's report; a changed headline at one link is new
     assert len(await storage.items.insert_items(
@@ -353,11 +353,26 @@ async def test_an_item_whose_guid_changes_is_still_the_same_item(storage: Storag
     assert (await storage.stats()).items == 3
 
 
+async def test_a_headline_a_feed_repeats_a_month_later_is_news(storage: Storage) -> None:
+    await storage.feeds.add_feed("https://a.example/feed")
+    [feed] = await storage.feeds.all()
+    first = NewItem("Renewed and cancelled: the full list", guid="p-1", link="https://a.example/p/1")
+    assert len(await storage.items.insert_items(feed.id, [first], NOW)) == 1
+    week_later = NewItem("Renewed and cancelled: the full list", guid="p-2", link="https://a.example/p/2")
+    assert await storage.items.insert_items(feed.id, [week_later], NOW + 7 * 86400) == []
+    month_later = NewItem("Renewed and cancelled: the full list", guid="p-3", link="https://a.example/p/3")
+    assert len(await storage.items.unseen(feed.id, [month_later], NOW + 31 * 86400)) == 1
+    assert len(await storage.items.insert_items(feed.id, [month_later], NOW + 31 * 86400)) == 1
+    # and from then on, that one is the headline's item
+    again = NewItem("Renewed and cancelled: the full list", guid="p-4", link="https://a.example/p/4")
+    assert await storage.items.insert_items(feed.id, [again], NOW + 32 * 86400) == []
+
+
 async def test_a_feed_that_gives_every_item_one_link_loses_nothing(storage: Storage) -> None:
     await storage.feeds.add_feed("https://a.example/feed")
     [feed] = await storage.feeds.all()
     items = [NewItem(f"Story number {n}", guid=f"g{n}", link="https://a.example/") for n in range(5)]
-    assert [i.title for i in await storage.items.unseen(feed.id, items)] == [i.title for i in items]
+    assert [i.title for i in await storage.items.unseen(feed.id, items, NOW)] == [i.title for i in items]
     assert len(await storage.items.insert_items(feed.id, items, NOW)) == 5
 
 
@@ -366,7 +381,7 @@ async def test_unseen_skips_known_items_and_repeats_within_one_batch(storage: St
     [feed] = await storage.feeds.all()
     await storage.items.insert_items(feed.id, [NewItem("Known", guid="k")], NOW)
     batch = [NewItem("Known", guid="k"), NewItem("New", guid="n1"), NewItem("New", guid="n2"), NewItem("Other")]
-    assert [(i.title, i.guid) for i in await storage.items.unseen(feed.id, batch)] == [
+    assert [(i.title, i.guid) for i in await storage.items.unseen(feed.id, batch, NOW)] == [
         ("New", "n1"), ("Other", None)]
 
 
