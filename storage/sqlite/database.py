@@ -21,7 +21,7 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import aiosqlite
@@ -120,7 +120,7 @@ class SqliteDatabase:
 
     async def set_trace_callback(self, callback: Callable[[str], object] | None) -> None:
         """Every statement the writer runs, as SQLite expands it (benchmarks and debugging)."""
-        await self._require_writer().set_trace_callback(callback)
+        await self._require_writer().set_trace_callback(cast("Callable[..., Any]", callback))  # None: stop
 
     # -- schema --------------------------------------------------------------------------------
     async def schema_version(self) -> int:
