@@ -16,10 +16,10 @@ from bot.feed_health import describe_feed
 from bot.poller import Poller
 from bot.service import bundled_catalog
 from feeds.fetch import FeedFetcher
-from feeds.matcher import Matcher
 from feeds.model import CatalogShow, Event
 from feeds.parse import parse_feed
-from feeds.text import fold
+from feeds.understand.matcher import Matcher
+from feeds.understand.text import fold
 from storage.records import OutboxEntry, SubscriptionRecord
 from storage.repository import Repository
 from tests.conftest import SHARED

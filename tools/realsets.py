@@ -80,7 +80,7 @@ def main() -> int:
     if not LABELLED.is_dir():
         print(f"{LABELLED} is not here: nothing to score", file=sys.stderr)
         return 0
-    from feeds.matcher import Matcher
+    from feeds.understand.matcher import Matcher
     from tests.support.scoring import load_catalog, score
 
     for name in sets():
