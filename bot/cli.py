@@ -89,8 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _match(catalog_path: str, items_path: str) -> int:
     from bot.service import CatalogFormatError, read_catalog
-    from feeds.matcher import Matcher
     from feeds.model import CatalogShow
+    from feeds.understand.matcher import Matcher
 
     try:
         shows = [CatalogShow(i, t, tuple(a)) for i, (t, a) in enumerate(read_catalog(catalog_path), 1)]

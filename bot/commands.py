@@ -21,7 +21,7 @@ from bot.feed_health import ago, describe_feed
 from bot.notifications import EVENT_LABELS
 from bot.service import ShowBot
 from feeds.model import EVENT_SLUGS, NO_EVENT, CatalogShow, Event
-from feeds.text import fold
+from feeds.understand.text import fold
 from feeds.urls import UnsafeURLError, check_url_syntax, check_url_target, normalise_url
 from storage.records import SubscriptionRecord
 

@@ -23,8 +23,8 @@ from bot.delivery import Delivery, DeliveryReport
 from bot.poller import Poller, PollReport, spread_offset
 from bot.ports import Messenger
 from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
-from feeds.matcher import Matcher
 from feeds.model import Event
+from feeds.understand.matcher import Matcher
 from feeds.urls import normalise_url
 from storage.records import SubscriptionRecord
 from storage.repository import Repository

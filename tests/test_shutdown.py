@@ -19,8 +19,8 @@ import pytest
 
 from bot.poller import Poller
 from feeds.fetch import FeedFetcher, bundled_feed_urls
-from feeds.matcher import Matcher
 from feeds.model import Event
+from feeds.understand.matcher import Matcher
 from storage.records import SubscriptionRecord
 from storage.repository import Repository
 from tests.support.http_server import LocalServer, Response

@@ -16,7 +16,7 @@ from bot.config import ConfigError, load_settings
 from bot.poller import PERMANENT_BACKOFF_BASE, Poller
 from feeds.fetch import FeedFetcher
 from feeds.http import RawResponse
-from feeds.matcher import Matcher
+from feeds.understand.matcher import Matcher
 from feeds.urls import (
     MAX_URL_LENGTH,
     UnsafeURLError,
