@@ -83,8 +83,9 @@ def _file_items(path: Path) -> list[dict]:
     ]
 
 
-def load_feed_items(feeds_dir: Path = FEEDS_DIR) -> list[dict]:
-    """Every item of every snapshot, file by file (sorted by name), in feed order."""
+def load_feed_items(feeds_dir: Path | None = None) -> list[dict]:
+    """Every item of every snapshot (FEEDS_DIR unless told), file by file (sorted by name), in feed order."""
+    feeds_dir = FEEDS_DIR if feeds_dir is None else feeds_dir
     if not feeds_dir.is_dir():
         raise FileNotFoundError(f"no feed snapshots at {feeds_dir} (the shared data is not mounted)")
     items: list[dict] = []
@@ -93,7 +94,7 @@ def load_feed_items(feeds_dir: Path = FEEDS_DIR) -> list[dict]:
     return items
 
 
-def attach_text(labels: Iterable[dict], feeds_dir: Path = FEEDS_DIR) -> list[dict]:
+def attach_text(labels: Iterable[dict], feeds_dir: Path | None = None) -> list[dict]:
     """Label lines ({id, file, link, published, gold}) as full items
     ({id, title, summary, link, published, outlet, gold}), text read from the snapshots.
 
@@ -104,7 +105,7 @@ def attach_text(labels: Iterable[dict], feeds_dir: Path = FEEDS_DIR) -> list[dic
     for label in labels:
         item = by_id.get(label["id"])
         if item is None:
-            raise FeedItemNotFound(f"label {label['id']!r}: no such item in {feeds_dir}")
+            raise FeedItemNotFound(f"label {label['id']!r}: no such item in {feeds_dir or FEEDS_DIR}")
         if item["file"] != label.get("file", item["file"]) or item["link"] != label.get("link"):
             raise FeedItemNotFound(
                 f"label {label['id']!r} ({label.get('file')}, {label.get('link')}) does not match the "
