@@ -125,10 +125,7 @@ def summary(stories_file: Path) -> str:
     updates = sum(1 for s in stories if s["updates"])
     per_set = Counter(it["set"] for s in stories for it in s["items"])
     sets = ", ".join(f"{k} {v}" for k, v in sorted(per_set.items()))
-    return (
-        f"{len(stories)} stories, {items} items ({sets}), "
-        f"{multi} multi-item stories, {updates} updates"
-    )
+    return f"{len(stories)} stories, {items} items ({sets}), {multi} multi-item stories, {updates} updates"
 
 
 def main() -> int:
