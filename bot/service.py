@@ -181,6 +181,9 @@ class ShowBot:
                 _log.exception("poll cycle failed; retrying")
             await self._housekeeping()
             next_due = await self._safe_next_due()
+            held = self.poller.held_until
+            if next_due is not None and held is not None and next_due <= self._clock():
+                next_due = held  # what is still due now is a feed held back in memory (its failure unwritable)
             timeout = 30.0 if next_due is None else min(30.0, max(0.5, next_due - self._clock()))
             self._poll_now.clear()
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._poll_now.wait())]
