@@ -20,6 +20,8 @@ from types import TracebackType
 
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryReport
+from bot.health import Health, RepositoryProbe
+from bot.metrics import Metrics
 from bot.poller import Poller, PollReport, spread_offset
 from bot.ports import Messenger
 from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
@@ -35,6 +37,12 @@ CONSOLE_CHAT = "local"
 INITIAL_SPREAD_CAP = 120.0
 HOUSEKEEPING_INTERVAL = 3600.0
 OUTBOX_RETENTION = 30 * 86400  # delivered or failed notifications are kept this long, for /stats  # first polls after start are spread over at most two minutes
+
+
+def health_stale_after(poll_interval: float) -> float:
+    """How long without one successful feed fetch before /healthz says unhealthy: a few of the
+    slowest polls, so one quiet feed's long interval never reads as an outage."""
+    return max(1800.0, 3 * poll_interval)
 
 
 class CatalogFormatError(ValueError):
@@ -85,7 +93,9 @@ class ShowBot:
         self._clock = clock
         self._matcher = Matcher([])
         self._catalog_version: tuple[int, int] | None = None
-        self.delivery = Delivery(repo, {}, clock=clock)
+        self.metrics = Metrics()
+        self.health = Health(RepositoryProbe(repo), stale_after=health_stale_after(settings.poll_interval), clock=clock)
+        self.delivery = Delivery(repo, {}, clock=clock, metrics=self.metrics)
         self.poller = Poller(repo, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
         self._poll_now = asyncio.Event()
         self._last_housekeeping = 0.0
@@ -144,7 +154,9 @@ class ShowBot:
     # -- running -----------------------------------------------------------------------------
     async def poll_once(self, *, force: bool = False, stop: asyncio.Event | None = None) -> PollReport:
         await self.refresh_matcher()
+        started = time.perf_counter()
         report = await self.poller.poll(force=force, stop=stop)
+        self.metrics.poll_cycle(report, time.perf_counter() - started)
         if report.notifications:
             self.delivery.notify()
         return report
@@ -161,8 +173,8 @@ class ShowBot:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll on the interval and deliver, until `stop` is set. A failing task is logged and retried."""
         async with asyncio.TaskGroup() as group:
-            group.create_task(self._poll_loop(stop))
-            group.create_task(self.delivery.run(stop))
+            self.health.watch("poll", group.create_task(self._poll_loop(stop), name="poll"))
+            self.health.watch("delivery", group.create_task(self.delivery.run(stop), name="delivery"))
 
     async def _poll_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
