@@ -137,8 +137,7 @@ def load_settings(
     values.update(_from_env(env))
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = replace(Settings(), **values)  # type: ignore[arg-type]
-    _validate(settings)
-    return settings
+    return _validate(settings)
 
 
 _KEYS = {f.name for f in fields(Settings)} - {"console"}
@@ -225,6 +224,8 @@ def parse_bind(text: str) -> tuple[str, int] | None:
 
 
 def _seconds(value: object, name: str) -> float:
+    if isinstance(value, bool):  # TOML `true` would otherwise read as 1 second
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}")
     try:
         seconds = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -236,10 +237,12 @@ def _seconds(value: object, name: str) -> float:
     return seconds
 
 
-def _validate(settings: Settings) -> None:
+def _validate(settings: Settings) -> Settings:
+    """Raise ConfigError naming the first bad setting; return the settings with feed URLs normalised."""
+    feeds: list[str] = []
     for url in settings.feeds:
         try:
-            check_url_syntax(url)
+            feeds.append(check_url_syntax(url))
         except UnsafeURLError as exc:
             raise ConfigError(f"feed URL {url!r}: {exc}") from None
     for owner in settings.owners:
@@ -253,3 +256,4 @@ def _validate(settings: Settings) -> None:
             raise ConfigError("SHOWBOT_PUBLIC_URL must be an http(s) address like https://showbot.example.org")
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("SHOWBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+    return replace(settings, feeds=tuple(dict.fromkeys(feeds)))

@@ -25,8 +25,9 @@ from bot.metrics import Metrics
 from bot.poller import Poller, PollReport, spread_offset
 from bot.ports import Messenger
 from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
-from feeds.matcher import Matcher
 from feeds.model import Event
+from feeds.understand.matcher import Matcher
+from feeds.urls import normalise_url
 from storage.records import SubscriptionRecord
 from storage.repository import Repository
 
@@ -77,6 +78,14 @@ def bundled_catalog() -> list[tuple[str, list[str]]]:
     return read_catalog(resources.files("bot").joinpath("data", "catalog.json").read_bytes())
 
 
+async def ensure_bundled_catalog(repo: Repository) -> None:
+    """A database with no shows yet starts from the bundled catalog (also when its first use is
+    `showbot catalog import`: the imported shows come on top of the bundled ones)."""
+    if await repo.show_count() == 0:
+        count = await repo.import_catalog(bundled_catalog())
+        _log.info("imported the bundled catalog: %d shows", count)
+
+
 @dataclass(slots=True)
 class CycleReport:
     poll: PollReport
@@ -107,14 +116,12 @@ class ShowBot:
 
     async def prepare(self) -> None:
         """Catalog, feeds and the console subscriber, as the settings ask."""
-        if await self.repo.show_count() == 0:
-            count = await self.repo.import_catalog(bundled_catalog())
-            _log.info("imported the bundled catalog: %d shows", count)
+        await ensure_bundled_catalog(self.repo)
         if self.settings.catalog:
             count = await self.repo.import_catalog(read_catalog(self.settings.catalog))
             _log.info("imported %d shows from %s", count, self.settings.catalog)
         await self.refresh_matcher()
-        urls = list(dict.fromkeys(self.settings.feed_urls(bundled_feed_urls())))
+        urls = list(dict.fromkeys(normalise_url(u) for u in self.settings.feed_urls(bundled_feed_urls())))
         now = self._clock()
         spread = min(self.settings.poll_interval, INITIAL_SPREAD_CAP)
         added, removed = await self.repo.sync_config_feeds(urls, [now + spread_offset(u, spread) for u in urls])

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from feeds.http import AiohttpClient, HttpClient, RawResponse
-from feeds.urls import BUNDLED_SCHEME, UnsafeURLError, check_url_target
+from feeds.urls import BUNDLED_SCHEME, HostLookupError, UnsafeURLError, check_url_target
 
 _log = logging.getLogger(__name__)
 
@@ -90,6 +90,8 @@ class FeedFetcher:
                     return await self._fetch(url, etag=etag, last_modified=last_modified)
             except TimeoutError:
                 return _error(url, f"timed out after {self.limits.total_timeout:g}s")
+            except HostLookupError as exc:  # DNS may be back in a minute: not the feed's final answer
+                return _error(url, str(exc))
             except UnsafeURLError as exc:
                 return _error(url, f"refused: {exc}", permanent=True)
             except (aiohttp.ClientError, OSError, ValueError) as exc:
