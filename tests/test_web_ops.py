@@ -75,7 +75,7 @@ async def test_port_zero_binds_a_free_port_and_serves_the_index(web: WebServer) 
     assert status == 200
     assert b"/panel" in body
     assert "default-src 'self'" in headers["Content-Security-Policy"]
-    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Referrer-Policy"] == "same-origin"
     assert headers["X-Frame-Options"] == "DENY"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
 
@@ -10,19 +11,21 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.adapters.web import ops
+from bot.adapters.web import auth, ops, panel
 from bot.adapters.web.context import CONTEXT, WebContext
+from bot.feed_health import ago
 
 _log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 1024 * 1024  # forms and pushed feeds; a WebSub push larger than this is refused
-# Pages load nothing from elsewhere; no page may be framed; a login link never leaks in a Referer.
+# Pages load nothing from elsewhere; no page may be framed; a login link never leaks to another site
+# in a Referer (same-origin: browsers still send our own Origin, which the CSRF check reads).
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
 }
 
 
@@ -34,11 +37,20 @@ def build_app(context: WebContext) -> web.Application:
                           middlewares=[_forwarded(context.settings.trust_proxy), _security_headers])
     app[CONTEXT] = context
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.adapters.web", "templates"), autoescape=True,
-                         undefined=jinja2.StrictUndefined)
+                         undefined=jinja2.StrictUndefined, filters={"utc": utc, "ago": ago})
     app.router.add_get("/", _index, name="index")
     app.router.add_static("/static/", str(resources.files("bot.adapters.web").joinpath("static")), name="static")
     ops.add_routes(app)
+    auth.add_routes(app)
+    panel.add_routes(app)
     return app
+
+
+def utc(ts: float | None) -> str:
+    """An epoch time as people read it: 2026-03-02 13:00 UTC."""
+    if ts is None:
+        return "never"
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
 
 
 @aiohttp_jinja2.template("index.html")
