@@ -116,31 +116,3 @@ class Stats:
     pending: int
     failed: int
     held: int
-
-
-@dataclass(frozen=True, slots=True)
-class PanelGrant:
-    """Who asked for a panel link, and where: enough to act in the panel as they would in that chat.
-    `chat_admin` is what the platform said when they asked (Telegram group admin, Discord Manage
-    Server or moderator role); bot owners are recognised from the settings, not from here."""
-
-    platform: str
-    user_id: str
-    chat_id: str
-    group: bool  # asked in a server channel or a group (else in a private chat)
-    guild_id: str | None = None  # the Discord server; for a Telegram group, the group's chat id
-    chat_admin: bool = False
-    name: str = ""
-    chat_title: str = ""
-
-    @property
-    def scope_id(self) -> str:
-        """The server, group or private chat the panel manages."""
-        return (self.guild_id or self.chat_id) if self.group else self.user_id
-
-    @property
-    def scope_label(self) -> str:
-        if not self.group:
-            return f"{self.platform} private chat {self.user_id}"
-        kind = "server" if self.platform == "discord" else "group"
-        return f"{self.platform} {kind} {self.chat_title or self.scope_id}"

@@ -19,8 +19,7 @@ from bot.adapters.web.signing import Signer
 from bot.config import load_settings
 from bot.health import Health
 from bot.metrics import Metrics, StoredCounts
-from bot.panel_auth import LINK_TTL, SESSION_TTL, PanelAuth
-from storage.records import PanelGrant
+from bot.panel_auth import LINK_TTL, SESSION_TTL, PanelAuth, PanelGrant
 from tests.support.fake_panel_store import FakePanelAuthStore
 from tests.support.fakes import FakeClock
 

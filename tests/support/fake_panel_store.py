@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.panel_auth import PanelSession
-from storage.records import PanelGrant
+from bot.panel_auth import PanelGrant, PanelSession
 
 
 @dataclass
