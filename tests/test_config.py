@@ -105,6 +105,7 @@ def test_bad_env_values_are_named(env: dict[str, str], message: str) -> None:
     ('poll_interval = "hourly"\n', "poll_interval must be a number of seconds, not 'hourly'"),
     ("poll_interval = 1\n", "poll_interval must be at least 30 seconds"),
     ("poll_interval = inf\n", "poll_interval must be a finite number of seconds"),
+    ("poll_interval = true\n", "poll_interval must be a number of seconds, not True"),
     ('pol_interval = 60\ncolour = "red"\n', "unknown key(s) in"),
     ('feeds = "https://a.example/feed"\n', "feeds in"),
     ("owners = [1, 2]\n", "owners in"),
@@ -162,3 +163,8 @@ def test_discord_api_base_from_env_or_toml_and_checked(tmp_path: Path) -> None:
     for bad in ("127.0.0.1:8090/api/v10", "ws://127.0.0.1:8090/", "http:///api/v10", "http://h/api?x=1"):
         with pytest.raises(ConfigError, match="DISCORD_API_BASE must be an http"):
             load_settings(env={"DISCORD_API_BASE": bad})
+
+
+def test_feed_urls_are_normalised_as_they_enter() -> None:
+    settings = load_settings(env={"SHOWBOT_FEEDS": "HTTP://News.Example:80/tv#top,https://news.example/tv"})
+    assert settings.feeds == ("http://news.example/tv", "https://news.example/tv")
