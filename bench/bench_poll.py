@@ -37,8 +37,8 @@ import httpx
 from bot.poller import Poller
 from bot.service import read_catalog
 from feeds.fetch import FeedFetcher, FetchLimits
-from feeds.matcher import Matcher
 from feeds.model import Event
+from feeds.understand.matcher import Matcher
 from storage.records import SubscriptionRecord
 from storage.repository import Repository
 

@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     catalog_sub.add_parser("list", parents=[common], help="list the shows in the db")
 
     sub.add_parser("feeds", parents=[common], help="list feeds and their health")
+    sub.add_parser("health", parents=[common],
+                   help="ask the running bot's /healthz (exit 0 when healthy): Docker's HEALTHCHECK")
     return parser
 
 
@@ -78,6 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_catalog(settings, args))
         if args.command == "feeds":
             return asyncio.run(_feeds(settings))
+        if args.command == "health":
+            from bot.health import probe_running_bot
+
+            healthy, text = probe_running_bot(settings)
+            print(text)
+            return 0 if healthy else 1
     except ConfigError as exc:
         print(f"showbot: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -89,8 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _match(catalog_path: str, items_path: str) -> int:
     from bot.service import CatalogFormatError, read_catalog
-    from feeds.matcher import Matcher
     from feeds.model import CatalogShow
+    from feeds.understand.matcher import Matcher
 
     try:
         shows = [CatalogShow(i, t, tuple(a)) for i, (t, a) in enumerate(read_catalog(catalog_path), 1)]
@@ -98,7 +106,12 @@ def _match(catalog_path: str, items_path: str) -> int:
         print(f"showbot: {exc}", file=sys.stderr)
         return 2
     matcher = Matcher(shows)
-    stream = sys.stdin if items_path == "-" else open(items_path, encoding="utf-8")
+    try:
+        stream = sys.stdin if items_path == "-" else open(items_path, encoding="utf-8")
+    except OSError as exc:
+        reason = "no such file" if isinstance(exc, FileNotFoundError) else (exc.strerror or str(exc)).lower()
+        print(f"showbot: cannot read {items_path}: {reason}", file=sys.stderr)
+        return 2
     bad = 0
     with stream:
         for number, line in enumerate(stream, 1):
@@ -118,7 +131,7 @@ def _match(catalog_path: str, items_path: str) -> int:
 
 
 async def _catalog(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.service import CatalogFormatError, read_catalog
+    from bot.service import CatalogFormatError, ensure_bundled_catalog, read_catalog
     from storage.repository import Repository
 
     async with Repository.open(settings.db) as repo:
@@ -128,6 +141,7 @@ async def _catalog(settings: Settings, args: argparse.Namespace) -> int:
             except CatalogFormatError as exc:
                 print(f"showbot: {exc}", file=sys.stderr)
                 return 2
+            await ensure_bundled_catalog(repo)  # a first import adds to the bundled shows, as `run` would
             count = await repo.import_catalog(shows)
             print(f"imported {count} shows into {settings.db} ({await repo.show_count()} in the catalog)")
         else:

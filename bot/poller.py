@@ -17,9 +17,9 @@ from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from feeds.fetch import FeedFetcher, FetchResult, FetchStatus
-from feeds.matcher import Matcher
 from feeds.model import ShowMatch
 from feeds.parse import parse_feed_async
+from feeds.understand.matcher import Matcher
 from storage.records import FeedRecord, NewItem
 from storage.repository import Repository
 

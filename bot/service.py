@@ -20,11 +20,14 @@ from types import TracebackType
 
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryReport
+from bot.health import Health, RepositoryProbe
+from bot.metrics import Metrics
 from bot.poller import Poller, PollReport, spread_offset
 from bot.ports import Messenger
 from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
-from feeds.matcher import Matcher
 from feeds.model import Event
+from feeds.understand.matcher import Matcher
+from feeds.urls import normalise_url
 from storage.records import SubscriptionRecord
 from storage.repository import Repository
 
@@ -35,6 +38,12 @@ CONSOLE_CHAT = "local"
 INITIAL_SPREAD_CAP = 120.0
 HOUSEKEEPING_INTERVAL = 3600.0
 OUTBOX_RETENTION = 30 * 86400  # delivered or failed notifications are kept this long, for /stats  # first polls after start are spread over at most two minutes
+
+
+def health_stale_after(poll_interval: float) -> float:
+    """How long without one successful feed fetch before /healthz says unhealthy: a few of the
+    slowest polls, so one quiet feed's long interval never reads as an outage."""
+    return max(1800.0, 3 * poll_interval)
 
 
 class CatalogFormatError(ValueError):
@@ -69,6 +78,14 @@ def bundled_catalog() -> list[tuple[str, list[str]]]:
     return read_catalog(resources.files("bot").joinpath("data", "catalog.json").read_bytes())
 
 
+async def ensure_bundled_catalog(repo: Repository) -> None:
+    """A database with no shows yet starts from the bundled catalog (also when its first use is
+    `showbot catalog import`: the imported shows come on top of the bundled ones)."""
+    if await repo.show_count() == 0:
+        count = await repo.import_catalog(bundled_catalog())
+        _log.info("imported the bundled catalog: %d shows", count)
+
+
 @dataclass(slots=True)
 class CycleReport:
     poll: PollReport
@@ -85,7 +102,9 @@ class ShowBot:
         self._clock = clock
         self._matcher = Matcher([])
         self._catalog_version: tuple[int, int] | None = None
-        self.delivery = Delivery(repo, {}, clock=clock)
+        self.metrics = Metrics()
+        self.health = Health(RepositoryProbe(repo), stale_after=health_stale_after(settings.poll_interval), clock=clock)
+        self.delivery = Delivery(repo, {}, clock=clock, metrics=self.metrics)
         self.poller = Poller(repo, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
         self._poll_now = asyncio.Event()
         self._last_housekeeping = 0.0
@@ -97,14 +116,12 @@ class ShowBot:
 
     async def prepare(self) -> None:
         """Catalog, feeds and the console subscriber, as the settings ask."""
-        if await self.repo.show_count() == 0:
-            count = await self.repo.import_catalog(bundled_catalog())
-            _log.info("imported the bundled catalog: %d shows", count)
+        await ensure_bundled_catalog(self.repo)
         if self.settings.catalog:
             count = await self.repo.import_catalog(read_catalog(self.settings.catalog))
             _log.info("imported %d shows from %s", count, self.settings.catalog)
         await self.refresh_matcher()
-        urls = list(dict.fromkeys(self.settings.feed_urls(bundled_feed_urls())))
+        urls = list(dict.fromkeys(normalise_url(u) for u in self.settings.feed_urls(bundled_feed_urls())))
         now = self._clock()
         spread = min(self.settings.poll_interval, INITIAL_SPREAD_CAP)
         added, removed = await self.repo.sync_config_feeds(urls, [now + spread_offset(u, spread) for u in urls])
@@ -144,7 +161,9 @@ class ShowBot:
     # -- running -----------------------------------------------------------------------------
     async def poll_once(self, *, force: bool = False, stop: asyncio.Event | None = None) -> PollReport:
         await self.refresh_matcher()
+        started = time.perf_counter()
         report = await self.poller.poll(force=force, stop=stop)
+        self.metrics.poll_cycle(report, time.perf_counter() - started)
         if report.notifications:
             self.delivery.notify()
         return report
@@ -161,8 +180,8 @@ class ShowBot:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll on the interval and deliver, until `stop` is set. A failing task is logged and retried."""
         async with asyncio.TaskGroup() as group:
-            group.create_task(self._poll_loop(stop))
-            group.create_task(self.delivery.run(stop))
+            self.health.watch("poll", group.create_task(self._poll_loop(stop), name="poll"))
+            self.health.watch("delivery", group.create_task(self.delivery.run(stop), name="delivery"))
 
     async def _poll_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -15,7 +15,7 @@ from typing import Any
 
 import feedparser
 
-from feeds.text import plain_text
+from feeds.understand.text import plain_text
 from storage.records import NewItem
 
 _log = logging.getLogger(__name__)

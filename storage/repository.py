@@ -19,7 +19,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 import aiosqlite
 
 from feeds.model import CatalogShow, Event, ShowMatch
-from feeds.text import fold
+from feeds.understand.text import fold
 from storage.migrations import MIGRATIONS
 from storage.records import (
     FeedRecord,

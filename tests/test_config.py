@@ -105,6 +105,7 @@ def test_bad_env_values_are_named(env: dict[str, str], message: str) -> None:
     ('poll_interval = "hourly"\n', "poll_interval must be a number of seconds, not 'hourly'"),
     ("poll_interval = 1\n", "poll_interval must be at least 30 seconds"),
     ("poll_interval = inf\n", "poll_interval must be a finite number of seconds"),
+    ("poll_interval = true\n", "poll_interval must be a number of seconds, not True"),
     ('pol_interval = 60\ncolour = "red"\n', "unknown key(s) in"),
     ('feeds = "https://a.example/feed"\n', "feeds in"),
     ("owners = [1, 2]\n", "owners in"),
@@ -152,3 +153,8 @@ def test_repr_hides_tokens() -> None:
         assert "discord_token='***'" in text and "telegram_token='***'" in text
         assert "db='visible.db'" in text
     assert "discord_token=None" in repr(load_settings(env={}))
+
+
+def test_feed_urls_are_normalised_as_they_enter() -> None:
+    settings = load_settings(env={"SHOWBOT_FEEDS": "HTTP://News.Example:80/tv#top,https://news.example/tv"})
+    assert settings.feeds == ("http://news.example/tv", "https://news.example/tv")

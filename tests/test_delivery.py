@@ -22,8 +22,8 @@ from bot.poller import Poller
 from bot.ports import ChatUnavailable, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
 from bot.ratelimit import RateLimiter
 from feeds.fetch import FeedFetcher
-from feeds.matcher import Matcher
 from feeds.model import Event, ShowMatch
+from feeds.understand.matcher import Matcher
 from storage.records import NewItem, SubscriptionRecord
 from storage.repository import Repository
 from tests.support.fakes import FakeClock

@@ -15,8 +15,8 @@ import pytest
 from bot.feed_health import describe_feed
 from bot.poller import MAX_BACKOFF, PERMANENT_BACKOFF_BASE, Poller, PollReport, failure_delay
 from feeds.fetch import FeedFetcher, FetchLimits
-from feeds.matcher import Matcher
 from feeds.model import Event
+from feeds.understand.matcher import Matcher
 from storage.records import FeedRecord, SubscriptionRecord
 from storage.repository import Repository
 from tests.support.fakes import FakeClock

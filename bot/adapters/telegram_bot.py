@@ -45,7 +45,7 @@ from telegram.ext import (
 from bot.command_text import COMMANDS, dispatch
 from bot.commands import Caller, ChatType, Choice, Commands, Reply
 from bot.config import Settings
-from bot.notifications import TELEGRAM_LIMIT, Notification, Recipient, cut, escape_html, render_telegram_html
+from bot.notifications import TELEGRAM_LIMIT, Notification, Recipient, cut, escape_html, render_telegram
 from bot.ports import ChatUnavailable, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
 from bot.service import ShowBot
 
@@ -175,11 +175,11 @@ class TelegramAdapter:
     async def send(self, recipient: Recipient, notification: Notification) -> None:
         if self._app is None:
             raise TemporaryFailure("the Telegram adapter is not running")
-        preview = (LinkPreviewOptions(url=notification.link) if notification.link
-                   else LinkPreviewOptions(is_disabled=True))
+        message = render_telegram(notification)
+        preview = LinkPreviewOptions(url=message.link) if message.link else LinkPreviewOptions(is_disabled=True)
         try:
             await self._app.bot.send_message(
-                chat_id=recipient.chat_id, text=render_telegram_html(notification), parse_mode=ParseMode.HTML,
+                chat_id=recipient.chat_id, text=message.html, parse_mode=ParseMode.HTML,
                 link_preview_options=preview,
             )
         except ChatMigrated as exc:
