@@ -19,10 +19,10 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from feeds.lexicon import NETWORKS, english_words
 from feeds.model import Event, ShowMatch
-from feeds.text import clean, fold
 from feeds.understand.dates import ReleaseWindow, read_release_window
+from feeds.understand.lexicon import NETWORKS, english_words
+from feeds.understand.text import clean, fold
 
 _log = logging.getLogger(__name__)
 
