@@ -13,12 +13,16 @@ import contextlib
 import logging
 import signal
 import sys
-from typing import Protocol
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Protocol
 
 from bot.adapters.console import ConsoleMessenger
 from bot.config import Settings
 from bot.service import ShowBot
 from bot.supervise import Supervisor
+
+if TYPE_CHECKING:
+    from bot.adapters.web.server import WebServer
 
 _log = logging.getLogger(__name__)
 
@@ -135,19 +139,51 @@ async def run_bot(settings: Settings, *, once: bool = False) -> int:
         platforms = _Platforms(settings, showbot, stop)
         if once:
             return await _run_once(showbot, platforms)
-        try:
-            async with Supervisor() as supervisor:
-                await platforms.start(supervisor)
-                _log.info("showbot running: %s; polling %d feeds every %.0fs (Ctrl-C to stop)",
-                          ", ".join(showbot.delivery.platforms) or "no platform yet",
-                          len(await showbot.repo.feeds()), settings.poll_interval)
-                await showbot.run(stop, supervisor=supervisor)
-        finally:  # the loops have stopped (or were cancelled): nothing is being sent any more
-            await platforms.stop()
+        async with open_web(settings, showbot):
+            try:
+                async with Supervisor() as supervisor:
+                    await platforms.start(supervisor)
+                    _log.info("showbot running: %s; polling %d feeds every %.0fs (Ctrl-C to stop)",
+                              ", ".join(showbot.delivery.platforms) or "no platform yet",
+                              len(await showbot.repo.feeds()), settings.poll_interval)
+                    await showbot.run(stop, supervisor=supervisor)
+            finally:  # the loops have stopped (or were cancelled): nothing is being sent any more
+                await platforms.stop()
         if platforms.exit_code:
             return platforms.exit_code
         _log.info("stopped cleanly")
     return 0
+
+
+@contextlib.asynccontextmanager
+async def open_web(settings: Settings, showbot: ShowBot) -> AsyncIterator[WebServer | None]:
+    """The web server, when SHOWBOT_WEB is not off. An address that can't be bound is logged and
+    the bot runs on without it (the chats matter more than the panel)."""
+    bind = settings.web_bind
+    if bind is None:
+        yield None
+        return
+    from bot.adapters.web.app import build_app
+    from bot.adapters.web.context import WebContext
+    from bot.adapters.web.server import WebServer
+    from bot.metrics import stored_counts
+
+    context = WebContext(settings=settings, health=showbot.health, metrics=showbot.metrics,
+                         stored_counts=lambda: stored_counts(showbot.repo))
+    server = WebServer(build_app(context), *bind, public_url=settings.public_url)
+    try:
+        await server.__aenter__()
+    except OSError as exc:
+        _log.error("web server: cannot listen on %s:%d (%s); running without the panel, /healthz and /metrics",
+                   bind[0], bind[1], exc.strerror or exc)
+        yield None
+        return
+    try:
+        _log.info("web panel at %s (health: %s/healthz, metrics: %s/metrics)", server.url, server.local_url,
+                  server.local_url)
+        yield server
+    finally:
+        await server.__aexit__(None, None, None)
 
 
 async def _run_once(showbot: ShowBot, platforms: _Platforms) -> int:
@@ -173,7 +209,7 @@ async def run_chat(settings: Settings, *, poll: bool = True) -> int:
         stop = asyncio.Event()
         _stop_on_signals(stop)
         chat = ConsoleChat(showbot, settings)
-        async with Supervisor() as supervisor:
+        async with open_web(settings, showbot), Supervisor() as supervisor:
             if poll:
                 supervisor.spawn("showbot", lambda: showbot.run(stop, supervisor=supervisor), restart=False)
             await chat.run(sys.stdin, stop)

@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     catalog_sub.add_parser("list", parents=[common], help="list the shows in the db")
 
     sub.add_parser("feeds", parents=[common], help="list feeds and their health")
+    sub.add_parser("health", parents=[common],
+                   help="ask the running bot's /healthz (exit 0 when healthy): Docker's HEALTHCHECK")
     return parser
 
 
@@ -79,6 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_catalog(settings, args))
         if args.command == "feeds":
             return asyncio.run(_feeds(settings))
+        if args.command == "health":
+            from bot.health import probe_running_bot
+
+            healthy, text = probe_running_bot(settings)
+            print(text)
+            return 0 if healthy else 1
     except ConfigError as exc:
         print(f"showbot: configuration error: {exc}", file=sys.stderr)
         return 2

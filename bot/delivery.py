@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from bot.metrics import NO_METRICS, MetricsSink
 from bot.notifications import Notification, Recipient
 from bot.ports import ChatUnavailable, Messenger, PermanentFailure, RetryLater, TemporaryFailure
 from bot.ratelimit import RateLimiter
@@ -57,9 +58,10 @@ def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> float:
 class Delivery:
     def __init__(
         self, repo: Repository, messengers: Mapping[str, Messenger], *, clock: Callable[[], float] = time.time,
-        concurrency: int = 64,
+        concurrency: int = 64, metrics: MetricsSink = NO_METRICS,
     ) -> None:
         self._repo = repo
+        self.metrics = metrics
         self._messengers = dict(messengers)
         self._limiters = {name: RateLimiter(m.limits) for name, m in self._messengers.items()}
         self._clock = clock
@@ -142,6 +144,7 @@ class Delivery:
                 try:
                     await messenger.send(recipient, notification)
                 except RetryLater as exc:
+                    self.metrics.rate_limited(platform)
                     limiter.penalise(chat_key, exc.retry_after)
                     if exc.retry_after <= MAX_INLINE_RETRY_AFTER:
                         _log.info("%s asked to wait %.1fs before %s", platform, exc.retry_after, chat_key)
@@ -154,11 +157,13 @@ class Delivery:
                     _log.warning("%s chat %s unavailable (%s): pausing it", platform, chat_id, exc)
                     await self._repo.pause_chat(platform, chat_id, str(exc) or "forbidden")
                     report.paused_chats.append(f"{platform}:{chat_id}")
+                    self.metrics.chat_paused(platform)
                     return
                 except PermanentFailure as exc:
                     _log.error("%s refused notification %d for %s: %s", platform, row.id, chat_id, exc)
                     await self._repo.mark_failed(row.id, error=str(exc) or "rejected")
                     report.failed += 1
+                    self.metrics.delivery_failed(platform)
                     break
                 except (TemporaryFailure, TimeoutError, OSError) as exc:
                     delay = backoff_delay(row.attempts)
@@ -177,4 +182,5 @@ class Delivery:
                 else:
                     await self._repo.mark_sent(row.id, self._clock())
                     report.sent += 1
+                    self.metrics.delivered(platform, row.published_at, self._clock())
                     break

@@ -21,6 +21,8 @@ from types import TracebackType
 
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryReport
+from bot.health import Health, RepositoryProbe
+from bot.metrics import Metrics
 from bot.poller import Poller, PollReport, spread_offset
 from bot.ports import Messenger
 from bot.supervise import Supervisor
@@ -39,6 +41,12 @@ INITIAL_SPREAD_CAP = 120.0  # first polls after start are spread over at most tw
 HOUSEKEEPING_INTERVAL = 3600.0
 LIVENESS_INTERVAL = 300.0  # how often the liveness line is logged
 OUTBOX_RETENTION = 30 * 86400  # delivered or failed notifications are kept this long, for /stats
+
+
+def health_stale_after(poll_interval: float) -> float:
+    """How long without one successful feed fetch before /healthz says unhealthy: a few of the
+    slowest polls, so one quiet feed's long interval never reads as an outage."""
+    return max(1800.0, 3 * poll_interval)
 
 
 class CatalogFormatError(ValueError):
@@ -97,7 +105,9 @@ class ShowBot:
         self._clock = clock
         self._matcher = Matcher([])
         self._catalog_version: tuple[int, int] | None = None
-        self.delivery = Delivery(repo, {}, clock=clock)
+        self.metrics = Metrics()
+        self.health = Health(RepositoryProbe(repo), stale_after=health_stale_after(settings.poll_interval), clock=clock)
+        self.delivery = Delivery(repo, {}, clock=clock, metrics=self.metrics)
         self.poller = Poller(repo, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
         self._poll_now = asyncio.Event()
         self.last_poll_at: float | None = None  # the end of the last poll cycle that did not fail
@@ -155,7 +165,9 @@ class ShowBot:
     # -- running -----------------------------------------------------------------------------
     async def poll_once(self, *, force: bool = False, stop: asyncio.Event | None = None) -> PollReport:
         await self.refresh_matcher()
+        started = time.perf_counter()
         report = await self.poller.poll(force=force, stop=stop)
+        self.metrics.poll_cycle(report, time.perf_counter() - started)
         if report.notifications:
             self.delivery.notify()
         return report
@@ -180,6 +192,8 @@ class ShowBot:
             supervisor.spawn("delivery", lambda: self.delivery.run(stop))
             supervisor.spawn("housekeeping", lambda: self._housekeeping_loop(stop))
             supervisor.spawn("liveness", lambda: self._liveness_loop(stop, supervisor))
+            for name in ("poll", "delivery"):  # /healthz: alive while supervised (restarts included)
+                self.health.watch(name, supervisor.task(name))
             await stop.wait()
 
     async def _poll_loop(self, stop: asyncio.Event) -> None:
@@ -194,12 +208,12 @@ class ShowBot:
                 next_due = held  # what is still due now is a feed held back in memory (its failure unwritable)
             timeout = 30.0 if next_due is None else min(30.0, max(0.5, next_due - self._clock()))
             self._poll_now.clear()
-            await _first_of(stop, self._poll_now, timeout=timeout)
+            await _first_of(stop, self._poll_now, within=timeout)
 
     async def _housekeeping_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             await self.housekeeping()
-            await _first_of(stop, timeout=HOUSEKEEPING_INTERVAL)
+            await _first_of(stop, within=HOUSEKEEPING_INTERVAL)
 
     async def housekeeping(self) -> None:
         """Forget delivered notifications older than the retention period (the items themselves
@@ -211,7 +225,7 @@ class ShowBot:
 
     async def _liveness_loop(self, stop: asyncio.Event, supervisor: Supervisor) -> None:
         while not stop.is_set():
-            await _first_of(stop, timeout=self.liveness_interval)
+            await _first_of(stop, within=self.liveness_interval)
             if not stop.is_set():
                 _log.info("%s", await self.liveness(supervisor))
 
@@ -230,11 +244,11 @@ class ShowBot:
         return f"liveness: {supervisor.describe()}; platforms: {platforms}; {polled}; {outbox}"
 
 
-async def _first_of(*events: asyncio.Event, timeout: float) -> None:
-    """Wait until one of `events` is set, or `timeout` seconds."""
+async def _first_of(*events: asyncio.Event, within: float) -> None:
+    """Wait until one of `events` is set, or `within` seconds have passed."""
     waiters = [asyncio.ensure_future(event.wait()) for event in events]
     try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters, timeout=within, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for waiter in waiters:
             waiter.cancel()

@@ -100,6 +100,12 @@ class Supervisor:
         loop.task = asyncio.create_task(self._supervise(loop), name=f"showbot-{name}")
         self._loops[name] = loop
 
+    def task(self, name: str) -> asyncio.Task[None]:
+        """The task supervising `name`: running as long as the loop is supervised."""
+        task = self._loops[name].task
+        assert task is not None
+        return task
+
     def status(self) -> list[LoopStatus]:
         return [LoopStatus(loop.name, loop.state, loop.failures, loop.last_error) for loop in self._loops.values()]
 

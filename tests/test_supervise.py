@@ -4,6 +4,7 @@ silently gone, and never takes the others down; the liveness line says what is a
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import sqlite3
 import time
@@ -48,7 +49,7 @@ async def test_a_failing_loop_is_logged_and_restarted_with_backoff(caplog: pytes
         assert status.state is LoopState.RUNNING and status.failures == 3
         assert supervisor.describe() == "alive: delivery"
         stop.set()
-    gaps = [b - a for a, b in zip(runs, runs[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(runs)]
     assert gaps[0] >= 0.025 and gaps[2] >= 0.1  # 0.05 s, 0.1 s, 0.2 s (with jitter down to half)
     failures = [r for r in caplog.records if r.name == "bot.supervise" and r.levelno == logging.ERROR]
     assert len(failures) == 3
@@ -90,10 +91,13 @@ async def test_close_cancels_a_loop_that_ignores_its_stop_signal() -> None:
 
 
 # -- the bot's loops -------------------------------------------------------------------------------
+FAST = RateLimits(per_second=1000.0, private_interval=0.0, group_interval=0.0)
+
+
 @dataclass
 class Recorder:
     platform: str = "console"
-    limits: RateLimits = RateLimits(per_second=1000.0, private_interval=0.0, group_interval=0.0)
+    limits: RateLimits = FAST
     sent: list[str] = field(default_factory=list)
 
     async def send(self, recipient: Recipient, notification: Notification) -> None:
