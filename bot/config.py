@@ -7,6 +7,7 @@
 | SHOWBOT_POLL_INTERVAL        | poll_interval         | seconds between polls of one feed (default 600)    |
 | SHOWBOT_CATALOG              | catalog               | a catalog JSON file imported at start              |
 | DISCORD_TOKEN                | discord_token         | starts the Discord adapter                         |
+| DISCORD_API_BASE             | discord_api_base      | another Discord API (a test fake, a REST proxy)    |
 | TELEGRAM_TOKEN               | telegram_token        | starts the Telegram adapter                        |
 | TELEGRAM_BASE_URL            | telegram_base_url     | a self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot |
 | SHOWBOT_OWNERS               | owners (list)         | bot owners: telegram:123,discord:456               |
@@ -61,6 +62,7 @@ ENV_HELP: tuple[tuple[str, str], ...] = (
     ("SHOWBOT_POLL_INTERVAL", f"seconds between two polls of a feed (default {DEFAULT_POLL_INTERVAL:g})"),
     ("SHOWBOT_CATALOG", "catalog JSON file to import at start ({\"shows\": [{\"title\", \"aliases\"}]})"),
     ("DISCORD_TOKEN", "Discord bot token: starts the Discord adapter"),
+    ("DISCORD_API_BASE", "another Discord REST API, e.g. http://127.0.0.1:8090/api/v10 (tests, proxies)"),
     ("TELEGRAM_TOKEN", "Telegram bot token: starts the Telegram adapter"),
     ("TELEGRAM_BASE_URL", "self-hosted Telegram Bot API server, e.g. http://127.0.0.1:8081/bot"),
     ("SHOWBOT_OWNERS", "bot owners (moderators everywhere), e.g. telegram:123,discord:456"),
@@ -85,6 +87,7 @@ class Settings:
     poll_interval: float = DEFAULT_POLL_INTERVAL
     catalog: str | None = None
     discord_token: str | None = None
+    discord_api_base: str | None = None
     telegram_token: str | None = None
     telegram_base_url: str | None = None
     owners: tuple[str, ...] = ()
@@ -177,6 +180,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, object]:
     out: dict[str, object] = {}
     text = {
         "SHOWBOT_DB": "db", "SHOWBOT_CATALOG": "catalog", "DISCORD_TOKEN": "discord_token",
+        "DISCORD_API_BASE": "discord_api_base",
         "TELEGRAM_TOKEN": "telegram_token", "TELEGRAM_BASE_URL": "telegram_base_url",
         "SHOWBOT_DISCORD_MOD_ROLE": "discord_moderator_role", "SHOWBOT_LOG_LEVEL": "log_level",
         "SHOWBOT_WEB": "web", "SHOWBOT_PUBLIC_URL": "public_url", "SHOWBOT_WEB_SECRET": "web_secret",
@@ -249,6 +253,8 @@ def _validate(settings: Settings) -> Settings:
         platform, _, user = owner.partition(":")
         if platform not in ("telegram", "discord", "console") or not user.strip():
             raise ConfigError(f"owner {owner!r} must look like telegram:123 or discord:456")
+    if settings.discord_api_base is not None:
+        _check_api_base(settings.discord_api_base)
     parse_bind(settings.web)
     if settings.public_url is not None:
         parts = urlsplit(settings.public_url.strip())
@@ -257,3 +263,9 @@ def _validate(settings: Settings) -> Settings:
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("SHOWBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     return replace(settings, feeds=tuple(dict.fromkeys(feeds)))
+
+
+def _check_api_base(base: str) -> None:
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"DISCORD_API_BASE must be an http(s) URL like http://127.0.0.1:8090/api/v10, not {base!r}")

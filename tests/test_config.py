@@ -155,6 +155,16 @@ def test_repr_hides_tokens() -> None:
     assert "discord_token=None" in repr(load_settings(env={}))
 
 
+def test_discord_api_base_from_env_or_toml_and_checked(tmp_path: Path) -> None:
+    base = "http://127.0.0.1:8090/api/v10"
+    assert load_settings(env={"DISCORD_API_BASE": base}).discord_api_base == base
+    assert load_settings(_toml(tmp_path, f'discord_api_base = "{base}"\n'), env={}).discord_api_base == base
+    assert load_settings(env={}).discord_api_base is None  # discord.py's own https://discord.com/api/v10
+    for bad in ("127.0.0.1:8090/api/v10", "ws://127.0.0.1:8090/", "http:///api/v10", "http://h/api?x=1"):
+        with pytest.raises(ConfigError, match="DISCORD_API_BASE must be an http"):
+            load_settings(env={"DISCORD_API_BASE": bad})
+
+
 def test_feed_urls_are_normalised_as_they_enter() -> None:
     settings = load_settings(env={"SHOWBOT_FEEDS": "HTTP://News.Example:80/tv#top,https://news.example/tv"})
     assert settings.feeds == ("http://news.example/tv", "https://news.example/tv")
