@@ -12,10 +12,11 @@ import os
 import random
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from bot.poll_schedule import PollSchedule, previous_interval
 from feeds.fetch import FeedFetcher, FetchResult, FetchStatus
 from feeds.model import ShowMatch
 from feeds.parse import parse_feed_async
@@ -74,6 +75,9 @@ class Poller:
         self._fetcher = fetcher
         self._matcher = matcher
         self.interval = interval
+        self.schedule = PollSchedule(interval)  # adaptive: busy feeds sooner, quiet ones later
+        self.pushed: set[int] = set()  # feeds whose news comes by WebSub: polled only as a slow fallback
+        self.fetch_listeners: list[Callable[[FeedRecord, FetchResult], None]] = []  # e.g. WebSub discovery
         self._clock = clock
         self._not_modified: list[tuple[int, float, float]] = []  # (feed id, next poll, polled at)
         # feeds whose failure could not be written (disk full, database locked): backed off here
@@ -136,11 +140,30 @@ class Poller:
         now = self._clock()
         if result.status is FetchStatus.NOT_MODIFIED:  # costs no parsing; written with the others in one go
             report.not_modified += 1
-            self._not_modified.append((feed.id, self._next_poll(now), now))
+            self._not_modified.append((feed.id, self._next_poll(now, feed, result, ()), now))
             return
         if result.status is FetchStatus.ERROR:
-            await self._fail(feed, result.error or "fetch failed", now, permanent=result.permanent, report=report)
+            await self._fail(feed, result.error or "fetch failed", now, permanent=result.permanent, report=report,
+                             headers=result.headers)
             return
+        for listener in self.fetch_listeners:
+            try:
+                listener(feed, result)
+            except Exception:
+                _log.exception("a fetch listener failed on %s", feed.url)
+        await self._ingest(feed, result, report, now)
+
+    async def ingest(self, feed: FeedRecord, body: bytes, headers: dict[str, str]) -> PollReport:
+        """A feed document that came without a poll (a WebSub push): parsed, stored, matched and
+        fanned out exactly as a polled one, and the feed's next poll rescheduled."""
+        report = PollReport(feeds=1)
+        result = FetchResult(feed.url, FetchStatus.OK, body=body, etag=feed.etag, last_modified=feed.last_modified,
+                             http_status=200, headers=headers)
+        await self._ingest(feed, result, report, self._clock(), pushed=True)
+        return report
+
+    async def _ingest(self, feed: FeedRecord, result: FetchResult, report: PollReport, now: float, *,
+                      pushed: bool = False) -> None:
         try:
             parsed = await parse_feed_async(result.body, result.headers, executor=self._parsers)
         except BrokenExecutor:  # a parser process died (killed, out of memory): parse here instead
@@ -148,6 +171,10 @@ class Poller:
             self.close()
             parsed = await parse_feed_async(result.body, result.headers)
         if not parsed.items and parsed.problem:
+            if pushed:  # the feed itself may be fine: the next poll will tell
+                _log.warning("pushed content for %s unreadable: %s", feed.url, parsed.problem)
+                report.failed += 1
+                return
             await self._fail(feed, parsed.problem, now, permanent=False, report=report)
             return
         report.fetched += 1
@@ -192,19 +219,21 @@ class Poller:
             fresh, queued = await self._repo.store_new_items(feed.id, new, matches, now)
             await self._repo.record_feed_success(
                 feed.id, etag=result.etag, last_modified=result.last_modified, title=title,
-                next_poll_at=self._next_poll(now), now=now)
+                next_poll_at=self._next_poll(now, feed, result, items), now=now)
         report.new_items += len(fresh)
         report.matched_items += sum(1 for r in fresh if any(m.events for m in matches.get(r.dedup_key, ())))
         report.notifications += queued
 
-    async def _fail(self, feed: FeedRecord, error: str, now: float, *, permanent: bool, report: PollReport) -> None:
+    async def _fail(self, feed: FeedRecord, error: str, now: float, *, permanent: bool, report: PollReport,
+                    headers: dict[str, str] | None = None) -> None:
         """Record the failure and back the feed off; one log line. If even the record can't be written,
         the backoff is kept in memory (and grows the same way) until a write succeeds."""
         report.failed += 1
         report.errors[feed.url] = error
         held = self._held.get(feed.id)
         failures = max(feed.failures, held.failures if held else 0)
-        delay = failure_delay(self.interval, failures, permanent=permanent)
+        delay = self.schedule.after_failure(failure_delay(self.interval, failures, permanent=permanent),
+                                            headers=headers or {}, now=now)
         try:
             await self._repo.record_feed_failure(feed.id, error=error, next_poll_at=now + delay, now=now)
         except Exception as exc:
@@ -215,5 +244,7 @@ class Poller:
         self._held.pop(feed.id, None)
         _log.warning("feed %s failed (%s); next try in %.0fs", feed.url, error, delay)
 
-    def _next_poll(self, now: float) -> float:
-        return now + self.interval * random.uniform(0.95, 1.05)
+    def _next_poll(self, now: float, feed: FeedRecord, result: FetchResult, items: Sequence[NewItem]) -> float:
+        return now + self.schedule.after_success(
+            published=[i.published_at for i in items], headers=result.headers, now=now, pushed=feed.id in self.pushed,
+            previous=previous_interval(feed.last_polled_at, feed.next_poll_at, feed.failures))
