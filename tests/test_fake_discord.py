@@ -85,16 +85,29 @@ def test_the_api_base_is_set_for_discord_py_and_put_back(monkeypatch: pytest.Mon
     assert DiscordWebSocket.DEFAULT_GATEWAY == LIBRARY_GATEWAY
 
 
-def test_zlib_stream_frames_decode_with_discord_py_s_own_decompressor() -> None:
-    encoder = _Encoder("zlib-stream")
-    decoder = zlib.decompressobj()  # discord.py's zlib context: one per connection, flushes end in 00 00 ff ff
-    for n in range(3):
+@pytest.mark.parametrize("compression", ["zlib-stream", discord.utils._ActiveDecompressionContext.COMPRESSION_TYPE])
+def test_compressed_frames_decode_with_discord_py_s_own_decompressor(compression: str) -> None:
+    """zlib-stream always; zstd-stream too when discord.py found a zstd module and so will ask for it."""
+    decoders = {"zlib-stream": _ZlibStream, compression: discord.utils._ActiveDecompressionContext}
+    encoder, decoder = _Encoder(compression), decoders[compression]()
+    for n in range(3):  # one stream per connection: each frame depends on the ones before
         frame = encoder.encode(json.dumps({"op": 0, "s": n, "d": {"text": "x" * 100 * n}}))
-        assert isinstance(frame, bytes) and frame.endswith(b"\x00\x00\xff\xff")
+        assert isinstance(frame, bytes)
         assert json.loads(decoder.decompress(frame))["s"] == n
     assert _Encoder(None).encode("{}") == "{}"
     with pytest.raises(ValueError, match="unsupported compression"):
         _Encoder("brotli-stream")
+
+
+class _ZlibStream:
+    """discord.py's zlib-stream reading: a message ends with the Z_SYNC_FLUSH marker 00 00 ff ff."""
+
+    def __init__(self) -> None:
+        self._context = zlib.decompressobj()
+
+    def decompress(self, data: bytes) -> str:
+        assert data.endswith(b"\x00\x00\xff\xff")
+        return self._context.decompress(data).decode()
 
 
 def test_pings_follow_discord_s_allowed_mentions_rules() -> None:
