@@ -12,10 +12,11 @@ import os
 import random
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from bot.poll_schedule import PollSchedule, previous_interval
 from feeds.fetch import FeedFetcher, FetchResult, FetchStatus
 from feeds.model import ShowMatch
 from feeds.parse import parse_feed_async
@@ -68,6 +69,9 @@ class Poller:
         self._fetcher = fetcher
         self._matcher = matcher
         self.interval = interval
+        self.schedule = PollSchedule(interval)  # adaptive: busy feeds sooner, quiet ones later
+        self.pushed: set[int] = set()  # feeds whose news comes by WebSub: polled only as a slow fallback
+        self.fetch_listeners: list[Callable[[FeedRecord, FetchResult], None]] = []  # e.g. WebSub discovery
         self._clock = clock
         self._not_modified: list[tuple[int, float, float]] = []  # (feed id, next poll, polled at)
         self._parsers: ProcessPoolExecutor | None = None  # started when a poll has many feeds at once
@@ -118,11 +122,30 @@ class Poller:
         now = self._clock()
         if result.status is FetchStatus.NOT_MODIFIED:  # costs no parsing; written with the others in one go
             report.not_modified += 1
-            self._not_modified.append((feed.id, self._next_poll(now), now))
+            self._not_modified.append((feed.id, self._next_poll(now, feed, result, ()), now))
             return
         if result.status is FetchStatus.ERROR:
-            await self._fail(feed, result.error or "fetch failed", now, permanent=result.permanent, report=report)
+            await self._fail(feed, result.error or "fetch failed", now, permanent=result.permanent, report=report,
+                             headers=result.headers)
             return
+        for listener in self.fetch_listeners:
+            try:
+                listener(feed, result)
+            except Exception:
+                _log.exception("a fetch listener failed on %s", feed.url)
+        await self._ingest(feed, result, report, now)
+
+    async def ingest(self, feed: FeedRecord, body: bytes, headers: dict[str, str]) -> PollReport:
+        """A feed document that came without a poll (a WebSub push): parsed, stored, matched and
+        fanned out exactly as a polled one, and the feed's next poll rescheduled."""
+        report = PollReport(feeds=1)
+        result = FetchResult(feed.url, FetchStatus.OK, body=body, etag=feed.etag, last_modified=feed.last_modified,
+                             http_status=200, headers=headers)
+        await self._ingest(feed, result, report, self._clock(), pushed=True)
+        return report
+
+    async def _ingest(self, feed: FeedRecord, result: FetchResult, report: PollReport, now: float, *,
+                      pushed: bool = False) -> None:
         try:
             parsed = await parse_feed_async(result.body, result.headers, executor=self._parsers)
         except BrokenExecutor:  # a parser process died (killed, out of memory): parse here instead
@@ -130,6 +153,10 @@ class Poller:
             self.close()
             parsed = await parse_feed_async(result.body, result.headers)
         if not parsed.items and parsed.problem:
+            if pushed:  # the feed itself may be fine: the next poll will tell
+                _log.warning("pushed content for %s unreadable: %s", feed.url, parsed.problem)
+                report.failed += 1
+                return
             await self._fail(feed, parsed.problem, now, permanent=False, report=report)
             return
         report.fetched += 1
@@ -169,17 +196,21 @@ class Poller:
             fresh, queued = await self._repo.store_new_items(feed.id, new, matches, now)
             await self._repo.record_feed_success(
                 feed.id, etag=result.etag, last_modified=result.last_modified, title=title,
-                next_poll_at=self._next_poll(now), now=now)
+                next_poll_at=self._next_poll(now, feed, result, items), now=now)
         report.new_items += len(fresh)
         report.matched_items += sum(1 for r in fresh if any(m.events for m in matches.get(r.dedup_key, ())))
         report.notifications += queued
 
-    async def _fail(self, feed: FeedRecord, error: str, now: float, *, permanent: bool, report: PollReport) -> None:
+    async def _fail(self, feed: FeedRecord, error: str, now: float, *, permanent: bool, report: PollReport,
+                    headers: dict[str, str] | None = None) -> None:
         report.failed += 1
         report.errors[feed.url] = error
-        delay = failure_delay(self.interval, feed.failures, permanent=permanent)
+        delay = self.schedule.after_failure(failure_delay(self.interval, feed.failures, permanent=permanent),
+                                            headers=headers or {}, now=now)
         _log.warning("feed %s failed (%s); next try in %.0fs", feed.url, error, delay)
         await self._repo.record_feed_failure(feed.id, error=error, next_poll_at=now + delay, now=now)
 
-    def _next_poll(self, now: float) -> float:
-        return now + self.interval * random.uniform(0.95, 1.05)
+    def _next_poll(self, now: float, feed: FeedRecord, result: FetchResult, items: Sequence[NewItem]) -> float:
+        return now + self.schedule.after_success(
+            published=[i.published_at for i in items], headers=result.headers, now=now, pushed=feed.id in self.pushed,
+            previous=previous_interval(feed.last_polled_at, feed.next_poll_at, feed.failures))

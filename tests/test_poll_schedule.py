@@ -7,7 +7,9 @@ import random
 
 import pytest
 
+from bot.config import load_settings
 from bot.poll_schedule import FRESHNESS_CAP, POLITE_MINIMUM, PollSchedule, previous_interval
+from bot.service import ShowBot
 from feeds.fetch import FeedFetcher, FetchStatus
 from feeds.http_cache import fresh_for, retry_after
 from tests.support.http_server import LocalServer, Response
@@ -127,3 +129,44 @@ async def test_fetch_results_carry_the_scheduling_headers(server: LocalServer) -
     assert "x-other" not in ok.headers
     assert same.status is FetchStatus.NOT_MODIFIED and same.headers["cache-control"] == "max-age=60"
     assert busy.status is FetchStatus.ERROR and busy.headers["retry-after"] == "3600"
+
+
+# -- the poller uses it ----------------------------------------------------------------------------
+def _rss(published: list[float]) -> bytes:
+    import email.utils
+
+    items = "".join(
+        f"<item><title>Story {n}</title><link>https://news.example.org/{n}</link>"
+        f"<pubDate>{email.utils.formatdate(at, usegmt=True)}</pubDate></item>" for n, at in enumerate(published))
+    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title>{items}</channel></rss>".encode()
+
+
+async def _next_poll_in(showbot: ShowBot, url: str) -> float:
+    feed = await showbot.repo.feed_by_url(url)
+    assert feed is not None and feed.last_polled_at is not None
+    return feed.next_poll_at - feed.last_polled_at
+
+
+async def test_the_poller_schedules_by_rate_headers_and_push(server: LocalServer, db_path: str) -> None:
+    import time as real_time
+
+    now = real_time.time()
+    server.routes["/busy"] = Response(200, _rss([now - i * 300 for i in range(20)]))  # every 5 minutes
+    server.routes["/quiet"] = Response(200, _rss([now - i * 86400 * 9 for i in range(10)]))
+    server.routes["/cached"] = Response(200, _rss([now - i * 300 for i in range(20)]), {"Cache-Control": "max-age=2400"})
+    server.routes["/limited"] = Response(429, b"", {"Retry-After": "7200"})
+    server.routes["/pushed"] = Response(200, _rss([now - i * 300 for i in range(20)]))
+    urls = {name: server.url("/" + name) for name in ("busy", "quiet", "cached", "limited", "pushed")}
+    settings = load_settings(env={"SHOWBOT_FEEDS": ",".join(urls.values()), "SHOWBOT_ALLOW_PRIVATE_FEEDS": "1"},
+                             db=db_path)
+    async with ShowBot.create(settings) as showbot:
+        pushed = await showbot.repo.feed_by_url(urls["pushed"])
+        assert pushed is not None
+        showbot.poller.pushed.add(pushed.id)
+        await showbot.poll_once(force=True)
+        # a story every five minutes: half of that, but never under the polite minimum
+        assert await _next_poll_in(showbot, urls["busy"]) == pytest.approx(max(POLITE_MINIMUM, 19 * 300 / 20 / 2), rel=0.06)
+        assert await _next_poll_in(showbot, urls["quiet"]) == pytest.approx(BASE * 6, rel=0.06)
+        assert await _next_poll_in(showbot, urls["cached"]) == pytest.approx(2400, rel=0.06)
+        assert await _next_poll_in(showbot, urls["limited"]) >= 7200
+        assert await _next_poll_in(showbot, urls["pushed"]) == pytest.approx(BASE * 6, rel=0.06)

@@ -11,13 +11,13 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.adapters.web import auth, ops, panel
+from bot.adapters.web import auth, ops, panel, websub
 from bot.adapters.web.context import CONTEXT, WebContext
 from bot.feed_health import ago
 
 _log = logging.getLogger(__name__)
 
-MAX_REQUEST_BYTES = 1024 * 1024  # forms and pushed feeds; a WebSub push larger than this is refused
+MAX_REQUEST_BYTES = 5 * 1024 * 1024  # a pushed feed may be as large as a fetched one (FetchLimits.max_bytes)
 # Pages load nothing from elsewhere; no page may be framed; a login link never leaks to another site
 # in a Referer (same-origin: browsers still send our own Origin, which the CSRF check reads).
 SECURITY_HEADERS = {
@@ -43,6 +43,7 @@ def build_app(context: WebContext) -> web.Application:
     ops.add_routes(app)
     auth.add_routes(app)
     panel.add_routes(app)
+    websub.add_routes(app)
     return app
 
 

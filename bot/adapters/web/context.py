@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.health import Health
 from bot.metrics import Metrics, StoredCounts
 from bot.panel_auth import PanelAuth
+from bot.push_subscriptions import PushSubscriptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class WebContext:
     metrics: Metrics
     stored_counts: Callable[[], Awaitable[StoredCounts]]
     panel: PanelAccess | None = None
+    push: PushSubscriptions | None = None
 
 
 CONTEXT = web.AppKey("showbot", WebContext)
