@@ -231,3 +231,25 @@ def test_rules_are_checked() -> None:
     with pytest.raises(ValueError):
         StoryRules(min_similarity=2.0)
     assert StoryRules().horizon == 30 * 86400.0
+
+
+def test_a_first_look_goes_with_the_trailer_released_with_it(matcher: Matcher) -> None:
+    feed = Feed(matcher)
+    look = feed.report("See the first look at 'Slow Horses' season 5", source="Entertainment Weekly")
+    trailer = feed.report("'Slow Horses' Season 5 Official Trailer", source="Apple TV", hours=2)
+    assert (look.verdict, trailer.verdict) == (Verdict.NEW, Verdict.JOIN)
+
+
+def test_a_trailer_or_casting_days_later_is_new_even_with_more_events(matcher: Matcher) -> None:
+    feed = Feed(matcher)
+    feed.report("See the first look at 'Slow Horses' season 5", source="Entertainment Weekly")
+    teaser = feed.report("Gary Oldman returns in new teaser for 'Slow Horses' season 5", source="Digital Spy",
+                         hours=9 * 24)
+    assert teaser.verdict is Verdict.NEW
+
+
+def test_filming_after_a_renewal_is_a_milestone_of_its_own(matcher: Matcher) -> None:
+    feed = Feed(matcher)
+    feed.report("'The Bear' Renewed for Season 4 at FX", source="Deadline")
+    filming = feed.report("'The Bear' season 4 starts filming", source="Variety", hours=3 * 24)
+    assert filming.verdict is Verdict.NEW

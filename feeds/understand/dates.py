@@ -23,6 +23,7 @@ import enum
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dateparser.date import DateDataParser
 
@@ -450,13 +451,16 @@ def _resolve(cand: _Candidate, language: str, base: dt.datetime) -> ReleaseWindo
 
 def _parsed(cand: _Candidate, language: str, base: dt.datetime) -> ReleaseWindow | None:
     phrase = _TRAILING_WORDS.sub("", _LEADING_WORDS.sub("", cand.text)).strip()
-    parser = DateDataParser(languages=_DATEPARSER_LANGS[language],
-                            settings={**_SETTINGS_BASE, "RELATIVE_BASE": base})
-    data = parser.get_date_data(phrase)
-    when = data.date_obj
+    if cand.kind is _Kind.DATE:
+        # a calendar date does not depend on when it was published (we pick the year below), so
+        # the many outlets that repeat "August 6" cost one parse
+        when, period = _absolute(phrase, language)
+    else:
+        data = DateDataParser(languages=_DATEPARSER_LANGS[language],
+                              settings={**_SETTINGS_BASE, "RELATIVE_BASE": base}).get_date_data(phrase)
+        when, period = data.date_obj, data.period or "day"
     if when is None:
         return None
-    period = data.period or "day"
     if period == "year":
         return ReleaseWindow(dt.date(when.year, 1, 1), dt.date(when.year, 12, 31), Precision.YEAR, cand.text)
     if period == "week":
@@ -472,6 +476,19 @@ def _parsed(cand: _Candidate, language: str, base: dt.datetime) -> ReleaseWindow
         return ReleaseWindow(dt.date(when.year, when.month, 1), dt.date(when.year, when.month, last),
                              Precision.MONTH, cand.text)
     return ReleaseWindow(when.date(), when.date(), Precision.DAY, cand.text)
+
+
+_FIXED_BASE = dt.datetime(2000, 1, 1)  # a leap year's start: "February 29" parses
+
+
+@lru_cache(maxsize=2048)
+def _absolute(phrase: str, language: str) -> tuple[dt.datetime | None, str]:
+    """dateparser on a calendar phrase ("August 6", "15 de marzo", "3월 15일", "March 2027"): only its
+    absolute-date parser, from a fixed base (a phrase without a year gets its year from us)."""
+    data = DateDataParser(languages=_DATEPARSER_LANGS[language],
+                          settings={**_SETTINGS_BASE, "RELATIVE_BASE": _FIXED_BASE,
+                                    "PARSERS": ["absolute-time"]}).get_date_data(phrase)
+    return data.date_obj, data.period or "day"
 
 
 def _next_from(base: dt.datetime, month: int, day: int | None) -> dt.datetime | None:

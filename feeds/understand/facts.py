@@ -33,12 +33,15 @@ class TrailerKind(enum.Enum):
     TEASER = "teaser"
     TRAILER = "trailer"
     FINAL = "final trailer"
-    IMAGES = "first look"  # first-look images, photos, stills
+    FIRST_LOOK = "first look"  # pictures or a video: the words do not say which
+    IMAGES = "images"  # photos, stills
     POSTER = "poster"  # posters, key art, character art
     CLIP = "clip"  # clips, promos, sneak peeks, featurettes
 
     @property
     def family(self) -> str:
+        if self is TrailerKind.FIRST_LOOK:
+            return "any"
         return "picture" if self in (TrailerKind.IMAGES, TrailerKind.POSTER) else "video"
 
 
@@ -58,12 +61,16 @@ class TrailerId:
             return False
         if (self.kind is TrailerKind.FINAL) != (other.kind is TrailerKind.FINAL):
             return True
+        if "any" in (self.kind.family, other.kind.family):
+            return False  # a first look goes with whatever came out with it
         return self.kind.family != other.kind.family or {self.kind, other.kind} == {
             TrailerKind.IMAGES, TrailerKind.POSTER}
 
     def differs(self, other: TrailerId) -> bool:
         """Named differently without a certain conflict ("teaser" and "trailer" of the same video?)."""
-        return self.kind is not None and other.kind is not None and self.kind is not other.kind
+        if self.kind is None or other.kind is None or self.kind is other.kind:
+            return False
+        return TrailerKind.FIRST_LOOK not in (self.kind, other.kind)
 
     def to_json(self) -> dict[str, object]:
         return {"kind": self.kind.value if self.kind else None, "number": self.number}
@@ -198,8 +205,9 @@ _TRAILER_KINDS: tuple[tuple[TrailerKind, re.Pattern[str]], ...] = tuple(
         (TrailerKind.TEASER, r"\bteaser(?:s|\s+trailer)?\b|\bavance\b|티저|特報|ティザー"),
         (TrailerKind.TRAILER, r"\btrailers?\b|\btráiler\b|예고편|메인\s*예고|予告"),
         (TrailerKind.POSTER, r"\bposters?\b|\bkey art\b|\bcharacter art\b|\bpóster\b|\bcartel\b|포스터|ポスター|ビジュアル"),
-        (TrailerKind.IMAGES, r"\bfirst[- ]look\b|\bfirst (?:image|photo|picture)s?\b|\bphotos?\b|\bimages?\b|"
-                             r"\bstills?\b|\bprimeras imágenes\b|스틸|場面写真"),
+        (TrailerKind.IMAGES, r"\bfirst (?:image|photo|picture)s?\b|\bphotos?\b|\bimages?\b|\bstills?\b|"
+                             r"\bprimeras imágenes\b|스틸|場面写真"),
+        (TrailerKind.FIRST_LOOK, r"\bfirst[- ]look\b|\bprimer vistazo\b|첫\s*공개"),
         (TrailerKind.CLIP, r"\bclips?\b|\bsneak peek\b|\bpromos?\b|\bfeaturette\b|\bpreview\b|\bfootage\b|"
                            r"\bopening (?:scene|credits)\b|하이라이트|영상"),
     )

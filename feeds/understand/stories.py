@@ -41,8 +41,9 @@ __all__ = ["ChangeKind", "Report", "Story", "StoryBook", "StoryChange", "StoryDe
            "StorySource", "Verdict", "decide", "report_facts"]
 
 # The events that describe the show's state: one of these following another about the same season
-# is an update (renewed, then dated; renewed, then cancelled). Trailers and castings are their own news.
-STATUS_EVENTS = Event.RENEWAL | Event.CANCELLATION | Event.RELEASE_DATE | Event.PRODUCTION
+# is an update (renewed, then dated; renewed, then cancelled; cancelled, then rescued). Trailers,
+# castings and filming milestones are news of their own.
+STATUS_EVENTS = Event.RENEWAL | Event.CANCELLATION | Event.RELEASE_DATE
 _SIGNATURE_WORDS = 40
 
 
@@ -108,7 +109,7 @@ class Verdict(enum.Enum):
 
 class ChangeKind(enum.Enum):
     EVENTS_ADDED = "events_added"  # "renewed" -> "renewed, premieres in the fall"
-    STATUS = "status"  # other news about the show's state: renewed -> cancelled, dated -> filming
+    STATUS = "status"  # other news about the show's state: renewed -> cancelled, renewed -> dated
     DATE_SET = "date_set"  # a finer date inside the old window
     DATE_MOVED = "date_moved"  # another date
 
@@ -236,7 +237,7 @@ def _relate(report: Report, match: ShowMatch, facts: Facts, sig: str, story: Sto
     similarity = _similarity(sig, story.signature)
     recency = 1.0 - min(age / rules.update_window, 1.0)
     if not common:
-        # renewed -> cancelled, dated -> filming: the show's state moved on
+        # renewed -> cancelled, renewed -> dated: the show's state moved on
         status_only = not (events & ~STATUS_EVENTS) and not (story.events & ~STATUS_EVENTS)
         crosses_seasons = Event.CANCELLATION in events and Event.CANCELLATION not in story.events
         if not status_only or not (seasons_agree or crosses_seasons):
@@ -277,11 +278,13 @@ def _relate(report: Report, match: ShowMatch, facts: Facts, sig: str, story: Sto
     if added:
         changes.append(StoryChange(ChangeKind.EVENTS_ADDED, added))
     overlap = len(common.slugs()) / len((events | story.events).slugs())
+    if age > rules.join_window and (not changes or common & ~STATUS_EVENTS):
+        # the same news days later is told again as a new story; and a trailer or a casting is
+        # the same trailer or casting only within the join window, so nothing can update it later
+        return None
     if changes:
         return (overlap + similarity + 0.5 * recency, tuple(changes),
                 "; ".join(c.describe() for c in changes))
-    if age > rules.join_window:
-        return None  # the same news days later: told again as a new story
     why.append(f"wording {similarity:.2f}")
     return (overlap + fact_bonus + similarity + 0.5 * recency, (), ", ".join(why))
 
