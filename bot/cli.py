@@ -65,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "match":
             return _match(args.catalog, args.items)
         settings = load_settings(args.config, db=args.db, console=getattr(args, "console", False) or None)
+        _redact_in_logs(settings.telegram_token, settings.discord_token)
         logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.log_level.upper())
         for noisy in ("httpx", "httpcore", "telegram", "discord", "aiosqlite"):
             logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
@@ -93,6 +94,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+class _Redact(logging.Filter):
+    """Replaces secrets in every log record (a library's message or traceback may quote a token)."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        clean = message
+        for secret in self._secrets:
+            clean = clean.replace(secret, "***")
+            if record.exc_text:
+                record.exc_text = record.exc_text.replace(secret, "***")
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+def _redact_in_logs(*secrets: str | None) -> None:
+    wanted = [s for s in secrets if s]
+    if wanted:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_Redact(wanted))
 
 
 def _match(catalog_path: str, items_path: str) -> int:

@@ -80,25 +80,26 @@ class Delivery:
         """New rows are in the outbox: wake the loop."""
         self._wake.set()
 
-    async def deliver_due(self) -> DeliveryReport:
-        """Send every row that is due now. Returns when they are all sent or rescheduled."""
+    async def deliver_due(self, stop: asyncio.Event | None = None) -> DeliveryReport:
+        """Send every row that is due now. Returns when they are all sent or rescheduled — or, once
+        `stop` is set, as soon as the sends in flight are done: the rest stay pending for the next start."""
         report = DeliveryReport()
-        while True:
+        while stop is None or not stop.is_set():
             rows = await self._repo.pending_outbox(now=self._clock(), platforms=self.platforms, limit=BATCH)
             if not rows:
                 return report
-            report.add(await self._deliver_rows(rows))
+            report.add(await self._deliver_rows(rows, stop))
             if len(rows) < BATCH:
                 return report
+        return report
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver as rows become due, until `stop` is set."""
+        """Deliver as rows become due, until `stop` is set. A database error ends the pass; the
+        supervisor (bot/supervise.py) logs it and starts the loop again after a backoff."""
         while not stop.is_set():
-            try:
-                await self.deliver_due()
-            except Exception:
-                _log.exception("delivery pass failed; retrying shortly")
-                await asyncio.sleep(5)
+            await self.deliver_due(stop)
+            if stop.is_set():
+                return
             next_due = await self._repo.next_outbox_due_at(self.platforms)
             timeout = 60.0 if next_due is None else min(60.0, max(0.05, next_due - self._clock()))
             self._wake.clear()
@@ -107,7 +108,7 @@ class Delivery:
             for task in pending:
                 task.cancel()
 
-    async def _deliver_rows(self, rows: list[OutboxEntry]) -> DeliveryReport:
+    async def _deliver_rows(self, rows: list[OutboxEntry], stop: asyncio.Event | None = None) -> DeliveryReport:
         by_chat: OrderedDict[tuple[str, str, str], list[OutboxEntry]] = OrderedDict()
         for row in rows:
             by_chat.setdefault((row.platform, row.kind, row.chat_id), []).append(row)
@@ -116,7 +117,7 @@ class Delivery:
 
         async def chat_worker(key: tuple[str, str, str], chat_rows: list[OutboxEntry], report: DeliveryReport) -> None:
             async with semaphore:
-                await self._deliver_chat(key, chat_rows, report)
+                await self._deliver_chat(key, chat_rows, report, stop)
 
         async with asyncio.TaskGroup() as group:
             for (key, chat_rows), report in zip(by_chat.items(), reports, strict=True):
@@ -126,7 +127,8 @@ class Delivery:
             total.add(report)
         return total
 
-    async def _deliver_chat(self, key: tuple[str, str, str], rows: list[OutboxEntry], report: DeliveryReport) -> None:
+    async def _deliver_chat(self, key: tuple[str, str, str], rows: list[OutboxEntry], report: DeliveryReport,
+                            stop: asyncio.Event | None = None) -> None:
         platform, kind, chat_id = key
         messenger = self._messengers[platform]
         limiter = self._limiters[platform]
@@ -135,7 +137,10 @@ class Delivery:
             recipient = Recipient(platform, kind, chat_id, row.role_id)
             notification = Notification.from_outbox(row)
             while True:
-                await limiter.acquire(chat_key, group=kind == "channel")
+                if stop is not None and stop.is_set():
+                    return  # shutting down: this row and the chat's later ones stay pending
+                if not await limiter.acquire(chat_key, group=kind == "channel", stop=stop):
+                    return
                 try:
                     await messenger.send(recipient, notification)
                 except RetryLater as exc:

@@ -4,6 +4,7 @@ Point the bot at `fake.base_url` (TELEGRAM_BASE_URL). It answers getMe, deleteWe
 setMyCommands, getUpdates (scripted updates served once each, then a brief long poll),
 getChatMember (scripted statuses), sendMessage (recorded; can be told to answer 429 or 403),
 answerCallbackQuery and editMessageText. Every call is recorded with its decoded parameters.
+Another token is answered 401 Unauthorized; `unreachable = True` closes every connection unanswered.
 Like the real one it refuses (400) text over 4096 characters and HTML it cannot parse: an
 unsupported or unclosed tag, a stray `<` or `&`, a tag cut in the middle.
 
@@ -141,6 +142,8 @@ class FakeTelegram:
         }
         for method, handler in handlers.items():
             self.server.routes[f"/bot{token}/{method}"] = self._recorded(method, handler)
+        self.server.fallback = self._unknown
+        self.unreachable = False  # True: every request's connection is closed unanswered
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -228,8 +231,20 @@ class FakeTelegram:
         return await self.wait_for("sendMessage", predicate, within=within)
 
     # -- the Bot API -------------------------------------------------------------------------------
+    def _unknown(self, request: Request) -> Response:
+        """Another token (or a typo'd path): the Bot API answers 401 to a token it doesn't know."""
+        if self.unreachable:
+            return Response(drop=True)
+        if request.path.startswith("/bot"):
+            with self._lock:
+                self.calls.append(Call("rejected", {"path": request.path}, time.time()))
+            return _error(401, "Unauthorized")
+        return _error(404, "Not Found")
+
     def _recorded(self, method: str, handler: Callable[[dict[str, Any]], Response]) -> Callable[[Request], Response]:
         def route(request: Request) -> Response:
+            if self.unreachable:
+                return Response(drop=True)
             params = _decode(request)
             call = Call(method, params, time.time())
             with self._lock:
