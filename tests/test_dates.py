@@ -88,6 +88,23 @@ def test_no_announced_date(title: str) -> None:
     assert window(title) is None
 
 
+def test_summaries_as_outlets_write_them() -> None:
+    dateline = window("EXO Announces Premiere Date For Season 5",
+                      "EXO is gearing up for a new season! On February 2, EXO announced the return of the show, "
+                      "which will premiere on March 4 and air every Wednesday.", published=JAN20)
+    assert dateline is not None and dateline.start == D(2026, 3, 4)  # "On February 2," is when it was said
+    quarter = window("Show responds to reports about its premiere schedule",
+                     "The show is set to be released in the second quarter of the year as originally planned.")
+    assert quarter is not None and (quarter.start, quarter.end) == (D(2026, 4, 1), D(2026, 6, 30))
+    typo = window("The Owl House Season 2b premiers March 19")
+    assert typo is not None and typo.start == D(2026, 3, 19)
+
+
+def test_february_29_waits_for_a_leap_year() -> None:
+    got = window("Show returns Feb. 29", published=dt.datetime(2027, 1, 10, tzinfo=dt.UTC))
+    assert got is not None and got.start == D(2028, 2, 29)
+
+
 def test_a_show_named_like_a_weekday_is_not_a_date() -> None:
     title = "'Wednesday' Season 2 returns"
     start = title.index("Wednesday")

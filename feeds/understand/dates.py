@@ -144,7 +144,8 @@ _PARTS = {
     "fines": (9, 12),
     "상반기": (1, 6), "하반기": (7, 12), "연초": (1, 3), "연말": (10, 12),
     "上半期": (1, 6), "下半期": (7, 12), "前半": (1, 6), "後半": (7, 12), "初頭": (1, 3), "年末": (10, 12),
-    "q1": (1, 3), "q2": (4, 6), "q3": (7, 9), "q4": (10, 12),
+    "q1": (1, 3), "q2": (4, 6), "q3": (7, 9), "q4": (10, 12), "first quarter": (1, 3),
+    "second quarter": (4, 6), "third quarter": (7, 9), "fourth quarter": (10, 12),
 }
 
 
@@ -189,19 +190,20 @@ _EN = [
     (_Kind.NOW, r"now\s+(?:streaming|available|on|out)|out\s+now|available\s+now|streaming\s+now"),
     (_Kind.SEASON, rf"(?:(?:this|next|early|late|mid-?)\s*)?(?P<season>spring|summer|fall|autumn|winter)\b"
                    rf"(?:\s+(?:of\s+)?(?P<year>{_YEAR}))?"),
-    (_Kind.PART, rf"(?:the\s+)?(?P<part>early|mid|late|(?:start|beginning|end|first half|second half)\s+of)"
-                 rf"[\s-]*(?:(?P<year>{_YEAR})|(?P<rel>this year|next year))"),
-    (_Kind.PART, rf"(?P<part>q[1-4])\s*(?P<year>{_YEAR})"),
     (_Kind.PART, r"(?P<rest>later this year|(?:by\s+)?the\s+end\s+of\s+(?:the|this)\s+year)"),
+    (_Kind.PART, rf"(?:the\s+)?(?P<part>early|mid|late|(?:start|beginning|end|first half|second half|"
+                 rf"(?:first|second|third|fourth) quarter)\s+of)"
+                 rf"[\s-]*(?:(?P<year>{_YEAR})|(?P<rel>this year|next year|the year))"),
+    (_Kind.PART, rf"(?P<part>q[1-4])\s*(?P<year>{_YEAR})"),
     (_Kind.YEAR, rf"(?P<year>{_YEAR})\b|(?P<rel>this year|next year)"),
 ]
 # A verb or noun that announces a release; the number is how far (in characters) a date may sit
 # after it, and how far before it.
 _EN_ANCHORS = [
-    (r"premieres?|premiering|debuts?|debuting|returns?|returning|comes back|coming back|is back|are back|"
+    (r"premieres?|premiers|premiering|debuts?|debuting|returns?|returning|comes back|coming back|is back|are back|"
      r"arrives?|arriving|launch(?:es)?|launching|drops?|dropping|lands?|landing|hits|streams?|streaming|"
      r"airs?|airing|releases?|releasing|coming|coming to|set for|slated for|dated for|dates|opens?|"
-     r"bows?|will be available|available", 40, -1),
+     r"bows?|will be available|available|be released|be out|be back", 40, -1),
     (r"(?:premiere|release|return|debut|launch|air|streaming|arrival)\s+(?:date|window)s?", 40, 16),
     (r"premiere|release|debut|return|launch|bow|opener|finale|arrival", -1, 16),
     # weak: only right before the date
@@ -373,17 +375,25 @@ def _anchored_candidates(text: str, language: str) -> list[_Candidate]:
     ranked: list[tuple[int, int, _Candidate]] = []
     for cand in candidates:
         gap = _gap(cand, anchors, text)
-        if gap is None or _after_past_tense(cand, pasts, anchors, text):
+        if gap is None or _after_past_tense(cand, pasts, anchors, text) or _is_dateline(cand, text):
             continue
         ranked.append((gap, cand.start, cand))
     ranked.sort(key=lambda r: r[:2])
     return [cand for _gap_, _start, cand in ranked]
 
 
+_DATELINE_BEFORE = re.compile(r"(?:^|[.!?…]\s+)on\s+$", re.I)
+
+
+def _is_dateline(cand: _Candidate, text: str) -> bool:
+    """"On February 2, EXO announced …": the day of the announcement, not of the release."""
+    return bool(_DATELINE_BEFORE.search(text[:cand.start])) and text[cand.end:].lstrip().startswith(",")
+
+
 _BREAK = re.compile(r"[.;!?]\s|\s[-–—|]\s|[。！？]")
 # Past-tense release verbs: what follows them is background ("premiered in March 2022").
 _PAST = {
-    "en": re.compile(r"(?<!\w)(?:premiered|debuted|aired|returned|launched|released|arrived|landed|dropped|"
+    "en": re.compile(r"(?<!\w)(?<!\bbe )(?:premiered|debuted|aired|returned|launched|released|arrived|landed|dropped|"
                      r"bowed|streamed|ran|ended|concluded|began|started|since|ago|last)(?!\w)", re.I),
     "es": re.compile(r"(?<!\w)(?:se estrenó|estrenó|llegó|regresó|debutó|emitió|terminó|desde)(?!\w)", re.I),
 }
@@ -510,7 +520,7 @@ def _next_from(base: dt.datetime, month: int, day: int | None) -> dt.datetime | 
     return None
 
 
-_RELATIVE_YEARS = {"this year": 0, "next year": 1, "este año": 0, "año": 0, "próximo año": 1, "proximo año": 1,
+_RELATIVE_YEARS = {"this year": 0, "the year": 0, "next year": 1, "este año": 0, "año": 0, "próximo año": 1, "proximo año": 1,
                    "el próximo año": 1, "el proximo año": 1, "el año que viene": 1, "올해": 0, "올": 0,
                    "내년": 1, "今年": 0, "来年": 1, "今": 0, "来": 1}
 
