@@ -6,7 +6,7 @@ Everything is generated from a fixed seed: invented multi-word titles, one-word 
 Japanese aliases, and headlines in the style of TV news (renewals, cancellations, dates, trailers,
 casting, filming, reviews, two-show stories, look-alikes that name no catalog show, industry news).
 
-Measured: feeds.matcher.Matcher(shows).match(title, summary) in items/s (building the Matcher is
+Measured: feeds.understand.matcher.Matcher(shows).match(title, summary) in items/s (building the Matcher is
 timed separately; rates are per CPU second of this single-threaded process, so other load on the
 machine does not skew them), against a naive loop that, for each item, substring-tests every title and alias of
 every show (lower-cased once, up front) and then checks event keywords. The naive loop is timed on a
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import _common
 
-from feeds.matcher import Matcher
 from feeds.model import CatalogShow, Event
+from feeds.understand.matcher import Matcher
 
 SEED = 20240611
 TARGET_RATE = 20_000.0

@@ -37,8 +37,8 @@ import httpx
 from bot.poller import Poller
 from bot.service import read_catalog
 from feeds.fetch import FeedFetcher, FetchLimits
-from feeds.matcher import Matcher
 from feeds.model import Event
+from feeds.understand.matcher import Matcher
 from storage import open_storage
 from storage.ports import Storage
 from storage.records import SubscriptionRecord
@@ -211,7 +211,7 @@ def plain_gets(server: FeedServer, feeds: int) -> float:
 
 async def run(args: argparse.Namespace, server: FeedServer) -> None:
     with tempfile.TemporaryDirectory(prefix="showbot-bench-") as tmp:
-        async with open_storage(str(Path(tmp) / "poll.db")) as storage:
+        async with open_storage(Path(tmp) / "poll.db") as storage:
             matcher = await prepare(storage, server, args.feeds)
             timings = Timings(storage, matcher)
             server.control(generation=0, reset=1)
@@ -237,7 +237,7 @@ async def run(args: argparse.Namespace, server: FeedServer) -> None:
         per_feed_baseline = None
         if args.baseline_feeds > 0:
             n = min(args.baseline_feeds, args.feeds)
-            async with open_storage(str(Path(tmp) / "baseline.db")) as storage:
+            async with open_storage(Path(tmp) / "baseline.db") as storage:
                 matcher = await prepare(storage, server, n)
                 server.control(generation=0, reset=1)
                 baseline, report_b = await timed_poll(storage, matcher, 1, n)

@@ -16,7 +16,7 @@ from typing import Any
 import feedparser
 
 from feeds.model import NewItem
-from feeds.text import plain_text
+from feeds.understand.text import plain_text
 
 _log = logging.getLogger(__name__)
 

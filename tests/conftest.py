@@ -12,7 +12,9 @@ import pytest
 from tests.support.http_server import LocalServer
 
 DATA = Path(__file__).parent / "data"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# ../shared beside the checkout (/work/main -> /work/shared; a worktree /work/wt/x finds the same one)
+SHARED = next((p / "shared" for p in Path(__file__).resolve().parents[1:] if (p / "shared" / "realdata").is_dir()),
+              Path(__file__).resolve().parents[2] / "shared")
 
 
 @pytest.fixture(autouse=True)

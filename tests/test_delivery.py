@@ -22,8 +22,8 @@ from bot.poller import Poller
 from bot.ports import ChatUnavailable, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
 from bot.ratelimit import RateLimiter
 from feeds.fetch import FeedFetcher
-from feeds.matcher import Matcher
 from feeds.model import Event, NewItem, ShowMatch
+from feeds.understand.matcher import Matcher
 from storage import open_storage
 from storage.ports import Storage
 from storage.records import SubscriptionRecord

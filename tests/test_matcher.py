@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.matcher import Matcher
 from feeds.model import CatalogShow, Event
+from feeds.understand.matcher import Matcher
 from tests.conftest import DATA, SHARED
 from tests.support.scoring import load_catalog, load_items, score
 
@@ -234,10 +234,10 @@ def test_a_large_catalog_builds_and_matches() -> None:
 
 
 def test_needle_gates_never_change_an_event_result() -> None:
-    """The cheap substring gates (feeds.needles) only skip rules that cannot match."""
-    from feeds.events import find_event_hits, split_clauses
-    from feeds.needles import needles
-    from feeds.text import clean
+    """The cheap substring gates (feeds.understand.needles) only skip rules that cannot match."""
+    from feeds.understand.events import find_event_hits, split_clauses
+    from feeds.understand.needles import needles
+    from feeds.understand.text import clean
 
     assert needles(r"\brenew(?:s|ed)?\b") == {"renew"}
     gate = needles(r"\b(?:trailer|teaser)s?\b")

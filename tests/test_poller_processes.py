@@ -10,7 +10,7 @@ import pytest
 import bot.poller
 from bot.poller import Poller
 from feeds.fetch import FeedFetcher
-from feeds.matcher import Matcher
+from feeds.understand.matcher import Matcher
 from storage import open_storage
 from tests.support.http_server import LocalServer, Response
 

@@ -16,16 +16,17 @@ from bot.feed_health import describe_feed
 from bot.poller import Poller
 from bot.service import bundled_catalog
 from feeds.fetch import FeedFetcher
-from feeds.matcher import Matcher
 from feeds.model import CatalogShow, Event
 from feeds.parse import parse_feed
-from feeds.text import fold
+from feeds.understand.matcher import Matcher
+from feeds.understand.text import fold
 from storage import open_storage
 from storage.ports import Storage
 from storage.records import OutboxEntry, SubscriptionRecord
+from tests.conftest import SHARED
 from tests.support.http_server import LocalServer, Response
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+REALDATA = SHARED / "realdata"
 SAMPLES = sorted((REALDATA / "feedparser_samples").glob("*.xml"))
 OUTLETS = sorted((REALDATA / "feeds").glob("*.xml"))
 HEADLINES = REALDATA / "tv_headlines_2022.jsonl"

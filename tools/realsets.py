@@ -23,7 +23,8 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# ../shared beside the checkout: /work/main -> /work/shared, a worktree /work/wt/x -> /work/shared too
+SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "realdata").is_dir()), ROOT.parent / "shared")
 LABELLED = SHARED / "realdata" / "labelled"
 sys.path.insert(0, str(ROOT))
 
@@ -79,7 +80,7 @@ def main() -> int:
     if not LABELLED.is_dir():
         print(f"{LABELLED} is not here: nothing to score", file=sys.stderr)
         return 0
-    from feeds.matcher import Matcher
+    from feeds.understand.matcher import Matcher
     from tests.support.scoring import load_catalog, score
 
     for name in sets():

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 import aiosqlite
 
 from feeds.model import CatalogShow
-from feeds.text import fold
+from feeds.understand.text import fold
 from storage.sqlite.database import SqliteDatabase
 
 

@@ -9,8 +9,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feeds.matcher import Matcher
 from feeds.model import CatalogShow
+from feeds.understand.matcher import Matcher
 
 
 @dataclass

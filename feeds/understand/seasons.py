@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from feeds.lexicon import NUMBER_WORDS, ORDINAL_WORDS
-from feeds.tokens import Token
+from feeds.understand.lexicon import NUMBER_WORDS, ORDINAL_WORDS
+from feeds.understand.tokens import Token
 
 SEASON_WORDS = frozenset(
     "season seasons temporada temporadas saison saisons staffel staffeln stagione stagioni installment "

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feeds.model import Event
-from feeds.needles import needles
+from feeds.understand.needles import needles
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
@@ -38,7 +38,7 @@ class _Rule:
     pattern: re.Pattern[str]
     active: bool  # the show follows the trigger ("renews X") rather than precedes it ("X renewed")
     strict: bool = False  # only a show on the trigger's side counts ("Y returns to X": casting for X only)
-    gate: frozenset[str] | None = None  # one of these is in every match (feeds.needles); None: always run
+    gate: frozenset[str] | None = None  # one of these is in every match (feeds.understand.needles); None: always run
 
     @classmethod
     def build(cls, event: Event, pattern: str, active: bool, strict: bool = False) -> _Rule:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from feeds.text import clean
+from feeds.understand.text import clean
 
 _CJK_RANGES = (
     (0x1100, 0x11FF), (0x3040, 0x30FF), (0x3130, 0x318F), (0x31F0, 0x31FF), (0x3400, 0x4DBF),
@@ -63,7 +63,7 @@ def _key(word: str) -> tuple[str, bool]:
 
 
 def tokenize(text: str) -> list[Token]:
-    """Tokens of already-cleaned text (see feeds.text.clean); offsets index into that text."""
+    """Tokens of already-cleaned text (see feeds.understand.text.clean); offsets index into that text."""
     tokens: list[Token] = []
     for m in _TOKEN.finditer(text):
         word = m.group()

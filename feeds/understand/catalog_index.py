@@ -10,10 +10,10 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from feeds.lexicon import FUNCTION_WORDS, common_words, english_words
 from feeds.model import CatalogShow
-from feeds.text import clean
-from feeds.tokens import Token, alias_keys, is_cjk, is_hangul, tokenize
+from feeds.understand.lexicon import FUNCTION_WORDS, common_words, english_words
+from feeds.understand.text import clean
+from feeds.understand.tokens import Token, alias_keys, is_cjk, is_hangul, tokenize
 
 _ARTICLES = frozenset({"the", "a", "an"})
 

@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from feeds.catalog_index import Candidate, Risk
-from feeds.lexicon import AFTER_TITLE, ALWAYS_CAPITALISED, BEFORE_TITLE, FUNCTION_WORDS, NETWORKS
-from feeds.seasons import SeasonRef, find_season_refs, number_after_title
-from feeds.tokens import Token, is_hangul
+from feeds.understand.catalog_index import Candidate, Risk
+from feeds.understand.lexicon import AFTER_TITLE, ALWAYS_CAPITALISED, BEFORE_TITLE, FUNCTION_WORDS, NETWORKS
+from feeds.understand.seasons import SeasonRef, find_season_refs, number_after_title
+from feeds.understand.tokens import Token, is_hangul
 
 _CLAUSE_BREAK = re.compile(r"[:;?!|]|\s[-–—]\s|[—–]")
 _OPEN_QUOTES = "'\"‘“«『「《〈【"
@@ -75,7 +75,7 @@ class Headline:
     @cached_property
     def announces_something(self) -> bool:
         """Whether any event trigger stands in the headline (show context for a title at its start)."""
-        from feeds.events import find_event_hits, split_clauses
+        from feeds.understand.events import find_event_hits, split_clauses
 
         lowered = self.text.lower()
         if len(lowered) != len(self.text):

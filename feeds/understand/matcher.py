@@ -1,0 +1,420 @@
+"""The show matcher: a headline (and its summary) + the catalog -> which shows, which events,
+which season, and why.
+
+    matcher = Matcher(shows)
+    matcher.match("Netflix renews Wednesday for season 3")
+    -> [ShowMatch(show="Wednesday", events=RENEWAL, seasons=(3,), reason=...)]
+
+Shows are found in the title (summaries repeat background: "renewed in 2022" is not news).
+Where aliases overlap the longest wins ("Squid Game: The Challenge" over "Squid Game"). Events
+go to the show the trigger is about: "Ted Lasso actress joins Slow Horses" is casting for Slow
+Horses; "Stranger Things spin-off sets premiere" is nothing for Stranger Things itself."""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from feeds.model import NO_EVENT, CatalogShow, Event, ShowMatch
+from feeds.understand.catalog_index import Candidate, CatalogIndex
+from feeds.understand.events import EventHit, find_event_hits, split_clauses
+from feeds.understand.lexicon import AFTER_TITLE, DERIVED_AFTER, FUNCTION_WORDS, PERSON_AFTER
+from feeds.understand.mentions import Headline, judge
+from feeds.understand.seasons import SeasonRef, number_after_title
+from feeds.understand.text import clean
+from feeds.understand.tokens import tokenize
+
+_LIST_JOINERS = frozenset({"and", ","})
+_CREDIT_BEFORE = frozenset({"creator", "creators", "star", "stars", "makers", "maker", "showrunner", "alum",
+                            "writer", "writers", "director", "team", "producers", "producer", "author"})
+_CREDIT_LEADS = frozenset({"former", "original", "breakout", "lead", "new", "ex", "veteran", "fellow"})
+_DERIVED_LEADS = frozenset({"animated", "live", "action", "new", "upcoming", "planned", "untitled", "anime",
+                            "spin", "prequel", "sequel", "film", "movie", "series", "k", "drama", "korean",
+                            "american", "us", "uk", "japanese", "mexican", "reality", "off"})
+
+
+class Role(enum.Enum):
+    SUBJECT = "subject"  # the story is about this show: it can carry events
+    CREDIT = "credit"  # "X star", "from the creator of X": the story is about a person
+    DERIVED = "derived"  # "X spin-off", "X prequel": the story is about another show
+
+
+@dataclass(slots=True)
+class _Mention:
+    show: CatalogShow
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)
+    whys: list[str] = field(default_factory=list)
+    role: Role = Role.SUBJECT
+    events: Event = NO_EVENT
+    triggers: list[str] = field(default_factory=list)
+    seasons: tuple[int, ...] = ()
+    season_text: str = ""
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[0][1]
+
+
+class Matcher:
+    """Builds its index once; `match` is pure and cheap (a trie walk, then rules on the few hits)."""
+
+    def __init__(self, shows: Iterable[CatalogShow]) -> None:
+        self.index = CatalogIndex(shows)
+
+    @property
+    def show_count(self) -> int:
+        return len(self.index.shows)
+
+    def match(self, title: str, summary: str = "") -> list[ShowMatch]:
+        text = clean(title)
+        tokens = tokenize(text)
+        if not tokens:
+            return []
+        candidates = self.index.candidates(tokens)
+        if not candidates:
+            return []
+        headline = Headline(text, tokens)
+        mentions = self._mentions(candidates, headline)
+        if not mentions:
+            return []
+        self._assign_roles(mentions, headline)
+        self._assign_events(mentions, headline)
+        self._assign_seasons(mentions, headline)
+        return [
+            ShowMatch(m.show.id, m.show.title, m.events, m.seasons, _reason(m),
+                      tuple((tokens[s].start, tokens[e - 1].end) for s, e in m.spans))
+            for m in mentions
+        ]
+
+    # -- which shows -------------------------------------------------------------------------
+    def _mentions(self, candidates: list[Candidate], headline: Headline) -> list[_Mention]:
+        accepted: list[tuple[Candidate, str]] = []
+        rejected: list[Candidate] = []
+        for cand in candidates:
+            verdict = judge(cand, headline)
+            (accepted.append((cand, verdict.why)) if verdict.accepted else rejected.append(cand))
+        accepted.extend(_listed_with(rejected, [c for c, _ in accepted], headline))
+        named = {c.alias.show.id for c, _ in accepted if c.alias.parent is None}
+        accepted = [(c, w) for c, w in accepted if c.alias.parent is None or c.alias.parent.id in named]
+        # longest first; a shorter alias inside a longer accepted one is not a mention of its own
+        accepted.sort(key=lambda cw: (-(cw[0].end - cw[0].start), cw[0].start))
+        taken: list[tuple[int, int]] = []
+        by_show: dict[int, _Mention] = {}
+        for cand, why in accepted:
+            if any(cand.start < e and s < cand.end for s, e in taken):
+                continue
+            taken.append((cand.start, cand.end))
+            mention = by_show.setdefault(cand.alias.show.id, _Mention(cand.alias.show))
+            mention.spans.append((cand.start, cand.end))
+            mention.matched.append(cand.alias.text)
+            mention.whys.append(why)
+        mentions = list(by_show.values())
+        for m in mentions:
+            m.spans.sort()
+        mentions.sort(key=lambda m: m.start)
+        return mentions
+
+    def _assign_roles(self, mentions: list[_Mention], headline: Headline) -> None:
+        for m in mentions:
+            roles = [_role_at(s, e, headline) for s, e in m.spans]
+            m.role = Role.SUBJECT if Role.SUBJECT in roles else roles[0]
+        # "Euphoria and The White Lotus stars join …": a list shares the role of its last member
+        for left, right in reversed(list(itertools.pairwise(mentions))):
+            if _joined(left, right, headline) and left.role is Role.SUBJECT:
+                left.role = right.role
+
+    # -- which events ------------------------------------------------------------------------
+    def _assign_events(self, mentions: list[_Mention], headline: Headline) -> None:
+        lowered = headline.text.lower()
+        chars = list(lowered) if len(lowered) == len(headline.text) else [
+            c.lower() if len(c.lower()) == 1 else c for c in headline.text]
+        tokens = headline.tokens
+        for m in mentions:  # a colon inside a title ("Vikings: Valhalla") does not end a clause
+            for start, end in m.spans:
+                for i in range(tokens[start].start, tokens[end - 1].end):
+                    if chars[i] in ":|":
+                        chars[i] = " "
+        lowered = "".join(chars)
+        titles = [(tokens[s].start, tokens[e - 1].end) for m in mentions for s, e in m.spans]
+        clauses = split_clauses(lowered, headline.text, titles)
+        hits = find_event_hits(lowered, clauses)
+        if not hits:
+            return
+        tokens = headline.tokens
+        eligible = [m for m in mentions if m.role is Role.SUBJECT]
+        if not eligible:
+            return
+        starts = {tokens[s].start for m in mentions for s, _e in m.spans}
+        for hit in hits:
+            if any(tokens[s].start <= hit.start < tokens[e - 1].end for m in mentions for s, e in m.spans):
+                continue  # a trigger word inside a title ("The Renewal", "Cast Away") is not a trigger
+            if hit.active and hit.event is not Event.CASTING and _object_is_something_else(hit, starts, headline):
+                continue  # "Netflix cancels Willow, renews X": the cancellation is Willow's
+            for target in _targets(hit, eligible, mentions, headline, clauses.index):
+                target.events |= hit.event
+                target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r}")
+
+    # -- which season ------------------------------------------------------------------------
+    def _assign_seasons(self, mentions: list[_Mention], headline: Headline) -> None:
+        tokens, text = headline.tokens, headline.text
+        refs = list(headline.season_refs)
+        for m in mentions:
+            for _s, e in m.spans:
+                if (ref := number_after_title(tokens, text, e)) is not None and not any(
+                    r.start <= ref.start < r.end for r in refs
+                ):
+                    refs.append(ref)
+        refs.sort(key=lambda r: r.start)
+        claimed: set[int] = set()  # refs taken as "the season after" by an earlier show
+        for index, m in enumerate(mentions):
+            low = mentions[index - 1].spans[-1][1] if index > 0 else 0
+            high = mentions[index + 1].start if index + 1 < len(mentions) else len(tokens)
+            if m.role is not Role.SUBJECT:
+                # "Ted Lasso actress joins Slow Horses for season 5": the season is the other show's
+                if any(o.role is Role.SUBJECT for o in mentions if o is not m):
+                    continue
+            window = [r for r in refs if low <= r.start and r.end <= high]
+            after = [r for r in window if r.start >= m.end]
+            # a season before the title counts when it leads into it ("a third season of X")
+            before = [r for r in window if r.end <= m.start and (m.start - r.end <= 3 or index == 0)
+                      and r.start not in claimed]
+            if not after and not before:
+                continue
+            best: SeasonRef = after[0] if after else before[-1]
+            claimed.add(best.start)
+            m.seasons = best.seasons
+            m.season_text = best.text
+
+
+def _role_at(start: int, end: int, headline: Headline) -> Role:
+    tokens = headline.tokens
+    if end < len(tokens) and headline.text[tokens[end - 1].end:tokens[end].start] == "-" and tokens[end].key.isalpha():
+        return Role.CREDIT  # a compound: "Dark-Macher", "Squid-Game-Star"
+    if start > 0 and headline.text[tokens[start - 1].end:tokens[start].start] == "-":
+        return Role.CREDIT  # "post-Succession film", "ex-Bridgerton star"
+    if end + 1 < len(tokens) and tokens[end].text == "&" and tokens[end + 1].capitalised and headline.sentence_case:
+        return Role.DERIVED  # "The Mandalorian & Grogu": a film named after the show
+    if end < len(tokens) and headline.text[tokens[end - 1].end:tokens[end].start].strip() == ":":
+        region = headline.quoted_region(start, end)
+        if region is not None and region[1] > end:
+            return Role.DERIVED  # "‘Mr. Queen: The Bamboo Forest’": a spin-off named after its parent
+        if _subtitle_follows(end, headline):
+            return Role.DERIVED  # "Money Heist: Korea gets a trailer"
+    j = end
+    while j < len(tokens) and j < end + 3 and tokens[j].key in _DERIVED_LEADS | _CREDIT_LEADS:
+        if tokens[j].key in DERIVED_AFTER:
+            break
+        if tokens[j].key in ("animated", "anthology"):
+            return Role.DERIVED  # "The Boys animated anthology series announced": another show
+        j += 1
+    if j < len(tokens) and tokens[j].key in DERIVED_AFTER:
+        return Role.DERIVED
+    k = end
+    while k < len(tokens) and k < end + 2 and tokens[k].key in _CREDIT_LEADS:
+        k += 1
+    if k < len(tokens) and tokens[k].key in PERSON_AFTER and not headline.initial[k]:
+        if tokens[k].key == "cast" and (_cast_is_verb(k, headline) or k + 1 >= len(tokens)
+                                        or tokens[k + 1].key not in ("member", "members", "alum", "alums")):
+            return Role.SUBJECT  # "X cast says goodbye as filming wraps": the cast is the show
+        return Role.CREDIT
+    if (start >= 3 and tokens[start - 1].key == "of" and tokens[start - 2].capitalised
+            and tokens[start - 3].capitalised and not tokens[start - 2].key.isdigit()
+            and tokens[start - 2].key not in AFTER_TITLE and tokens[start - 2].key not in _SEASON_SUBTITLE
+            and tokens[start - 3].key not in AFTER_TITLE and tokens[start - 2].key not in FUNCTION_WORDS):
+        return Role.CREDIT  # "Julia Garner of Ozark will play …"
+    if (start >= 2 and tokens[start - 1].key in ("of", "behind") and tokens[start - 2].key in _CREDIT_BEFORE
+            and not (start >= 3 and tokens[start - 3].key == "new")):
+        return Role.CREDIT
+    last = tokens[end - 1]
+    if (last.possessive and end + 1 < len(tokens) and headline.sentence_case and tokens[end].capitalised
+            and tokens[end + 1].capitalised and not tokens[end].key.isdigit()
+            and tokens[end].key not in AFTER_TITLE):
+        return Role.CREDIT  # "Succession's Jeremy Strong …"
+    if start >= 2 and tokens[start - 1].key in ("of", "to") and tokens[start - 2].key in DERIVED_AFTER:
+        return Role.DERIVED
+    return Role.SUBJECT
+
+
+_AFTER_SUBTITLE = frozenset("season seasons trailer teaser premiere premieres gets sets first official review "
+                             "renewed cancelled canceled finale episode prequel sequel spinoff spin returns "
+                             "return arrives lands debuts drops ends wraps begins starts casts adds part".split())
+_SEASON_SUBTITLE = frozenset("season final part chapter volume vol".split())
+
+
+def _subtitle_follows(end: int, headline: Headline) -> bool:
+    """After "Title:", one to four capitalised words then a show noun: a subtitle, i.e. another show."""
+    tokens = headline.tokens
+    j = end
+    while j < len(tokens) and j < end + 4 and tokens[j].capitalised and not tokens[j].key.isdigit() \
+            and tokens[j].key not in _AFTER_SUBTITLE:
+        if tokens[j].key in _SEASON_SUBTITLE:
+            return False  # "Attack on Titan: The Final Season": a season's name, not another show
+        j += 1
+    if end < j == len(tokens):
+        return True  # "orders another season of Love Is Blind: UK": the subtitle ends the headline
+    if not end < j < len(tokens) or tokens[j].key not in _AFTER_SUBTITLE:
+        return False
+    return tokens[j].text[:1].islower() or (not headline.sentence_case and tokens[j].key in ("season", "trailer", "teaser"))
+
+
+def _cast_is_verb(k: int, headline: Headline) -> bool:
+    """'X cast adds Y' and 'X cast revealed' are casting news about X; 'X cast reunite' is not."""
+    tokens = headline.tokens
+    if k + 1 >= len(tokens):
+        return False
+    return tokens[k + 1].key in {"adds", "grows", "expands", "revealed", "announced", "unveiled", "confirmed",
+                                 "set", "in", "as", "includes", "members", "list", "additions"}
+
+
+def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], headline: Headline,
+             clause_of: Callable[[int], int]) -> list[_Mention]:
+    """The show(s) an event trigger is about."""
+    tokens = headline.tokens
+    if hit.strict:
+        # "joins Josh Hartnett in Oliver Stone's 'White Lies' Movie": a film of the same name is not the show
+        after = _list_from([m for m in eligible if tokens[m.start].start >= hit.end and not _names_a_film(m, headline)],
+                           headline, forward=True)
+        if after:
+            return after
+        # "‘Show’: Person Joins …" — the headline's topic, named before the colon
+        topic = eligible[0]
+        topic_end = clause_of(tokens[topic.spans[0][1] - 1].start)
+        returning = hit.text.rstrip().endswith((" to", " for"))  # "returns to Godolkin": the show returns
+        if topic is mentions[0] and hit.clause > topic_end and len(eligible) == 1 and not returning:
+            return [topic]
+        return []
+    if len(eligible) == 1:
+        return eligible
+    index = clause_of
+
+    def clause_set(m: _Mention) -> set[int]:
+        out: set[int] = set()
+        for s, e in m.spans:
+            out.add(index(tokens[s].start))
+            out.add(index(tokens[e - 1].start))
+        return out
+
+    same = [m for m in eligible if hit.clause in clause_set(m)] or eligible
+    before = [m for m in same if tokens[m.spans[0][1] - 1].end <= hit.start]
+    after = [m for m in same if tokens[m.start].start >= hit.end]
+    if hit.active:
+        chosen = _list_from(after, headline, forward=True) or _list_from(before, headline, forward=False)
+    else:
+        chosen = _list_from(before, headline, forward=False) or _list_from(after, headline, forward=True)
+    return chosen or same[:1]
+
+
+def _list_from(side: list[_Mention], headline: Headline, *, forward: bool) -> list[_Mention]:
+    """The nearest show on one side of a trigger, and the shows listed with it ("X and Y renewed")."""
+    if not side:
+        return []
+    ordered = side if forward else list(reversed(side))
+    chosen = [ordered[0]]
+    text, tokens = headline.text, headline.tokens
+    for nxt in ordered[1:]:
+        a, b = (chosen[-1], nxt) if forward else (nxt, chosen[-1])
+        gap = text[tokens[a.spans[0][1] - 1].end:tokens[b.start].start]
+        if _is_list_gap(gap):
+            chosen.append(nxt)
+        else:
+            break
+    return chosen
+
+
+_SEASONISH = re.compile(r"^(?:season|seasons|series|s\d+|\d+|part|final|first|second|third|"
+                        r"fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
+
+
+def _is_list_gap(gap: str) -> bool:
+    """Only list joiners (and the left item's season words) between two titles: "X season 2 and Y"."""
+    words = gap.replace(",", " , ").replace("&", " and ").replace("'", " ").replace('"', " ").split()
+    if not words or not any(w.lower() in _LIST_JOINERS for w in words):
+        return False
+    return all(w.lower() in _LIST_JOINERS or _SEASONISH.match(w.lower()) for w in words)
+
+
+def _joined(left: _Mention, right: _Mention, headline: Headline) -> bool:
+    tokens = headline.tokens
+    gap = headline.text[tokens[left.spans[-1][1] - 1].end:tokens[right.start].start]
+    return _is_list_gap(gap)
+
+
+def _listed_with(rejected: list[Candidate], accepted: list[Candidate], headline: Headline) -> list[tuple[Candidate, str]]:
+    """"Euphoria and The White Lotus stars …": a title listed beside an accepted one counts too."""
+    tokens, text = headline.tokens, headline.text
+    out: list[tuple[Candidate, str]] = []
+    for cand in rejected:
+        if cand.alias.parent is not None or not all(tokens[i].capitalised or tokens[i].cjk
+                                                     for i in range(cand.start, cand.end)):
+            continue
+        for other in accepted:
+            if other.start >= cand.end:
+                gap = text[tokens[cand.end - 1].end:tokens[other.start].start]
+            elif other.end <= cand.start:
+                gap = text[tokens[other.end - 1].end:tokens[cand.start].start]
+            else:
+                continue
+            first = min(cand.start, other.start)
+            from_to = gap.strip().lower() == "to" and first > 0 and tokens[first - 1].key == "from"
+            if gap.strip() in (",", "&", "and", ", and") or gap.strip().lower() in ("and", "&") or from_to:
+                out.append((cand, f"listed with {other.alias.show.title!r}"))
+                break
+    return out
+
+
+def _names_a_film(mention: _Mention, headline: Headline) -> bool:
+    """"Oliver Stone's 'White Lies' Movie": someone's film of the same name. ("the Peaky Blinders
+    movie" is the show's own film, and its news is the show's.)"""
+    start, end = mention.spans[0]
+    tokens = headline.tokens
+    return (end < len(tokens) and tokens[end].key in ("movie", "film")
+            and start > 0 and tokens[start - 1].possessive)
+
+
+def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: Headline) -> bool:
+    """An active verb ("cancels", "sets") whose object is a capitalised name that is not a catalog show."""
+    verb = hit.text.split()[0] if hit.text.split() else ""
+    if not verb.endswith("s") or verb.endswith("ss") or verb.startswith("replac"):
+        return False  # "replaces Yoo Ah-in in Hellbound": the object is the actor replaced
+    text = headline.text
+    rest = text[hit.end:]
+    m = re.match(r"\s*['\"]?(\S)", rest)
+    if not m:
+        return False
+    pos = hit.end + m.start(1)
+    if pos in show_starts or pos - 1 in show_starts:
+        return False
+    ch = m.group(1)
+    if not ch.isupper():
+        return False
+    word = re.match(r"[\w+]+", text[pos:])
+    key = word.group().lower() if word else ""
+    return not (re.fullmatch(r"s\d+", key) or key in _SEASONISH_WORDS)
+
+
+_SEASONISH_WORDS = frozenset({"season", "seasons", "series", "a", "an", "the", "its", "new", "first", "second",
+                              "third", "fourth", "fifth", "final", "spring", "summer", "fall", "autumn", "winter",
+                              "january", "february", "march", "april", "may", "june", "july", "august",
+                              "september", "october", "november", "december", "early", "late", "next", "this",
+                              "official", "more", "two", "three", "another", "premiere", "release", "debut"})
+
+
+def _reason(m: _Mention) -> str:
+    parts = []
+    matched = m.matched[0]
+    label = f'"{matched}"' if matched == m.show.title else f'alias "{matched}"'
+    parts.append(f"{label} ({m.whys[0]})")
+    if m.role is not Role.SUBJECT:
+        parts.append(f"named as {m.role.value}, no event")
+    parts.extend(dict.fromkeys(m.triggers))
+    if m.seasons:
+        parts.append(f"season from {m.season_text!r}")
+    return "; ".join(parts)
