@@ -92,3 +92,21 @@ ORDINAL_WORDS = {
     "ersten": 1, "zweiten": 2, "dritten": 3, "vierten": 4, "funften": 5, "sechsten": 6, "siebten": 7, "achten": 8,
     "seconda": 2, "terza": 3, "quarta": 4,
 }
+
+# -- regular-expression fragments the patterns table (feeds.understand.patterns) writes as <NAME> --
+MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+         r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
+         # German, French, Spanish, Portuguese (diacritics already stripped)
+         r"januar|februar|marz|mai|juni|juli|oktober|dezember|janvier|fevrier|mars|avril|juin|juillet|aout|"
+         r"septembre|octobre|novembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|"
+         r"octubre|noviembre|diciembre|janeiro|fevereiro|maio|junho|julho|setembro|outubro|novembro|dezembro)")
+WHEN = (rf"(?:{MONTH}\b|(?:early |late |mid-?)?(?:spring|summer|fall|autumn|winter)\b|(?:early |late )?(?:19|20)\d\d\b|"
+        r"\d{1,2}/\d{1,2}\b|next (?:week|month|year|spring|summer|fall|autumn|winter)\b|"
+        r"this (?:week|month|year|spring|summer|fall|autumn|winter|weekend)\b|tomorrow\b|tonight\b|"
+        r"(?:later|early|earlier) this year\b|the (?:holidays|new year)\b|"
+        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|christmas(?: day| eve)?\b|new year's (?:day|eve)\b|"
+        r"thanksgiving\b|halloween\b|valentine's day\b|easter\b)")
+ORD = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}(?:st|nd|rd|th)|"
+       r"final|last|new|another|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) and final)")
+SEASONS = rf"(?:season|series|seasons|{ORD} (?:and \w+ )?seasons?)"
+REGEX_FRAGMENTS = {"MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "SEASONS": SEASONS}

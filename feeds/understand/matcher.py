@@ -160,7 +160,7 @@ class Matcher:
                 continue  # "Netflix cancels Willow, renews X": the cancellation is Willow's
             for target in _targets(hit, eligible, mentions, headline, clauses.index):
                 target.events |= hit.event
-                target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r}")
+                target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r} [{hit.pattern}]")
 
     # -- which season ------------------------------------------------------------------------
     def _assign_seasons(self, mentions: list[_Mention], headline: Headline) -> None:
