@@ -110,3 +110,83 @@ ORD = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|ele
        r"final|last|new|another|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) and final)")
 SEASONS = rf"(?:season|series|seasons|{ORD} (?:and \w+ )?seasons?)"
 REGEX_FRAGMENTS = {"MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "SEASONS": SEASONS}
+
+
+# -- words the mention, role and season rules reason with --------------------------------------
+# Nouns that name a season ("season 3", "temporada 2", "a third installment").
+SEASON_WORDS = frozenset(
+    "season seasons temporada temporadas saison saisons staffel staffeln stagione stagioni installment "
+    "instalment".split()
+)
+# Joiners inside a list of seasons ("seasons 3 and 4", "temporadas 2 y 3").
+SEASON_JOINERS = frozenset({"and", "through", "to", "thru", "y", "et", "und", "e"})
+# Words between an ordinal and "season" ("fourth and final season", "a second new season").
+SEASON_LEADS = frozenset("final last new brand additional more ultima derniere letzte finale".split())
+# After a number right after a title, these make the number a count, not a season ("Dark 3 ways").
+COUNTED_NOUNS = frozenset(
+    "things reasons ways times years days hours minutes episodes stars million billion percent points "
+    "shows series movies films characters moments secrets facts questions theories mistakes scenes "
+    "actors cast members more new best worst biggest game games movie movies film films remake".split()
+)
+# Words after a title at the start of a clause that make it the headline's subject ("You returns …").
+SUBJECT_VERBS = frozenset(
+    "is was will wont won't has have had gets got to returns return ends end begins starts wraps sets lands "
+    "drops arrives renewed cancelled canceled confirmed finally officially heads comes set scores adds casts "
+    "taps reveals unveils releases debuts premieres moves moved pushed delayed ordered greenlit picked back "
+    "season seasons star stars cast creator trailer teaser finale cameras production filming shooting writers "
+    "heads gears lives earns wins secures nabs keeps finds welcomes expands films shoots resumes".split()
+)
+# Words that show a headline is about a TV show (for a common-word title at its start).
+SHOW_CONTEXT = NETWORKS | frozenset(
+    "series show drama sitcom season seasons episode episodes anime serie temporada saison staffel partie parte "
+    "showrunner creator cast".split()
+)
+# "Part 2", "Vol. 3": a part, not a season.
+PART_WORDS = frozenset("part vol volume chapter partie parte teil".split())
+# After a title, a game, book or comic of the same name ("X 4 game trailer").
+GAME_WORDS = frozenset("game games videogame novel novels book books comic comics".split())
+# Between a possessive title and a show noun ("X's new season").
+ADJECTIVES_BEFORE_NOUN = frozenset("new next final upcoming latest first second third fourth fifth sixth".split())
+# After "Title:", news words that make the title the show.
+COLON_NEWS = frozenset("trailer teaser premiere finale renewed cancelled canceled casts cast filming".split())
+# Show nouns before "of"/"for" + a title ("season 2 of X", "the cast of X").
+OF_NOUNS = frozenset(
+    "season seasons cast star stars finale trailer teaser premiere episode episodes creator creators showrunner "
+    "return renewal revival reboot remake fans set ending temporada saison staffel stagione".split()
+)
+# Capitalised only because they open the headline: "Every Black Mirror episode ranked".
+SENTENCE_OPENERS = FUNCTION_WORDS | frozenset(
+    "every why how new watch first inside behind meet best top more breaking exclusive official see here "
+    "here's inside look revisiting remembering ranking ranked rewatching streaming tonight today".split()
+)
+# After a one-word title, a place or organisation ("Fargo police", "Lost river").
+PLACE_AFTER = frozenset(
+    "festival film-festival airport city council mayor police university college zoo marathon station county state "
+    "hospital school district market club fc stock stocks shares residents weather museum church cathedral "
+    "restaurant hotel bridge river street court senate parliament government".split()
+)
+# Before a one-word title, a place ("in Fargo").
+LOCATION_BEFORE = frozenset("in at near across around outside inside via to".split())
+# Joiners of a list of titles ("X, Y and Z renewed").
+LIST_JOINERS = frozenset({"and", ","})
+# "the creator of X", "star of X": the title is credit, the story is about a person.
+CREDIT_BEFORE = frozenset({"creator", "creators", "star", "stars", "makers", "maker", "showrunner", "alum",
+                            "writer", "writers", "director", "team", "producers", "producer", "author"})
+# Between a title and a person noun ("X former star", "X original cast").
+CREDIT_LEADS = frozenset({"former", "original", "breakout", "lead", "new", "ex", "veteran", "fellow"})
+# Between a title and a derived-work noun ("X animated spin-off", "X live-action movie").
+DERIVED_LEADS = frozenset({"animated", "live", "action", "new", "upcoming", "planned", "untitled", "anime",
+                            "spin", "prequel", "sequel", "film", "movie", "series", "k", "drama", "korean",
+                            "american", "us", "uk", "japanese", "mexican", "reality", "off"})
+# After "Title: Sub Title", words that show the subtitle names another show.
+AFTER_SUBTITLE = frozenset("season seasons trailer teaser premiere premieres gets sets first official review "
+                             "renewed cancelled canceled finale episode prequel sequel spinoff spin returns "
+                             "return arrives lands debuts drops ends wraps begins starts casts adds part".split())
+# "Title: The Final Season", "Title: Part 2": a season's name, not a spin-off.
+SEASON_SUBTITLE = frozenset("season final part chapter volume vol".split())
+# After an active verb, words that keep its object the show ("cancels the", "sets season").
+SEASONISH_WORDS = frozenset({"season", "seasons", "series", "a", "an", "the", "its", "new", "first", "second",
+                              "third", "fourth", "fifth", "final", "spring", "summer", "fall", "autumn", "winter",
+                              "january", "february", "march", "april", "may", "june", "july", "august",
+                              "september", "october", "november", "december", "early", "late", "next", "this",
+                              "official", "more", "two", "three", "another", "premiere", "release", "debut"})

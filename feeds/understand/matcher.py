@@ -21,19 +21,23 @@ from dataclasses import dataclass, field
 from feeds.model import NO_EVENT, CatalogShow, Event, ShowMatch
 from feeds.understand.catalog_index import Candidate, CatalogIndex
 from feeds.understand.events import EventHit, find_event_hits, split_clauses
-from feeds.understand.lexicon import AFTER_TITLE, DERIVED_AFTER, FUNCTION_WORDS, PERSON_AFTER
+from feeds.understand.lexicon import (
+    AFTER_SUBTITLE,
+    AFTER_TITLE,
+    CREDIT_BEFORE,
+    CREDIT_LEADS,
+    DERIVED_AFTER,
+    DERIVED_LEADS,
+    FUNCTION_WORDS,
+    LIST_JOINERS,
+    PERSON_AFTER,
+    SEASON_SUBTITLE,
+    SEASONISH_WORDS,
+)
 from feeds.understand.mentions import Headline, judge
 from feeds.understand.seasons import SeasonRef, number_after_title
 from feeds.understand.text import clean
 from feeds.understand.tokens import tokenize
-
-_LIST_JOINERS = frozenset({"and", ","})
-_CREDIT_BEFORE = frozenset({"creator", "creators", "star", "stars", "makers", "maker", "showrunner", "alum",
-                            "writer", "writers", "director", "team", "producers", "producer", "author"})
-_CREDIT_LEADS = frozenset({"former", "original", "breakout", "lead", "new", "ex", "veteran", "fellow"})
-_DERIVED_LEADS = frozenset({"animated", "live", "action", "new", "upcoming", "planned", "untitled", "anime",
-                            "spin", "prequel", "sequel", "film", "movie", "series", "k", "drama", "korean",
-                            "american", "us", "uk", "japanese", "mexican", "reality", "off"})
 
 
 class Role(enum.Enum):
@@ -209,7 +213,7 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
         if _subtitle_follows(end, headline):
             return Role.DERIVED  # "Money Heist: Korea gets a trailer"
     j = end
-    while j < len(tokens) and j < end + 3 and tokens[j].key in _DERIVED_LEADS | _CREDIT_LEADS:
+    while j < len(tokens) and j < end + 3 and tokens[j].key in DERIVED_LEADS | CREDIT_LEADS:
         if tokens[j].key in DERIVED_AFTER:
             break
         if tokens[j].key in ("animated", "anthology"):
@@ -218,7 +222,7 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
     if j < len(tokens) and tokens[j].key in DERIVED_AFTER:
         return Role.DERIVED
     k = end
-    while k < len(tokens) and k < end + 2 and tokens[k].key in _CREDIT_LEADS:
+    while k < len(tokens) and k < end + 2 and tokens[k].key in CREDIT_LEADS:
         k += 1
     if k < len(tokens) and tokens[k].key in PERSON_AFTER and not headline.initial[k]:
         if tokens[k].key == "cast" and (_cast_is_verb(k, headline) or k + 1 >= len(tokens)
@@ -227,10 +231,10 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
         return Role.CREDIT
     if (start >= 3 and tokens[start - 1].key == "of" and tokens[start - 2].capitalised
             and tokens[start - 3].capitalised and not tokens[start - 2].key.isdigit()
-            and tokens[start - 2].key not in AFTER_TITLE and tokens[start - 2].key not in _SEASON_SUBTITLE
+            and tokens[start - 2].key not in AFTER_TITLE and tokens[start - 2].key not in SEASON_SUBTITLE
             and tokens[start - 3].key not in AFTER_TITLE and tokens[start - 2].key not in FUNCTION_WORDS):
         return Role.CREDIT  # "Julia Garner of Ozark will play …"
-    if (start >= 2 and tokens[start - 1].key in ("of", "behind") and tokens[start - 2].key in _CREDIT_BEFORE
+    if (start >= 2 and tokens[start - 1].key in ("of", "behind") and tokens[start - 2].key in CREDIT_BEFORE
             and not (start >= 3 and tokens[start - 3].key == "new")):
         return Role.CREDIT
     last = tokens[end - 1]
@@ -243,10 +247,6 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
     return Role.SUBJECT
 
 
-_AFTER_SUBTITLE = frozenset("season seasons trailer teaser premiere premieres gets sets first official review "
-                             "renewed cancelled canceled finale episode prequel sequel spinoff spin returns "
-                             "return arrives lands debuts drops ends wraps begins starts casts adds part".split())
-_SEASON_SUBTITLE = frozenset("season final part chapter volume vol".split())
 
 
 def _subtitle_follows(end: int, headline: Headline) -> bool:
@@ -254,13 +254,13 @@ def _subtitle_follows(end: int, headline: Headline) -> bool:
     tokens = headline.tokens
     j = end
     while j < len(tokens) and j < end + 4 and tokens[j].capitalised and not tokens[j].key.isdigit() \
-            and tokens[j].key not in _AFTER_SUBTITLE:
-        if tokens[j].key in _SEASON_SUBTITLE:
+            and tokens[j].key not in AFTER_SUBTITLE:
+        if tokens[j].key in SEASON_SUBTITLE:
             return False  # "Attack on Titan: The Final Season": a season's name, not another show
         j += 1
     if end < j == len(tokens):
         return True  # "orders another season of Love Is Blind: UK": the subtitle ends the headline
-    if not end < j < len(tokens) or tokens[j].key not in _AFTER_SUBTITLE:
+    if not end < j < len(tokens) or tokens[j].key not in AFTER_SUBTITLE:
         return False
     return tokens[j].text[:1].islower() or (not headline.sentence_case and tokens[j].key in ("season", "trailer", "teaser"))
 
@@ -336,9 +336,9 @@ _SEASONISH = re.compile(r"^(?:season|seasons|series|s\d+|\d+|part|final|first|se
 def _is_list_gap(gap: str) -> bool:
     """Only list joiners (and the left item's season words) between two titles: "X season 2 and Y"."""
     words = gap.replace(",", " , ").replace("&", " and ").replace("'", " ").replace('"', " ").split()
-    if not words or not any(w.lower() in _LIST_JOINERS for w in words):
+    if not words or not any(w.lower() in LIST_JOINERS for w in words):
         return False
-    return all(w.lower() in _LIST_JOINERS or _SEASONISH.match(w.lower()) for w in words)
+    return all(w.lower() in LIST_JOINERS or _SEASONISH.match(w.lower()) for w in words)
 
 
 def _joined(left: _Mention, right: _Mention, headline: Headline) -> bool:
@@ -397,14 +397,9 @@ def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: He
         return False
     word = re.match(r"[\w+]+", text[pos:])
     key = word.group().lower() if word else ""
-    return not (re.fullmatch(r"s\d+", key) or key in _SEASONISH_WORDS)
+    return not (re.fullmatch(r"s\d+", key) or key in SEASONISH_WORDS)
 
 
-_SEASONISH_WORDS = frozenset({"season", "seasons", "series", "a", "an", "the", "its", "new", "first", "second",
-                              "third", "fourth", "fifth", "final", "spring", "summer", "fall", "autumn", "winter",
-                              "january", "february", "march", "april", "may", "june", "july", "august",
-                              "september", "october", "november", "december", "early", "late", "next", "this",
-                              "official", "more", "two", "three", "another", "premiere", "release", "debut"})
 
 
 def _reason(m: _Mention) -> str:

@@ -20,32 +20,29 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from feeds.understand.catalog_index import Candidate, Risk
-from feeds.understand.lexicon import AFTER_TITLE, ALWAYS_CAPITALISED, BEFORE_TITLE, FUNCTION_WORDS, NETWORKS
+from feeds.understand.lexicon import (
+    ADJECTIVES_BEFORE_NOUN,
+    AFTER_TITLE,
+    ALWAYS_CAPITALISED,
+    BEFORE_TITLE,
+    COLON_NEWS,
+    FUNCTION_WORDS,
+    GAME_WORDS,
+    LOCATION_BEFORE,
+    NETWORKS,
+    OF_NOUNS,
+    PART_WORDS,
+    PLACE_AFTER,
+    SENTENCE_OPENERS,
+    SHOW_CONTEXT,
+    SUBJECT_VERBS,
+)
 from feeds.understand.seasons import SeasonRef, find_season_refs, number_after_title
 from feeds.understand.tokens import Token, is_hangul
 
 _CLAUSE_BREAK = re.compile(r"[:;?!|]|\s[-–—]\s|[—–]")
 _OPEN_QUOTES = "'\"‘“«『「《〈【"
 _CLOSE_QUOTES = "'\"’”»』」》〉】"
-_SUBJECT_VERBS = frozenset(
-    "is was will wont won't has have had gets got to returns return ends end begins starts wraps sets lands "
-    "drops arrives renewed cancelled canceled confirmed finally officially heads comes set scores adds casts "
-    "taps reveals unveils releases debuts premieres moves moved pushed delayed ordered greenlit picked back "
-    "season seasons star stars cast creator trailer teaser finale cameras production filming shooting writers "
-    "heads gears lives earns wins secures nabs keeps finds welcomes expands films shoots resumes".split()
-)
-_CONTEXT = NETWORKS | frozenset(
-    "series show drama sitcom season seasons episode episodes anime serie temporada saison staffel partie parte "
-    "showrunner creator cast".split()
-)
-_PART_WORDS = frozenset("part vol volume chapter partie parte teil".split())
-_GAME_WORDS = frozenset("game games videogame novel novels book books comic comics".split())
-_ADJECTIVES_BEFORE_NOUN = frozenset("new next final upcoming latest first second third fourth fifth sixth".split())
-_COLON_NEWS = frozenset("trailer teaser premiere finale renewed cancelled canceled casts cast filming".split())
-_OF_NOUNS = frozenset(
-    "season seasons cast star stars finale trailer teaser premiere episode episodes creator creators showrunner "
-    "return renewal revival reboot remake fans set ending temporada saison staffel stagione".split()
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,17 +133,6 @@ class Headline:
         return left, right + 1
 
 
-# Capitalised only because they open the headline: "Every Black Mirror episode ranked".
-SENTENCE_OPENERS = FUNCTION_WORDS | frozenset(
-    "every why how new watch first inside behind meet best top more breaking exclusive official see here "
-    "here's inside look revisiting remembering ranking ranked rewatching streaming tonight today".split()
-)
-_PLACE_AFTER = frozenset(
-    "festival film-festival airport city council mayor police university college zoo marathon station county state "
-    "hospital school district market club fc stock stocks shares residents weather museum church cathedral "
-    "restaurant hotel bridge river street court senate parliament government".split()
-)
-_LOCATION_BEFORE = frozenset("in at near across around outside inside via to".split())
 
 
 def judge(candidate: Candidate, headline: Headline) -> Verdict:
@@ -182,9 +168,9 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
     if after:
         return Verdict(True, after)
     if len(alias.keys) == 1 and not first.cjk:
-        if start > 0 and tokens[start - 1].key in _LOCATION_BEFORE and first.key not in FUNCTION_WORDS:
+        if start > 0 and tokens[start - 1].key in LOCATION_BEFORE and first.key not in FUNCTION_WORDS:
             return Verdict(False, f"a place after {tokens[start - 1].text!r}")
-        if end < len(tokens) and tokens[end].key in _PLACE_AFTER and tokens[end].text.islower():
+        if end < len(tokens) and tokens[end].key in PLACE_AFTER and tokens[end].text.islower():
             return Verdict(False, f"a place or organisation ({tokens[end].text!r})")
     if alias.risk is Risk.DISTINCT:
         return Verdict(True, "distinct title")
@@ -209,7 +195,7 @@ def _video_game(candidate: Candidate, headline: Headline) -> bool:
     """"The Witcher 4 game trailer", "Fallout 5 game": the game of the same name, not the show."""
     tokens, end = headline.tokens, candidate.end
     nxt = end + 1 if end < len(tokens) and tokens[end].key.isdigit() else end
-    return nxt < len(tokens) and tokens[nxt].key in _GAME_WORDS and tokens[nxt].text.islower()
+    return nxt < len(tokens) and tokens[nxt].key in GAME_WORDS and tokens[nxt].text.islower()
 
 
 def _lowercase_in_cased_text(candidate: Candidate, headline: Headline) -> bool:
@@ -253,7 +239,7 @@ def _standalone(candidate: Candidate, headline: Headline) -> bool:
     if j < len(tokens) and not headline.initial[j] and headline.adjacent(j - 1, j):
         nxt = tokens[j]
         if (nxt.capitalised and not nxt.key.isdigit() and nxt.key not in AFTER_TITLE and nxt.key not in NETWORKS
-                and not (nxt.key in _PART_WORDS and j + 1 < len(tokens) and tokens[j + 1].key.isdigit())
+                and not (nxt.key in PART_WORDS and j + 1 < len(tokens) and tokens[j + 1].key.isdigit())
                 and not tokens[j - 1].possessive and not nxt.cjk
                 and not (j == end and nxt.key in FUNCTION_WORDS)):
             return False
@@ -289,14 +275,14 @@ def _evidence_after(candidate: Candidate, headline: Headline) -> str:
     if end >= len(tokens):
         return ""
     nxt = tokens[end]
-    if (tokens[end - 1].possessive and nxt.key in _ADJECTIVES_BEFORE_NOUN and end + 1 < len(tokens)
+    if (tokens[end - 1].possessive and nxt.key in ADJECTIVES_BEFORE_NOUN and end + 1 < len(tokens)
             and tokens[end + 1].key in AFTER_TITLE):
         return f"followed by {nxt.text} {tokens[end + 1].text!r}"  # "Fallout's new season has a date"
     if nxt.key in ("시", "シ") and end + 1 < len(tokens) and tokens[end + 1].key in ("즌", "ー"):
         return "followed by a season marker"
     if not headline.adjacent(end - 1, end, hyphen=True):
         return _colon_headline(candidate, headline)
-    if nxt.key in _PART_WORDS and end + 1 < len(tokens) and tokens[end + 1].key.isdigit():
+    if nxt.key in PART_WORDS and end + 1 < len(tokens) and tokens[end + 1].key.isdigit():
         return f"followed by {nxt.text} {tokens[end + 1].text}"
     if nxt.key in AFTER_TITLE:
         return f"followed by {nxt.text!r}"
@@ -313,7 +299,7 @@ def _colon_headline(candidate: Candidate, headline: Headline) -> str:
     if gap != ":":
         return ""
     rest = tokens[end:]
-    if headline.season_refs or any(t.key in _CONTEXT or t.key in _PART_WORDS or t.key in _COLON_NEWS
+    if headline.season_refs or any(t.key in SHOW_CONTEXT or t.key in PART_WORDS or t.key in COLON_NEWS
                                    or t.key in AFTER_TITLE for t in rest):
         return "opens the headline, which is about a season or series"
     return ""
@@ -330,7 +316,7 @@ def _evidence_before(candidate: Candidate, headline: Headline) -> str:
         return f"after {prev.text!r}"
     if prev.key in ("of", "for", "in", "on", "de", "del", "da", "di", "du") and start >= 2:
         before = tokens[start - 2]
-        if before.key in _OF_NOUNS or any(r.end == start - 1 for r in headline.season_refs):
+        if before.key in OF_NOUNS or any(r.end == start - 1 for r in headline.season_refs):
             return f"after {before.text} {prev.text}"
     return ""
 
@@ -368,11 +354,11 @@ def _subject_with_context(candidate: Candidate, headline: Headline) -> bool:
     if all(tokens[start + i].key in FUNCTION_WORDS for i in candidate.alias.significant):
         if not headline.season_refs:  # "You will …" is prose unless a season is named
             return False
-    if tokens[end].key not in _SUBJECT_VERBS or not headline.adjacent(end - 1, end):
+    if tokens[end].key not in SUBJECT_VERBS or not headline.adjacent(end - 1, end):
         return False
     if tokens[end].key == "to" and end + 1 < len(tokens) and tokens[end + 1].capitalised:
         return False  # "Moving to Peacock"
     if tokens[end].capitalised and headline.sentence_case:
         return False
     rest = tokens[end + 1:]
-    return any(t.key in _CONTEXT for t in rest) or bool(headline.season_refs) or headline.announces_something
+    return any(t.key in SHOW_CONTEXT for t in rest) or bool(headline.season_refs) or headline.announces_something
