@@ -144,3 +144,12 @@ def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> li
                                  rule.pattern_id))
     hits.sort(key=lambda h: (h.start, -h.end))
     return hits
+
+
+def is_framed(text: str) -> bool:
+    """Whether any clause of the (cleaned) text is a review, rumour, interview, question or denial."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    clauses = split_clauses(lowered, text)
+    return clauses.denial or bool(clauses.silent)

@@ -105,11 +105,28 @@ WHEN = (rf"(?:{MONTH}\b|(?:early |late |mid-?)?(?:spring|summer|fall|autumn|wint
         r"this (?:week|month|year|spring|summer|fall|autumn|winter|weekend)\b|tomorrow\b|tonight\b|"
         r"(?:later|early|earlier) this year\b|the (?:holidays|new year)\b|"
         r"(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|christmas(?: day| eve)?\b|new year's (?:day|eve)\b|"
-        r"thanksgiving\b|halloween\b|valentine's day\b|easter\b)")
+        r"thanksgiving\b|halloween\b|valentine's day\b|easter\b|"
+        r"(?:end|start|beginning|middle) of (?:the|this|next) year\b|(?:quarter|half) of (?:the|this|next) year\b|"
+        r"(?:first|second|third|fourth|1st|2nd|3rd|4th) quarter\b|q[1-4]\b)")
 ORD = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}(?:st|nd|rd|th)|"
        r"final|last|new|another|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) and final)")
 SEASONS = rf"(?:season|series|seasons|{ORD} (?:and \w+ )?seasons?)"
-REGEX_FRAGMENTS = {"MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "SEASONS": SEASONS}
+# Streaming services and channels as headlines write them (lower case; "+" escaped where it stands)
+PLATFORMS = (
+    "netflix", "hulu", "hbo max", "hbo", "max", r"disney\+", "disney plus", "prime video", "amazon prime video",
+    "amazon prime", "amazon", r"apple tv\+", "apple tv plus", "apple tv", "peacock", r"paramount\+", "paramount plus",
+    "paramount", "pluto tv", "showtime", "starz", r"amc\+", "amc plus", "amc", "fxx", "fx", "bbc one", "bbc two",
+    "bbc three", "bbc iplayer", "bbc", "itvx", "itv", "channel 4", "channel 5", "abc", "cbs", "nbc", "fox",
+    "the cw", "cw", "syfy", "usa network", "tnt", "tbs", "crunchyroll", "funimation", "hidive", "tvn", "jtbc",
+    "kbs2", "kbs", "mbc", "sbs", "ena", "tving", "wavve", "coupang play", "viki", "nhk", "adult swim",
+    "cartoon network", "nickelodeon", r"discovery\+", "discovery", "hallmark", "lifetime", "bravo", "mtv",
+    "epix", r"mgm\+", "britbox", "acorn tv", "sky atlantic", "sky", "stan", "crave", "cbc", "sundance now",
+    "shudder", "freevee", "roku", "tubi", "youtube", "mnet",
+)
+NETWORK = r"(?:(?:the )?(?:" + "|".join(PLATFORMS) + r")(?!\w))"
+# A season named as such (not "series", which is also a brand-new show's word): "season 2", "a third season", "S2"
+A_SEASON = rf"(?:seasons? \w+|seasons?\b|series \d{{1,2}}|{ORD} (?:and \w+ )?(?:seasons?|series)|s\d{{1,2}})"
+REGEX_FRAGMENTS = {"MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "SEASONS": SEASONS, "NETWORK": NETWORK, "A_SEASON": A_SEASON}
 
 
 # -- words the mention, role and season rules reason with --------------------------------------

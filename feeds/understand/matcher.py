@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from feeds.model import NO_EVENT, CatalogShow, Event, ShowMatch
 from feeds.understand.catalog_index import Candidate, CatalogIndex
-from feeds.understand.events import EventHit, find_event_hits, split_clauses
+from feeds.understand.events import Clauses, EventHit, find_event_hits, is_framed, split_clauses
 from feeds.understand.lexicon import (
     AFTER_SUBTITLE,
     AFTER_TITLE,
@@ -36,6 +36,7 @@ from feeds.understand.lexicon import (
 )
 from feeds.understand.mentions import Headline, judge
 from feeds.understand.seasons import SeasonRef, number_after_title
+from feeds.understand.summary import summary_sentences
 from feeds.understand.text import clean
 from feeds.understand.tokens import tokenize
 
@@ -57,6 +58,7 @@ class _Mention:
     triggers: list[str] = field(default_factory=list)
     seasons: tuple[int, ...] = ()
     season_text: str = ""
+    in_title: bool = True
 
     @property
     def start(self) -> int:
@@ -65,6 +67,13 @@ class _Mention:
     @property
     def end(self) -> int:
         return self.spans[0][1]
+
+
+@dataclass(slots=True)
+class _Reading:
+    headline: Headline
+    mentions: list[_Mention]
+    clauses: Clauses | None  # None when no events were looked for
 
 
 class Matcher:
@@ -79,24 +88,57 @@ class Matcher:
 
     def match(self, title: str, summary: str = "") -> list[ShowMatch]:
         text = clean(title)
-        tokens = tokenize(text)
-        if not tokens:
-            return []
-        candidates = self.index.candidates(tokens)
-        if not candidates:
-            return []
-        headline = Headline(text, tokens)
-        mentions = self._mentions(candidates, headline)
-        if not mentions:
-            return []
-        self._assign_roles(mentions, headline)
-        self._assign_events(mentions, headline)
-        self._assign_seasons(mentions, headline)
+        reading = self._read(text)
+        sentences = summary_sentences(summary, text) if summary else []
+        if sentences:
+            self._add_summary(reading, [self._read(s, lead=i == 0) for i, s in enumerate(sentences)])
         return [
             ShowMatch(m.show.id, m.show.title, m.events, m.seasons, _reason(m),
-                      tuple((tokens[s].start, tokens[e - 1].end) for s, e in m.spans))
-            for m in mentions
+                      tuple((reading.headline.tokens[s].start, reading.headline.tokens[e - 1].end)
+                            for s, e in m.spans) if m.in_title else ())
+            for m in reading.mentions
         ]
+
+    def _read(self, text: str, *, lead: bool = True) -> _Reading:
+        """One headline or summary sentence: its show mentions with their roles, events and seasons."""
+        tokens = tokenize(text)
+        headline = Headline(text, tokens)
+        candidates = self.index.candidates(tokens) if tokens else []
+        mentions = self._mentions(candidates, headline) if candidates else []
+        if not mentions:
+            return _Reading(headline, [], None)
+        self._assign_roles(mentions, headline)
+        clauses = self._assign_events(mentions, headline) if lead else None
+        self._assign_seasons(mentions, headline)
+        return _Reading(headline, mentions, clauses)
+
+    def _add_summary(self, title: _Reading, sentences: list[_Reading]) -> None:
+        """Shows named in the summary count too; the summary's lead sentence carries news only where
+        the title teases (names the show but announces nothing, and is no review, rumour or
+        interview) and only for the show the title is about — or, when the title names no show,
+        for the show the lead is about. The title decides where they disagree."""
+        known = {m.show.id: m for m in title.mentions}
+        lead = sentences[0]
+        news = (not any(m.events for m in title.mentions) and not is_framed(title.headline.text)
+                and lead.clauses is not None)
+        subjects = {m.show.id for m in title.mentions if m.role is Role.SUBJECT}
+        for index, sentence in enumerate(sentences):
+            for m in sentence.mentions:
+                mine = known.get(m.show.id)
+                if mine is None:
+                    mine = _Mention(m.show, list(m.spans), list(m.matched), [f"in the summary: {w}" for w in m.whys],
+                                    m.role, in_title=False)
+                    known[m.show.id] = mine
+                    title.mentions.append(mine)
+                    if index == 0 and m.seasons and m.role is Role.SUBJECT:
+                        mine.seasons, mine.season_text = m.seasons, m.season_text
+                if index != 0 or not news or not m.events or m.role is not Role.SUBJECT:
+                    continue
+                if m.show.id in subjects or (not subjects and not mine.in_title):
+                    mine.events |= m.events
+                    mine.triggers.extend(f"in the summary, {t}" for t in m.triggers)
+                    if not mine.seasons and m.seasons:
+                        mine.seasons, mine.season_text = m.seasons, m.season_text
 
     # -- which shows -------------------------------------------------------------------------
     def _mentions(self, candidates: list[Candidate], headline: Headline) -> list[_Mention]:
@@ -136,7 +178,7 @@ class Matcher:
                 left.role = right.role
 
     # -- which events ------------------------------------------------------------------------
-    def _assign_events(self, mentions: list[_Mention], headline: Headline) -> None:
+    def _assign_events(self, mentions: list[_Mention], headline: Headline) -> Clauses:
         lowered = headline.text.lower()
         chars = list(lowered) if len(lowered) == len(headline.text) else [
             c.lower() if len(c.lower()) == 1 else c for c in headline.text]
@@ -150,12 +192,9 @@ class Matcher:
         titles = [(tokens[s].start, tokens[e - 1].end) for m in mentions for s, e in m.spans]
         clauses = split_clauses(lowered, headline.text, titles)
         hits = find_event_hits(lowered, clauses)
-        if not hits:
-            return
-        tokens = headline.tokens
         eligible = [m for m in mentions if m.role is Role.SUBJECT]
-        if not eligible:
-            return
+        if not hits or not eligible:
+            return clauses
         starts = {tokens[s].start for m in mentions for s, _e in m.spans}
         for hit in hits:
             if any(tokens[s].start <= hit.start < tokens[e - 1].end for m in mentions for s, e in m.spans):
@@ -165,6 +204,7 @@ class Matcher:
             for target in _targets(hit, eligible, mentions, headline, clauses.index):
                 target.events |= hit.event
                 target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r} [{hit.pattern}]")
+        return clauses
 
     # -- which season ------------------------------------------------------------------------
     def _assign_seasons(self, mentions: list[_Mention], headline: Headline) -> None:

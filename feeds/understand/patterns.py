@@ -65,8 +65,10 @@ PATTERNS: tuple[Pattern, ...] = (
             ("Netflix renews Dark Winds for a third season", "HBO renewing The Comet"),
             ("Renewal talks stall for The Comet",)),
     Pattern("renewal.greenlights", R, A,
-            r"\bgreen-?light(?:s|ing)?\b|\bgreenlit\b|\bgreen lit\b",
-            ("Hulu greenlights The Comet season 2", "The Comet season 3 greenlit",)),
+            r"\b(?:green-?light(?:s|ing|ed)?|greenlit|green lit)\b(?=[^:;|?]{0,40}?\b(?:<A_SEASON>|more\b))"
+            r"|\b<A_SEASON>[^:;|?]{0,30}?\b(?:green-?lit|greenlit|green lit|green-?lighted)\b",
+            ("Hulu greenlights The Comet season 2", "The Comet season 3 greenlit"),
+            ("Hulu greenlights The Comet, a drama from Ava Stone", "The Comet series gets greenlight at AMC")),
     Pattern("renewal.orders-season", R, A,
             r"\b(?:orders?|ordering|picks? up|picking up|renews?|greenlights?)\b"
             r"(?=[^:;|?]{0,60}?\b(?:<SEASONS> \w+|<ORD> (?:and \w+ )?seasons?|s\d{1,2}\b))",
@@ -105,8 +107,8 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet season 2 confirmed", "The Comet season 3 is officially happening"),
             ("The Comet season 4 confirmed as the final season",)),
     Pattern("renewal.coming-back", R, S,
-            r"\b(?:is|are) coming back\b(?! (?:in|on|this|next|to))|\bordered (?:at|by)\b",
-            ("The Comet is coming back", "The Comet ordered at Hulu")),
+            r"\b(?:is|are) coming back\b(?! (?:in|on|this|next|to))",
+            ("The Comet is coming back",)),
     Pattern("renewal.season-of-announced", R, S,
             r"\bseason \w+ of\b[^:;|?]{0,50}?\b(?:announced|confirmed|ordered|greenlit|official)\b",
             ("Season 3 of The Comet officially confirmed",)),
@@ -127,8 +129,9 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|\blives to see (?:an? |another )?(?:\w+ )?seasons?\b",
             ("The Comet is getting a third season", "The Comet lives to see another season")),
     Pattern("renewal.green-light", R, S,
-            r"\bgo-?ahead\b|\bgreen light\b|\bthe green light\b|\bis a go\b",
-            ("The Comet season 2 gets the green light", "The Comet season 2 is a go")),
+            r"\b<A_SEASON>[^:;|?]{0,30}?\b(?:go-?ahead|green light|greenlight|is a go)\b",
+            ("The Comet season 2 gets the green light", "The Comet season 2 is a go"),
+            ("The Comet gets series green light at Hulu",)),
     Pattern("renewal.season-order", R, S,
             r"\b(?:season|series) (?:\w+ )?(?:order|pickup|renewal)\b(?! (?:hopes|odds|status|chances))",
             ("The Comet lands season 2 pickup",)),
@@ -136,16 +139,25 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bseason \w+ (?:is |are )?(?:officially )?(?:in the works|in development|moving forward)\b",
             ("The Comet season 2 officially in the works",)),
     Pattern("renewal.picked-up-for", R, S,
-            r"\b(?:picked up|ordered) for\b|\border(?:ed)? (?:a |an )?(?:new |another )?(?:season|series)\b"
-            r"|\bordered\b(?= by)",
-            ("The Comet picked up for season 2", "The Comet ordered by Hulu")),
+            r"\b(?:picked up|ordered) for (?:an? |its )?(?:<ORD> )?(?:season|seasons|series \d|more|another)\b"
+            r"|\border(?:ed)? (?:an? |another )?(?:new |another |<ORD> )?season\b",
+            ("The Comet picked up for season 2", "The Comet picked up for a second season"),
+            ("The Comet ordered to series at Hulu", "The Comet picked up for series by Hulu")),
     Pattern("renewal.returning-for-season", R, S,
             rf"{_NEG}\b(?:returning|return|coming back|come back|back) for (?:an?|the)? ?<SEASONS>",
             ("The Comet returning for a second season", "The Comet will be back for season 3"),
             ("The Comet will not return for season 3",)),
     Pattern("renewal.will-return-for", R, S,
-            r"\b(?:will|to|set to) return for\b",
-            ("The Comet will return for season 3",)),
+            r"\b(?:will|to|set to) return for (?:an? |the |its )?(?:<ORD> |\w+ )?"
+            r"(?:season|series|round|run|installment|outing)\b",
+            ("The Comet will return for season 3", "The Comet to return for a seventh season"),
+            ("Ava Stone to return for Netflix's The Comet series",)),
+    Pattern("renewal.set-for-season", R, S,
+            r"\bset for (?:an? |its )?<ORD> (?:and \w+ )?seasons?\b",
+            ("The Comet set for a second season",)),
+    Pattern("renewal.returns-after-hiatus", R, S,
+            r"\b(?:to|will|set to) return (?:after|following) (?:an? |its )?(?:[\w-]+ ){0,2}(?:hiatus|break|absence)\b",
+            ("The Comet to return after 10-year hiatus",)),
     Pattern("renewal.renovada", R, S,
             r"\brenovad[ao]s?\b|\brenovacion\b|\brenouvel\w*|\bverlangert\b",
             ("The Comet renovada por una segunda temporada",)),
@@ -178,9 +190,10 @@ PATTERNS: tuple[Pattern, ...] = (
             ("Max drops The Comet",), ("Max drops The Comet trailer",)),
     Pattern("cancellation.cancelled", C, S,
             r"(?<!n't )(?<!not )(?<!never )(?<!been )\bcancell?ed\b(?! tour| concert| flight| too soon)"
-            r"|(?<!after its )(?<!after the )(?<!since its )(?<!since the )\bcancellation\b(?! (?:rumou?rs?|fears|talk))",
+            r"|(?<!after its )(?<!after the )(?<!since its )(?<!since the )(?<!for )(?<!for the )(?<!for its )(?<!over )"
+            r"(?<!over the )(?<!behind the )(?<!about the )(?<!on the )\bcancellation\b(?! (?:rumou?rs?|fears|talk))",
             ("The Comet cancelled after two seasons", "The Comet canceled at Netflix"),
-            ("The Comet has not been cancelled",)),
+            ("The Comet has not been cancelled", "Ava Stone blames the studio for the cancellation of The Comet")),
     Pattern("cancellation.gets-the-axe", C, S,
             r"\b(?:gets?|got|given|getting) the (?:axe|ax|boot|chop)\b|\bsetzt\b[^:;|?]{0,40}?\bab\b",
             ("The Comet gets the axe at Fox",)),
@@ -297,14 +310,14 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bseason \w+ date\b(?! (?:speculation|rumou?rs?|predictions?|news|theories))(?!:)",
             ("The Comet season 2 date announced",)),
     Pattern("release_date.season-in-when", D, S,
-            r"\bseason \w+ (?:in|on|this|next) (?:the )?(?:\w+ )?<WHEN>",
+            r"\b(?:season \w+|<ORD> season) (?:in|on|this|next) (?:the )?(?:\w+ )?<WHEN>",
             ("The Comet season 2 in October",)),
     Pattern("release_date.confirmed-for-when", D, S,
             r"\b(?:slot|date|premiere|release|return)\b[^:;|?]{0,20}?\b(?:confirmed|set|locked|announced) "
             r"(?:for|as) (?:the )?(?:\w+ )?<WHEN>",
             ("The Comet return locked for January",)),
     Pattern("release_date.premieres-when", D, S,
-            r"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|drops?"
+            r"\b(?:premieres?|premiering|premiers|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|drops?"
             r"|dropping|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|opens?)\b"
             r"(?: (?:on|to|at|with) [\w+'.]+(?: [\w+'.]+)?)?"
             r"(?: (?:in|on|this|next|from|starting|early|late|before|by)\b)? ?(?:the )?(?:\w+ )?<WHEN>",
@@ -346,8 +359,28 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\b(?:premiere|release|debut|return|launch)s? (?:date )?(?:for|on|in|this|next) (?:the )?(?:\w+ )?<WHEN>",
             ("The Comet season 2 premiere in June",)),
     Pattern("release_date.premiere-month", D, S,
-            r"\b(?:premiere|release) (?:window|month)\b|\b<MONTH> (?:premiere|release|debut|return)\b",
-            ("The Comet sets August premiere",)),
+            r"\b(?:premiere|release) (?:window|month)\b|\b<WHEN> (?:premiere|release|debut|return)(?: date)?\b",
+            ("The Comet sets August premiere", "The Comet teases early 2027 release date")),
+    Pattern("release_date.now-streaming", D, S,
+            r"\bnow (?:streaming|available)\b|\b(?:is |are )?(?:finally |now )?(?:streaming|available) "
+            r"(?:now |today )?on <NETWORK>|\b(?:is|are) (?:finally |now )on <NETWORK>"
+            r"|\b(?:has|have) been added to (?:the )?(?:<NETWORK>|[\w+]+ streaming)",
+            ("The Comet season 2 is now streaming", "The Comet is finally on Disney Plus",
+             "All episodes of The Comet have been added to the Peacock streaming service"),
+            ("Where is The Comet streaming?",)),
+    Pattern("release_date.lands-on-network", D, S,
+            r"\b(?:lands?|arrives?|debuts?|premieres?|drops?|streams?|heads?) (?:on|onto|to|at) <NETWORK>"
+            r"(?! (?:in talks|deal|rights))",
+            ("The Comet season 4 lands on Paramount+ internationally",)),
+    Pattern("release_date.date-after-video", D, S,
+            r"\b(?:trailer|teaser|premiere|premieres|promo|premiere date)\b[^?]{0,40}?(?:\||—|–| - |:)\s*"
+            r"(?:premieres? )?(?:\w+day,? )?(?:<MONTH>\.? \d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)? <MONTH>)"
+            r"(?:,? (?:19|20)\d\d)?\s*(?:\||$)",
+            ("The Comet | Official Trailer | December 10", "The Comet season 2 premiere date on Hulu — 26th December 2027"),
+            ("The Comet season 2 review | December 10",)),
+    Pattern("release_date.starting-date", D, S,
+            r"\b(?:starting|beginning) (?:on )?(?:\w+day,? )?<MONTH>\.? \d{1,2}\b",
+            ("Ava Stone to host The Comet specials starting February 8",)),
     Pattern("release_date.foreign", D, S,
             r"\bfecha de (?:estreno|lanzamiento)\b|\bdata de estreia\b|\bse estrena\b|\bestrena\w*\b"
             r"|\bdate de (?:sortie|diffusion)\b|\bstarttermin\b|\bstartet am\b",
@@ -382,8 +415,25 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bfirst[- ]look\b|\bsneak peek\b|\bfirst (?:images?|photos?|pics?|footage|clip|glimpse|stills?|poster)\b",
             ("The Comet season 2 first-look photos", "The Comet sneak peek")),
     Pattern("trailer.new-images", T, S,
-            r"\bnew (?:images|photos|footage|stills|clip|promo)\b|\bpromo\b|\bfeaturette\b|\bfootage\b",
-            ("The Comet season 2 promo", "New images from The Comet")),
+            r"\bnew (?:images|photos|footage|clip|promo)\b|\bpromo\b|\bfeaturette\b|\bfootage\b",
+            ("The Comet season 2 promo", "New images from The Comet"),
+            ("The Comet shares new stills from tonight's episode",)),
+    Pattern("trailer.posters", T, S,
+            r"\b(?:official|first|character|teaser|season \w+) posters?\b|\bposters? (?:revealed|released|unveiled)\b"
+            r"|\bcharacter (?:art|images?|photos?|portraits?)\b|\bcharacters? revealed\b"
+            r"|\bseason \w+ (?:image|images|photo|photos)\b",
+            ("The Comet season 2 receives character posters", "Official poster for The Comet",
+             "The Comet season 2 image reveals the villain")),
+    Pattern("trailer.preview", T, S,
+            r"\b(?:official|extended|first|exclusive) preview\b"
+            r"|\b(?:releases?|released|unveils?|unveiled|drops?|dropped|shares?|shared) (?:an? |the |its )?(?:new |first |"
+            r"official |special )?preview\b",
+            ("The Comet - Official Preview", "The Comet has released a preview of its first two episodes"),
+            ("The Comet season 2 preview: what to expect",)),
+    Pattern("trailer.video-title", T, S,
+            r"^(?![^?]*\b(?:review|recap|reaction|interview|explained|breakdown|ranked|podcast)\b)[^|]{1,120}\|[^|]{1,80}\|"
+            r"\s*<NETWORK>(?: original| originals| plus)?\s*$",
+            ("Message | The Comet | Disney+",), ("The Comet | Review | Netflix",)),
     Pattern("trailer.foreign", T, S,
             r"\bbande[- ]annonce\b|\bavance\b|\badelanto\b",
             ("The Comet : la bande-annonce",)),
