@@ -22,15 +22,13 @@ class _Rule:
     pattern_id: str
     event: Event
     pattern: re.Pattern[str]
-    active: bool  # the show follows the trigger ("renews X") rather than precedes it ("X renewed")
-    strict: bool = False  # only a show on the trigger's side counts ("Y returns to X": casting for X only)
+    voice: Voice  # where the show stands: after the trigger ("renews X") or before it ("X renewed")
     gate: frozenset[str] | None = None  # one of these is in every match (feeds.needles); None: always run
 
     @classmethod
     def build(cls, row: Pattern) -> _Rule:
         expanded = row.expanded
-        return cls(row.id, row.event, re.compile(expanded), row.voice is not Voice.PASSIVE,
-                   row.voice is Voice.STRICT, needles(expanded))
+        return cls(row.id, row.event, re.compile(expanded), row.voice, needles(expanded))
 
 
 _RULES: list[_Rule] = [_Rule.build(row) for row in PATTERNS]
@@ -72,10 +70,19 @@ class EventHit:
     start: int  # character offsets in the lowered text
     end: int
     text: str
-    active: bool
+    voice: Voice
     clause: int
-    strict: bool = False
     pattern: str = ""  # the id of the row of feeds.understand.patterns that fired
+
+    @property
+    def active(self) -> bool:
+        """The show follows the trigger ("renews X") rather than precedes it ("X renewed")."""
+        return self.voice in (Voice.ACTIVE, Voice.STRICT)
+
+    @property
+    def strict(self) -> bool:
+        """Only a show on the trigger's side counts ("Y returns to X": casting for X only)."""
+        return self.voice in (Voice.STRICT, Voice.BEFORE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +147,7 @@ def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> li
             clause = clauses.index(m.start())
             if clause in clauses.silent:
                 continue
-            hits.append(EventHit(rule.event, m.start(), m.end(), m.group(), rule.active, clause, rule.strict,
-                                 rule.pattern_id))
+            hits.append(EventHit(rule.event, m.start(), m.end(), m.group(), rule.voice, clause, rule.pattern_id))
     hits.sort(key=lambda h: (h.start, -h.end))
     return hits
 

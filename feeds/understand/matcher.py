@@ -35,6 +35,7 @@ from feeds.understand.lexicon import (
     SEASONISH_WORDS,
 )
 from feeds.understand.mentions import Headline, judge
+from feeds.understand.patterns import Voice
 from feeds.understand.seasons import SeasonRef, number_after_title
 from feeds.understand.summary import summary_sentences
 from feeds.understand.text import clean
@@ -318,6 +319,11 @@ def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], 
              clause_of: Callable[[int], int]) -> list[_Mention]:
     """The show(s) an event trigger is about."""
     tokens = headline.tokens
+    if hit.voice is Voice.BEFORE:
+        # "X brings back Y": only the show before the trigger, in its clause
+        before = [m for m in eligible if tokens[m.spans[0][1] - 1].end <= hit.start
+                  and clause_of(tokens[m.start].start) == hit.clause]
+        return _list_from(before, headline, forward=False)
     if hit.strict:
         # "joins Josh Hartnett in Oliver Stone's 'White Lies' Movie": a film of the same name is not the show
         after = _list_from([m for m in eligible if tokens[m.start].start >= hit.end and not _names_a_film(m, headline)],

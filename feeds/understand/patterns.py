@@ -27,6 +27,7 @@ class Voice(enum.Enum):
     ACTIVE = "active"  # "Netflix renews X": the show follows the trigger
     PASSIVE = "passive"  # "X renewed for season 2": the show precedes it
     STRICT = "strict"  # active, and only a show after it counts ("Y joins X")
+    BEFORE = "before"  # passive, and only a show before it counts ("X brings back Y": casting for X)
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,9 +370,10 @@ PATTERNS: tuple[Pattern, ...] = (
              "All episodes of The Comet have been added to the Peacock streaming service"),
             ("Where is The Comet streaming?",)),
     Pattern("release_date.lands-on-network", D, S,
-            r"\b(?:lands?|arrives?|debuts?|premieres?|drops?|streams?|heads?) (?:on|onto|to|at) <NETWORK>"
+            r"\b(?:lands?|arrives?|debuts?|premieres?|drops?|streams?) (?:on|onto) <NETWORK>"
             r"(?! (?:in talks|deal|rights))",
-            ("The Comet season 4 lands on Paramount+ internationally",)),
+            ("The Comet season 4 lands on Paramount+ internationally",),
+            ("New series The Comet lands at Hulu",)),
     Pattern("release_date.date-after-video", D, S,
             r"\b(?:trailer|teaser|premiere|premieres|promo|premiere date)\b[^?]{0,40}?(?:\||—|–| - |:)\s*"
             r"(?:premieres? )?(?:\w+day,? )?(?:<MONTH>\.? \d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)? <MONTH>)"
@@ -462,6 +464,21 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("casting.people-return", K, X,
             r"\b(?:return|are back|are returning|rejoin)$",
             ("The Comet season 2: Ava Stone and Ben Hart return",)),
+    Pattern("casting.hosts", K, X,
+            r"\b(?:to|will|set to|tapped to|named to|returns? to|resumes?|resuming|will co-?) (?:co-?)?host(?:ing)?\b"
+            r"|\b(?:confirmed|named|tapped|announced|revealed) as (?:the )?(?:new|next) (?:[\w'\"-]+ ){0,4}(?:co-?)?"
+            r"(?:hosts?|mcs?|presenters?|judges?)\b",
+            ("Ava Stone set to host The Comet next week", "Ava Stone resumes hosting The Comet",
+             "Ava Stone and Ben Hart confirmed as new The Comet MCs")),
+    Pattern("casting.confirmed-for-drama", K, X,
+            r"\b(?:confirmed|cast|set|tapped) (?:to (?:reunite|star|appear|lead|feature) (?:in|for|on)|for) (?:the |an? )?"
+            r"(?:new |upcoming )?(?:[\w-]+ )?(?:drama|series|sitcom|show|variety show|rom-com|thriller|comedy)\b",
+            ("Ava Stone and Ben Hart confirmed to reunite for new rom-com The Comet",
+             "Ava Stone confirmed for new drama The Comet")),
+    Pattern("casting.brings-back", K, Voice.BEFORE,
+            r"\bbrings? back\b(?! (?:for|the show|the series))(?![^:;|?]{0,60}?\bfor (?:an? |the |its )?(?:\w+ )?(?:season|series)\b)",
+            ("The Comet brings back Ava Stone for a very important reason",),
+            ("Hulu brings back The Comet for a second season",)),
     Pattern("casting.casts", K, S,
             r"\bcasts\b|\bcasting\b(?! (?:call|calls|director|directors|news|rumou?rs?|backlash|controversy|choices?"
             r"|decisions?|process|agency|agent|couch|criticism|debate|outrage|snub|drama|mistake|fail))",
@@ -471,8 +488,9 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|(?:new |two |three )?(?:directors?|writers?|producers?|composers?|showrunners?|episodes)))",
             ("The Comet adds Ava Stone",), ("Netflix adds more episodes of The Comet",)),
     Pattern("casting.taps", K, S,
-            r"\btaps\b|\brecruits\b|\benlists\b|\bnabs\b",
-            ("The Comet taps Ava Stone for season 2",)),
+            r"(?:\btaps\b|\brecruits\b|\benlists\b|\bnabs\b)(?![^:;|?]{0,40}?\b(?:audiences?|viewers|ratings|share"
+            r"|nominations?|emmys?|awards?|records?|views|orchestra|deal)\b)",
+            ("The Comet taps Ava Stone for season 2",), ("The Comet finale nabs sizeable audience share",)),
     Pattern("casting.cast-as", K, S,
             r"\b(?:is |been |was |gets? )?cast (?:in|as|for|opposite|alongside)\b",
             ("Ava Stone cast in The Comet",)),
@@ -484,8 +502,18 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\b(?:to|will|set to|tapped to) (?:star|play|portray|lead|headline|co-star|recur)\b",
             ("Ava Stone to star in The Comet",)),
     Pattern("casting.lands-role", K, S,
-            r"\btapped (?:to|for)\b|\blands? (?:a |the )?(?:lead |recurring |major |key )?role\b|\brecurring role\b",
-            ("Ava Stone lands recurring role on The Comet",)),
+            r"\btapped (?:to|for)\b|\blands? (?:an? |the )?(?:[\w-]+ ){0,2}role\b|\brecurring role\b"
+            r"|\bseries regular role\b|\bjoins? (?:the )?(?:main |series )?cast\b",
+            ("Ava Stone lands recurring role on The Comet", "Ava Stone lands new secret role in The Comet")),
+    Pattern("casting.cast-returning", K, S,
+            r"\b(?:cast|cast members|stars) (?:are |is )?(?:returning|to return|will return|set to return|back)\b"
+            r"|\bcast additions?\b|\badditions? to (?:the |its )?cast\b|\bnew cast members?\b"
+            r"|\b(?:sets|finds|names|reveals|unveils|announces|confirms|confirmed|completes|fills out|rounds out) "
+            r"(?:its |the |their |a )?(?:\w+ ){0,2}(?:villains?|leads|main cast|full cast|cast lineup|ensemble cast"
+            r"|cast members|series regulars)\b",
+            ("The Comet revival ordered with original cast members returning", "The Comet season 2 adds 10 cast additions",
+             "The Comet pilot sets main cast", "The Comet sets season 4 villains",
+             "The Comet has confirmed its main cast lineup")),
     Pattern("casting.returns-as", K, S,
             r"\b(?:returns?|returning|to return|will return|back) as\b(?! an? )|\breprise\w*\b"
             r"|\b(?:upped|promoted|bumped) to series regular\b",
@@ -592,11 +620,24 @@ FRAMES: tuple[Frame, ...] = (
            "The Comet could be renewed soon")),
     Frame("review",
           r"review|reviews? roundup|recap|ranked|ranking|rankings|every episode|best episodes?|worst episodes?|"
-          r"interview|q&a|podcast|quiz|wish ?list|(?:our|a) list of|list of shows",
-          ("The Comet season 2 premiere recap", "Every The Comet episode, ranked")),
+          r"interview|q&a|podcast|quiz(?! show)|wish ?list|(?:our|a) list of|list of shows|"
+          r"(?:creators?|stars?|showrunners?|actors?|actress|cast|directors?|writers?|producers?|team|boss|host) on "
+          r"(?:the |his |her |their |why |how |what |\w+ing\b)",
+          ("The Comet season 2 premiere recap", "Every The Comet episode, ranked",
+           "The Comet creators on returning to the city for season 2"),
+          ("Quiz show The Comet renewed for series 2",)),
+    Frame("crew",
+          r"named (?:as )?(?:the )?(?:new )?(?:co-?)?(?:showrunner|head writer|writer|director|composer|"
+          r"executive producer|producer|ep)s?|(?:hires|taps|names) (?:a )?(?:new )?(?:co-?)?(?:showrunner|head writer|composer)",
+          ("Ava Stone named showrunner of The Comet, replacing Ben Hart",)),
+    Frame("background",
+          r"(?:was|were|had been) (?:\w+ )?(?:renewed|cancell?ed|axed|picked up|ordered|greenlit|scrapped)|"
+          r"last (?:week|month|year)|previously|earlier this (?:year|month|week)|back in (?:19|20)\d\d|after scoring",
+          ("The Comet was canceled due to a toxic work environment",
+           "The Comet is set to return for a third season after scoring an early renewal last week")),
     Frame("wishes",
-          r"we (?:still )?miss|fans (?:want|demand|beg|call)|petition",
-          ("Fans demand The Comet be renewed",)),
+          r"we (?:still )?miss|fans (?:want|demand|beg|call)|petition|(?:i|we) (?:need|want)|need (?:a|an|another|more)",
+          ("Fans demand The Comet be renewed", "And now I need a season 3 renewal of The Comet")),
     Frame("denial",
           r"fact check|debunk\w*|denies|denied|deny|not true|false|hoax|fake|unconfirmed|not (?:yet )?confirmed|"
           r"no (?:official )?(?:news|update|word)|yet to|not been|hasn't been|has not been|"
