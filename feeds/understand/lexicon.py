@@ -65,6 +65,10 @@ BEFORE_TITLE = frozenset(
     "picks revives ends of".split()
 )
 
+# Verbs before a title that make even a title of function words ("From", "You") the show: "renews From".
+SHOW_VERBS_BEFORE = frozenset("renews renew cancels cancel axes greenlights orders revives ends watch watching "
+                              "rewatch rewatching binge binging".split())
+
 # Person nouns after a title: the title is credit ("X star"), the story is about the person.
 PERSON_AFTER = frozenset(
     "star stars actor actress actors alum alums creator creators showrunner showrunners writer writers "
@@ -206,4 +210,10 @@ SEASONISH_WORDS = frozenset({"season", "seasons", "series", "a", "an", "the", "i
                               "third", "fourth", "fifth", "final", "spring", "summer", "fall", "autumn", "winter",
                               "january", "february", "march", "april", "may", "june", "july", "august",
                               "september", "october", "november", "december", "early", "late", "next", "this",
-                              "official", "more", "two", "three", "another", "premiere", "release", "debut"})
+                              "official", "more", "two", "three", "another", "premiere", "release", "debut",
+                              # a show's genre or format between the verb and its title ("renews comedy series X")
+                              "comedy", "drama", "sitcom", "docuseries", "thriller", "show", "anime",
+                              "reality", "hit", "limited", "animated", "fan-favorite", "fan", "beloved", "acclaimed",
+                              "period", "crime", "fantasy", "horror", "mystery", "romance", "romantic", "sci-fi",
+                              "superhero", "spy", "teen", "legal", "medical", "procedural", "late-night", "talk",
+                              "competition", "dating", "cooking", "quiz", "game", "variety", "k-drama", "miniseries"})

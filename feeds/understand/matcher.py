@@ -30,6 +30,7 @@ from feeds.understand.lexicon import (
     DERIVED_LEADS,
     FUNCTION_WORDS,
     LIST_JOINERS,
+    NETWORKS,
     PERSON_AFTER,
     SEASON_SUBTITLE,
     SEASONISH_WORDS,
@@ -202,6 +203,8 @@ class Matcher:
                 continue  # a trigger word inside a title ("The Renewal", "Cast Away") is not a trigger
             if hit.active and hit.event is not Event.CASTING and _object_is_something_else(hit, starts, headline):
                 continue  # "Netflix cancels Willow, renews X": the cancellation is Willow's
+            if hit.event is Event.CASTING and hit.strict and _network_before(hit, headline):
+                continue  # "Hulu boards X": a network picking a show up is a deal, not casting
             for target in _targets(hit, eligible, mentions, headline, clauses.index):
                 target.events |= hit.event
                 target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r} [{hit.pattern}]")
@@ -446,6 +449,13 @@ def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: He
     return not (re.fullmatch(r"s\d+", key) or key in SEASONISH_WORDS)
 
 
+
+
+def _network_before(hit: EventHit, headline: Headline) -> bool:
+    words = headline.text[:hit.start].lower().replace("'s ", " ").split()
+    tail = " ".join(words[-2:])
+    return bool(words) and (words[-1] in NETWORKS or tail in NETWORKS or tail.replace(" ", "") in NETWORKS
+                            or (len(words) >= 2 and words[-1] in ("plus", "+") and words[-2] in NETWORKS))
 
 
 def _reason(m: _Mention) -> str:

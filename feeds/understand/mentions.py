@@ -35,7 +35,9 @@ from feeds.understand.lexicon import (
     PLACE_AFTER,
     SENTENCE_OPENERS,
     SHOW_CONTEXT,
+    SHOW_VERBS_BEFORE,
     SUBJECT_VERBS,
+    english_words,
 )
 from feeds.understand.seasons import SeasonRef, find_season_refs, number_after_title
 from feeds.understand.tokens import Token, is_hangul
@@ -54,10 +56,17 @@ class Verdict:
 class Headline:
     """A cleaned headline with what the evidence rules need to know about it."""
 
-    def __init__(self, text: str, tokens: list[Token]) -> None:
+    def __init__(self, text: str, tokens: list[Token], *, prose: bool = False, context: str = "") -> None:
         self.text = text
         self.tokens = tokens
+        self.prose = prose  # a summary's sentence, not a headline: capitals mark names, not titles
+        self._context = context  # the item's other text (its summary), for words that show it is about TV
         self.initial = [self._is_clause_initial(i) for i in range(len(tokens))]
+
+    @cached_property
+    def context_is_tv(self) -> bool:
+        """Whether the item's other text talks about a show ("the medical drama", "the series")."""
+        return bool(self._context) and any(w in SHOW_CONTEXT for w in re.findall(r"[\w+]+", self._context.lower()))
 
     def _is_clause_initial(self, i: int) -> bool:
         if i == 0:
@@ -109,8 +118,8 @@ class Headline:
 
     def quote_after(self, i: int) -> bool:
         end = self.tokens[i].end
-        if end + 1 < len(self.text) and self.text[end] == " " and self.text[end + 1] in _CLOSE_QUOTES:
-            end += 1  # French spacing: « Lupin »
+        if end + 1 < len(self.text) and self.text[end] in " ,.!?" and self.text[end + 1] in _CLOSE_QUOTES:
+            end += 1  # French spacing: « Lupin »; American punctuation: ‘Succession,’
         if end >= len(self.text) or self.text[end] not in _CLOSE_QUOTES:
             return False
         return end + 1 >= len(self.text) or not self.text[end + 1].isalnum() or self.text[end + 1] == "s"
@@ -150,6 +159,11 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
             return Verdict(False, "part of a longer quoted name")
     if _video_game(candidate, headline):
         return Verdict(False, "the video game")
+    punctuation = _own_punctuation(candidate, headline)
+    if punctuation is False:
+        return Verdict(False, f"written without its {alias.text[-1]!r}")
+    if not exactly_quoted and _parenthesised(candidate, headline):
+        exactly_quoted = True
 
     if not exactly_quoted and _lowercase_in_cased_text(candidate, headline):
         return Verdict(False, "written in lower case, as ordinary words")
@@ -157,6 +171,8 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
         return Verdict(True, "distinct title")
     if exactly_quoted:
         return Verdict(True, "quoted")
+    if punctuation:
+        return Verdict(True, f"written with its {alias.text[-1]!r}")
     if _inside_a_longer_title(candidate, headline):
         return Verdict(False, "the end of a longer title")
     season = _season_after(candidate, headline)
@@ -167,18 +183,21 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
     after = _evidence_after(candidate, headline)
     if after:
         return Verdict(True, after)
+    if len(alias.keys) == 1 and not first.cjk and _in_a_persons_name(candidate, headline):
+        return Verdict(False, "part of a person's name")
     if len(alias.keys) == 1 and not first.cjk:
         if start > 0 and tokens[start - 1].key in LOCATION_BEFORE and first.key not in FUNCTION_WORDS:
             return Verdict(False, f"a place after {tokens[start - 1].text!r}")
         if end < len(tokens) and tokens[end].key in PLACE_AFTER and tokens[end].text.islower():
             return Verdict(False, f"a place or organisation ({tokens[end].text!r})")
-    if alias.risk is Risk.DISTINCT:
+    one_word_in_prose = headline.prose and len(alias.keys) == 1 and not first.cjk
+    if alias.risk is Risk.DISTINCT and not one_word_in_prose:
         return Verdict(True, "distinct title")
     why = _evidence_before(candidate, headline) or _credit_possessive(candidate, headline)
     if why:
         return Verdict(True, why)
-    if alias.risk is Risk.SHORT_CJK:
-        return Verdict(False, "short title without quotes or season")
+    if alias.risk is Risk.SHORT_CJK or one_word_in_prose:
+        return Verdict(False, "one word without quotes, season or show word")
     if _capitalised_as_title(candidate, headline):
         return Verdict(True, "capitalised as a title")
     if _subject_with_context(candidate, headline):
@@ -310,8 +329,12 @@ def _evidence_before(candidate: Candidate, headline: Headline) -> str:
     if start == 0 or not headline.adjacent(start - 1, start):
         return ""
     prev = tokens[start - 1]
+    if _used_as_a_verb(candidate, headline):
+        return ""  # "Netflix Lost $50 Billion", "Hulu Lost the rights"
     if prev.key in NETWORKS and (prev.possessive or prev.capitalised):
         return f"after {prev.text!r}"
+    if all(k in FUNCTION_WORDS for k in candidate.alias.keys) and prev.key not in SHOW_VERBS_BEFORE:
+        return ""  # "a drama series from Ava Stone": a title of function words needs more than "series"
     if prev.key in BEFORE_TITLE and prev.key != "of":
         return f"after {prev.text!r}"
     if prev.key in ("of", "for", "in", "on", "de", "del", "da", "di", "du") and start >= 2:
@@ -322,13 +345,65 @@ def _evidence_before(candidate: Candidate, headline: Headline) -> str:
 
 
 def _credit_possessive(candidate: Candidate, headline: Headline) -> str:
-    """"Succession's Jeremy Strong": a possessive title followed by a person's name."""
+    """"Succession's Jeremy Strong": a possessive title followed by a person's name (in Title Case,
+    two words no dictionary has)."""
     tokens, end = headline.tokens, candidate.end
-    if not tokens[end - 1].possessive or end + 1 >= len(tokens) or not headline.sentence_case:
+    if not tokens[end - 1].possessive or end + 1 >= len(tokens):
         return ""
-    if tokens[end].capitalised and tokens[end + 1].capitalised and not tokens[end].key.isdigit():
+    if not (tokens[end].capitalised and tokens[end + 1].capitalised and not tokens[end].key.isdigit()):
+        return ""
+    if headline.sentence_case or not ({tokens[end].key, tokens[end + 1].key} & english_words()):
         return f"possessive before {tokens[end].text} {tokens[end + 1].text}"
     return ""
+
+
+def _own_punctuation(candidate: Candidate, headline: Headline) -> bool | None:
+    """A title that ends in "!", "?" or "+" ("Jeopardy!", "Zootopia+"): written with it, that is
+    evidence of the title (True); "+" missing, it is something else (False); else None."""
+    mark = candidate.alias.text.rstrip()[-1:]
+    if mark not in ("!", "?", "+") or len(candidate.alias.text.rstrip()) < 3:
+        return None
+    end = headline.tokens[candidate.end - 1].end
+    written = headline.text[end:end + 1] == mark
+    if mark == "+":
+        return written or None if written else False
+    return True if written else None
+
+
+def _parenthesised(candidate: Candidate, headline: Headline) -> bool:
+    """"Matthew Macfadyen (Succession)": a title alone in parentheses."""
+    start = headline.tokens[candidate.start].start
+    end = headline.tokens[candidate.end - 1].end
+    return start > 0 and headline.text[start - 1] == "(" and headline.text[end:end + 1] == ")"
+
+
+def _used_as_a_verb(candidate: Candidate, headline: Headline) -> bool:
+    """"Netflix Lost $50 Billion": a one-word title followed by money or an article reads as a verb."""
+    tokens, end = headline.tokens, candidate.end
+    if len(candidate.alias.keys) != 1 or end >= len(tokens):
+        return False
+    gap = headline.text[tokens[end - 1].end:tokens[end].start]
+    return "$" in gap or "£" in gap or "€" in gap or (gap == " " and tokens[end].key in ("a", "an", "the", "its", "their",
+                                                                                        "his", "her", "our"))
+
+
+def _in_a_persons_name(candidate: Candidate, headline: Headline) -> bool:
+    """"Louie Anderson", "Anna Konkle", "Jerry Seinfeld": a one-word title next to a capitalised
+    word no dictionary has (a first name or surname) is part of someone's name."""
+    tokens, start, end = headline.tokens, candidate.start, candidate.end
+    words = english_words()
+
+    def name_like(i: int) -> bool:
+        t = tokens[i]
+        return (t.capitalised and not t.key.isdigit() and not t.cjk and t.key not in words and t.key not in NETWORKS
+                and t.key not in AFTER_TITLE and len(t.key) > 1 and not t.text.isupper())
+
+    if tokens[end - 1].possessive:
+        return False
+    after = end < len(tokens) and headline.adjacent(end - 1, end) and not headline.initial[end] and name_like(end)
+    before = (start > 0 and headline.adjacent(start - 1, start) and not headline.initial[start]
+              and not tokens[start - 1].possessive and name_like(start - 1))
+    return after or before
 
 
 def _capitalised_as_title(candidate: Candidate, headline: Headline) -> bool:
