@@ -155,7 +155,8 @@ SUBJECT_VERBS = frozenset(
     "drops arrives renewed cancelled canceled confirmed finally officially heads comes set scores adds casts "
     "taps reveals unveils releases debuts premieres moves moved pushed delayed ordered greenlit picked back "
     "season seasons star stars cast creator trailer teaser finale cameras production filming shooting writers "
-    "heads gears lives earns wins secures nabs keeps finds welcomes expands films shoots resumes".split()
+    "heads gears lives earns wins secures nabs keeps finds welcomes expands films shoots resumes confirms teases "
+    "announces shares airs".split()
 )
 # Words that show a headline is about a TV show (for a common-word title at its start).
 SHOW_CONTEXT = NETWORKS | frozenset(

@@ -90,10 +90,10 @@ class Matcher:
 
     def match(self, title: str, summary: str = "") -> list[ShowMatch]:
         text = clean(title)
-        reading = self._read(text)
         sentences = summary_sentences(summary, text) if summary else []
+        reading = self._read(text, context=" ".join(sentences))
         if sentences:
-            self._add_summary(reading, [self._read(s, lead=i == 0) for i, s in enumerate(sentences)])
+            self._add_summary(reading, [self._read(s, lead=i == 0, prose=True) for i, s in enumerate(sentences)])
         return [
             ShowMatch(m.show.id, m.show.title, m.events, m.seasons, _reason(m),
                       tuple((reading.headline.tokens[s].start, reading.headline.tokens[e - 1].end)
@@ -101,10 +101,10 @@ class Matcher:
             for m in reading.mentions
         ]
 
-    def _read(self, text: str, *, lead: bool = True) -> _Reading:
+    def _read(self, text: str, *, lead: bool = True, prose: bool = False, context: str = "") -> _Reading:
         """One headline or summary sentence: its show mentions with their roles, events and seasons."""
         tokens = tokenize(text)
-        headline = Headline(text, tokens)
+        headline = Headline(text, tokens, prose=prose, context=context)
         candidates = self.index.candidates(tokens) if tokens else []
         mentions = self._mentions(candidates, headline) if candidates else []
         if not mentions:

@@ -436,4 +436,5 @@ def _subject_with_context(candidate: Candidate, headline: Headline) -> bool:
     if tokens[end].capitalised and headline.sentence_case:
         return False
     rest = tokens[end + 1:]
-    return any(t.key in SHOW_CONTEXT for t in rest) or bool(headline.season_refs) or headline.announces_something
+    return (any(t.key in SHOW_CONTEXT for t in rest) or bool(headline.season_refs) or headline.announces_something
+            or headline.context_is_tv)
