@@ -55,6 +55,7 @@ def _present_needles(text: str) -> list[str]:
 
 # Whole-headline markers: the story is not an announcement, whatever words it contains.
 _NOT_NEWS = re.compile(frames_regex())
+_LABEL_FRAME = re.compile(r"\b(?:review|recap|interview|ranked|explained|q&a|podcast|quiz)\s*[:|]\s*$")
 # A question clause ("Is X cancelled?") announces nothing; a denial ("cancelled? No —") kills it all.
 _QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(:\[]))(['\"])[^'\"]{1,80}?\1(?=[\s,.:;!?)\]]|$|s\b)")
 # "Tom Selleck on the cancellation": an interview's headline, whatever it names
@@ -125,6 +126,8 @@ def split_clauses(lowered: str, original: str = "", titles: Sequence[tuple[int, 
     for i, (s, e) in enumerate(bounds):
         if _NOT_NEWS.search(framing[s:e]):
             silent.add(i)
+        elif i > 0 and i - 1 in silent and _LABEL_FRAME.search(framing[bounds[i - 1][0]:bounds[i - 1][1]]):
+            silent.add(i)  # "X season 2 review: a stormy return": what follows a review's label is the review
     if original and _INTERVIEW.match(original):
         silent.add(0)
     return Clauses(tuple(bounds), frozenset(silent), bool(_DENIAL.search(lowered)))

@@ -37,7 +37,7 @@ from feeds.understand.lexicon import (
 )
 from feeds.understand.mentions import Headline, judge
 from feeds.understand.patterns import Voice
-from feeds.understand.seasons import SeasonRef, number_after_title
+from feeds.understand.seasons import SeasonRef, count_before_ending, number_after_title
 from feeds.understand.summary import summary_sentences
 from feeds.understand.text import clean
 from feeds.understand.tokens import tokenize
@@ -240,10 +240,16 @@ class Matcher:
             claimed.add(best.start)
             m.seasons = best.seasons
             m.season_text = best.text
+        for m in mentions:  # "cancelled after two seasons" is season 2
+            if not m.seasons and Event.CANCELLATION in m.events and (n := count_before_ending(text)) is not None:
+                m.seasons, m.season_text = (n,), f"ended after {n}"
 
 
 def _role_at(start: int, end: int, headline: Headline) -> Role:
     tokens = headline.tokens
+    before = headline.text[:tokens[start].start]
+    if before.count("(") > before.count(")") and ")" in headline.text[tokens[end - 1].end:]:
+        return Role.CREDIT  # "… Official Preview (PBS Masterpiece/BBC)", "Jane Doe (Succession)": an aside
     if end < len(tokens) and headline.text[tokens[end - 1].end:tokens[end].start] == "-" and tokens[end].key.isalpha():
         return Role.CREDIT  # a compound: "Dark-Macher", "Squid-Game-Star"
     if start > 0 and headline.text[tokens[start - 1].end:tokens[start].start] == "-":
@@ -446,7 +452,7 @@ def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: He
         return False
     word = re.match(r"[\w+]+", text[pos:])
     key = word.group().lower() if word else ""
-    return not (re.fullmatch(r"s\d+", key) or key in SEASONISH_WORDS)
+    return not (re.fullmatch(r"s\d+", key) or key in SEASONISH_WORDS or key in FUNCTION_WORDS)
 
 
 

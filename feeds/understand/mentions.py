@@ -159,6 +159,9 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
             return Verdict(False, "part of a longer quoted name")
     if _video_game(candidate, headline):
         return Verdict(False, "the video game")
+    other = _other_product(candidate, headline)
+    if other:
+        return Verdict(False, other)
     punctuation = _own_punctuation(candidate, headline)
     if punctuation is False:
         return Verdict(False, f"written without its {alias.text[-1]!r}")
@@ -215,6 +218,25 @@ def _video_game(candidate: Candidate, headline: Headline) -> bool:
     tokens, end = headline.tokens, candidate.end
     nxt = end + 1 if end < len(tokens) and tokens[end].key.isdigit() else end
     return nxt < len(tokens) and tokens[nxt].key in GAME_WORDS and tokens[nxt].text.islower()
+
+
+_PRODUCT_AFTER = re.compile(
+    r"^\s*(?:\d{1,2}\s+)?(?:board game|video game|card game|mobile game|tabletop game|merch|merchandise|toys?|toy line|"
+    r"collectibles?|funko|lego|vinyl|perfume|clothing|collection|capsule|sneakers?|cookbook)\b", re.I)
+_CINEMA = re.compile(r"\b(?:in theaters|in theatres|in cinemas|box office|movie|film)\b", re.I)
+
+
+def _other_product(candidate: Candidate, headline: Headline) -> str:
+    """"X Board Game", "X merch collection", "X 2 sets March release in theaters": a product or a
+    numbered film that shares the show's name."""
+    tokens, end = headline.tokens, candidate.end
+    rest = headline.text[tokens[end - 1].end:]
+    if _PRODUCT_AFTER.match(rest):
+        return "a product of the same name"
+    if (end < len(tokens) and tokens[end].key.isdigit() and headline.adjacent(end - 1, end)
+            and _CINEMA.search(headline.text)):
+        return "a numbered film of the same name"
+    return ""
 
 
 def _lowercase_in_cased_text(candidate: Candidate, headline: Headline) -> bool:

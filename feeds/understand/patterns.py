@@ -62,9 +62,9 @@ _NEG = r"(?<!not )(?<!n't )(?<!never )"
 PATTERNS: tuple[Pattern, ...] = (
     # -- renewal ------------------------------------------------------------------------------
     Pattern("renewal.renews", R, A,
-            r"\brenew(?:s|ing)?\b(?! (?:talks|hopes|odds|status|chances|decision|fate))",
+            rf"{_NEG}(?<!not be )\brenew(?:s|ing)?\b(?! (?:talks|hopes|odds|status|chances|decision|fate))",
             ("Netflix renews Dark Winds for a third season", "HBO renewing The Comet"),
-            ("Renewal talks stall for The Comet",)),
+            ("Renewal talks stall for The Comet", "Netflix not renewing The Comet")),
     Pattern("renewal.greenlights", R, A,
             r"\b(?:green-?light(?:s|ing|ed)?|greenlit|green lit)\b(?=[^:;|?]{0,40}?\b(?:<A_SEASON>|more\b))"
             r"|\b<A_SEASON>[^:;|?]{0,30}?\b(?:green-?lit|greenlit|green lit|green-?lighted)\b",
@@ -94,9 +94,15 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\brenouvel\w*|\brenueva\b|\brenova\b|\bverlanger\w*",
             ("Netflix renouvelle The Comet", "HBO renueva The Comet")),
     Pattern("renewal.renewed", R, S,
-            r"\brenew(?:ed|al)\b(?! (?:talks|hopes|odds|status|chances|decision|fate|news|update))",
+            rf"{_NEG}(?<!not be )(?<!won't be )\brenew(?:ed|al)\b(?! (?:talks|hopes|odds|status|chances|decision|fate|news|update))",
             ("The Comet renewed for season 2", "The Comet gets early renewal"),
-            ("The Comet renewal odds: what we know",)),
+            ("The Comet renewal odds: what we know", "The Comet not renewed for season 3")),
+    Pattern("renewal.revival", R, S,
+            r"\brevival\b(?= (?:is |has been |officially )?(?:ordered|confirmed|greenlit|green-lit|in the works"
+            r"|in development|happening|set|a go|moving forward|coming))|\b(?:gets?|getting|lands?|scores?) (?:an? )?revival\b"
+            r"|\brevives\b|\b(?:is|are) being revived\b",
+            ("The Comet revival in the works at Hulu", "Hulu revives The Comet", "The Comet gets a revival"),
+            ("The Comet revival fans will love",)),
     Pattern("renewal.gets-a-season", R, S,
             rf"{_NEG}\b(?:gets?|got|lands?|scores?|earns?|secures?)\b(?: an?| the)? <ORD> (?:and \w+ )?seasons?\b",
             ("The Comet gets a second season", "The Comet lands third season at Hulu"),
@@ -111,8 +117,9 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\b(?:is|are) coming back\b(?! (?:in|on|this|next|to))",
             ("The Comet is coming back",)),
     Pattern("renewal.season-of-announced", R, S,
-            r"\bseason \w+ of\b[^:;|?]{0,50}?\b(?:announced|confirmed|ordered|greenlit|official)\b",
-            ("Season 3 of The Comet officially confirmed",)),
+            r"\bseason \w+ of\b[^:;|?]{0,50}?\b(?:announced|confirmed|ordered|greenlit|official|officially a go|is a go"
+            r"|is happening|happening)\b",
+            ("Season 3 of The Comet officially confirmed", "Season 2 of The Comet is officially a go")),
     Pattern("renewal.orders-more", R, S,
             r"\b(?:orders?|ordered|commissions?|greenlights?) more\b|\bsays? yes to (?:more|another)\b"
             r"|\bkeeps?\b[^:;|?]{0,40}?\bgoing\b",
@@ -134,8 +141,9 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet season 2 gets the green light", "The Comet season 2 is a go"),
             ("The Comet gets series green light at Hulu",)),
     Pattern("renewal.season-order", R, S,
-            r"\b(?:season|series) (?:\w+ )?(?:order|pickup|renewal)\b(?! (?:hopes|odds|status|chances))",
-            ("The Comet lands season 2 pickup",)),
+            r"\b<A_SEASON> ?(?:order|pickup|renewal)\b(?! (?:hopes|odds|status|chances))",
+            ("The Comet lands season 2 pickup", "The Comet gets early season 3 renewal"),
+            ("The Comet gets series order at Syfy",)),
     Pattern("renewal.season-in-the-works", R, S,
             r"\bseason \w+ (?:is |are )?(?:officially )?(?:in the works|in development|moving forward)\b",
             ("The Comet season 2 officially in the works",)),
@@ -183,8 +191,17 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bcancel(?:s|ling|ing)\b",
             ("Netflix cancels The Comet after one season",)),
     Pattern("cancellation.axes", C, A,
-            r"\bax(?:es|ing)\b|\bscraps\b|\bpulls? the plug\b|\bannul[ei]\w*",
-            ("Fox axes The Comet", "Hulu pulls the plug on The Comet")),
+            r"\bax(?:es|ing)\b|\bscraps\b|\bpull(?:s|ed|ing)? (?:the )?plug\b|\bannul[ei]\w*"
+            r"|\bpass(?:es|ed)? on\b(?=[^:;|?]{0,40}?\b<A_SEASON>)",
+            ("Fox axes The Comet", "Hulu pulls the plug on The Comet", "Netflix passes on The Comet season 3"),
+            ("Netflix passes on The Comet pilot",)),
+    Pattern("cancellation.not-moving-forward", C, S,
+            r"\bnot (?:moving|going) forward\b|\bwon't (?:be )?mov(?:e|ing) forward\b"
+            r"|\b(?:not|won't be|will not be|isn't|is not) renewing\b|\b(?:not|won't be|will not be) (?:be )?renewed\b"
+            r"|\b(?:concludes?|concluding|ends?|ending|finishes|finishing|wraps? up) (?:its|their|a) (?:[\w-]+ )?(?:run|journey)\b"
+            r"(?! (?:at|in) (?:the )?(?:box office|theaters|cinemas))",
+            ("The Comet not moving forward at Netflix", "Netflix not renewing The Comet", "The Comet concludes its run"),
+            ("The Comet ends its run at the box office",)),
     Pattern("cancellation.drops", C, A,
             r"\bdrops\b(?! on )(?![^:;|?]*\b(?:trailer|teaser|episodes?|season|first look|images|photos|poster|date"
             r"|clip|footage|promo|<MONTH>|\d+)\b)(?= ['\"]?[\w])",
@@ -255,11 +272,11 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bis ending\b|\bcoming to an end\b|\bcomes to an end\b",
             ("The Comet is ending", "The Comet is coming to an end")),
     Pattern("cancellation.final-season-confirmed", C, S,
-            r"\b(?:final|last) season\b(?= (?:confirmed|announced|order|ordered|set|is coming|renewal))",
-            ("The Comet final season confirmed",)),
+            r"\b(?:final|last) season\b(?= (?:confirmed|announced|order|ordered|set|is coming|renewal)\b)",
+            ("The Comet final season confirmed",), ("The Comet final season sets premiere date",)),
     Pattern("cancellation.renewed-for-final", C, S,
-            r"\brenew\w* for (?:(?:an?|the|its) )?(?:\w+ and )?(?:final|last) seasons?\b",
-            ("The Comet renewed for a fourth and final season",)),
+            r"\b(?:renew\w*|return|returning|back|coming back) for (?:(?:an?|the|its) )?(?:\w+ and )?(?:final|last) seasons?\b",
+            ("The Comet renewed for a fourth and final season", "The Comet to return for fourth and final season")),
     Pattern("cancellation.will-be-final", C, S,
             r"\b(?:will be|to be|is|as) (?:the |its )(?:show's |series'? |series's )?(?:final|last)\b"
             r"(?! (?:episode|word|straw|time))",
@@ -274,10 +291,10 @@ PATTERNS: tuple[Pattern, ...] = (
 
     # -- release date -------------------------------------------------------------------------
     Pattern("release_date.sets-premiere", D, A,
-            r"\bsets?\b(?! to (?:return|star|play|lead|join|reprise))(?=[^:;|?]{0,80}?"
+            r"\bsets?\b(?! to (?:return|star|play|lead|join|reprise))(?! up\b)(?=[^:;|?]{0,80}?"
             r"\b(?:premiere|return|release|debut|launch|date|dates)\b(?! (?:review|recap|party)))",
             ("Netflix sets The Comet premiere", "The Comet sets season 2 return"),
-            ("Ava Stone set to star in The Comet",)),
+            ("Ava Stone set to star in The Comet", "The Comet sets up return of a fan-favorite villain")),
     Pattern("release_date.moves-to", D, A,
             r"\b(?:moves?|moving|pushes|bumps|shifts|delays)\b(?=[^:;|?]{0,60}?\b(?:to|until|into) (?:the )?(?:\w+ )?<WHEN>)",
             ("Hulu moves The Comet to October",)),
@@ -285,8 +302,10 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bsets?\b(?! to )(?=[^:;|?]{0,60}? for (?:the )?(?:\w+ )?<WHEN>)",
             ("The Comet season 2 set for March",)),
     Pattern("release_date.dates", D, A,
-            r"\b(?:dates|schedules)\b",
-            ("Apple dates The Comet season 2",)),
+            r"<NETWORK> (?:dates|schedules)\b|\b(?:dates|schedules)\b(?=[^:;|?]{0,50}?\b(?:season|premiere|return|finale"
+            r"|launch|debut|for <WHEN>))",
+            ("Apple dates The Comet season 2", "Apple TV+ dates The Comet"),
+            ("Ava Stone goes on a series of disastrous blind dates in The Comet",)),
     Pattern("release_date.announces-when", D, A,
             r"\b(?:confirms?|reveals?|announces?|sets?)\b (?:an? |the |its )?(?:\w+ )?(?=<WHEN>)",
             ("Netflix confirms a spring return for The Comet",)),
@@ -329,6 +348,7 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|moves?|shifts?)\b",
             ("The Comet season 2 premiere pushed",)),
     Pattern("release_date.moved-to-when", D, S,
+            r"(?<!filming )(?<!shooting )(?<!production )(?<!shoot )"
             r"\b(?:moved|pushed|delayed|bumped|shifted|postponed) (?:up |back )?(?:to|until|into) (?:the )?(?:\w+ )?<WHEN>",
             ("The Comet season 2 delayed to 2027",)),
     Pattern("release_date.confirmed-for", D, S,
@@ -341,8 +361,8 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\b(?:gets?|lands?|sets?|has) (?:an? |its )?(?:\w+ )?(?:release |premiere )?window\b",
             ("The Comet season 2 gets a release window",)),
     Pattern("release_date.drops-on-date", D, S,
-            r"\bdrops?\b[^:;|?]{0,30}? (?:on )?<MONTH> \d",
-            ("The Comet drops all episodes on May 4",)),
+            r"\bdrops?\b[^:;|?]{0,30}? (?:on )?<MONTH> \d|\b(?:drops?|releases?)\b[^:;|?]{0,30}? (?:on|this|next) <WHEN>",
+            ("The Comet drops all episodes on May 4", "The Comet season 2 drops all episodes on Friday")),
     Pattern("release_date.moves-premiere", D, S,
             r"\b(?:moves?|pushes|bumps|shifts|delays) (?:its |the )?(?:premiere|release|return|debut|launch)\b",
             ("The Comet delays its premiere",)),
@@ -363,7 +383,8 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\b(?:premiere|release) (?:window|month)\b|\b<WHEN> (?:premiere|release|debut|return)(?: date)?\b",
             ("The Comet sets August premiere", "The Comet teases early 2027 release date")),
     Pattern("release_date.now-streaming", D, S,
-            r"\bnow (?:streaming|available)\b|\b(?:is |are )?(?:finally |now )?(?:streaming|available) "
+            r"\bnow (?:streaming|available)\b|\bout now\b|\b(?:is|are) out (?:now |today )?on\b"
+            r"|\bavailable to (?:stream|watch)\b|\b(?:is |are )?(?:finally |now )?(?:streaming|available) "
             r"(?:now |today )?on <NETWORK>|\b(?:is|are) (?:finally |now )on <NETWORK>"
             r"|\b(?:has|have) been added to (?:the )?(?:<NETWORK>|[\w+]+ streaming)",
             ("The Comet season 2 is now streaming", "The Comet is finally on Disney Plus",
@@ -462,12 +483,15 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bse une a\b|\brejoint\b|\b(?:to replace|replaces|replacing|will replace)\b",
             ("Ava Stone to replace Ben Hart in The Comet",)),
     Pattern("casting.people-return", K, X,
-            r"\b(?:return|are back|are returning|rejoin)$",
-            ("The Comet season 2: Ava Stone and Ben Hart return",)),
+            r"\b(?:and|&) [\w'-]+(?: [\w'-]+)? (?:return|are back|are returning|rejoin)$",
+            ("The Comet season 2: Ava Stone and Ben Hart return",), ("The Comet season 2 review: a stormy return",)),
+    Pattern("casting.set-for", K, X,
+            r"\bset for\b(?! (?:an? |its |the )?(?:<ORD>|<WHEN>|release|premiere|debut|return|launch|season|series))",
+            ("Ava Stone set for The Comet season 2",), ("The Comet season 2 set for March",)),
     Pattern("casting.hosts", K, X,
             r"\b(?:to|will|set to|tapped to|named to|returns? to|resumes?|resuming|will co-?) (?:co-?)?host(?:ing)?\b"
-            r"|\b(?:confirmed|named|tapped|announced|revealed) as (?:the )?(?:new|next) (?:[\w'\"-]+ ){0,4}(?:co-?)?"
-            r"(?:hosts?|mcs?|presenters?|judges?)\b",
+            r"|\b(?:confirmed|named|tapped|announced|revealed) as (?:the )?(?:new|next)(?= (?:[\w'\"-]+ ){0,4}(?:co-?)?"
+            r"(?:hosts?|mcs?|presenters?|judges?)\b)",
             ("Ava Stone set to host The Comet next week", "Ava Stone resumes hosting The Comet",
              "Ava Stone and Ben Hart confirmed as new The Comet MCs")),
     Pattern("casting.confirmed-for-drama", K, X,
@@ -523,8 +547,11 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:players|cast|cast members|faces|stars|recruits)\b",
             ("The Comet unveils its new cast members",)),
     Pattern("casting.expands-cast", K, S,
-            r"\bexpands? (?:its |the )?cast\b|\bwelcomes? back\b|\bfinds? (?:its|her|his|their) [\w'-]+ in\b",
-            ("The Comet expands its cast", "The Comet finds its villain in Ava Stone")),
+            r"\bexpands? (?:its |the )?cast\b|\bwelcomes? back\b|\bfinds? (?:its|her|his|their) [\w'-]+ in\b"
+            r"|(?<!to )\bwelcomes?\b(?! (?:back )?(?:fans|viewers|audiences?|the|a|an|its|their|baby|new year|guests|you|home)\b)"
+            r"|\bnames? (?:[\w'.-]+ ){1,4}(?:as )?(?:the |its )?(?:new|next) (?:co-?)?(?:host|hosts|mc|presenter|judge|lead|star)\b",
+            ("The Comet expands its cast", "The Comet finds its villain in Ava Stone", "The Comet season 2 welcomes Ava Stone",
+             "The Comet names Ava Stone new host")),
     Pattern("casting.set-to-return", K, S,
             r"\b(?:set|expected|confirmed|slated|tipped) to (?:return|reprise)\b",
             ("Ava Stone set to return for The Comet season 2",)),
@@ -556,9 +583,12 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|is complete|completed)\b",
             ("Filming on The Comet season 2 has wrapped",)),
     Pattern("production.goes-into-production", P, S,
-            r"\b(?:heads?|goes|going|moves?) into (?:\w+ ){0,3}(?:filming|production)\b"
+            r"\b(?:heads?|goes|going|moves?|gears? up|back) into (?:\w+ ){0,3}(?:filming|production)\b"
+            r"|\b(?:filming|shooting|production|shoot)\b (?:\w+ ){0,2}(?:moved|pushed|delayed|postponed|rescheduled"
+            r"|scheduled|slated|set to (?:begin|start))\b"
             r"|\bwraps? (?:its |the )?(?:\w+ )?season\b",
-            ("The Comet heads into production", "The Comet wraps its second season")),
+            ("The Comet heads into production", "The Comet wraps its second season",
+             "The Comet heads back into production", "The Comet season 2 filming pushed to 2027")),
     Pattern("production.wraps-shooting", P, S,
             r"\bwraps?\b(?=[^:;|?]{0,40}?\b(?:shooting|filming|production|principal photography)\b)"
             r"|\bseason \w+ (?:officially )?wraps\b",
@@ -606,7 +636,7 @@ class Frame:
 FRAMES: tuple[Frame, ...] = (
     Frame("explainer",
           r"everything (?:we|you) (?:know|need to know)|what (?:we|you) (?:know|need to know)|all (?:we|you) know|"
-          r"what to know|everything to know|explained|explainer|ending explained|how to watch|where to watch|"
+          r"what to know|everything to know|explained|explains?|explainer|ending explained|how to watch|where to watch|"
           r"what time|how many episodes|status|release date,|cast,|plot,|spoilers|lessons|reasons|things (?:we|you)|"
           r"ways|here's why|here is why|why|what (?:happened|happens)",
           ("The Comet season 2: everything we know about the release date",

@@ -167,3 +167,17 @@ def number_after_title(tokens: list[Token], text: str, end: int) -> SeasonRef | 
     return SeasonRef(end, end + 1, (value,), token.text)
 
 
+
+
+_COUNT_AFTER = re.compile(r"\bafter (?:just |only |a |its )?(\w+) (?:seasons?|series)\b")
+
+
+def count_before_ending(text: str) -> int | None:
+    """"cancelled after two seasons": the season a cancellation ends with (a count read as a season)."""
+    m = _COUNT_AFTER.search(text.lower())
+    if not m:
+        return None
+    word = m.group(1)
+    if word in ("single", "one"):
+        return 1
+    return _number(word)
