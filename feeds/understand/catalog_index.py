@@ -90,15 +90,12 @@ class CatalogIndex:
         titles = {alias_keys(show.title) for show in self.shows}
         for show in self.shows:
             seen: set[tuple[str, ...]] = set()
-            title_keys = alias_keys(show.title)
             for text in (show.title, *show.aliases, *_without_article(show.title, titles)):
                 keys = alias_keys(text)
                 if not keys or keys in seen:
                     continue
                 seen.add(keys)
                 risk, significant = classify(keys)
-                if len(keys) == 1 and len(title_keys) > 1 and keys[0] in title_keys and risk is Risk.DISTINCT:
-                    risk = Risk.WORD  # "Rex" for "Inspector Rex": one word of the title, a name in other stories
                 self._add(Alias(show, text, keys, risk, significant, is_hangul(keys[0]), None, capitals(text)))
         self._add_subtitles()
 

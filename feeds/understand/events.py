@@ -55,7 +55,7 @@ def _present_needles(text: str) -> list[str]:
 
 # Whole-headline markers: the story is not an announcement, whatever words it contains.
 _NOT_NEWS = re.compile(frames_regex())
-_LABEL_FRAME = re.compile(r"\b(?:review|recap|interview|ranked|explained|q&a|podcast|quiz)\s*[:|]\s*$")
+_LABEL_FRAME = re.compile(r"(?<!in )\b(?:review|recap|interview|ranked|explained|q&a|podcast|quiz)\s*[:|]\s*$")
 # A question clause ("Is X cancelled?") announces nothing; a denial ("cancelled? No —") kills it all.
 _QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(:\[]))(['\"])[^'\"]{1,80}?\1(?=[\s,.:;!?)\]]|$|s\b)")
 # "Tom Selleck on the cancellation": an interview's headline, whatever it names

@@ -129,7 +129,8 @@ PLATFORMS = (
 )
 NETWORK = r"(?:(?:the )?(?:" + "|".join(PLATFORMS) + r")(?!\w))"
 # A season named as such (not "series", which is also a brand-new show's word): "season 2", "a third season", "S2"
-A_SEASON = rf"(?:seasons? \w+|seasons?\b|series \d{{1,2}}|{ORD} (?:and \w+ )?(?:seasons?|series)|s\d{{1,2}})"
+A_SEASON = (rf"(?:seasons? \w+|seasons?\b|series \d{{1,2}}|{ORD} (?:and \w+ )?(?:seasons?|series)|s\d{{1,2}}|"
+            r"(?:installment|instalment|chapter) \w+)")
 REGEX_FRAGMENTS = {"MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "SEASONS": SEASONS, "NETWORK": NETWORK, "A_SEASON": A_SEASON}
 
 
@@ -218,3 +219,12 @@ SEASONISH_WORDS = frozenset({"season", "seasons", "series", "a", "an", "the", "i
                               "period", "crime", "fantasy", "horror", "mystery", "romance", "romantic", "sci-fi",
                               "superhero", "spy", "teen", "legal", "medical", "procedural", "late-night", "talk",
                               "competition", "dating", "cooking", "quiz", "game", "variety", "k-drama", "miniseries"})
+
+# An item that uses these and none of TV_WORDS is about a film: a title it names only weakly is the film's.
+FILM_WORDS = frozenset(
+    "movie movies film films filmmaker filmmakers box-office theaters theatres theatrical cinema cinemas oscars "
+    "sundance cannes berlinale tiff sequel sequels prequel-film biopic blockbuster".split())
+TV_WORDS = frozenset(
+    "tv television series season seasons episode episodes show shows showrunner showrunners sitcom docuseries "
+    "miniseries finale renewed renewal cancelled canceled network streamer drama dramas k-drama kdrama soap "
+    "anime variety spinoff spin-off reboot revival pilot".split()) | NETWORKS

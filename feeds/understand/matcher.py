@@ -28,12 +28,14 @@ from feeds.understand.lexicon import (
     CREDIT_LEADS,
     DERIVED_AFTER,
     DERIVED_LEADS,
+    FILM_WORDS,
     FUNCTION_WORDS,
     LIST_JOINERS,
     NETWORKS,
     PERSON_AFTER,
     SEASON_SUBTITLE,
     SEASONISH_WORDS,
+    TV_WORDS,
 )
 from feeds.understand.mentions import Headline, judge
 from feeds.understand.patterns import Voice
@@ -94,6 +96,10 @@ class Matcher:
         reading = self._read(text, context=" ".join(sentences))
         if sentences:
             self._add_summary(reading, [self._read(s, lead=i == 0, prose=True) for i, s in enumerate(sentences)])
+        if reading.mentions and _about_a_film(text, sentences):
+            # a show named as credit or parent ("X star", "post-X film", "X spin-off") is still the show
+            reading.mentions = [m for m in reading.mentions if m.role is not Role.SUBJECT
+                                or not all(w in _WEAK_EVIDENCE for w in m.whys)]
         return [
             ShowMatch(m.show.id, m.show.title, m.events, m.seasons, _reason(m),
                       tuple((reading.headline.tokens[s].start, reading.headline.tokens[e - 1].end)
@@ -457,11 +463,29 @@ def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: He
 
 
 
+_WEAK_EVIDENCE = frozenset({"distinct title", "quoted", "capitalised as a title", "in the summary: distinct title",
+                            "in the summary: quoted", "in the summary: capitalised as a title"})
+
+
+def _about_a_film(title: str, sentences: list[str]) -> bool:
+    """Film words ("movie", "box office", "Oscar") and no TV words anywhere in the item."""
+    text = " ".join([title, *sentences])
+    words = set(re.findall(r"[a-z0-9+-]+", text.lower()))
+    oscar = bool(re.search(r"\bOscar(?:s|-nominated|-winning)?\b(?! [A-Z])", text))  # the award, not Oscar Isaac
+    return (oscar or bool(words & FILM_WORDS)) and not words & TV_WORDS
+
+
 def _network_before(hit: EventHit, headline: Headline) -> bool:
-    words = headline.text[:hit.start].lower().replace("'s ", " ").split()
-    tail = " ".join(words[-2:])
-    return bool(words) and (words[-1] in NETWORKS or tail in NETWORKS or tail.replace(" ", "") in NETWORKS
-                            or (len(words) >= 2 and words[-1] in ("plus", "+") and words[-2] in NETWORKS))
+    """"Hulu boards X", "AMC Plus boards X": a network right before the verb (not "Michael J. Fox joins")."""
+    tokens = [t for t in headline.tokens if t.end <= hit.start]
+    if tokens and tokens[-1].key in ("plus", "+") and len(tokens) > 1:
+        tokens = tokens[:-1]
+    if not tokens or tokens[-1].key not in NETWORKS:
+        return False
+    if len(tokens) > 1 and tokens[-2].capitalised and tokens[-2].key not in FUNCTION_WORDS \
+            and headline.text[tokens[-2].end:tokens[-1].start].strip() in ("", "."):
+        return False  # "Michael J. Fox": a person whose name ends like a network
+    return True
 
 
 def _reason(m: _Mention) -> str:

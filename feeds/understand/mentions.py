@@ -176,6 +176,8 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
         return Verdict(True, "quoted")
     if punctuation:
         return Verdict(True, f"written with its {alias.text[-1]!r}")
+    if _a_segment_of_its_own(candidate, headline):
+        return Verdict(True, "a segment of a video title")
     if _inside_a_longer_title(candidate, headline):
         return Verdict(False, "the end of a longer title")
     season = _season_after(candidate, headline)
@@ -390,6 +392,24 @@ def _own_punctuation(candidate: Candidate, headline: Headline) -> bool | None:
     if mark == "+":
         return written or None if written else False
     return True if written else None
+
+
+_SEGMENT_BREAK = re.compile(r"^\s*(?:\||\s[-–—]\s|$)")
+
+
+def _a_segment_of_its_own(candidate: Candidate, headline: Headline) -> bool:
+    """"Feria | Official Trailer | Netflix", "Weekend Update: … - SNL": a capitalised title that is a
+    whole segment of a headline cut by pipes or dashes (a video's title)."""
+    tokens, text = headline.tokens, headline.text
+    start, end = tokens[candidate.start].start, tokens[candidate.end - 1].end
+    if "|" not in text and " - " not in text and " – " not in text:
+        return False
+    if not all(tokens[i].capitalised for i in range(candidate.start, candidate.end) if tokens[i].key not in FUNCTION_WORDS):
+        return False
+    before = text[:start].rstrip("'\" ")
+    after = text[end:].lstrip("'\"")
+    opens = before == "" or before.endswith("|") or before.endswith((" -", " –", " —"))
+    return opens and bool(_SEGMENT_BREAK.match(after)) and not (before == "" and after.strip() == "")
 
 
 def _parenthesised(candidate: Candidate, headline: Headline) -> bool:

@@ -99,10 +99,10 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet renewal odds: what we know", "The Comet not renewed for season 3")),
     Pattern("renewal.revival", R, S,
             r"\brevival\b(?= (?:is |has been |officially )?(?:ordered|confirmed|greenlit|green-lit|in the works"
-            r"|in development|happening|set|a go|moving forward|coming))|\b(?:gets?|getting|lands?|scores?) (?:an? )?revival\b"
+            r"|in development|happening|set|a go|moving forward|coming)\b)|\b(?:gets?|getting|lands?|scores?) (?:an? )?revival\b"
             r"|\brevives\b|\b(?:is|are) being revived\b",
             ("The Comet revival in the works at Hulu", "Hulu revives The Comet", "The Comet gets a revival"),
-            ("The Comet revival fans will love",)),
+            ("The Comet revival fans will love", "The Comet revival sets February premiere")),
     Pattern("renewal.gets-a-season", R, S,
             rf"{_NEG}\b(?:gets?|got|lands?|scores?|earns?|secures?)\b(?: an?| the)? <ORD> (?:and \w+ )?seasons?\b",
             ("The Comet gets a second season", "The Comet lands third season at Hulu"),
@@ -137,8 +137,10 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|\blives to see (?:an? |another )?(?:\w+ )?seasons?\b",
             ("The Comet is getting a third season", "The Comet lives to see another season")),
     Pattern("renewal.green-light", R, S,
-            r"\b<A_SEASON>[^:;|?]{0,30}?\b(?:go-?ahead|green light|greenlight|is a go)\b",
-            ("The Comet season 2 gets the green light", "The Comet season 2 is a go"),
+            r"\b<A_SEASON>[^:;|?]{0,30}?\b(?:go-?ahead|green light|greenlight|is a go)\b"
+            r"|\b(?:go-?ahead|green light|greenlight) for (?:an? |its )?<A_SEASON>",
+            ("The Comet season 2 gets the green light", "The Comet season 2 is a go",
+             "The Comet gets the green light for season 2"),
             ("The Comet gets series green light at Hulu",)),
     Pattern("renewal.season-order", R, S,
             r"\b<A_SEASON> ?(?:order|pickup|renewal)\b(?! (?:hopes|odds|status|chances))",
@@ -148,7 +150,7 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bseason \w+ (?:is |are )?(?:officially )?(?:in the works|in development|moving forward)\b",
             ("The Comet season 2 officially in the works",)),
     Pattern("renewal.picked-up-for", R, S,
-            r"\b(?:picked up|ordered) for (?:an? |its )?(?:<ORD> )?(?:season|seasons|series \d|more|another)\b"
+            r"\b(?:picked up|ordered) for (?:an? |its )?(?:<ORD> )?(?:season|seasons|series \d|more|another|s\d{1,2})\b"
             r"|\border(?:ed)? (?:an? |another )?(?:new |another |<ORD> )?season\b",
             ("The Comet picked up for season 2", "The Comet picked up for a second season"),
             ("The Comet ordered to series at Hulu", "The Comet picked up for series by Hulu")),
@@ -486,8 +488,10 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\b(?:and|&) [\w'-]+(?: [\w'-]+)? (?:return|are back|are returning|rejoin)$",
             ("The Comet season 2: Ava Stone and Ben Hart return",), ("The Comet season 2 review: a stormy return",)),
     Pattern("casting.set-for", K, X,
+            r"(?<!premiere )(?<!date )(?<!release )(?<!return )(?<!debut )(?<!launch )(?<!window )(?<!finale )"
             r"\bset for\b(?! (?:an? |its |the )?(?:<ORD>|<WHEN>|release|premiere|debut|return|launch|season|series))",
-            ("Ava Stone set for The Comet season 2",), ("The Comet season 2 set for March",)),
+            ("Ava Stone set for The Comet season 2",),
+            ("The Comet season 2 set for March", "July premiere set for The Comet season 2")),
     Pattern("casting.hosts", K, X,
             r"\b(?:to|will|set to|tapped to|named to|returns? to|resumes?|resuming|will co-?) (?:co-?)?host(?:ing)?\b"
             r"|\b(?:confirmed|named|tapped|announced|revealed) as (?:the )?(?:new|next)(?= (?:[\w'\"-]+ ){0,4}(?:co-?)?"
@@ -500,7 +504,7 @@ PATTERNS: tuple[Pattern, ...] = (
             ("Ava Stone and Ben Hart confirmed to reunite for new rom-com The Comet",
              "Ava Stone confirmed for new drama The Comet")),
     Pattern("casting.brings-back", K, Voice.BEFORE,
-            r"\bbrings? back\b(?! (?:for|the show|the series))(?![^:;|?]{0,60}?\bfor (?:an? |the |its )?(?:\w+ )?(?:season|series)\b)",
+            r"(?<!trailer )(?<!teaser )(?<!episode )(?<!finale )(?<!premiere )\bbrings? back\b(?! (?:for|the show|the series))(?![^:;|?]{0,60}?\bfor (?:an? |the |its )?(?:\w+ )?(?:season|series)\b)",
             ("The Comet brings back Ava Stone for a very important reason",),
             ("Hulu brings back The Comet for a second season",)),
     Pattern("casting.casts", K, S,
