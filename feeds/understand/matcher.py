@@ -247,7 +247,7 @@ class Matcher:
             m.seasons = best.seasons
             m.season_text = best.text
         for m in mentions:  # "cancelled after two seasons" is season 2
-            if not m.seasons and Event.CANCELLATION in m.events and (n := count_before_ending(text)) is not None:
+            if not m.seasons and m.role is Role.SUBJECT and (n := count_before_ending(text)) is not None:
                 m.seasons, m.season_text = (n,), f"ended after {n}"
 
 

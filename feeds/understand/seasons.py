@@ -37,6 +37,8 @@ class SeasonRef:
 
 
 def _number(key: str) -> int | None:
+    if len(key) >= 2 and key[-1] in "ab" and key[:-1].isdigit():
+        key = key[:-1]  # "season 2b": the second half of season 2
     if key.isdigit():
         value = int(key)
         return value if 0 < value <= MAX_SEASON else None
@@ -163,7 +165,8 @@ def number_after_title(tokens: list[Token], text: str, end: int) -> SeasonRef | 
         if after in COUNTED_NOUNS and follow_gap.strip() == "":
             return None
         if follow_gap.strip() in ("%", ".", ",") and tokens[end + 1].key.isdigit():
-            return None
+            if not (follow_gap == "." and len(tokens[end + 1].key) == 2):
+                return None  # "Dark 8.5", "3,000"; but "The Flash 8.01" is season 8, episode 1
     return SeasonRef(end, end + 1, (value,), token.text)
 
 
@@ -173,7 +176,8 @@ _COUNT_AFTER = re.compile(r"\bafter (?:just |only |a |its )?(\w+) (?:seasons?|se
 
 
 def count_before_ending(text: str) -> int | None:
-    """"cancelled after two seasons": the season a cancellation ends with (a count read as a season)."""
+    """"cancelled after two seasons", "leaving after 2 seasons": the season a run (or someone's time on
+    it) ends with, a count read as a season."""
     m = _COUNT_AFTER.search(text.lower())
     if not m:
         return None
