@@ -65,6 +65,9 @@ BEFORE_TITLE = frozenset(
     "picks revives ends of".split()
 )
 
+# Presenting jobs: "named next host of X" is casting news for X, not a credit.
+HOST_NOUNS = frozenset("host hosts co-host co-hosts mc mcs presenter presenters judge judges emcee".split())
+
 # Verbs before a title that make even a title of function words ("From", "You") the show: "renews From".
 SHOW_VERBS_BEFORE = frozenset("renews renew cancels cancel axes greenlights orders revives ends watch watching "
                               "rewatch rewatching binge binging".split())

@@ -30,6 +30,7 @@ from feeds.understand.lexicon import (
     DERIVED_LEADS,
     FILM_WORDS,
     FUNCTION_WORDS,
+    HOST_NOUNS,
     LIST_JOINERS,
     NETWORKS,
     PERSON_AFTER,
@@ -130,6 +131,8 @@ class Matcher:
         news = (not any(m.events for m in title.mentions) and not is_framed(title.headline.text)
                 and lead.clauses is not None)
         subjects = {m.show.id for m in title.mentions if m.role is Role.SUBJECT}
+        if not lead.mentions:
+            _season_from_lead(title.mentions, lead.headline)
         for index, sentence in enumerate(sentences):
             for m in sentence.mentions:
                 mine = known.get(m.show.id)
@@ -288,7 +291,8 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
     if (start >= 3 and tokens[start - 1].key == "of" and tokens[start - 2].capitalised
             and tokens[start - 3].capitalised and not tokens[start - 2].key.isdigit()
             and tokens[start - 2].key not in AFTER_TITLE and tokens[start - 2].key not in SEASON_SUBTITLE
-            and tokens[start - 3].key not in AFTER_TITLE and tokens[start - 2].key not in FUNCTION_WORDS):
+            and tokens[start - 3].key not in AFTER_TITLE and tokens[start - 2].key not in FUNCTION_WORDS
+            and tokens[start - 2].key not in HOST_NOUNS):
         return Role.CREDIT  # "Julia Garner of Ozark will play …"
     if (start >= 2 and tokens[start - 1].key in ("of", "behind") and tokens[start - 2].key in CREDIT_BEFORE
             and not (start >= 3 and tokens[start - 3].key == "new")):
@@ -465,6 +469,22 @@ def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: He
 
 _WEAK_EVIDENCE = frozenset({"distinct title", "quoted", "capitalised as a title", "in the summary: distinct title",
                             "in the summary: quoted", "in the summary: capitalised as a title"})
+
+
+def _season_from_lead(mentions: list[_Mention], lead: Headline) -> None:
+    """"Netflix renews X" + "The streamer has ordered a third season of the drama.": the summary's lead
+    names no show but restates the title's news with a season: that season is the show's."""
+    dated = [m for m in mentions if m.events and not m.seasons and m.role is Role.SUBJECT]
+    if len(dated) != 1 or len(lead.season_refs) != 1:
+        return
+    lowered = lead.text.lower()
+    if len(lowered) != len(lead.text):
+        return
+    events = NO_EVENT
+    for hit in find_event_hits(lowered, split_clauses(lowered, lead.text)):
+        events |= hit.event
+    if events & dated[0].events:
+        dated[0].seasons, dated[0].season_text = lead.season_refs[0].seasons, lead.season_refs[0].text
 
 
 def _about_a_film(title: str, sentences: list[str]) -> bool:

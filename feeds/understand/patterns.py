@@ -159,9 +159,10 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet returning for a second season", "The Comet will be back for season 3"),
             ("The Comet will not return for season 3",)),
     Pattern("renewal.will-return-for", R, S,
-            r"\b(?:will|to|set to) return for (?:an? |the |its )?(?:<ORD> |\w+ )?"
+            r"\b(?:will|to|set to) return (?:for|with) (?:an? |the |its )?(?:<ORD> |\w+ )?"
             r"(?:season|series|round|run|installment|outing)\b",
-            ("The Comet will return for season 3", "The Comet to return for a seventh season"),
+            ("The Comet will return for season 3", "The Comet to return for a seventh season",
+             "Netflix's The Comet to return with season 2"),
             ("Ava Stone to return for Netflix's The Comet series",)),
     Pattern("renewal.set-for-season", R, S,
             r"\bset for (?:an? |its )?<ORD> (?:and \w+ )?seasons?\b",
@@ -312,10 +313,11 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\b(?:confirms?|reveals?|announces?|sets?)\b (?:an? |the |its )?(?:\w+ )?(?=<WHEN>)",
             ("Netflix confirms a spring return for The Comet",)),
     Pattern("release_date.date-set", D, S,
-            r"\b(?:premiere|release|return|launch|air|debut|streaming|arrival) dates?\b(?= (?:is |has been |was |finally )?"
+            r"\b(?:premiere|release|return|launch|air|debut|streaming|arrival) dates?\b(?=(?:,? (?:and )?\w+)? (?:is |are |has been |was |finally )?"
             r"(?:officially )?(?:set|revealed|announced|confirmed|unveiled|moved|changed|locked|shifted|pushed|delayed"
             r"|brought forward|out|here|finally)\b)",
-            ("The Comet season 2 release date revealed",), ("The Comet season 2 release date",)),
+            ("The Comet season 2 release date revealed", "The Comet season 3 premiere date, trailer revealed"),
+            ("The Comet season 2 release date",)),
     Pattern("release_date.date-is-when", D, S,
             r"\b(?:premiere|release|return|launch|air|debut) dates?:? (?:is |set for |confirmed for |revealed as )?"
             r"(?:the )?<WHEN>",
@@ -468,8 +470,11 @@ PATTERNS: tuple[Pattern, ...] = (
 
     # -- casting ------------------------------------------------------------------------------
     Pattern("casting.joins", K, X,
-            r"\bjoins?\b|\bjoining\b|\bboards?\b|\bsigns? on (?:to|for)\b|\bsigned on (?:to|for)\b",
-            ("Ava Stone joins The Comet", "Ava Stone boards The Comet season 2")),
+            r"(?:\bjoins?\b|\bjoining\b|\bboards?\b|\bsigns? on (?:to|for)\b|\bsigned on (?:to|for)\b)"
+            r"(?![^:;|?]{0,40}?\b(?:list|lists|chart|charts|top 10|top ten|race|club|ranks|hall of fame|billionaires"
+            r"|bidding|protest|strike|picket|campaign|lawsuit|podcast|tiktok|instagram)\b)",
+            ("Ava Stone joins The Comet", "Ava Stone boards The Comet season 2"),
+            ("The Comet joins the race for best drama", "Ava Stone joins Forbes 30 under 30 list after The Comet")),
     Pattern("casting.returns-to", K, X,
             r"\b(?:returns?|returning|is back|comes? back) to\b(?! (?:direct|write|produce|score|helm|host))"
             r"|\b(?:returns?|returning) for\b",
@@ -503,6 +508,10 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:new |upcoming )?(?:[\w-]+ )?(?:drama|series|sitcom|show|variety show|rom-com|thriller|comedy)\b",
             ("Ava Stone and Ben Hart confirmed to reunite for new rom-com The Comet",
              "Ava Stone confirmed for new drama The Comet")),
+    Pattern("casting.return-of", K, Voice.BEFORE,
+            r"\b(?:confirms?|announces?|teases?|reveals?) (?:the )?(?:shock |surprise |dramatic |long-awaited )?"
+            r"return of\b",
+            ("The Comet confirms return of Ava Stone",), ("The Comet sets up return of a fan-favorite villain",)),
     Pattern("casting.brings-back", K, Voice.BEFORE,
             r"(?<!trailer )(?<!teaser )(?<!episode )(?<!finale )(?<!premiere )\bbrings? back\b(?! (?:for|the show|the series))(?![^:;|?]{0,60}?\bfor (?:an? |the |its )?(?:\w+ )?(?:season|series)\b)",
             ("The Comet brings back Ava Stone for a very important reason",),
@@ -538,13 +547,13 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|\bcast additions?\b|\badditions? to (?:the |its )?cast\b|\bnew cast members?\b"
             r"|\b(?:sets|finds|names|reveals|unveils|announces|confirms|confirmed|completes|fills out|rounds out) "
             r"(?:its |the |their |a )?(?:\w+ ){0,2}(?:villains?|leads|main cast|full cast|cast lineup|ensemble cast"
-            r"|cast members|series regulars)\b",
+            r"|cast members|series regulars|lineup)\b",
             ("The Comet revival ordered with original cast members returning", "The Comet season 2 adds 10 cast additions",
              "The Comet pilot sets main cast", "The Comet sets season 4 villains",
              "The Comet has confirmed its main cast lineup")),
     Pattern("casting.returns-as", K, S,
             r"\b(?:returns?|returning|to return|will return|back) as\b(?! an? )|\breprise\w*\b"
-            r"|\b(?:upped|promoted|bumped) to series regular\b",
+            r"|\b(?:upped|promoted|bumped) to (?:series )?regular\b|\bups\b[^:;|?]{0,40}?\bto (?:series )?regular\b",
             ("Ava Stone returns as Nova in The Comet season 2",)),
     Pattern("casting.new-players", K, S,
             r"\b(?:unveils?|reveals?|announces?|names?|introduces?) (?:its |the )?new "
