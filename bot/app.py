@@ -1,5 +1,10 @@
 """The composition root: builds the core and the adapters the settings ask for, and runs them
-in one asyncio loop until SIGINT/SIGTERM."""
+in one asyncio loop until SIGINT/SIGTERM.
+
+Every background loop (poll, delivery, housekeeping, liveness, a platform's start-up) runs under
+one Supervisor (bot/supervise.py). A platform that can't be reached at start is retried in the
+background while the others run; one whose token is refused is reported in one line and left
+out (the process exits 2 when it was the only platform)."""
 
 from __future__ import annotations
 
@@ -8,12 +13,27 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Protocol
 
 from bot.adapters.console import ConsoleMessenger
 from bot.config import Settings
 from bot.service import ShowBot
+from bot.supervise import Supervisor
+
+if TYPE_CHECKING:
+    from bot.adapters.web.server import WebServer
 
 _log = logging.getLogger(__name__)
+
+EXIT_CONFIG = 2  # a token the platform refuses is a configuration error
+EXIT_UNDELIVERED = 1  # `run --once`: a platform could not be reached; its notifications stay pending
+
+
+class Platform(Protocol):
+    platform: str
+
+    async def stop(self) -> None: ...
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -23,51 +43,162 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
+class _Platforms:
+    """The chat platforms of one run: started (in the background, supervised), registered with the
+    core once they answer, stopped at the end."""
+
+    def __init__(self, settings: Settings, showbot: ShowBot, stop: asyncio.Event) -> None:
+        self._settings = settings
+        self._showbot = showbot
+        self._stop = stop
+        self.started: list[Platform] = []
+        self.exit_code = 0
+
+    def _register(self, adapter: Platform) -> None:
+        self._showbot.register(adapter)  # type: ignore[arg-type]  # adapters are Messengers
+        self.started.append(adapter)
+        self._showbot.delivery.notify()  # what queued up meanwhile goes out now
+
+    def _refused(self, platform: str, reason: str) -> None:
+        _log.error("%s: %s", platform, reason)
+        tokens = {"telegram": self._settings.telegram_token, "discord": self._settings.discord_token}
+        others = self._settings.use_console or any(token for name, token in tokens.items() if name != platform)
+        if not others:
+            _log.error("no platform left to deliver to; stopping")
+            self.exit_code = EXIT_CONFIG
+            self._stop.set()
+
+    async def start(self, supervisor: Supervisor) -> None:
+        if self._settings.telegram_token:
+            supervisor.spawn("telegram start-up", self._start_telegram, restart=False)
+        if self._settings.discord_token:
+            from bot.adapters.discord_bot import DiscordAdapter
+
+            discord = DiscordAdapter(self._settings, self._showbot)
+            await discord.start(self._stop)  # connects (and retries) in its own background task
+            if discord.failure is not None:
+                self._refused("discord", f"{discord.failure} (check DISCORD_TOKEN)")
+                await discord.stop()
+            else:
+                self._register(discord)
+
+    async def _start_telegram(self) -> None:
+        from bot.adapters.telegram_bot import TelegramAdapter, TokenRejected
+
+        adapter = TelegramAdapter(self._settings, self._showbot)
+        try:
+            if await adapter.connect(self._stop):
+                self._register(adapter)
+        except TokenRejected as exc:
+            self._refused("telegram", str(exc))
+
+    async def start_once(self) -> None:
+        """For `run --once`: start each platform for sending only (no updates), a few tries each."""
+        if self._settings.telegram_token:
+            from bot.adapters.telegram_bot import BotApiUnreachable, TelegramAdapter, TokenRejected
+
+            telegram = TelegramAdapter(self._settings, self._showbot)
+            try:
+                if await telegram.connect(self._stop, updates=False, attempts=3):
+                    self._register(telegram)
+            except TokenRejected as exc:
+                _log.error("telegram: %s", exc)
+                self.exit_code = EXIT_CONFIG
+            except BotApiUnreachable as exc:
+                _log.error("telegram: %s; its notifications stay pending for the next run", exc)
+                self.exit_code = self.exit_code or EXIT_UNDELIVERED
+        if self._settings.discord_token:
+            from bot.adapters.discord_bot import DiscordAdapter
+
+            discord = DiscordAdapter(self._settings, self._showbot, sync_commands=False)
+            await discord.start(self._stop)
+            if discord.ready.is_set():
+                self._register(discord)
+            else:
+                _log.error("discord: not connected (%s); its notifications stay pending for the next run",
+                           discord.failure or "not ready in time")
+                self.exit_code = self.exit_code or (
+                    EXIT_CONFIG if discord.failure is not None else EXIT_UNDELIVERED)
+                await discord.stop()
+
+    async def stop(self) -> None:
+        for adapter in reversed(self.started):
+            try:
+                await adapter.stop()
+            except Exception as exc:
+                _log.warning("%s did not stop cleanly: %s: %s", adapter.platform, type(exc).__name__, exc)
+        self.started.clear()
+
+
 async def run_bot(settings: Settings, *, once: bool = False) -> int:
     async with ShowBot.create(settings) as showbot:
         if settings.use_console:
             showbot.register(ConsoleMessenger())
-        if once:
-            report = await showbot.run_once()
-            _log.info("poll: %s", report.poll)
-            _log.info("delivered %d notifications (%d to retry, %d failed)", report.delivery.sent,
-                      report.delivery.retried, report.delivery.failed)
-            for url, error in report.poll.errors.items():
-                _log.warning("feed %s: %s", url, error)
-            return 0
         stop = asyncio.Event()
         _stop_on_signals(stop)
-        adapters = await _start_platforms(settings, showbot, stop)
-        try:
-            _log.info("showbot running: %s; polling %d feeds every %.0fs (Ctrl-C to stop)",
-                      ", ".join(showbot.delivery.platforms) or "no platform",
-                      len(await showbot.repo.feeds()), settings.poll_interval)
-            await showbot.run(stop)
-        finally:
-            for adapter in reversed(adapters):
-                with contextlib.suppress(Exception):
-                    await adapter.stop()
+        platforms = _Platforms(settings, showbot, stop)
+        if once:
+            return await _run_once(showbot, platforms)
+        async with open_web(settings, showbot):
+            try:
+                async with Supervisor() as supervisor:
+                    await platforms.start(supervisor)
+                    _log.info("showbot running: %s; polling %d feeds every %.0fs (Ctrl-C to stop)",
+                              ", ".join(showbot.delivery.platforms) or "no platform yet",
+                              len(await showbot.repo.feeds()), settings.poll_interval)
+                    await showbot.run(stop, supervisor=supervisor)
+            finally:  # the loops have stopped (or were cancelled): nothing is being sent any more
+                await platforms.stop()
+        if platforms.exit_code:
+            return platforms.exit_code
         _log.info("stopped cleanly")
     return 0
 
 
-async def _start_platforms(settings: Settings, showbot: ShowBot, stop: asyncio.Event) -> list:
-    started: list = []
-    if settings.telegram_token:
-        from bot.adapters.telegram_bot import TelegramAdapter
+@contextlib.asynccontextmanager
+async def open_web(settings: Settings, showbot: ShowBot) -> AsyncIterator[WebServer | None]:
+    """The web server, when SHOWBOT_WEB is not off. An address that can't be bound is logged and
+    the bot runs on without it (the chats matter more than the panel)."""
+    bind = settings.web_bind
+    if bind is None:
+        yield None
+        return
+    from bot.adapters.web.app import build_app
+    from bot.adapters.web.context import WebContext
+    from bot.adapters.web.server import WebServer
+    from bot.metrics import stored_counts
 
-        adapter = TelegramAdapter(settings, showbot)
-        await adapter.start()
-        showbot.register(adapter)
-        started.append(adapter)
-    if settings.discord_token:
-        from bot.adapters.discord_bot import DiscordAdapter
+    context = WebContext(settings=settings, health=showbot.health, metrics=showbot.metrics,
+                         stored_counts=lambda: stored_counts(showbot.repo))
+    server = WebServer(build_app(context), *bind, public_url=settings.public_url)
+    try:
+        await server.__aenter__()
+    except OSError as exc:
+        _log.error("web server: cannot listen on %s:%d (%s); running without the panel, /healthz and /metrics",
+                   bind[0], bind[1], exc.strerror or exc)
+        yield None
+        return
+    try:
+        _log.info("web panel at %s (health: %s/healthz, metrics: %s/metrics)", server.url, server.local_url,
+                  server.local_url)
+        yield server
+    finally:
+        await server.__aexit__(None, None, None)
 
-        adapter = DiscordAdapter(settings, showbot)
-        await adapter.start(stop)
-        showbot.register(adapter)
-        started.append(adapter)
-    return started
+
+async def _run_once(showbot: ShowBot, platforms: _Platforms) -> int:
+    """One poll of every feed, then deliver what is due on every configured platform, then stop."""
+    try:
+        await platforms.start_once()
+        report = await showbot.run_once()
+    finally:
+        await platforms.stop()
+    _log.info("poll: %s", report.poll)
+    _log.info("delivered %d notifications (%d to retry, %d failed)", report.delivery.sent,
+              report.delivery.retried, report.delivery.failed)
+    for url, error in report.poll.errors.items():
+        _log.warning("feed %s: %s", url, error)
+    return platforms.exit_code
 
 
 async def run_chat(settings: Settings, *, poll: bool = True) -> int:
@@ -78,9 +209,9 @@ async def run_chat(settings: Settings, *, poll: bool = True) -> int:
         stop = asyncio.Event()
         _stop_on_signals(stop)
         chat = ConsoleChat(showbot, settings)
-        async with asyncio.TaskGroup() as group:
+        async with open_web(settings, showbot), Supervisor() as supervisor:
             if poll:
-                group.create_task(showbot.run(stop))
+                supervisor.spawn("showbot", lambda: showbot.run(stop, supervisor=supervisor), restart=False)
             await chat.run(sys.stdin, stop)
             stop.set()
     return 0

@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     catalog_sub.add_parser("list", parents=[common], help="list the shows in the db")
 
     sub.add_parser("feeds", parents=[common], help="list feeds and their health")
+    sub.add_parser("health", parents=[common],
+                   help="ask the running bot's /healthz (exit 0 when healthy): Docker's HEALTHCHECK")
     return parser
 
 
@@ -63,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "match":
             return _match(args.catalog, args.items)
         settings = load_settings(args.config, db=args.db, console=getattr(args, "console", False) or None)
+        _redact_in_logs(settings.telegram_token, settings.discord_token)
         logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.log_level.upper())
         for noisy in ("httpx", "httpcore", "telegram", "discord", "aiosqlite"):
             logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
@@ -78,6 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_catalog(settings, args))
         if args.command == "feeds":
             return asyncio.run(_feeds(settings))
+        if args.command == "health":
+            from bot.health import probe_running_bot
+
+            healthy, text = probe_running_bot(settings)
+            print(text)
+            return 0 if healthy else 1
     except ConfigError as exc:
         print(f"showbot: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -85,6 +94,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+class _Redact(logging.Filter):
+    """Replaces secrets in every log record (a library's message or traceback may quote a token)."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        clean = message
+        for secret in self._secrets:
+            clean = clean.replace(secret, "***")
+            if record.exc_text:
+                record.exc_text = record.exc_text.replace(secret, "***")
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+def _redact_in_logs(*secrets: str | None) -> None:
+    wanted = [s for s in secrets if s]
+    if wanted:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_Redact(wanted))
 
 
 def _match(catalog_path: str, items_path: str) -> int:
@@ -98,7 +135,12 @@ def _match(catalog_path: str, items_path: str) -> int:
         print(f"showbot: {exc}", file=sys.stderr)
         return 2
     matcher = Matcher(shows)
-    stream = sys.stdin if items_path == "-" else open(items_path, encoding="utf-8")
+    try:
+        stream = sys.stdin if items_path == "-" else open(items_path, encoding="utf-8")
+    except OSError as exc:
+        reason = "no such file" if isinstance(exc, FileNotFoundError) else (exc.strerror or str(exc)).lower()
+        print(f"showbot: cannot read {items_path}: {reason}", file=sys.stderr)
+        return 2
     bad = 0
     with stream:
         for number, line in enumerate(stream, 1):
@@ -118,7 +160,7 @@ def _match(catalog_path: str, items_path: str) -> int:
 
 
 async def _catalog(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.service import CatalogFormatError, read_catalog
+    from bot.service import CatalogFormatError, ensure_bundled_catalog, read_catalog
     from storage.repository import Repository
 
     async with Repository.open(settings.db) as repo:
@@ -128,6 +170,7 @@ async def _catalog(settings: Settings, args: argparse.Namespace) -> int:
             except CatalogFormatError as exc:
                 print(f"showbot: {exc}", file=sys.stderr)
                 return 2
+            await ensure_bundled_catalog(repo)  # a first import adds to the bundled shows, as `run` would
             count = await repo.import_catalog(shows)
             print(f"imported {count} shows into {settings.db} ({await repo.show_count()} in the catalog)")
         else:

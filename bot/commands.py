@@ -22,7 +22,7 @@ from bot.notifications import EVENT_LABELS
 from bot.service import ShowBot
 from feeds.model import EVENT_SLUGS, NO_EVENT, CatalogShow, Event
 from feeds.understand.text import fold
-from feeds.urls import UnsafeURLError, check_url_syntax, check_url_target
+from feeds.urls import UnsafeURLError, check_url_syntax, check_url_target, normalise_url
 from storage.records import SubscriptionRecord
 
 _log = logging.getLogger(__name__)
@@ -356,6 +356,8 @@ class Commands:
     async def channel_list(self, caller: Caller) -> Reply:
         if not caller.in_group:
             return _refuse("Use /channel list in a server channel or group.")
+        if not self.is_moderator(caller):
+            return _refuse("Only moderators (server managers, group admins) can list this server's channel subscriptions.")
         subs = await self._repo.subscriptions_in_guild(caller.platform, caller.guild_id or caller.chat_id)
         if not subs:
             return Reply("No channel here posts show news yet. A moderator can use /channel subscribe <show>.")
@@ -410,7 +412,7 @@ class Commands:
     async def feed_remove(self, caller: Caller, url: str) -> Reply:
         if refusal := self._moderator_refusal(caller):
             return refusal
-        url = url.strip()
+        url = normalise_url(url)
         if not url:
             return _refuse("Which feed? /feed remove <url> (see /feed list).")
         if await self._repo.remove_feed(url):

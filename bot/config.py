@@ -7,26 +7,37 @@
 | SHOWBOT_POLL_INTERVAL        | poll_interval         | seconds between polls of one feed (default 600)    |
 | SHOWBOT_CATALOG              | catalog               | a catalog JSON file imported at start              |
 | DISCORD_TOKEN                | discord_token         | starts the Discord adapter                         |
+| DISCORD_API_BASE             | discord_api_base      | another Discord API (a test fake, a REST proxy)    |
 | TELEGRAM_TOKEN               | telegram_token        | starts the Telegram adapter                        |
 | TELEGRAM_BASE_URL            | telegram_base_url     | a self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot |
 | SHOWBOT_OWNERS               | owners (list)         | bot owners: telegram:123,discord:456               |
 | SHOWBOT_DISCORD_MOD_ROLE     | discord_moderator_role| a Discord role name (or id) that may moderate      |
 | SHOWBOT_ALLOW_PRIVATE_FEEDS  | allow_private_feeds   | allow loopback/private feed hosts (default off)    |
 | SHOWBOT_LOG_LEVEL            | log_level             | DEBUG, INFO (default), WARNING                     |
+| SHOWBOT_WEB                  | web                   | web server address (default 127.0.0.1:8080; off)   |
+| SHOWBOT_PUBLIC_URL           | public_url            | the address users reach the web server at          |
+| SHOWBOT_WEB_SECRET           | web_secret            | key that signs panel sessions (default: generated) |
+| SHOWBOT_TRUST_PROXY          | trust_proxy           | believe X-Forwarded-Proto/-For (behind a proxy)    |
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from feeds.urls import UnsafeURLError, check_url_syntax
 
 DEFAULT_POLL_INTERVAL = 600.0
+DEFAULT_WEB = "127.0.0.1:8080"
+WEB_OFF = "off"
+_HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 MIN_POLL_INTERVAL = 30.0
 
 # Real TV-news outlets polled when a platform token is set and no feeds are configured.
@@ -51,12 +62,17 @@ ENV_HELP: tuple[tuple[str, str], ...] = (
     ("SHOWBOT_POLL_INTERVAL", f"seconds between two polls of a feed (default {DEFAULT_POLL_INTERVAL:g})"),
     ("SHOWBOT_CATALOG", "catalog JSON file to import at start ({\"shows\": [{\"title\", \"aliases\"}]})"),
     ("DISCORD_TOKEN", "Discord bot token: starts the Discord adapter"),
+    ("DISCORD_API_BASE", "another Discord REST API, e.g. http://127.0.0.1:8090/api/v10 (tests, proxies)"),
     ("TELEGRAM_TOKEN", "Telegram bot token: starts the Telegram adapter"),
     ("TELEGRAM_BASE_URL", "self-hosted Telegram Bot API server, e.g. http://127.0.0.1:8081/bot"),
     ("SHOWBOT_OWNERS", "bot owners (moderators everywhere), e.g. telegram:123,discord:456"),
     ("SHOWBOT_DISCORD_MOD_ROLE", "Discord role (name or id) whose members may moderate"),
     ("SHOWBOT_ALLOW_PRIVATE_FEEDS", "1 to allow loopback/private feed hosts (off by default)"),
     ("SHOWBOT_LOG_LEVEL", "logging level (default INFO)"),
+    ("SHOWBOT_WEB", f"web server host:port (default {DEFAULT_WEB}); off disables it"),
+    ("SHOWBOT_PUBLIC_URL", "the web server's address for users, e.g. https://showbot.example.org (panel links, WebSub)"),
+    ("SHOWBOT_WEB_SECRET", "secret that signs panel sessions (default: generated once, kept in the db)"),
+    ("SHOWBOT_TRUST_PROXY", "1 behind a reverse proxy: believe its X-Forwarded-Proto/-For headers"),
 )
 
 
@@ -71,12 +87,17 @@ class Settings:
     poll_interval: float = DEFAULT_POLL_INTERVAL
     catalog: str | None = None
     discord_token: str | None = None
+    discord_api_base: str | None = None
     telegram_token: str | None = None
     telegram_base_url: str | None = None
     owners: tuple[str, ...] = ()
     discord_moderator_role: str | None = None
     allow_private_feeds: bool = False
     log_level: str = "INFO"
+    web: str = DEFAULT_WEB
+    public_url: str | None = None
+    web_secret: str | None = None
+    trust_proxy: bool = False
     console: bool = field(default=False)  # forced by `showbot chat` / `--console`
 
     @property
@@ -93,12 +114,17 @@ class Settings:
             return self.feeds
         return REAL_FEEDS if self.platforms_configured else tuple(bundled)
 
+    @property
+    def web_bind(self) -> tuple[str, int] | None:
+        """(host, port) the web server listens on, or None when it is off."""
+        return parse_bind(self.web)
+
     def is_owner(self, platform: str, user_id: str) -> bool:
         return f"{platform}:{user_id}" in self.owners
 
     def __repr__(self) -> str:  # never print tokens
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
-        for secret in ("discord_token", "telegram_token"):
+        for secret in ("discord_token", "telegram_token", "web_secret"):
             if shown[secret]:
                 shown[secret] = "***"
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
@@ -114,8 +140,7 @@ def load_settings(
     values.update(_from_env(env))
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = replace(Settings(), **values)  # type: ignore[arg-type]
-    _validate(settings)
-    return settings
+    return _validate(settings)
 
 
 _KEYS = {f.name for f in fields(Settings)} - {"console"}
@@ -140,7 +165,7 @@ def _from_toml(path: Path) -> dict[str, object]:
             out[key] = tuple(v.strip() for v in value if v.strip())
         elif key == "poll_interval":
             out[key] = _seconds(value, key)
-        elif key == "allow_private_feeds":
+        elif key in ("allow_private_feeds", "trust_proxy"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{key} in {path} must be true or false")
             out[key] = value
@@ -155,8 +180,10 @@ def _from_env(env: Mapping[str, str]) -> dict[str, object]:
     out: dict[str, object] = {}
     text = {
         "SHOWBOT_DB": "db", "SHOWBOT_CATALOG": "catalog", "DISCORD_TOKEN": "discord_token",
+        "DISCORD_API_BASE": "discord_api_base",
         "TELEGRAM_TOKEN": "telegram_token", "TELEGRAM_BASE_URL": "telegram_base_url",
         "SHOWBOT_DISCORD_MOD_ROLE": "discord_moderator_role", "SHOWBOT_LOG_LEVEL": "log_level",
+        "SHOWBOT_WEB": "web", "SHOWBOT_PUBLIC_URL": "public_url", "SHOWBOT_WEB_SECRET": "web_secret",
     }
     for var, key in text.items():
         if env.get(var, "").strip():
@@ -167,15 +194,42 @@ def _from_env(env: Mapping[str, str]) -> dict[str, object]:
         out["owners"] = tuple(o.strip() for o in env["SHOWBOT_OWNERS"].split(",") if o.strip())
     if env.get("SHOWBOT_POLL_INTERVAL", "").strip():
         out["poll_interval"] = _seconds(env["SHOWBOT_POLL_INTERVAL"], "SHOWBOT_POLL_INTERVAL")
-    if env.get("SHOWBOT_ALLOW_PRIVATE_FEEDS", "").strip():
-        flag = env["SHOWBOT_ALLOW_PRIVATE_FEEDS"].strip().lower()
-        if flag not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
-            raise ConfigError("SHOWBOT_ALLOW_PRIVATE_FEEDS must be 1/0, true/false, yes/no or on/off")
-        out["allow_private_feeds"] = flag in ("1", "true", "yes", "on")
+    for var, key in (("SHOWBOT_ALLOW_PRIVATE_FEEDS", "allow_private_feeds"), ("SHOWBOT_TRUST_PROXY", "trust_proxy")):
+        if env.get(var, "").strip():
+            flag = env[var].strip().lower()
+            if flag not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise ConfigError(f"{var} must be 1/0, true/false, yes/no or on/off")
+            out[key] = flag in ("1", "true", "yes", "on")
     return out
 
 
+def parse_bind(text: str) -> tuple[str, int] | None:
+    """'127.0.0.1:8080', '[::1]:8080', ':8080' (every interface), '8080' or 'off' -> (host, port) or None."""
+    text = text.strip()
+    if text.lower() in (WEB_OFF, "no", "false", "0", "none", "disabled"):
+        return None
+    if text.isdigit():
+        host, port_text = "127.0.0.1", text
+    else:
+        host, sep, port_text = text.rpartition(":")
+        if not sep:
+            raise ConfigError(f"SHOWBOT_WEB must look like 127.0.0.1:8080 (or off), not {text!r}")
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        host = host or "0.0.0.0"
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            if not _HOST_NAME.fullmatch(host):
+                raise ConfigError(f"SHOWBOT_WEB: {host!r} is not a host name or address") from None
+    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise ConfigError(f"SHOWBOT_WEB: the port must be a number from 0 to 65535, not {port_text!r}")
+    return host, int(port_text)
+
+
 def _seconds(value: object, name: str) -> float:
+    if isinstance(value, bool):  # TOML `true` would otherwise read as 1 second
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}")
     try:
         seconds = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -187,15 +241,31 @@ def _seconds(value: object, name: str) -> float:
     return seconds
 
 
-def _validate(settings: Settings) -> None:
+def _validate(settings: Settings) -> Settings:
+    """Raise ConfigError naming the first bad setting; return the settings with feed URLs normalised."""
+    feeds: list[str] = []
     for url in settings.feeds:
         try:
-            check_url_syntax(url)
+            feeds.append(check_url_syntax(url))
         except UnsafeURLError as exc:
             raise ConfigError(f"feed URL {url!r}: {exc}") from None
     for owner in settings.owners:
         platform, _, user = owner.partition(":")
         if platform not in ("telegram", "discord", "console") or not user.strip():
             raise ConfigError(f"owner {owner!r} must look like telegram:123 or discord:456")
+    if settings.discord_api_base is not None:
+        _check_api_base(settings.discord_api_base)
+    parse_bind(settings.web)
+    if settings.public_url is not None:
+        parts = urlsplit(settings.public_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ConfigError("SHOWBOT_PUBLIC_URL must be an http(s) address like https://showbot.example.org")
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("SHOWBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+    return replace(settings, feeds=tuple(dict.fromkeys(feeds)))
+
+
+def _check_api_base(base: str) -> None:
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"DISCORD_API_BASE must be an http(s) URL like http://127.0.0.1:8090/api/v10, not {base!r}")

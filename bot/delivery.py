@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from bot.metrics import NO_METRICS, MetricsSink
 from bot.notifications import Notification, Recipient
 from bot.ports import ChatUnavailable, Messenger, PermanentFailure, RetryLater, TemporaryFailure
 from bot.ratelimit import RateLimiter
@@ -57,9 +58,10 @@ def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> float:
 class Delivery:
     def __init__(
         self, repo: Repository, messengers: Mapping[str, Messenger], *, clock: Callable[[], float] = time.time,
-        concurrency: int = 64,
+        concurrency: int = 64, metrics: MetricsSink = NO_METRICS,
     ) -> None:
         self._repo = repo
+        self.metrics = metrics
         self._messengers = dict(messengers)
         self._limiters = {name: RateLimiter(m.limits) for name, m in self._messengers.items()}
         self._clock = clock
@@ -78,25 +80,26 @@ class Delivery:
         """New rows are in the outbox: wake the loop."""
         self._wake.set()
 
-    async def deliver_due(self) -> DeliveryReport:
-        """Send every row that is due now. Returns when they are all sent or rescheduled."""
+    async def deliver_due(self, stop: asyncio.Event | None = None) -> DeliveryReport:
+        """Send every row that is due now. Returns when they are all sent or rescheduled — or, once
+        `stop` is set, as soon as the sends in flight are done: the rest stay pending for the next start."""
         report = DeliveryReport()
-        while True:
+        while stop is None or not stop.is_set():
             rows = await self._repo.pending_outbox(now=self._clock(), platforms=self.platforms, limit=BATCH)
             if not rows:
                 return report
-            report.add(await self._deliver_rows(rows))
+            report.add(await self._deliver_rows(rows, stop))
             if len(rows) < BATCH:
                 return report
+        return report
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver as rows become due, until `stop` is set."""
+        """Deliver as rows become due, until `stop` is set. A database error ends the pass; the
+        supervisor (bot/supervise.py) logs it and starts the loop again after a backoff."""
         while not stop.is_set():
-            try:
-                await self.deliver_due()
-            except Exception:
-                _log.exception("delivery pass failed; retrying shortly")
-                await asyncio.sleep(5)
+            await self.deliver_due(stop)
+            if stop.is_set():
+                return
             next_due = await self._repo.next_outbox_due_at(self.platforms)
             timeout = 60.0 if next_due is None else min(60.0, max(0.05, next_due - self._clock()))
             self._wake.clear()
@@ -105,7 +108,7 @@ class Delivery:
             for task in pending:
                 task.cancel()
 
-    async def _deliver_rows(self, rows: list[OutboxEntry]) -> DeliveryReport:
+    async def _deliver_rows(self, rows: list[OutboxEntry], stop: asyncio.Event | None = None) -> DeliveryReport:
         by_chat: OrderedDict[tuple[str, str, str], list[OutboxEntry]] = OrderedDict()
         for row in rows:
             by_chat.setdefault((row.platform, row.kind, row.chat_id), []).append(row)
@@ -114,7 +117,7 @@ class Delivery:
 
         async def chat_worker(key: tuple[str, str, str], chat_rows: list[OutboxEntry], report: DeliveryReport) -> None:
             async with semaphore:
-                await self._deliver_chat(key, chat_rows, report)
+                await self._deliver_chat(key, chat_rows, report, stop)
 
         async with asyncio.TaskGroup() as group:
             for (key, chat_rows), report in zip(by_chat.items(), reports, strict=True):
@@ -124,7 +127,8 @@ class Delivery:
             total.add(report)
         return total
 
-    async def _deliver_chat(self, key: tuple[str, str, str], rows: list[OutboxEntry], report: DeliveryReport) -> None:
+    async def _deliver_chat(self, key: tuple[str, str, str], rows: list[OutboxEntry], report: DeliveryReport,
+                            stop: asyncio.Event | None = None) -> None:
         platform, kind, chat_id = key
         messenger = self._messengers[platform]
         limiter = self._limiters[platform]
@@ -133,10 +137,14 @@ class Delivery:
             recipient = Recipient(platform, kind, chat_id, row.role_id)
             notification = Notification.from_outbox(row)
             while True:
-                await limiter.acquire(chat_key, group=kind == "channel")
+                if stop is not None and stop.is_set():
+                    return  # shutting down: this row and the chat's later ones stay pending
+                if not await limiter.acquire(chat_key, group=kind == "channel", stop=stop):
+                    return
                 try:
                     await messenger.send(recipient, notification)
                 except RetryLater as exc:
+                    self.metrics.rate_limited(platform)
                     limiter.penalise(chat_key, exc.retry_after)
                     if exc.retry_after <= MAX_INLINE_RETRY_AFTER:
                         _log.info("%s asked to wait %.1fs before %s", platform, exc.retry_after, chat_key)
@@ -149,11 +157,13 @@ class Delivery:
                     _log.warning("%s chat %s unavailable (%s): pausing it", platform, chat_id, exc)
                     await self._repo.pause_chat(platform, chat_id, str(exc) or "forbidden")
                     report.paused_chats.append(f"{platform}:{chat_id}")
+                    self.metrics.chat_paused(platform)
                     return
                 except PermanentFailure as exc:
                     _log.error("%s refused notification %d for %s: %s", platform, row.id, chat_id, exc)
                     await self._repo.mark_failed(row.id, error=str(exc) or "rejected")
                     report.failed += 1
+                    self.metrics.delivery_failed(platform)
                     break
                 except (TemporaryFailure, TimeoutError, OSError) as exc:
                     delay = backoff_delay(row.attempts)
@@ -172,4 +182,5 @@ class Delivery:
                 else:
                     await self._repo.mark_sent(row.id, self._clock())
                     report.sent += 1
+                    self.metrics.delivered(platform, row.published_at, self._clock())
                     break

@@ -26,6 +26,8 @@ EVENT_LABELS: dict[Event, tuple[str, str]] = {
 TELEGRAM_LIMIT = 4096
 DISCORD_TITLE_LIMIT = 256
 HEADLINE_LIMIT = 300
+MAX_LINK_LENGTH = 2048  # a longer link is left out of the text (Discord refuses longer embed URLs)
+SHOW_LIMIT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,30 +110,59 @@ def escape_html(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def render_telegram_html(n: Notification) -> str:
-    head = f"<b>{escape_html(n.show)}</b> · {escape_html(', '.join(n.event_labels))}"
+@dataclass(frozen=True, slots=True)
+class TelegramMessage:
+    html: str
+    link: str | None  # the story's link when the text carries it (and the preview may show it)
+
+
+def render_telegram(n: Notification) -> TelegramMessage:
+    """Telegram HTML within TELEGRAM_LIMIT. Every part is cut as text and then escaped, so markup is
+    never cut; a link that doesn't fit (or is absurdly long) is left out of the text, not the message."""
+    head = f"<b>{escape_html(cut(n.show, SHOW_LIMIT))}</b> · {escape_html(', '.join(n.event_labels))}"
     if n.season_label:
         head += f" · {escape_html(n.season_label)}"
     headline = escape_html(cut(n.headline, HEADLINE_LIMIT))
-    if n.link:
-        headline = f'<a href="{html.escape(n.link, quote=True)}">{headline}</a>'
-    parts = [head, headline]
-    if n.source:
-        parts.append(f"<i>via {escape_html(cut(n.source, 80))} · {_when(n.published_at)}</i>")
-    text = "\n".join(parts)
-    return text if len(text) <= TELEGRAM_LIMIT else text[:TELEGRAM_LIMIT]
+    tail = [f"<i>via {escape_html(cut(n.source, 80))} · {_when(n.published_at)}</i>"] if n.source else []
+    text = "\n".join([head, headline, *tail])
+    link = n.link if n.link and len(n.link) <= MAX_LINK_LENGTH and n.link.startswith(("http://", "https://")) else None
+    if link is not None:
+        anchored = f'<a href="{html.escape(link, quote=True)}">{headline}</a>'
+        with_link = "\n".join([head, anchored, *tail])
+        if len(with_link) <= TELEGRAM_LIMIT:
+            return TelegramMessage(with_link, link)
+    return TelegramMessage(text, None)
+
+
+def render_telegram_html(n: Notification) -> str:
+    return render_telegram(n).html
 
 
 # -- Discord --------------------------------------------------------------------------------
-_MARKDOWN = re.compile(r"([\\*_~`|>\[\]])")
+DISCORD_DESCRIPTION_LIMIT = 4096
+DISCORD_FIELD_LIMIT = 1024
+DISCORD_FOOTER_LIMIT = 2048
+_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]])")
 _MENTION = re.compile(r"@(everyone|here|&?\d+|!?\d+)")
 
 
 def escape_discord(text: str) -> str:
-    """Neutralise markdown and mentions in feed text (allowed_mentions is the second lock)."""
+    """Neutralise markdown, masked links, mentions and `<…>` markup (custom emoji, timestamps,
+    channel and command mentions) in feed text; allowed_mentions is the second lock."""
     text = _MARKDOWN.sub(r"\\\1", text)
-    text = text.replace("<@", "<\u200b@").replace("<#", "<\u200b#")
+    text = text.replace("<", "<\u200b")
     return _MENTION.sub("@\u200b\\1", text)
+
+
+def fit_discord(text: str, limit: int) -> str:
+    """Escaped for Discord and within `limit` characters: the text is cut first, then escaped, so an
+    escape is never cut in half."""
+    escaped = escape_discord(" ".join(text.split()))
+    size = limit
+    while len(escaped) > limit and size > 1:
+        size -= max(1, len(escaped) - limit)
+        escaped = escape_discord(cut(text, max(1, size)))
+    return escaped if len(escaped) <= limit else "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,20 +174,20 @@ class DiscordMessage:
 
 def render_discord(n: Notification, *, role_id: str | None = None) -> DiscordMessage:
     embed: dict[str, Any] = {
-        "title": cut(escape_discord(n.headline), DISCORD_TITLE_LIMIT),
-        "description": escape_discord(n.kicker),
+        "title": fit_discord(n.headline, DISCORD_TITLE_LIMIT),
+        "description": fit_discord(n.kicker, min(DISCORD_DESCRIPTION_LIMIT, 1000)),
         "color": 0xE50914,
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(n.published_at)),
         "fields": [
-            {"name": "Show", "value": cut(escape_discord(n.show), 1024), "inline": True},
+            {"name": "Show", "value": fit_discord(n.show, DISCORD_FIELD_LIMIT), "inline": True},
             {"name": "News", "value": ", ".join(n.event_labels) or "—", "inline": True},
         ],
     }
     if n.season_label:
         embed["fields"].append({"name": "Season", "value": n.season_label, "inline": True})
-    if n.link:
+    if n.link and len(n.link) <= MAX_LINK_LENGTH and n.link.startswith(("http://", "https://")):
         embed["url"] = n.link
     if n.source:
-        embed["footer"] = {"text": cut(n.source, 200)}
+        embed["footer"] = {"text": cut(n.source, 200)}  # footers show no markdown and ping nobody
     content = f"<@&{role_id}>" if role_id and role_id.isdigit() else None
     return DiscordMessage(content, embed, role_id if content else None)

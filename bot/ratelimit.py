@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
@@ -53,10 +54,16 @@ class RateLimiter:
             else:
                 return at
 
-    async def acquire(self, chat_key: str, *, group: bool) -> None:
+    async def acquire(self, chat_key: str, *, group: bool, stop: asyncio.Event | None = None) -> bool:
+        """Wait for a send slot. False when `stop` was set meanwhile (nothing may be sent then)."""
         delay = self.reserve(chat_key, group=group)
         if delay > 0:
-            await self._sleep(delay)
+            if stop is None:
+                await self._sleep(delay)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+        return stop is None or not stop.is_set()
 
     def penalise(self, chat_key: str | None, seconds: float) -> None:
         """After a 429: nothing more to that chat (or, with None, to anyone) for `seconds`."""

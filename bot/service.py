@@ -9,6 +9,7 @@ It never imports a chat platform: adapters register themselves as Messengers."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -20,11 +21,15 @@ from types import TracebackType
 
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryReport
+from bot.health import Health, RepositoryProbe
+from bot.metrics import Metrics
 from bot.poller import Poller, PollReport, spread_offset
 from bot.ports import Messenger
+from bot.supervise import Supervisor
 from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
 from feeds.model import Event
 from feeds.understand.matcher import Matcher
+from feeds.urls import normalise_url
 from storage.records import SubscriptionRecord
 from storage.repository import Repository
 
@@ -32,9 +37,16 @@ _log = logging.getLogger(__name__)
 
 CONSOLE_PLATFORM = "console"
 CONSOLE_CHAT = "local"
-INITIAL_SPREAD_CAP = 120.0
+INITIAL_SPREAD_CAP = 120.0  # first polls after start are spread over at most two minutes
 HOUSEKEEPING_INTERVAL = 3600.0
-OUTBOX_RETENTION = 30 * 86400  # delivered or failed notifications are kept this long, for /stats  # first polls after start are spread over at most two minutes
+LIVENESS_INTERVAL = 300.0  # how often the liveness line is logged
+OUTBOX_RETENTION = 30 * 86400  # delivered or failed notifications are kept this long, for /stats
+
+
+def health_stale_after(poll_interval: float) -> float:
+    """How long without one successful feed fetch before /healthz says unhealthy: a few of the
+    slowest polls, so one quiet feed's long interval never reads as an outage."""
+    return max(1800.0, 3 * poll_interval)
 
 
 class CatalogFormatError(ValueError):
@@ -69,6 +81,14 @@ def bundled_catalog() -> list[tuple[str, list[str]]]:
     return read_catalog(resources.files("bot").joinpath("data", "catalog.json").read_bytes())
 
 
+async def ensure_bundled_catalog(repo: Repository) -> None:
+    """A database with no shows yet starts from the bundled catalog (also when its first use is
+    `showbot catalog import`: the imported shows come on top of the bundled ones)."""
+    if await repo.show_count() == 0:
+        count = await repo.import_catalog(bundled_catalog())
+        _log.info("imported the bundled catalog: %d shows", count)
+
+
 @dataclass(slots=True)
 class CycleReport:
     poll: PollReport
@@ -85,10 +105,13 @@ class ShowBot:
         self._clock = clock
         self._matcher = Matcher([])
         self._catalog_version: tuple[int, int] | None = None
-        self.delivery = Delivery(repo, {}, clock=clock)
+        self.metrics = Metrics()
+        self.health = Health(RepositoryProbe(repo), stale_after=health_stale_after(settings.poll_interval), clock=clock)
+        self.delivery = Delivery(repo, {}, clock=clock, metrics=self.metrics)
         self.poller = Poller(repo, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
         self._poll_now = asyncio.Event()
-        self._last_housekeeping = 0.0
+        self.last_poll_at: float | None = None  # the end of the last poll cycle that did not fail
+        self.liveness_interval = LIVENESS_INTERVAL
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -97,14 +120,12 @@ class ShowBot:
 
     async def prepare(self) -> None:
         """Catalog, feeds and the console subscriber, as the settings ask."""
-        if await self.repo.show_count() == 0:
-            count = await self.repo.import_catalog(bundled_catalog())
-            _log.info("imported the bundled catalog: %d shows", count)
+        await ensure_bundled_catalog(self.repo)
         if self.settings.catalog:
             count = await self.repo.import_catalog(read_catalog(self.settings.catalog))
             _log.info("imported %d shows from %s", count, self.settings.catalog)
         await self.refresh_matcher()
-        urls = list(dict.fromkeys(self.settings.feed_urls(bundled_feed_urls())))
+        urls = list(dict.fromkeys(normalise_url(u) for u in self.settings.feed_urls(bundled_feed_urls())))
         now = self._clock()
         spread = min(self.settings.poll_interval, INITIAL_SPREAD_CAP)
         added, removed = await self.repo.sync_config_feeds(urls, [now + spread_offset(u, spread) for u in urls])
@@ -144,7 +165,9 @@ class ShowBot:
     # -- running -----------------------------------------------------------------------------
     async def poll_once(self, *, force: bool = False, stop: asyncio.Event | None = None) -> PollReport:
         await self.refresh_matcher()
+        started = time.perf_counter()
         report = await self.poller.poll(force=force, stop=stop)
+        self.metrics.poll_cycle(report, time.perf_counter() - started)
         if report.notifications:
             self.delivery.notify()
         return report
@@ -158,50 +181,77 @@ class ShowBot:
     def poll_soon(self) -> None:
         self._poll_now.set()
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Poll on the interval and deliver, until `stop` is set. A failing task is logged and retried."""
-        async with asyncio.TaskGroup() as group:
-            group.create_task(self._poll_loop(stop))
-            group.create_task(self.delivery.run(stop))
+    async def run(self, stop: asyncio.Event, *, supervisor: Supervisor | None = None) -> None:
+        """Poll on the interval and deliver, until `stop` is set. Each loop (poll, delivery,
+        housekeeping, liveness) runs under `supervisor` (one of its own if none is given): a failing
+        loop is logged and restarted with backoff; none takes the others down."""
+        async with contextlib.AsyncExitStack() as stack:
+            if supervisor is None:
+                supervisor = await stack.enter_async_context(Supervisor())
+            supervisor.spawn("poll", lambda: self._poll_loop(stop))
+            supervisor.spawn("delivery", lambda: self.delivery.run(stop))
+            supervisor.spawn("housekeeping", lambda: self._housekeeping_loop(stop))
+            supervisor.spawn("liveness", lambda: self._liveness_loop(stop, supervisor))
+            for name in ("poll", "delivery"):  # /healthz: alive while supervised (restarts included)
+                self.health.watch(name, supervisor.task(name))
+            await stop.wait()
 
     async def _poll_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            try:
-                report = await self.poll_once(stop=stop)
-                if report.feeds:
-                    _log.info("poll: %s", report)
-            except Exception:
-                _log.exception("poll cycle failed; retrying")
-            await self._housekeeping()
-            next_due = await self._safe_next_due()
+            report = await self.poll_once(stop=stop)
+            self.last_poll_at = self._clock()
+            if report.feeds:
+                _log.info("poll: %s", report)
+            next_due = await self.repo.next_feed_due_at()
+            held = self.poller.held_until
+            if next_due is not None and held is not None and next_due <= self._clock():
+                next_due = held  # what is still due now is a feed held back in memory (its failure unwritable)
             timeout = 30.0 if next_due is None else min(30.0, max(0.5, next_due - self._clock()))
             self._poll_now.clear()
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._poll_now.wait())]
-            _done, pending = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
+            await _first_of(stop, self._poll_now, within=timeout)
 
-    async def _housekeeping(self) -> None:
-        """Once an hour: forget delivered notifications older than the retention period (the items
-        themselves stay, so a story a feed serves again is still recognised and never re-sent)."""
-        now = self._clock()
-        if now - self._last_housekeeping < HOUSEKEEPING_INTERVAL:
-            return
-        self._last_housekeeping = now
-        try:
-            removed = await self.repo.prune_outbox(older_than=now - OUTBOX_RETENTION)
-            if removed:
-                _log.info("housekeeping: %d delivered notifications older than %d days removed", removed,
-                          OUTBOX_RETENTION // 86400)
-        except Exception:
-            _log.exception("housekeeping failed")
+    async def _housekeeping_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self.housekeeping()
+            await _first_of(stop, within=HOUSEKEEPING_INTERVAL)
 
-    async def _safe_next_due(self) -> float | None:
+    async def housekeeping(self) -> None:
+        """Forget delivered notifications older than the retention period (the items themselves
+        stay, so a story a feed serves again is still recognised and never re-sent)."""
+        removed = await self.repo.prune_outbox(older_than=self._clock() - OUTBOX_RETENTION)
+        if removed:
+            _log.info("housekeeping: %d delivered notifications older than %d days removed", removed,
+                      OUTBOX_RETENTION // 86400)
+
+    async def _liveness_loop(self, stop: asyncio.Event, supervisor: Supervisor) -> None:
+        while not stop.is_set():
+            await _first_of(stop, within=self.liveness_interval)
+            if not stop.is_set():
+                _log.info("%s", await self.liveness(supervisor))
+
+    async def liveness(self, supervisor: Supervisor) -> str:
+        """One line: which loops are alive, the age of the last successful poll, the outbox depth."""
+        if self.last_poll_at is None:
+            polled = "no successful poll yet"
+        else:
+            polled = f"last successful poll {max(0.0, self._clock() - self.last_poll_at):.0f}s ago"
         try:
-            return await self.repo.next_feed_due_at()
-        except Exception:
-            _log.exception("could not read the poll schedule")
-            return None
+            counts = await self.repo.outbox_counts()
+            outbox = f"outbox {counts.get('pending', 0)} pending, {counts.get('held', 0)} held"
+        except Exception as exc:  # the line is most wanted when the database is in trouble
+            outbox = f"outbox unknown ({type(exc).__name__}: {exc})"
+        platforms = ", ".join(self.delivery.platforms) or "none"
+        return f"liveness: {supervisor.describe()}; platforms: {platforms}; {polled}; {outbox}"
+
+
+async def _first_of(*events: asyncio.Event, within: float) -> None:
+    """Wait until one of `events` is set, or `within` seconds have passed."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 class _ShowBotContext:

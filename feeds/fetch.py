@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from types import TracebackType
@@ -16,7 +17,8 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from feeds.http import AiohttpClient, HttpClient, RawResponse
-from feeds.urls import BUNDLED_SCHEME, UnsafeURLError, check_url_target
+from feeds.http_cache import SCHEDULING_HEADERS
+from feeds.urls import BUNDLED_SCHEME, HostLookupError, UnsafeURLError, check_url_target
 
 _log = logging.getLogger(__name__)
 
@@ -90,6 +92,8 @@ class FeedFetcher:
                     return await self._fetch(url, etag=etag, last_modified=last_modified)
             except TimeoutError:
                 return _error(url, f"timed out after {self.limits.total_timeout:g}s")
+            except HostLookupError as exc:  # DNS may be back in a minute: not the feed's final answer
+                return _error(url, str(exc))
             except UnsafeURLError as exc:
                 return _error(url, f"refused: {exc}", permanent=True)
             except (aiohttp.ClientError, OSError, ValueError) as exc:
@@ -112,7 +116,7 @@ class FeedFetcher:
             async with self._client.get(current, headers) as response:
                 if response.status == 304:
                     return FetchResult(url, FetchStatus.NOT_MODIFIED, etag=etag, last_modified=last_modified,
-                                       http_status=304)
+                                       http_status=304, headers=_kept_headers(response.headers))
                 if response.status in _REDIRECTS:
                     location = response.headers.get("Location")
                     if not location:
@@ -121,7 +125,8 @@ class FeedFetcher:
                     continue
                 if response.status >= 400:
                     return _error(url, f"HTTP {response.status} {response.reason}".strip(),
-                                  http_status=response.status, permanent=response.status in (404, 410))
+                                  http_status=response.status, permanent=response.status in (404, 410),
+                                  headers=_kept_headers(response.headers))
                 body = await self._read_capped(response)
                 if body is None:
                     return _error(url, f"body larger than {self.limits.max_bytes} bytes; refused",
@@ -129,8 +134,7 @@ class FeedFetcher:
                 return FetchResult(
                     url, FetchStatus.OK, body=body, http_status=response.status,
                     etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified"),
-                    headers={k.lower(): v for k, v in response.headers.items()
-                             if k.lower() in ("content-type", "content-location", "content-language")},
+                    headers=_kept_headers(response.headers),
                 )
         return _error(url, f"more than {self.limits.max_redirects} redirects")
 
@@ -151,8 +155,24 @@ class FeedFetcher:
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-def _error(url: str, message: str, *, http_status: int | None = None, permanent: bool = False) -> FetchResult:
-    return FetchResult(url, FetchStatus.ERROR, error=message, http_status=http_status, permanent=permanent)
+def _error(url: str, message: str, *, http_status: int | None = None, permanent: bool = False,
+           headers: dict[str, str] | None = None) -> FetchResult:
+    return FetchResult(url, FetchStatus.ERROR, error=message, http_status=http_status, permanent=permanent,
+                       headers=headers or {})
+
+
+_KEPT_HEADERS = frozenset({"content-type", "content-location", "content-language"}) | SCHEDULING_HEADERS
+
+
+def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The response headers the parser, the poll schedule and WebSub discovery read, lower-cased;
+    a header sent more than once (Link) is joined with commas, as HTTP allows."""
+    kept: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        if key in _KEPT_HEADERS:
+            kept[key] = f"{kept[key]}, {value}" if key in kept else value
+    return kept
 
 
 def bundled_feed_urls() -> list[str]:

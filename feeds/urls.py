@@ -6,18 +6,53 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 BUNDLED_SCHEME = "bundled"
 MAX_URL_LENGTH = 2000
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class UnsafeURLError(ValueError):
     """The URL is not one the bot will fetch; the message says why, for the user."""
 
 
+class HostLookupError(UnsafeURLError):
+    """The host name did not resolve. Unlike the other refusals this may pass: a fetch that meets
+    it is retried like any failing feed."""
+
+
+def normalise_url(url: str) -> str:
+    """One spelling per feed: scheme and host lower-case (an international host in its ASCII
+    form), no default port, no fragment, an empty path as '/', no empty query. The path and query
+    are kept as they are (servers may treat their case and order as meaningful)."""
+    url = url.strip()
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        return url
+    host = parts.hostname or ""
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        return url  # check_url_syntax says what is wrong with it
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = (f"{userinfo}@" if userinfo else "") + host
+    if port is not None and port != DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
 def check_url_syntax(url: str) -> str:
-    """Return the URL stripped, or raise UnsafeURLError with a reason a moderator can act on."""
+    """Return the URL normalised (normalise_url), or raise UnsafeURLError with a reason a moderator
+    can act on."""
     url = url.strip()
     if not url:
         raise UnsafeURLError("the URL is empty")
@@ -38,7 +73,7 @@ def check_url_syntax(url: str) -> str:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
         raise UnsafeURLError("the URL has an invalid port") from None
-    return url
+    return normalise_url(url)
 
 
 def is_public_address(address: str) -> bool:
@@ -64,7 +99,7 @@ async def check_url_target(url: str, *, allow_private: bool) -> None:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise UnsafeURLError(f"the host {host!r} cannot be resolved ({exc.strerror or exc})") from None
+        raise HostLookupError(f"the host {host!r} cannot be resolved ({exc.strerror or exc})") from None
     for info in infos:
         address = str(info[4][0])
         if not is_public_address(address):

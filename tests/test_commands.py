@@ -230,6 +230,14 @@ async def test_channel_commands_refused_outside_a_group_or_to_non_moderators(
         assert await showbot.repo.subscriptions("telegram", "channel", caller.chat_id) == []
         assert await showbot.repo.muted_shows("telegram", caller.guild_id or caller.chat_id) == []
     assert not (await cmds.channel_list(USER)).ok
+
+
+async def test_channel_list_answers_moderators_only(cmds: Commands) -> None:
+    assert (await cmds.channel_subscribe(MOD_G1, "Silo")).ok
+    member = Caller("discord", "7", "c1", ChatType.GROUP, guild_id="g1")
+    refused = await cmds.channel_list(member)
+    assert not refused.ok and "Silo" not in refused.text and "moderators" in refused.text
+    assert "Silo" in (await cmds.channel_list(MOD_G1)).text
     assert "not in a private chat" in (await cmds.channel_subscribe(ADMIN_IN_DM, "Wednesday")).text
 
 
@@ -351,6 +359,22 @@ async def test_feed_add_list_remove_with_health(db_path: str, server: LocalServe
         assert not (await cmds.feed_remove(GROUP_ADMIN, "")).ok
         assert not (await cmds.feed_remove(GROUP_ADMIN, "https://nowhere.example.test/feed")).ok
         assert (await cmds.feed_remove(GROUP_ADMIN, url)).ok
+        assert await showbot.repo.feed_by_url(url) is None
+
+
+async def test_feed_add_and_remove_normalise_the_url(db_path: str, server: LocalServer) -> None:
+    """Scheme and host case, the default port and a fragment don't make another feed."""
+    server.routes["/x.xml"] = Response(200, b"<rss/>")
+    async for showbot in _open(db_path, {"SHOWBOT_ALLOW_PRIVATE_FEEDS": "1"}):
+        cmds = Commands(showbot)
+        host, port = server.base.removeprefix("http://").split(":")
+        url = server.url("/x.xml")
+        assert (await cmds.feed_add(GROUP_ADMIN, f"HTTP://{host}:{port}/x.xml")).ok
+        for same in (url, f"{url}#latest", f"http://{host.upper()}:{port}/x.xml"):
+            reply = await cmds.feed_add(GROUP_ADMIN, same)
+            assert not reply.ok and "already polled" in reply.text, same
+        assert [f.url for f in await showbot.repo.feeds() if not f.url.startswith("bundled:")] == [url]
+        assert (await cmds.feed_remove(GROUP_ADMIN, f"{url}#frag")).ok
         assert await showbot.repo.feed_by_url(url) is None
 
 

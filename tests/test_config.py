@@ -105,6 +105,7 @@ def test_bad_env_values_are_named(env: dict[str, str], message: str) -> None:
     ('poll_interval = "hourly"\n', "poll_interval must be a number of seconds, not 'hourly'"),
     ("poll_interval = 1\n", "poll_interval must be at least 30 seconds"),
     ("poll_interval = inf\n", "poll_interval must be a finite number of seconds"),
+    ("poll_interval = true\n", "poll_interval must be a number of seconds, not True"),
     ('pol_interval = 60\ncolour = "red"\n', "unknown key(s) in"),
     ('feeds = "https://a.example/feed"\n', "feeds in"),
     ("owners = [1, 2]\n", "owners in"),
@@ -152,3 +153,18 @@ def test_repr_hides_tokens() -> None:
         assert "discord_token='***'" in text and "telegram_token='***'" in text
         assert "db='visible.db'" in text
     assert "discord_token=None" in repr(load_settings(env={}))
+
+
+def test_discord_api_base_from_env_or_toml_and_checked(tmp_path: Path) -> None:
+    base = "http://127.0.0.1:8090/api/v10"
+    assert load_settings(env={"DISCORD_API_BASE": base}).discord_api_base == base
+    assert load_settings(_toml(tmp_path, f'discord_api_base = "{base}"\n'), env={}).discord_api_base == base
+    assert load_settings(env={}).discord_api_base is None  # discord.py's own https://discord.com/api/v10
+    for bad in ("127.0.0.1:8090/api/v10", "ws://127.0.0.1:8090/", "http:///api/v10", "http://h/api?x=1"):
+        with pytest.raises(ConfigError, match="DISCORD_API_BASE must be an http"):
+            load_settings(env={"DISCORD_API_BASE": bad})
+
+
+def test_feed_urls_are_normalised_as_they_enter() -> None:
+    settings = load_settings(env={"SHOWBOT_FEEDS": "HTTP://News.Example:80/tv#top,https://news.example/tv"})
+    assert settings.feeds == ("http://news.example/tv", "https://news.example/tv")

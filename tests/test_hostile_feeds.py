@@ -6,6 +6,8 @@ error must be recorded and backed off, and the good feed's story must still be q
 from __future__ import annotations
 
 import itertools
+import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -432,6 +434,39 @@ async def test_a_storage_error_backs_the_feed_off_and_loses_nothing(
     report = await harness.poller.poll()
     assert report.new_items == 1 and report.notifications == 1
     assert (await harness.feed("/feed.xml")).failures == 0
+
+
+async def test_a_full_disk_backs_the_feed_off_in_one_line_not_a_traceback_storm(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the disk full, neither the fan-out nor the record of the failure can be written: the
+    feed must still back off (held in memory) instead of being fetched again every poll, and each
+    failure is one log line."""
+    body = rss(item("Slow Horses renewed for season 6", guid="sh-6")).encode()
+    await harness.add("/feed.xml", Response(200, body, RSS_TYPE))
+
+    async def disk_full(*_args: object, **_kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    real = {name: getattr(harness.repo, name) for name in ("store_new_items", "record_feed_failure")}
+    for name in real:
+        monkeypatch.setattr(harness.repo, name, disk_full)
+    caplog.set_level(logging.INFO)
+    for _ in range(30):  # the poll loop comes back every second or so
+        await harness.poller.poll()
+        harness.clock.now += 1.0
+    fetches = [r for r in harness.server.requests if r.path == "/feed.xml"]
+    assert len(fetches) == 1, f"fetched {len(fetches)} times in 30 s"
+    assert not [r for r in caplog.records if r.exc_info], "no traceback for a full disk"
+    complaints = [r for r in caplog.records if "disk is full" in r.getMessage()]
+    assert len(complaints) == 1 and complaints[0].levelno == logging.WARNING
+    assert (await harness.repo.stats()).items == 0  # nothing half-stored
+
+    for name, method in real.items():  # space again: after the backoff the story goes out
+        monkeypatch.setattr(harness.repo, name, method)
+    harness.clock.now += MAX_BACKOFF
+    report = await harness.poller.poll()
+    assert report.new_items == 1 and report.notifications == 1
 
 
 async def test_a_headline_the_matcher_chokes_on_does_not_hold_up_the_others(harness: Harness) -> None:

@@ -264,3 +264,13 @@ def test_callback_data_round_trip_within_64_bytes() -> None:
 
 def test_file_url_of_a_local_bot_api_server() -> None:
     assert file_base_url("http://127.0.0.1:8081/bot") == "http://127.0.0.1:8081/file/bot"
+
+
+async def test_a_long_link_is_delivered_without_it(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    """A link that would not fit once escaped is left out of the text: Telegram accepts the message
+    (on main its HTML was cut inside `href` and every recipient's copy failed with a 400)."""
+    link = "https://example.com/news?" + "a=1&b=2&" * 600
+    await adapter.send(Recipient("telegram", "user", str(USER)), _notification("Squid Game renewed", link=link))
+    [sent] = fake.sent
+    assert "Squid Game renewed" in sent.text and "href" not in sent.text
+    assert sent.params["link_preview_options"] == {"is_disabled": True}

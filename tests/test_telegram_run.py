@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from email.utils import formatdate
 from pathlib import Path
 
@@ -20,6 +22,8 @@ import pytest
 
 from bot.poller import spread_offset
 from bot.service import INITIAL_SPREAD_CAP
+from feeds.model import Event, ShowMatch
+from storage.records import NewItem, SubscriptionRecord
 from storage.repository import Repository
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.http_server import LocalServer, Request, Response
@@ -133,3 +137,104 @@ async def test_run_delivers_one_notification_to_the_subscriber(fake: FakeTelegra
     assert "stopped cleanly" in output
     async with Repository.open(db) as repo:
         assert await repo.outbox_counts() == {"sent": 1}
+
+
+# -- a long queue at SIGTERM, and `run --once` -------------------------------------------------------
+QUEUED_CHATS = 1500  # ~55 s of sending at Telegram's 28 messages a second
+
+
+async def _queue_for_chats(db: str, chats: range, feed_url: str) -> None:
+    """One Slow Horses story already fanned out to every chat in `chats` (pending in the outbox)."""
+    async with Repository.open(db) as repo:
+        await repo.add_feed(feed_url, next_poll_at=time.time() + 3600)
+        show = await repo.upsert_show("Slow Horses")
+        for chat in chats:
+            await repo.subscribe(SubscriptionRecord("telegram", "user", str(chat), show, Event.all()))
+        [item] = await repo.insert_items(None, [NewItem(HEADLINE, guid="sh-6", link="https://example.com/sh")],
+                                         time.time())
+        match = ShowMatch(show, "Slow Horses", Event.RENEWAL, (6,), "test")
+        await repo.save_matches(item.id, [match])
+        assert await repo.enqueue_for_match(item.id, match, time.time()) == len(chats)
+
+
+def _outbox(db: str) -> dict[str, set[str]]:
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT status, chat_id FROM outbox").fetchall()
+    out: dict[str, set[str]] = {}
+    for status, chat in rows:
+        out.setdefault(status, set()).add(chat)
+    return out
+
+
+async def test_sigterm_stops_within_seconds_and_leaves_the_rest_pending(fake: FakeTelegram, server: LocalServer,
+                                                                       tmp_path: Path) -> None:
+    db = str(tmp_path / "showbot.db")
+    feed = server.url("/quiet.xml")
+    server.routes["/quiet.xml"] = Response(200, _rss("Weekend box office"))
+    chats = range(10_000, 10_000 + QUEUED_CHATS)
+    await _queue_for_chats(db, chats, feed)
+    log = (tmp_path / "showbot.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=_environment(fake, feed, db), cwd=tmp_path,
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        await fake.wait_for_sent(within=20)
+        await asyncio.sleep(1.0)  # well into the queue
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        code = await asyncio.wait_for(process.wait(), 30)
+        took = time.monotonic() - started
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        log.close()
+    output = (tmp_path / "showbot.log").read_text(errors="replace")
+    assert code == 0, output
+    assert took < 5.0, f"SIGTERM took {took:.1f}s with a long queue"
+    sent_to = [c.chat_id for c in fake.sent]
+    assert len(sent_to) == len(set(sent_to)), "a chat got the story twice"
+    outbox = _outbox(db)
+    assert outbox.get("sent", set()) == set(sent_to), "every accepted message is marked sent, and only those"
+    assert outbox.get("pending") and outbox["sent"] | outbox["pending"] == {str(c) for c in chats}
+
+
+async def test_run_once_with_a_token_delivers_to_telegram(fake: FakeTelegram, server: LocalServer,
+                                                          tmp_path: Path) -> None:
+    """On main, `run --once` with TELEGRAM_TOKEN queued the notifications and never sent them."""
+    db = str(tmp_path / "showbot.db")
+    feed = server.url("/tv.xml")
+    server.routes["/tv.xml"] = Response(200, _rss(HEADLINE), {"Content-Type": "application/rss+xml"})
+    async with Repository.open(db) as repo:
+        await repo.add_feed(feed)
+        await repo.subscribe(SubscriptionRecord("telegram", "user", str(SUBSCRIBER), await repo.upsert_show(
+            "Slow Horses"), Event.all()))
+    result = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--once", env=_environment(fake, feed, db), cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output, _ = await asyncio.wait_for(result.communicate(), 60)
+    assert result.returncode == 0, output.decode()
+    [news] = fake.sent
+    assert news.chat_id == str(SUBSCRIBER) and "Renewed For Season 6" in news.text
+    assert _outbox(db) == {"sent": {str(SUBSCRIBER)}}
+    assert not fake.calls_to("getUpdates"), "a once-run sends; it does not take the chats' commands"
+
+
+async def test_run_once_with_telegram_unreachable_leaves_the_news_pending(fake: FakeTelegram, server: LocalServer,
+                                                                          tmp_path: Path) -> None:
+    db = str(tmp_path / "showbot.db")
+    feed = server.url("/tv.xml")
+    server.routes["/tv.xml"] = Response(200, _rss(HEADLINE), {"Content-Type": "application/rss+xml"})
+    async with Repository.open(db) as repo:
+        await repo.add_feed(feed)
+        await repo.subscribe(SubscriptionRecord("telegram", "user", str(SUBSCRIBER), await repo.upsert_show(
+            "Slow Horses"), Event.all()))
+    fake.unreachable = True
+    result = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--once", env=_environment(fake, feed, db), cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output, _ = await asyncio.wait_for(result.communicate(), 60)
+    text = output.decode()
+    assert result.returncode == 1, text
+    assert "Traceback" not in text and "stay pending" in text
+    assert _outbox(db) == {"pending": {str(SUBSCRIBER)}}

@@ -17,7 +17,14 @@ from bot.poller import PERMANENT_BACKOFF_BASE, Poller
 from feeds.fetch import FeedFetcher
 from feeds.http import RawResponse
 from feeds.understand.matcher import Matcher
-from feeds.urls import MAX_URL_LENGTH, UnsafeURLError, check_url_syntax, check_url_target, is_public_address
+from feeds.urls import (
+    MAX_URL_LENGTH,
+    UnsafeURLError,
+    check_url_syntax,
+    check_url_target,
+    is_public_address,
+    normalise_url,
+)
 from storage.repository import Repository
 from tests.support.http_server import LocalServer, Response
 
@@ -69,7 +76,7 @@ def test_bad_urls_are_refused_with_a_reason(url: str, reason: str) -> None:
     ],
 )
 def test_good_urls_pass(url: str) -> None:
-    assert check_url_syntax(url) == url
+    assert check_url_syntax(url) == normalise_url(url)
 
 
 def test_surrounding_whitespace_is_stripped() -> None:
@@ -147,6 +154,40 @@ async def test_a_name_is_refused_when_any_of_its_addresses_is_private(monkeypatc
     await check_url_target("https://public.example/feed", allow_private=False)
     with pytest.raises(UnsafeURLError, match="cannot be resolved"):
         await check_url_target("https://nowhere.example/feed", allow_private=False)
+
+
+@pytest.mark.parametrize(("url", "normal"), [
+    ("HTTP://News.Example/tv", "http://news.example/tv"),
+    ("https://news.example:443/tv", "https://news.example/tv"),
+    ("http://news.example:80/tv", "http://news.example/tv"),
+    ("http://news.example:8080/tv", "http://news.example:8080/tv"),
+    ("https://news.example/tv#top", "https://news.example/tv"),
+    ("https://news.example", "https://news.example/"),
+    ("https://news.example/tv?", "https://news.example/tv"),
+    ("https://news.example/tv?page=2&Sort=A", "https://news.example/tv?page=2&Sort=A"),
+    ("https://news.example/TV/", "https://news.example/TV/"),
+    ("https://[2606:4700::1]:443/feed", "https://[2606:4700::1]/feed"),
+    ("https://bücher.example/feed", "https://xn--bcher-kva.example/feed"),
+    ("  https://news.example/tv  ", "https://news.example/tv"),
+    ("bundled:tv-trade.xml", "bundled:tv-trade.xml"),
+])
+def test_urls_are_normalised(url: str, normal: str) -> None:
+    assert normalise_url(url) == normal
+    assert check_url_syntax(url) == normal  # what every entry point keeps
+
+
+async def test_a_dns_failure_is_temporary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name that doesn't resolve now may resolve in a minute: the feed backs off like any
+    failing feed, not like a refused one (an hour)."""
+
+    async def no_dns(host: str, port: int, **_: object) -> list[tuple]:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", no_dns)
+    async with FeedFetcher(allow_private=False, client=FakeInternet({})) as fetcher:
+        result = await fetcher.fetch("https://news.example/feed")
+    assert not result.ok and not result.permanent
+    assert "cannot be resolved" in (result.error or "")
 
 
 # -- the fetcher checks every hop ----------------------------------------------------------

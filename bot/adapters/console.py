@@ -5,7 +5,10 @@ newcomer can try the whole bot offline with no token."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import threading
+from collections.abc import Awaitable
 from typing import TextIO
 
 from bot.notifications import Notification, Recipient, render_plain
@@ -62,14 +65,15 @@ class ConsoleChat:
             text += "\n(type a number to pick)"
         return text
 
-    async def run(self, stream: TextIO, stop: object) -> None:
-        import asyncio
-
+    async def run(self, stream: TextIO, stop: asyncio.Event) -> None:
+        """Answer typed lines until end of input, /quit, or `stop` (Ctrl-C): a signal ends the chat
+        at once, without waiting for Enter."""
         self._print("showbot chat — type /help, /subscribe <show>, /shows <name>; Ctrl-D to quit.")
-        while not getattr(stop, "is_set", lambda: False)():
+        lines = _LineReader(stream)
+        while not stop.is_set():
             self._print_prompt()
-            line = await asyncio.to_thread(stream.readline)
-            if not line:
+            line = await _first(lines.next_line(), stop)
+            if not line:  # end of input, or stopped
                 break
             if line.strip() in ("/quit", "/exit", "quit", "exit"):
                 break
@@ -80,3 +84,47 @@ class ConsoleChat:
         stream = self._out or sys.stdout
         stream.write("> ")
         stream.flush()
+
+
+class _LineReader:
+    """Lines of a blocking stream, read by a daemon thread: a pending read never holds up the
+    process's exit (asyncio.to_thread's worker would be joined at shutdown, i.e. wait for Enter)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._loop = asyncio.get_running_loop()
+        self._lines: asyncio.Queue[str] = asyncio.Queue()
+        self._thread: threading.Thread | None = None
+
+    def _read(self) -> None:
+        while True:
+            try:
+                line = self._stream.readline()
+            except (OSError, ValueError):
+                line = ""
+            try:
+                self._loop.call_soon_threadsafe(self._lines.put_nowait, line)
+            except RuntimeError:  # the loop is closed: nobody is listening any more
+                return
+            if not line:
+                return
+
+    async def next_line(self) -> str:
+        """The next line, '' at end of input."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._read, name="showbot-chat-stdin", daemon=True)
+            self._thread.start()
+        return await self._lines.get()
+
+
+async def _first(read: Awaitable[str], stop: asyncio.Event) -> str:
+    """What `read` gives, or '' as soon as `stop` is set."""
+    reading = asyncio.ensure_future(read)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not reading.done():
+            reading.cancel()
+    return reading.result() if reading.done() and not reading.cancelled() else ""

@@ -22,8 +22,11 @@ from typing import Any
 
 import aiohttp
 import discord
+import yarl
 from discord import app_commands
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
 
 from bot.adapters.discord_cogs import COG_TYPES, NO_PINGS, PLATFORM, send_reply
 from bot.commands import Commands, Reply
@@ -50,6 +53,21 @@ RECONNECT_CAP = 300.0
 DEFAULT_RETRY_AFTER = 5.0
 COMMANDS_META_KEY = "discord_commands_hash"
 FATAL_CLOSE_CODES = frozenset({4004, 4010, 4011, 4012, 4013, 4014})  # bad token, sharding, intents
+
+
+# discord.py's own endpoints, kept to restore them when no other API is configured
+LIBRARY_API_BASE = Route.BASE
+LIBRARY_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
+
+
+def use_api_base(base: str | None) -> None:
+    """Point discord.py's REST calls at `base` (DISCORD_API_BASE: a local fake Discord in tests, a
+    REST proxy), or back at discord.com when None. discord.py builds every REST URL, webhooks and
+    interaction callbacks included, from the class attribute `Route.BASE`, the same one its
+    `_set_api_version` rewrites; it has no per-client option. The gateway follows in `login`."""
+    Route.BASE = base.rstrip("/") if base else LIBRARY_API_BASE
+    if not base:
+        DiscordWebSocket.DEFAULT_GATEWAY = LIBRARY_GATEWAY
 
 
 def discord_intents() -> discord.Intents:
@@ -86,7 +104,8 @@ class ShowbotDiscordBot(commands.Bot):
     """discord.py's Bot with showbot's Cogs; its resources come in through the constructor."""
 
     def __init__(self, layer: Commands, *, moderator_role: str | None = None, repo: Any = None,
-                 sync_commands: bool = True, ready_event: asyncio.Event | None = None) -> None:
+                 sync_commands: bool = True, ready_event: asyncio.Event | None = None,
+                 api_base: str | None = None) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands: everything is a slash command
             help_command=None,
@@ -101,6 +120,19 @@ class ShowbotDiscordBot(commands.Bot):
         self.repo = repo
         self.sync_commands = sync_commands
         self.ready_event = ready_event or asyncio.Event()
+        self.api_base = api_base
+
+    async def login(self, token: str) -> None:
+        """Log in at the configured API; with another API than discord.com, connect to the gateway
+        it announces (GET /gateway/bot) rather than discord.py's built-in gateway.discord.gg."""
+        use_api_base(self.api_base)
+        if self.api_base:
+            _log.warning("discord: using the Discord API at %s (DISCORD_API_BASE), not discord.com", Route.BASE)
+        await super().login(token)
+        if self.api_base:
+            _shards, url, _limits = await self.http.get_bot_gateway()
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+            _log.info("discord: gateway %s", url)
 
     async def setup_hook(self) -> None:
         for cog_type in COG_TYPES:
@@ -210,7 +242,7 @@ class DiscordAdapter:
     def _new_bot(self) -> ShowbotDiscordBot:
         return ShowbotDiscordBot(self._layer, moderator_role=self._settings.discord_moderator_role,
                                  repo=self._showbot.repo, sync_commands=self._sync_commands,
-                                 ready_event=self.ready)
+                                 ready_event=self.ready, api_base=self._settings.discord_api_base)
 
     @property
     def commands(self) -> Commands:

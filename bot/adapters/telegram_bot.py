@@ -14,9 +14,12 @@ back as `Commands.choose`). Long polling; no JobQueue: the core runs the only sc
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dtm
 import logging
 import warnings
+from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
@@ -32,7 +35,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -45,9 +56,10 @@ from telegram.ext import (
 from bot.command_text import COMMANDS, dispatch
 from bot.commands import Caller, ChatType, Choice, Commands, Reply
 from bot.config import Settings
-from bot.notifications import TELEGRAM_LIMIT, Notification, Recipient, cut, escape_html, render_telegram_html
+from bot.notifications import TELEGRAM_LIMIT, Notification, Recipient, cut, escape_html, render_telegram
 from bot.ports import ChatUnavailable, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
 from bot.service import ShowBot
+from bot.supervise import restart_delay
 
 _log = logging.getLogger(__name__)
 
@@ -58,6 +70,7 @@ CALLBACK_DATA_LIMIT = 64  # bytes, a Bot API limit
 CALLBACK_ANSWER_LIMIT = 200
 BUTTON_LABEL_LIMIT = 60
 LONG_POLL = dtm.timedelta(seconds=25)
+CONNECT_BACKOFF_CAP = 300.0
 
 # Commands whose answer depends on whether the caller administers the group: only these cost a
 # getChatMember call, and only in a group.
@@ -90,6 +103,18 @@ MODERATOR_MENU = (
     ("alias", "Add an alias: /alias add <show> | <alias>"),
     ("stats", "Bot statistics"),
 )
+
+
+class TelegramStartError(Exception):
+    """Telegram could not be started; the message is one line for the operator, without the token."""
+
+
+class TokenRejected(TelegramStartError):
+    """The Bot API answered 401: TELEGRAM_TOKEN is wrong or revoked. Retrying cannot help."""
+
+
+class BotApiUnreachable(TelegramStartError):
+    """The Bot API did not answer (network, DNS, 5xx, timeout): worth retrying."""
 
 
 class TelegramAdapter:
@@ -130,22 +155,58 @@ class TelegramAdapter:
         app.add_error_handler(self._on_error)
         return app
 
-    async def start(self) -> None:
+    async def start(self, *, updates: bool = True) -> None:
+        """getMe, then (with `updates`) the command menu and long polling for updates.
+        Raises TokenRejected (401) or BotApiUnreachable, whose messages never contain the token."""
         app = self.build_application()
-        await app.initialize()  # getMe: a wrong token fails here, loudly
         try:
+            await app.initialize()  # getMe: a wrong token or an unreachable server shows here
             await app.start()
-            await self._set_menu(app)
-            assert app.updater is not None
-            await app.updater.start_polling(
-                timeout=LONG_POLL, drop_pending_updates=False,
-                allowed_updates=[Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY],
-            )
-        except BaseException:
-            await self._shutdown(app)
+            if updates:
+                await self._set_menu(app)
+                assert app.updater is not None
+                await app.updater.start_polling(
+                    timeout=LONG_POLL, drop_pending_updates=False,
+                    allowed_updates=[Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY],
+                )
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                await self._shutdown(app)
+            if isinstance(exc, InvalidToken):  # PTB's message quotes the token: never pass it on
+                raise TokenRejected("the Bot API refused TELEGRAM_TOKEN (401 Unauthorized); "
+                                    "check the token with @BotFather") from None
+            if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):  # TimedOut, 5xx, refused
+                raise BotApiUnreachable(f"the Bot API at {self._api_host()} is unreachable "
+                                        f"({self._redact(str(exc)) or type(exc).__name__})") from None
             raise
         self._app = app
-        _log.info("telegram: polling as @%s", app.bot.username)
+        _log.info("telegram: %s as @%s", "polling" if updates else "connected", app.bot.username)
+
+    async def connect(self, stop: asyncio.Event, *, updates: bool = True, attempts: int | None = None) -> bool:
+        """Start, retrying an unreachable Bot API with backoff (1 s, 2 s, 4 s … up to 5 minutes) until
+        it answers, `stop` is set (False) or `attempts` are used up (BotApiUnreachable). A wrong token
+        is not retried: TokenRejected."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                await self.start(updates=updates)
+                return True
+            except BotApiUnreachable as exc:
+                failures += 1
+                if attempts is not None and failures >= attempts:
+                    raise
+                delay = restart_delay(failures, cap=CONNECT_BACKOFF_CAP)
+                _log.warning("telegram: %s; retrying in %.0fs (the other platforms keep running)", exc, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+        return False
+
+    def _api_host(self) -> str:
+        return urlsplit(self._settings.telegram_base_url or "https://api.telegram.org").netloc
+
+    def _redact(self, text: str) -> str:
+        token = self._settings.telegram_token
+        return text.replace(token, "***") if token else text
 
     async def stop(self) -> None:
         app, self._app = self._app, None
@@ -175,11 +236,11 @@ class TelegramAdapter:
     async def send(self, recipient: Recipient, notification: Notification) -> None:
         if self._app is None:
             raise TemporaryFailure("the Telegram adapter is not running")
-        preview = (LinkPreviewOptions(url=notification.link) if notification.link
-                   else LinkPreviewOptions(is_disabled=True))
+        message = render_telegram(notification)
+        preview = LinkPreviewOptions(url=message.link) if message.link else LinkPreviewOptions(is_disabled=True)
         try:
             await self._app.bot.send_message(
-                chat_id=recipient.chat_id, text=render_telegram_html(notification), parse_mode=ParseMode.HTML,
+                chat_id=recipient.chat_id, text=message.html, parse_mode=ParseMode.HTML,
                 link_preview_options=preview,
             )
         except ChatMigrated as exc:

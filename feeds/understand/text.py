@@ -55,7 +55,8 @@ def fold(text: str) -> str:
     return " ".join(text.replace("'", "").split())
 
 
-_TAG = re.compile(r"<[^>]+>")
+# a real tag: <name …>, </name>, <!-- … -->, <!DOCTYPE …>, <?xml …?>; never "<3 … >" or "5 < 6 > 4"
+_TAG = re.compile(r"<(?:/?[A-Za-z][^<>]*|!--.*?--|![A-Za-z][^<>]*|\?[^<>]*)>", re.S)
 _BOILERPLATE = re.compile(r"\s*(The post .{0,300}? appeared first on .{0,120}?\.?\s*$)", re.S)
 
 

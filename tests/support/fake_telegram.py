@@ -4,6 +4,9 @@ Point the bot at `fake.base_url` (TELEGRAM_BASE_URL). It answers getMe, deleteWe
 setMyCommands, getUpdates (scripted updates served once each, then a brief long poll),
 getChatMember (scripted statuses), sendMessage (recorded; can be told to answer 429 or 403),
 answerCallbackQuery and editMessageText. Every call is recorded with its decoded parameters.
+Another token is answered 401 Unauthorized; `unreachable = True` closes every connection unanswered.
+Like the real one it refuses (400) text over 4096 characters and HTML it cannot parse: an
+unsupported or unclosed tag, a stray `<` or `&`, a tag cut in the middle.
 
     with FakeTelegram() as fake:
         fake.push_message(user=42, text="/subscribe Squid Game")
@@ -13,8 +16,10 @@ answerCallbackQuery and editMessageText. Every call is recorded with its decoded
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -66,6 +71,53 @@ def _error(code: int, description: str, **parameters: Any) -> Response:
 
 
 FORBIDDEN = "Forbidden: bot was blocked by the user"
+TEXT_LIMIT = 4096  # characters of the text as shown, after entity parsing
+HTML_TAGS = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
+                       "tg-emoji", "code", "pre", "blockquote"})
+_HTML_TOKEN = re.compile(
+    r'<(?P<close>/?)(?P<tag>[a-z-]+)(?P<attrs>(?:\s+[a-z-]+="[^"<>]*")*)\s*>'
+    r"|(?P<entity>&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)|(?P<stray>[<>&])"
+)
+
+
+def html_problem(text: str) -> str | None:
+    """Why the Bot API would refuse `text` with parse_mode HTML, or None if it parses."""
+    open_tags: list[str] = []
+    for token in _HTML_TOKEN.finditer(text):
+        if token.group("stray"):
+            return f"can't parse entities: unexpected {token.group('stray')!r} at byte offset {token.start()}"
+        tag = token.group("tag")
+        if tag is None:
+            continue
+        if tag not in HTML_TAGS:
+            return f"can't parse entities: unsupported start tag \"{tag}\" at byte offset {token.start()}"
+        if token.group("close"):
+            if not open_tags or open_tags.pop() != tag:
+                return f"can't parse entities: unmatched end tag at byte offset {token.start()}"
+        else:
+            open_tags.append(tag)
+    if open_tags:
+        return f"can't parse entities: can't find end tag corresponding to start tag \"{open_tags[-1]}\""
+    return None
+
+
+def shown_length(text: str, parse_mode: str | None) -> int:
+    """The length Telegram limits: the text as shown, in UTF-16 code units."""
+    if parse_mode == "HTML":
+        text = html.unescape(re.sub(r"<[^<>]*>", "", text))
+    return len(text.encode("utf-16-le")) // 2
+
+
+def text_problem(params: dict[str, Any]) -> Response | None:
+    text = str(params.get("text", ""))
+    parse_mode = params.get("parse_mode")
+    if parse_mode == "HTML" and (problem := html_problem(text)):
+        return _error(400, f"Bad Request: {problem}")
+    if shown_length(text, parse_mode) > TEXT_LIMIT:
+        return _error(400, "Bad Request: message is too long")
+    if not text.strip():
+        return _error(400, "Bad Request: message text is empty")
+    return None
 
 
 class FakeTelegram:
@@ -90,6 +142,8 @@ class FakeTelegram:
         }
         for method, handler in handlers.items():
             self.server.routes[f"/bot{token}/{method}"] = self._recorded(method, handler)
+        self.server.fallback = self._unknown
+        self.unreachable = False  # True: every request's connection is closed unanswered
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -177,8 +231,20 @@ class FakeTelegram:
         return await self.wait_for("sendMessage", predicate, within=within)
 
     # -- the Bot API -------------------------------------------------------------------------------
+    def _unknown(self, request: Request) -> Response:
+        """Another token (or a typo'd path): the Bot API answers 401 to a token it doesn't know."""
+        if self.unreachable:
+            return Response(drop=True)
+        if request.path.startswith("/bot"):
+            with self._lock:
+                self.calls.append(Call("rejected", {"path": request.path}, time.time()))
+            return _error(401, "Unauthorized")
+        return _error(404, "Not Found")
+
     def _recorded(self, method: str, handler: Callable[[dict[str, Any]], Response]) -> Callable[[Request], Response]:
         def route(request: Request) -> Response:
+            if self.unreachable:
+                return Response(drop=True)
             params = _decode(request)
             call = Call(method, params, time.time())
             with self._lock:
@@ -225,12 +291,16 @@ class FakeTelegram:
                 if target is None or target == chat_id:
                     del self._send_failures[index]
                     return response
+        if refused := text_problem(params):
+            return refused
         result = self._message(chat_id, params)
         params["_accepted"] = True
         params["_result"] = result
         return _ok(result)
 
     def _edit_message_text(self, params: dict[str, Any]) -> Response:
+        if refused := text_problem(params):
+            return refused
         return _ok(self._message(str(params.get("chat_id")), params, message_id=params.get("message_id")))
 
     def _message(self, chat_id: str, params: dict[str, Any], *, message_id: Any = None) -> dict[str, Any]:

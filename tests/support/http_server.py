@@ -21,6 +21,7 @@ class Response:
     drip_delay: float = 0.0  # seconds between body bytes: a server that drips
     # a body made piece by piece (never held whole); sent chunked unless `headers` give a Content-Length
     stream: Callable[[], Iterable[bytes]] | None = None
+    drop: bool = False  # close the connection without answering: the server is unreachable
 
 
 @dataclass
@@ -44,6 +45,7 @@ class _Server(ThreadingHTTPServer):
 class LocalServer:
     def __init__(self) -> None:
         self.routes: dict[str, Response | Handler] = {}
+        self.fallback: Handler | None = None  # answers paths no route names (404 without it)
         self.requests: list[Request] = []
         outer = self
 
@@ -58,13 +60,16 @@ class LocalServer:
                 body = self.rfile.read(length) if length else b""
                 request = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 outer.requests.append(request)
-                route = outer.routes.get(self.path.split("?", 1)[0])
+                route = outer.routes.get(self.path.split("?", 1)[0]) or outer.fallback
                 if route is None:
                     response = Response(404, b"not found")
                 elif callable(route):
                     response = route(request)
                 else:
                     response = route
+                if response.drop:
+                    self.close_connection = True
+                    return
                 self.send_response(response.status)
                 headers = dict(response.headers)
                 chunked = response.stream is not None and "Content-Length" not in headers

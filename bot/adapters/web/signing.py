@@ -1,0 +1,44 @@
+"""One server secret, two uses: signing the panel's session cookie (itsdangerous) and deriving
+each session's CSRF token (HMAC-SHA256)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+_SALT = "showbot.panel.session"
+SECRET_META_KEY = "web_secret"
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
+class Signer:
+    """Signs session cookies and derives CSRF tokens from one server secret."""
+
+    def __init__(self, secret: str, *, max_age: float) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt=_SALT)
+        self._csrf_key = hashlib.sha256(("csrf:" + secret).encode()).digest()
+        self.max_age = max_age
+
+    def cookie_value(self, session_token: str) -> str:
+        return self._serializer.dumps(session_token)
+
+    def session_token(self, cookie: str | None) -> str | None:
+        if not cookie:
+            return None
+        try:
+            value = self._serializer.loads(cookie, max_age=int(self.max_age))
+        except BadSignature:  # also SignatureExpired
+            return None
+        return value if isinstance(value, str) else None
+
+    def csrf_token(self, session_token: str) -> str:
+        return hmac.new(self._csrf_key, session_token.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_ok(self, session_token: str, submitted: str | None) -> bool:
+        return bool(submitted) and hmac.compare_digest(self.csrf_token(session_token), submitted or "")

@@ -1,0 +1,254 @@
+"""The facts that tell two reports about the same show and event apart: who was cast, which date,
+which trailer, which part — read from the headline (and the summary's opening where the headline
+says nothing), away from the show's own name.
+
+    read_facts(title, summary, match=match, published=when)
+    -> Facts(names={"buscemi", "steve"}, release=None, trailer=None, part=None)
+
+Names are the headline's proper nouns: capitalised words that are no dictionary word, network or
+word of the trade ("Steve Buscemi", "Kim Hye Joon", "Bumblebee"). Two reports that name different
+people are different castings; the same person named in two headlines is the same casting. The
+release window is read only when the matcher found a release_date event (dates.py); the trailer's
+identity (teaser, trailer, final trailer, first look, poster, clip; its number) only for a trailer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+import re
+from dataclasses import dataclass, field
+
+from feeds.model import Event, ShowMatch
+from feeds.understand.dates import ReleaseWindow, read_release_window
+from feeds.understand.lexicon import NETWORKS, english_words
+from feeds.understand.text import clean, fold
+
+_log = logging.getLogger(__name__)
+
+__all__ = ["Facts", "TrailerId", "TrailerKind", "read_facts", "signature"]
+
+
+class TrailerKind(enum.Enum):
+    TEASER = "teaser"
+    TRAILER = "trailer"
+    FINAL = "final trailer"
+    FIRST_LOOK = "first look"  # pictures or a video: the words do not say which
+    IMAGES = "images"  # photos, stills
+    POSTER = "poster"  # posters, key art, character art
+    CLIP = "clip"  # clips, promos, sneak peeks, featurettes
+
+    @property
+    def family(self) -> str:
+        if self is TrailerKind.FIRST_LOOK:
+            return "any"
+        return "picture" if self in (TrailerKind.IMAGES, TrailerKind.POSTER) else "video"
+
+
+@dataclass(frozen=True, slots=True)
+class TrailerId:
+    """Which trailer a report is about: its kind and number ("teaser #2", "second trailer")."""
+
+    kind: TrailerKind | None = None
+    number: int | None = None
+
+    def conflicts(self, other: TrailerId) -> bool:
+        """Certainly another trailer: another number, a final trailer against an earlier one, a
+        picture against a video."""
+        if self.number is not None and other.number is not None and self.number != other.number:
+            return True
+        if self.kind is None or other.kind is None or self.kind is other.kind:
+            return False
+        if (self.kind is TrailerKind.FINAL) != (other.kind is TrailerKind.FINAL):
+            return True
+        if "any" in (self.kind.family, other.kind.family):
+            return False  # a first look goes with whatever came out with it
+        return self.kind.family != other.kind.family or {self.kind, other.kind} == {
+            TrailerKind.IMAGES, TrailerKind.POSTER}
+
+    def differs(self, other: TrailerId) -> bool:
+        """Named differently without a certain conflict ("teaser" and "trailer" of the same video?)."""
+        if self.kind is None or other.kind is None or self.kind is other.kind:
+            return False
+        return TrailerKind.FIRST_LOOK not in (self.kind, other.kind)
+
+    def to_json(self) -> dict[str, object]:
+        return {"kind": self.kind.value if self.kind else None, "number": self.number}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> TrailerId:
+        kind, number = data.get("kind"), data.get("number")
+        return cls(TrailerKind(str(kind)) if kind else None, int(str(number)) if number is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a story is about beyond show, event and season. Empty facts are unknown, not different."""
+
+    names: frozenset[str] = field(default_factory=frozenset)
+    release: ReleaseWindow | None = None
+    trailer: TrailerId | None = None
+    part: int | None = None  # "Part 2", "Volume 2"
+
+    def joined(self, other: Facts) -> Facts:
+        """A story's facts after another report of the same news: names pooled, what the story
+        lacked (a date, the trailer's identity, the part) filled in, nothing it had replaced."""
+        return Facts(self.names | other.names, self.release or other.release, self.trailer or other.trailer,
+                     self.part if self.part is not None else other.part)
+
+    def updated(self, newer: Facts) -> Facts:
+        """The facts of an update: the newer report's, with what it does not say kept from before."""
+        return Facts(self.names | newer.names, newer.release or self.release, newer.trailer or self.trailer,
+                     newer.part if newer.part is not None else self.part)
+
+    def to_json(self) -> dict[str, object]:
+        return {"names": sorted(self.names),
+                "release": self.release.to_json() if self.release else None,
+                "trailer": self.trailer.to_json() if self.trailer else None,
+                "part": self.part}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Facts:
+        names = data.get("names") or []
+        release = data.get("release")
+        trailer = data.get("trailer")
+        part = data.get("part")
+        return cls(frozenset(str(n) for n in names) if isinstance(names, list) else frozenset(),
+                   ReleaseWindow.from_json(release) if isinstance(release, dict) else None,
+                   TrailerId.from_json(trailer) if isinstance(trailer, dict) else None,
+                   int(str(part)) if part is not None else None)
+
+
+def read_facts(title: str, summary: str = "", *, match: ShowMatch, published: dt.datetime) -> Facts:
+    """The facts of one item about one show. Cheap (regexes) except for a release date, which is
+    read (dateparser) only when the matcher found a release_date event."""
+    text = clean(title)
+    masked = _mask(text, match.spans)
+    lead = _lead(clean(summary), match.show) if summary else ""
+    names = _names(masked, match.show)
+    if not names and lead and Event.CASTING in match.events:
+        names = _names(lead, match.show)
+    release = None
+    if Event.RELEASE_DATE in match.events:
+        release = read_release_window(text, clean(summary), published=published, exclude=match.spans,
+                                      mask=(match.show,))
+    trailer = None
+    if Event.TRAILER in match.events:
+        trailer = _trailer(masked) or (_trailer(lead) if lead else None) or TrailerId()
+    part = _part(masked)
+    return Facts(names, release, trailer, part)
+
+
+def signature(title: str, match: ShowMatch) -> str:
+    """The headline's own words, for comparing wording: folded, the show's name and the small words
+    dropped ("Netflix renews Wednesday for season 3" -> "netflix renews season 3")."""
+    masked = re.sub(r"['’]s\b", "", _mask(clean(title), match.spans))
+    show_words = set(fold(match.show).split())
+    words = [w for w in fold(masked).split() if w not in _SMALL_WORDS and w not in show_words]
+    return " ".join(words)
+
+
+def _mask(text: str, spans: tuple[tuple[int, int], ...]) -> str:
+    """The show's own name blanked out (same length, so offsets still hold)."""
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        for i in range(max(start, 0), min(end, len(chars))):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def _lead(summary: str, show: str) -> str:
+    """The summary's first sentence, the show's name blanked out."""
+    first = re.split(r"(?<=[.!?])\s+", summary[:300], maxsplit=1)[0]
+    return re.sub(re.escape(show), lambda m: " " * len(m.group(0)), first, flags=re.I) if show else first
+
+
+# -- names -----------------------------------------------------------------------------------------
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*", re.UNICODE)
+_NOT_NAMES = frozenset(
+    "tv k-drama kdrama k-dramas docuseries docudrama spinoff spin-off spin-offs anime rom-com romcom sitcom "
+    "miniseries reboot showrunner showrunners livestream exclusive watch teaser teasers trailer trailers "
+    "netflix's disney+ paramount+ apple max hbo streamer streamers ep eps co-star co-stars costar "
+    "s1 s2 s3 s4 s5 s6 s7 s8 s9 pt vol oscar emmy emmys golden globe globes sag bafta"
+    " mr mrs ms dr jr sr st".split()
+)
+_CALENDAR_WORDS = frozenset(
+    "january february march april may june july august september october november december jan feb mar "
+    "apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+
+def _names(text: str, show: str) -> frozenset[str]:
+    show_words = set(fold(show).split())
+    english = english_words()
+    found: set[str] = set()
+    for m in _WORD.finditer(text):
+        word = re.sub(r"['’]s$", "", m.group(0)).strip(".-'’")
+        if len(word) < 2 or not word[0].isupper():
+            continue
+        if word.isupper() and len(word) <= 4:
+            continue  # HBO, FX, SNL, BTS: networks and acronyms, rarely a person
+        key = fold(word)
+        if (not key or key in english or key in NETWORKS or key in _NOT_NAMES or key in _CALENDAR_WORDS
+                or key in show_words):
+            continue
+        found.add(key)
+    return frozenset(found)
+
+
+# -- trailers --------------------------------------------------------------------------------------
+_TRAILER_KINDS: tuple[tuple[TrailerKind, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(rx, re.I)) for kind, rx in (
+        (TrailerKind.FINAL, r"\bfinal\s+(?:official\s+)?trailer\b|최종\s*예고|本予告"),
+        (TrailerKind.TEASER, r"\bteaser(?:s|\s+trailer)?\b|\bavance\b|티저|特報|ティザー"),
+        (TrailerKind.TRAILER, r"\btrailers?\b|\btráiler\b|예고편|메인\s*예고|予告"),
+        (TrailerKind.POSTER, r"\bposters?\b|\bkey art\b|\bcharacter art\b|\bpóster\b|\bcartel\b|포스터|ポスター|ビジュアル"),
+        (TrailerKind.IMAGES, r"\bfirst (?:image|photo|picture)s?\b|\bphotos?\b|\bimages?\b|\bstills?\b|"
+                             r"\bprimeras imágenes\b|스틸|場面写真"),
+        (TrailerKind.FIRST_LOOK, r"\bfirst[- ]look\b|\bprimer vistazo\b|첫\s*공개"),
+        (TrailerKind.CLIP, r"\bclips?\b|\bsneak peek\b|\bpromos?\b|\bfeaturette\b|\bpreview\b|\bfootage\b|"
+                           r"\bopening (?:scene|credits)\b|하이라이트|영상"),
+    )
+)
+_NUMBER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2, "3rd": 3,
+                 "4th": 4, "5th": 5, "one": 1, "two": 2, "three": 3}
+_TRAILER_NUMBER = re.compile(
+    r"\b(?P<ord>first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)\s+(?:official\s+)?(?:teaser|trailer)|"
+    r"\b(?:teaser|trailer)\s*(?:#|no\.?\s*|number\s+)?(?P<num>[1-9])\b|#(?P<hash>[1-9])\b|"
+    r"(?:티저|예고편?)\s*(?P<ko>[1-9])|第(?P<ja>[1-9])弾", re.I)
+
+
+def _trailer(text: str) -> TrailerId | None:
+    kind = next((k for k, rx in _TRAILER_KINDS if rx.search(text)), None)
+    number = None
+    if m := _TRAILER_NUMBER.search(text):
+        raw = m.group("ord") or m.group("num") or m.group("hash") or m.group("ko") or m.group("ja")
+        number = _NUMBER_WORDS.get(raw.lower()) if not raw.isdigit() else int(raw)
+    if kind is None and number is None:
+        return None
+    return TrailerId(kind, number)
+
+
+# -- parts -----------------------------------------------------------------------------------------
+_PART = re.compile(
+    r"\b(?:part|vol(?:ume)?\.?|chapter|parte|volumen)\s*(?P<n>[1-9]|one|two|three|four|i{1,3}|iv)\b|"
+    r"파트\s*(?P<ko>[1-9])|第(?P<ja>[1-9])クール", re.I)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def _part(text: str) -> int | None:
+    m = _PART.search(text)
+    if not m:
+        return None
+    raw = (m.group("n") or m.group("ko") or m.group("ja")).lower()
+    if raw.isdigit():
+        return int(raw)
+    return _NUMBER_WORDS.get(raw) or _ROMAN.get(raw)
+
+
+_SMALL_WORDS = frozenset(
+    "a an the of and or in on at to for from by with as is are was were be been it its this that these those "
+    "s x y el la los las de del en un una le les du des und der die das".split()
+)
