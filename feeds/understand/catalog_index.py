@@ -63,6 +63,19 @@ def classify(keys: tuple[str, ...]) -> tuple[Risk, tuple[int, ...]]:
     return Risk.DISTINCT, significant
 
 
+def _without_article(title: str, titles: set[tuple[str, ...]]) -> list[str]:
+    """"The Wheel of Time" is often written "Wheel of Time": the title without its leading article,
+    when at least two words remain and no other show is called that."""
+    words = title.split()
+    if len(words) < 3 or words[0].lower() not in ("the", "a", "an"):
+        return []
+    rest = " ".join(words[1:])
+    keys = alias_keys(rest)
+    if keys in titles or (len(keys) < 3 and classify(keys)[0] is not Risk.DISTINCT):
+        return []  # "Morning Show", "Good Place": without the article, everyday words
+    return [rest]
+
+
 def capitals(alias: str) -> tuple[bool, ...]:
     return tuple(t.text[:1].isupper() or not t.text[:1].isalpha() for t in tokenize(clean(alias)))
 
@@ -74,9 +87,10 @@ class CatalogIndex:
         self.shows: list[CatalogShow] = list(shows)
         self._root: dict[str, object] = {}
         self.alias_count = 0
+        titles = {alias_keys(show.title) for show in self.shows}
         for show in self.shows:
             seen: set[tuple[str, ...]] = set()
-            for text in (show.title, *show.aliases):
+            for text in (show.title, *show.aliases, *_without_article(show.title, titles)):
                 keys = alias_keys(text)
                 if not keys or keys in seen:
                     continue

@@ -20,20 +20,30 @@ from dataclasses import dataclass, field
 
 from feeds.model import NO_EVENT, CatalogShow, Event, ShowMatch
 from feeds.understand.catalog_index import Candidate, CatalogIndex
-from feeds.understand.events import EventHit, find_event_hits, split_clauses
-from feeds.understand.lexicon import AFTER_TITLE, DERIVED_AFTER, FUNCTION_WORDS, PERSON_AFTER
+from feeds.understand.events import Clauses, EventHit, find_event_hits, is_framed, split_clauses
+from feeds.understand.lexicon import (
+    AFTER_SUBTITLE,
+    AFTER_TITLE,
+    CREDIT_BEFORE,
+    CREDIT_LEADS,
+    DERIVED_AFTER,
+    DERIVED_LEADS,
+    FILM_WORDS,
+    FUNCTION_WORDS,
+    HOST_NOUNS,
+    LIST_JOINERS,
+    NETWORKS,
+    PERSON_AFTER,
+    SEASON_SUBTITLE,
+    SEASONISH_WORDS,
+    TV_WORDS,
+)
 from feeds.understand.mentions import Headline, judge
-from feeds.understand.seasons import SeasonRef, number_after_title
+from feeds.understand.patterns import Voice
+from feeds.understand.seasons import SeasonRef, count_before_ending, number_after_title
+from feeds.understand.summary import summary_sentences
 from feeds.understand.text import clean
 from feeds.understand.tokens import tokenize
-
-_LIST_JOINERS = frozenset({"and", ","})
-_CREDIT_BEFORE = frozenset({"creator", "creators", "star", "stars", "makers", "maker", "showrunner", "alum",
-                            "writer", "writers", "director", "team", "producers", "producer", "author"})
-_CREDIT_LEADS = frozenset({"former", "original", "breakout", "lead", "new", "ex", "veteran", "fellow"})
-_DERIVED_LEADS = frozenset({"animated", "live", "action", "new", "upcoming", "planned", "untitled", "anime",
-                            "spin", "prequel", "sequel", "film", "movie", "series", "k", "drama", "korean",
-                            "american", "us", "uk", "japanese", "mexican", "reality", "off"})
 
 
 class Role(enum.Enum):
@@ -53,6 +63,7 @@ class _Mention:
     triggers: list[str] = field(default_factory=list)
     seasons: tuple[int, ...] = ()
     season_text: str = ""
+    in_title: bool = True
 
     @property
     def start(self) -> int:
@@ -61,6 +72,13 @@ class _Mention:
     @property
     def end(self) -> int:
         return self.spans[0][1]
+
+
+@dataclass(slots=True)
+class _Reading:
+    headline: Headline
+    mentions: list[_Mention]
+    clauses: Clauses | None  # None when no events were looked for
 
 
 class Matcher:
@@ -75,24 +93,63 @@ class Matcher:
 
     def match(self, title: str, summary: str = "") -> list[ShowMatch]:
         text = clean(title)
-        tokens = tokenize(text)
-        if not tokens:
-            return []
-        candidates = self.index.candidates(tokens)
-        if not candidates:
-            return []
-        headline = Headline(text, tokens)
-        mentions = self._mentions(candidates, headline)
-        if not mentions:
-            return []
-        self._assign_roles(mentions, headline)
-        self._assign_events(mentions, headline)
-        self._assign_seasons(mentions, headline)
+        sentences = summary_sentences(summary, text) if summary else []
+        reading = self._read(text, context=" ".join(sentences))
+        if sentences:
+            self._add_summary(reading, [self._read(s, lead=i == 0, prose=True) for i, s in enumerate(sentences)])
+        if reading.mentions and _about_a_film(text, sentences):
+            # a show named as credit or parent ("X star", "post-X film", "X spin-off") is still the show
+            reading.mentions = [m for m in reading.mentions if m.role is not Role.SUBJECT
+                                or not all(w in _WEAK_EVIDENCE for w in m.whys)]
         return [
             ShowMatch(m.show.id, m.show.title, m.events, m.seasons, _reason(m),
-                      tuple((tokens[s].start, tokens[e - 1].end) for s, e in m.spans))
-            for m in mentions
+                      tuple((reading.headline.tokens[s].start, reading.headline.tokens[e - 1].end)
+                            for s, e in m.spans) if m.in_title else ())
+            for m in reading.mentions
         ]
+
+    def _read(self, text: str, *, lead: bool = True, prose: bool = False, context: str = "") -> _Reading:
+        """One headline or summary sentence: its show mentions with their roles, events and seasons."""
+        tokens = tokenize(text)
+        headline = Headline(text, tokens, prose=prose, context=context)
+        candidates = self.index.candidates(tokens) if tokens else []
+        mentions = self._mentions(candidates, headline) if candidates else []
+        if not mentions:
+            return _Reading(headline, [], None)
+        self._assign_roles(mentions, headline)
+        clauses = self._assign_events(mentions, headline) if lead else None
+        self._assign_seasons(mentions, headline)
+        return _Reading(headline, mentions, clauses)
+
+    def _add_summary(self, title: _Reading, sentences: list[_Reading]) -> None:
+        """Shows named in the summary count too; the summary's lead sentence carries news only where
+        the title teases (names the show but announces nothing, and is no review, rumour or
+        interview) and only for the show the title is about — or, when the title names no show,
+        for the show the lead is about. The title decides where they disagree."""
+        known = {m.show.id: m for m in title.mentions}
+        lead = sentences[0]
+        news = (not any(m.events for m in title.mentions) and not is_framed(title.headline.text)
+                and lead.clauses is not None)
+        subjects = {m.show.id for m in title.mentions if m.role is Role.SUBJECT}
+        if not lead.mentions:
+            _season_from_lead(title.mentions, lead.headline)
+        for index, sentence in enumerate(sentences):
+            for m in sentence.mentions:
+                mine = known.get(m.show.id)
+                if mine is None:
+                    mine = _Mention(m.show, list(m.spans), list(m.matched), [f"in the summary: {w}" for w in m.whys],
+                                    m.role, in_title=False)
+                    known[m.show.id] = mine
+                    title.mentions.append(mine)
+                    if index == 0 and m.seasons and m.role is Role.SUBJECT:
+                        mine.seasons, mine.season_text = m.seasons, m.season_text
+                if index != 0 or not news or not m.events or m.role is not Role.SUBJECT:
+                    continue
+                if m.show.id in subjects or (not subjects and not mine.in_title):
+                    mine.events |= m.events
+                    mine.triggers.extend(f"in the summary, {t}" for t in m.triggers)
+                    if not mine.seasons and m.seasons:
+                        mine.seasons, mine.season_text = m.seasons, m.season_text
 
     # -- which shows -------------------------------------------------------------------------
     def _mentions(self, candidates: list[Candidate], headline: Headline) -> list[_Mention]:
@@ -132,7 +189,7 @@ class Matcher:
                 left.role = right.role
 
     # -- which events ------------------------------------------------------------------------
-    def _assign_events(self, mentions: list[_Mention], headline: Headline) -> None:
+    def _assign_events(self, mentions: list[_Mention], headline: Headline) -> Clauses:
         lowered = headline.text.lower()
         chars = list(lowered) if len(lowered) == len(headline.text) else [
             c.lower() if len(c.lower()) == 1 else c for c in headline.text]
@@ -146,21 +203,21 @@ class Matcher:
         titles = [(tokens[s].start, tokens[e - 1].end) for m in mentions for s, e in m.spans]
         clauses = split_clauses(lowered, headline.text, titles)
         hits = find_event_hits(lowered, clauses)
-        if not hits:
-            return
-        tokens = headline.tokens
         eligible = [m for m in mentions if m.role is Role.SUBJECT]
-        if not eligible:
-            return
+        if not hits or not eligible:
+            return clauses
         starts = {tokens[s].start for m in mentions for s, _e in m.spans}
         for hit in hits:
             if any(tokens[s].start <= hit.start < tokens[e - 1].end for m in mentions for s, e in m.spans):
                 continue  # a trigger word inside a title ("The Renewal", "Cast Away") is not a trigger
             if hit.active and hit.event is not Event.CASTING and _object_is_something_else(hit, starts, headline):
                 continue  # "Netflix cancels Willow, renews X": the cancellation is Willow's
+            if hit.event is Event.CASTING and hit.strict and _network_before(hit, headline):
+                continue  # "Hulu boards X": a network picking a show up is a deal, not casting
             for target in _targets(hit, eligible, mentions, headline, clauses.index):
                 target.events |= hit.event
-                target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r}")
+                target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r} [{hit.pattern}]")
+        return clauses
 
     # -- which season ------------------------------------------------------------------------
     def _assign_seasons(self, mentions: list[_Mention], headline: Headline) -> None:
@@ -192,10 +249,16 @@ class Matcher:
             claimed.add(best.start)
             m.seasons = best.seasons
             m.season_text = best.text
+        for m in mentions:  # "cancelled after two seasons" is season 2
+            if not m.seasons and m.role is Role.SUBJECT and (n := count_before_ending(text)) is not None:
+                m.seasons, m.season_text = (n,), f"ended after {n}"
 
 
 def _role_at(start: int, end: int, headline: Headline) -> Role:
     tokens = headline.tokens
+    before = headline.text[:tokens[start].start]
+    if before.count("(") > before.count(")") and ")" in headline.text[tokens[end - 1].end:]:
+        return Role.CREDIT  # "… Official Preview (PBS Masterpiece/BBC)", "Jane Doe (Succession)": an aside
     if end < len(tokens) and headline.text[tokens[end - 1].end:tokens[end].start] == "-" and tokens[end].key.isalpha():
         return Role.CREDIT  # a compound: "Dark-Macher", "Squid-Game-Star"
     if start > 0 and headline.text[tokens[start - 1].end:tokens[start].start] == "-":
@@ -209,7 +272,7 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
         if _subtitle_follows(end, headline):
             return Role.DERIVED  # "Money Heist: Korea gets a trailer"
     j = end
-    while j < len(tokens) and j < end + 3 and tokens[j].key in _DERIVED_LEADS | _CREDIT_LEADS:
+    while j < len(tokens) and j < end + 3 and tokens[j].key in DERIVED_LEADS | CREDIT_LEADS:
         if tokens[j].key in DERIVED_AFTER:
             break
         if tokens[j].key in ("animated", "anthology"):
@@ -218,7 +281,7 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
     if j < len(tokens) and tokens[j].key in DERIVED_AFTER:
         return Role.DERIVED
     k = end
-    while k < len(tokens) and k < end + 2 and tokens[k].key in _CREDIT_LEADS:
+    while k < len(tokens) and k < end + 2 and tokens[k].key in CREDIT_LEADS:
         k += 1
     if k < len(tokens) and tokens[k].key in PERSON_AFTER and not headline.initial[k]:
         if tokens[k].key == "cast" and (_cast_is_verb(k, headline) or k + 1 >= len(tokens)
@@ -227,10 +290,11 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
         return Role.CREDIT
     if (start >= 3 and tokens[start - 1].key == "of" and tokens[start - 2].capitalised
             and tokens[start - 3].capitalised and not tokens[start - 2].key.isdigit()
-            and tokens[start - 2].key not in AFTER_TITLE and tokens[start - 2].key not in _SEASON_SUBTITLE
-            and tokens[start - 3].key not in AFTER_TITLE and tokens[start - 2].key not in FUNCTION_WORDS):
+            and tokens[start - 2].key not in AFTER_TITLE and tokens[start - 2].key not in SEASON_SUBTITLE
+            and tokens[start - 3].key not in AFTER_TITLE and tokens[start - 2].key not in FUNCTION_WORDS
+            and tokens[start - 2].key not in HOST_NOUNS):
         return Role.CREDIT  # "Julia Garner of Ozark will play …"
-    if (start >= 2 and tokens[start - 1].key in ("of", "behind") and tokens[start - 2].key in _CREDIT_BEFORE
+    if (start >= 2 and tokens[start - 1].key in ("of", "behind") and tokens[start - 2].key in CREDIT_BEFORE
             and not (start >= 3 and tokens[start - 3].key == "new")):
         return Role.CREDIT
     last = tokens[end - 1]
@@ -243,10 +307,6 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
     return Role.SUBJECT
 
 
-_AFTER_SUBTITLE = frozenset("season seasons trailer teaser premiere premieres gets sets first official review "
-                             "renewed cancelled canceled finale episode prequel sequel spinoff spin returns "
-                             "return arrives lands debuts drops ends wraps begins starts casts adds part".split())
-_SEASON_SUBTITLE = frozenset("season final part chapter volume vol".split())
 
 
 def _subtitle_follows(end: int, headline: Headline) -> bool:
@@ -254,13 +314,13 @@ def _subtitle_follows(end: int, headline: Headline) -> bool:
     tokens = headline.tokens
     j = end
     while j < len(tokens) and j < end + 4 and tokens[j].capitalised and not tokens[j].key.isdigit() \
-            and tokens[j].key not in _AFTER_SUBTITLE:
-        if tokens[j].key in _SEASON_SUBTITLE:
+            and tokens[j].key not in AFTER_SUBTITLE:
+        if tokens[j].key in SEASON_SUBTITLE:
             return False  # "Attack on Titan: The Final Season": a season's name, not another show
         j += 1
     if end < j == len(tokens):
         return True  # "orders another season of Love Is Blind: UK": the subtitle ends the headline
-    if not end < j < len(tokens) or tokens[j].key not in _AFTER_SUBTITLE:
+    if not end < j < len(tokens) or tokens[j].key not in AFTER_SUBTITLE:
         return False
     return tokens[j].text[:1].islower() or (not headline.sentence_case and tokens[j].key in ("season", "trailer", "teaser"))
 
@@ -278,6 +338,11 @@ def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], 
              clause_of: Callable[[int], int]) -> list[_Mention]:
     """The show(s) an event trigger is about."""
     tokens = headline.tokens
+    if hit.voice is Voice.BEFORE:
+        # "X brings back Y": only the show before the trigger, in its clause
+        before = [m for m in eligible if tokens[m.spans[0][1] - 1].end <= hit.start
+                  and clause_of(tokens[m.start].start) == hit.clause]
+        return _list_from(before, headline, forward=False)
     if hit.strict:
         # "joins Josh Hartnett in Oliver Stone's 'White Lies' Movie": a film of the same name is not the show
         after = _list_from([m for m in eligible if tokens[m.start].start >= hit.end and not _names_a_film(m, headline)],
@@ -336,9 +401,9 @@ _SEASONISH = re.compile(r"^(?:season|seasons|series|s\d+|\d+|part|final|first|se
 def _is_list_gap(gap: str) -> bool:
     """Only list joiners (and the left item's season words) between two titles: "X season 2 and Y"."""
     words = gap.replace(",", " , ").replace("&", " and ").replace("'", " ").replace('"', " ").split()
-    if not words or not any(w.lower() in _LIST_JOINERS for w in words):
+    if not words or not any(w.lower() in LIST_JOINERS for w in words):
         return False
-    return all(w.lower() in _LIST_JOINERS or _SEASONISH.match(w.lower()) for w in words)
+    return all(w.lower() in LIST_JOINERS or _SEASONISH.match(w.lower()) for w in words)
 
 
 def _joined(left: _Mention, right: _Mention, headline: Headline) -> bool:
@@ -397,14 +462,50 @@ def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: He
         return False
     word = re.match(r"[\w+]+", text[pos:])
     key = word.group().lower() if word else ""
-    return not (re.fullmatch(r"s\d+", key) or key in _SEASONISH_WORDS)
+    return not (re.fullmatch(r"s\d+", key) or key in SEASONISH_WORDS or key in FUNCTION_WORDS)
 
 
-_SEASONISH_WORDS = frozenset({"season", "seasons", "series", "a", "an", "the", "its", "new", "first", "second",
-                              "third", "fourth", "fifth", "final", "spring", "summer", "fall", "autumn", "winter",
-                              "january", "february", "march", "april", "may", "june", "july", "august",
-                              "september", "october", "november", "december", "early", "late", "next", "this",
-                              "official", "more", "two", "three", "another", "premiere", "release", "debut"})
+
+
+_WEAK_EVIDENCE = frozenset({"distinct title", "quoted", "capitalised as a title", "in the summary: distinct title",
+                            "in the summary: quoted", "in the summary: capitalised as a title"})
+
+
+def _season_from_lead(mentions: list[_Mention], lead: Headline) -> None:
+    """"Netflix renews X" + "The streamer has ordered a third season of the drama.": the summary's lead
+    names no show but restates the title's news with a season: that season is the show's."""
+    dated = [m for m in mentions if m.events and not m.seasons and m.role is Role.SUBJECT]
+    if len(dated) != 1 or len(lead.season_refs) != 1:
+        return
+    lowered = lead.text.lower()
+    if len(lowered) != len(lead.text):
+        return
+    events = NO_EVENT
+    for hit in find_event_hits(lowered, split_clauses(lowered, lead.text)):
+        events |= hit.event
+    if events & dated[0].events:
+        dated[0].seasons, dated[0].season_text = lead.season_refs[0].seasons, lead.season_refs[0].text
+
+
+def _about_a_film(title: str, sentences: list[str]) -> bool:
+    """Film words ("movie", "box office", "Oscar") and no TV words anywhere in the item."""
+    text = " ".join([title, *sentences])
+    words = set(re.findall(r"[a-z0-9+-]+", text.lower()))
+    oscar = bool(re.search(r"\bOscar(?:s|-nominated|-winning)?\b(?! [A-Z])", text))  # the award, not Oscar Isaac
+    return (oscar or bool(words & FILM_WORDS)) and not words & TV_WORDS
+
+
+def _network_before(hit: EventHit, headline: Headline) -> bool:
+    """"Hulu boards X", "AMC Plus boards X": a network right before the verb (not "Michael J. Fox joins")."""
+    tokens = [t for t in headline.tokens if t.end <= hit.start]
+    if tokens and tokens[-1].key in ("plus", "+") and len(tokens) > 1:
+        tokens = tokens[:-1]
+    if not tokens or tokens[-1].key not in NETWORKS:
+        return False
+    if len(tokens) > 1 and tokens[-2].capitalised and tokens[-2].key not in FUNCTION_WORDS \
+            and headline.text[tokens[-2].end:tokens[-1].start].strip() in ("", "."):
+        return False  # "Michael J. Fox": a person whose name ends like a network
+    return True
 
 
 def _reason(m: _Mention) -> str:
