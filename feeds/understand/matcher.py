@@ -133,6 +133,9 @@ class Matcher:
         subjects = {m.show.id for m in title.mentions if m.role is Role.SUBJECT}
         if not lead.mentions:
             _season_from_lead(title.mentions, lead.headline)
+            if (not any(m.events for m in title.mentions) and len(subjects) == 1
+                    and not is_framed(title.headline.text)):
+                _news_from_anaphoric_lead(next(m for m in title.mentions if m.show.id in subjects), lead.headline)
         for index, sentence in enumerate(sentences):
             for m in sentence.mentions:
                 mine = known.get(m.show.id)
@@ -469,6 +472,25 @@ def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: He
 
 _WEAK_EVIDENCE = frozenset({"distinct title", "quoted", "capitalised as a title", "in the summary: distinct title",
                             "in the summary: quoted", "in the summary: capitalised as a title"})
+
+
+_ANAPHOR = re.compile(r"^(?:[\w'’]+ ){0,3}?(?:the (?:\w+ )?(?:series|show|drama|sitcom|comedy|thriller|soap|"
+                      r"docuseries|miniseries|anime|franchise|k-drama|programme|program)|it)\b", re.I)
+
+
+def _news_from_anaphoric_lead(mention: _Mention, lead: Headline) -> None:
+    """Title "Big news for X fans", lead "The drama has been renewed for a third season.": a lead that
+    names no show but opens on "the series" / "the drama" speaks of the title's show."""
+    if not _ANAPHOR.match(lead.text) or len(lead.text.lower()) != len(lead.text):
+        return
+    lowered = lead.text.lower()
+    hits = [h for h in find_event_hits(lowered, split_clauses(lowered, lead.text))
+            if not (h.strict and h.event is Event.CASTING)]
+    for hit in hits:
+        mention.events |= hit.event
+        mention.triggers.append(f"in the summary, {hit.event.slug}: {hit.text.strip()!r} [{hit.pattern}]")
+    if hits and not mention.seasons and len(lead.season_refs) == 1:
+        mention.seasons, mention.season_text = lead.season_refs[0].seasons, lead.season_refs[0].text
 
 
 def _season_from_lead(mentions: list[_Mention], lead: Headline) -> None:
