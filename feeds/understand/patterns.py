@@ -71,7 +71,7 @@ PATTERNS: tuple[Pattern, ...] = (
             ("Hulu greenlights The Comet season 2", "The Comet season 3 greenlit"),
             ("Hulu greenlights The Comet, a drama from Ava Stone", "The Comet series gets greenlight at AMC")),
     Pattern("renewal.orders-season", R, A,
-            r"\b(?:orders?|ordering|picks? up|picked up|picking up|renews?|greenlights?)\b"
+            r"\b(?:orders?|ordering|picks? up|(?:has|have) picked up|picking up|renews?|greenlights?)\b"
             r"(?=[^:;|?]{0,60}?\b<A_SEASON>)",
             ("AMC orders The Comet season 4", "Starz picks up The Comet for a second season",
              "Netflix has picked up The Comet for a second season"),
@@ -681,6 +681,7 @@ FRAMES: tuple[Frame, ...] = (
     Frame("background",
           r"(?:was|were|had been) (?:\w+ )?(?:renewed|cancell?ed|axed|picked up|ordered|greenlit|scrapped)|"
           r"last (?:week|month|year)|previously|earlier this (?:year|month|week)|back in (?:19|20)\d\d|after scoring|"
+          r"(?:ended|concluded) (?:its run )?(?:with|after|in)|"
           r"(?:recently|newly)[- ](?:renewed|cancell?ed|axed)|which (?:was|is|has been|had been) (?:\w+ )?"
           r"(?:renewed|cancell?ed|axed|ending)",
           ("The Comet was canceled due to a toxic work environment",
