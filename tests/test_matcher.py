@@ -76,6 +76,15 @@ def test_latest_blind_set_does_not_regress() -> None:
     assert result.season_accuracy >= 0.95, report
 
 
+def test_the_phrasebook_of_trade_press_wording() -> None:
+    """261 headlines (some with summaries) written for the project in the styles of trade papers,
+    soaps, K-drama outlets and Reddit posts: every common way to announce each event, and the
+    look-alikes that announce nothing (a chart joined, a race, an award's nod, a review's subtitle)."""
+    result = score(Matcher(load_catalog(DATA / "phrasebook_catalog.json")), load_items(DATA / "phrasebook_items.jsonl"))
+    report = str(result) + "\n" + "\n".join(result.misses[:40])
+    assert result.shows_f1 >= 0.99 and result.events_f1 >= 0.98 and result.season_accuracy >= 0.98, report
+
+
 def test_targets_on_the_shared_dev_set() -> None:
     corpus = SHARED / "corpus"
     if not (corpus / "dev.jsonl").exists():

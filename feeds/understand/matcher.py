@@ -40,6 +40,7 @@ from feeds.understand.lexicon import (
 )
 from feeds.understand.mentions import Headline, judge
 from feeds.understand.patterns import Voice
+from feeds.understand.scorer import Finding, bundled_scorer, features
 from feeds.understand.seasons import SeasonRef, count_before_ending, number_after_title
 from feeds.understand.summary import summary_sentences
 from feeds.understand.text import clean
@@ -61,6 +62,7 @@ class _Mention:
     role: Role = Role.SUBJECT
     events: Event = NO_EVENT
     triggers: list[str] = field(default_factory=list)
+    fired: list[tuple[Event, str, bool]] = field(default_factory=list)  # (event, pattern row, in the summary)
     seasons: tuple[int, ...] = ()
     season_text: str = ""
     in_title: bool = True
@@ -84,20 +86,20 @@ class _Reading:
 class Matcher:
     """Builds its index once; `match` is pure and cheap (a trie walk, then rules on the few hits)."""
 
-    def __init__(self, shows: Iterable[CatalogShow]) -> None:
+    def __init__(self, shows: Iterable[CatalogShow], *, learned: bool = True) -> None:
+        """`learned=False` leaves the events to the rules alone (the learned scorer is not consulted)."""
         self.index = CatalogIndex(shows)
+        self.scorer = bundled_scorer() if learned else None
 
     @property
     def show_count(self) -> int:
         return len(self.index.shows)
 
     def match(self, title: str, summary: str = "") -> list[ShowMatch]:
-        text = clean(title)
-        sentences = summary_sentences(summary, text) if summary else []
-        reading = self._read(text, context=" ".join(sentences))
-        if sentences:
-            self._add_summary(reading, [self._read(s, lead=i == 0, prose=True) for i, s in enumerate(sentences)])
-        if reading.mentions and _about_a_film(text, sentences):
+        reading, sentences = self._understand(title, summary)
+        if reading.mentions and self.scorer is not None:
+            self._second_opinion(reading)
+        if reading.mentions and _about_a_film(reading.headline.text, sentences):
             # a show named as credit or parent ("X star", "post-X film", "X spin-off") is still the show
             reading.mentions = [m for m in reading.mentions if m.role is not Role.SUBJECT
                                 or not all(w in _WEAK_EVIDENCE for w in m.whys)]
@@ -107,6 +109,35 @@ class Matcher:
                             for s, e in m.spans) if m.in_title else ())
             for m in reading.mentions
         ]
+
+    def event_candidates(self, title: str, summary: str = "") -> list[tuple[str, Event, list[str]]]:
+        """(show, event, features) for every show the item is about and every event, as the learned
+        scorer sees them, before it decides (tools/train_scorer.py trains on these)."""
+        reading, _sentences = self._understand(title, summary)
+        return [(m.show.title, event, names) for m, event, names in _candidates(reading)]
+
+    def _understand(self, title: str, summary: str) -> tuple[_Reading, list[str]]:
+        text = clean(title)
+        sentences = summary_sentences(summary, text) if summary else []
+        reading = self._read(text, context=" ".join(sentences))
+        if sentences:
+            self._add_summary(reading, [self._read(s, lead=i == 0, prose=True) for i, s in enumerate(sentences)])
+        return reading, sentences
+
+    def _second_opinion(self, reading: _Reading) -> None:
+        """The learned scorer weighs the rules' findings and the headline's words for every event of
+        every show the item is about; where it disagrees with the rules, it decides."""
+        assert self.scorer is not None
+        decided: dict[int, Event] = {}
+        for m, event, names in _candidates(reading):
+            p = self.scorer.probability(names)
+            yes = p >= self.scorer.threshold
+            decided[id(m)] = decided.get(id(m), NO_EVENT) | (event if yes else NO_EVENT)
+            if yes != (event in m.events):
+                m.triggers.append(f"learned scorer: {'+' if yes else '-'}{event.slug} (p={p:.2f})")
+        for m in reading.mentions:
+            if id(m) in decided:
+                m.events = decided[id(m)]
 
     def _read(self, text: str, *, lead: bool = True, prose: bool = False, context: str = "") -> _Reading:
         """One headline or summary sentence: its show mentions with their roles, events and seasons."""
@@ -133,6 +164,9 @@ class Matcher:
         subjects = {m.show.id for m in title.mentions if m.role is Role.SUBJECT}
         if not lead.mentions:
             _season_from_lead(title.mentions, lead.headline)
+            if (not any(m.events for m in title.mentions) and len(subjects) == 1
+                    and not is_framed(title.headline.text)):
+                _news_from_anaphoric_lead(next(m for m in title.mentions if m.show.id in subjects), lead.headline)
         for index, sentence in enumerate(sentences):
             for m in sentence.mentions:
                 mine = known.get(m.show.id)
@@ -148,6 +182,7 @@ class Matcher:
                 if m.show.id in subjects or (not subjects and not mine.in_title):
                     mine.events |= m.events
                     mine.triggers.extend(f"in the summary, {t}" for t in m.triggers)
+                    mine.fired.extend((e, row, True) for e, row, _ in m.fired)
                     if not mine.seasons and m.seasons:
                         mine.seasons, mine.season_text = m.seasons, m.season_text
 
@@ -217,6 +252,7 @@ class Matcher:
             for target in _targets(hit, eligible, mentions, headline, clauses.index):
                 target.events |= hit.event
                 target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r} [{hit.pattern}]")
+                target.fired.append((hit.event, hit.pattern, False))
         return clauses
 
     # -- which season ------------------------------------------------------------------------
@@ -471,6 +507,26 @@ _WEAK_EVIDENCE = frozenset({"distinct title", "quoted", "capitalised as a title"
                             "in the summary: quoted", "in the summary: capitalised as a title"})
 
 
+_ANAPHOR = re.compile(r"^(?:[\w'’]+ ){0,3}?(?:the (?:\w+ )?(?:series|show|drama|sitcom|comedy|thriller|soap|"
+                      r"docuseries|miniseries|anime|franchise|k-drama|programme|program)|it)\b", re.I)
+
+
+def _news_from_anaphoric_lead(mention: _Mention, lead: Headline) -> None:
+    """Title "Big news for X fans", lead "The drama has been renewed for a third season.": a lead that
+    names no show but opens on "the series" / "the drama" speaks of the title's show."""
+    if not _ANAPHOR.match(lead.text) or len(lead.text.lower()) != len(lead.text):
+        return
+    lowered = lead.text.lower()
+    hits = [h for h in find_event_hits(lowered, split_clauses(lowered, lead.text))
+            if not (h.strict and h.event is Event.CASTING)]
+    for hit in hits:
+        mention.events |= hit.event
+        mention.triggers.append(f"in the summary, {hit.event.slug}: {hit.text.strip()!r} [{hit.pattern}]")
+        mention.fired.append((hit.event, hit.pattern, True))
+    if hits and not mention.seasons and len(lead.season_refs) == 1:
+        mention.seasons, mention.season_text = lead.season_refs[0].seasons, lead.season_refs[0].text
+
+
 def _season_from_lead(mentions: list[_Mention], lead: Headline) -> None:
     """"Netflix renews X" + "The streamer has ordered a third season of the drama.": the summary's lead
     names no show but restates the title's news with a season: that season is the show's."""
@@ -493,6 +549,23 @@ def _about_a_film(title: str, sentences: list[str]) -> bool:
     words = set(re.findall(r"[a-z0-9+-]+", text.lower()))
     oscar = bool(re.search(r"\bOscar(?:s|-nominated|-winning)?\b(?! [A-Z])", text))  # the award, not Oscar Isaac
     return (oscar or bool(words & FILM_WORDS)) and not words & TV_WORDS
+
+
+def _candidates(reading: _Reading) -> list[tuple[_Mention, Event, list[str]]]:
+    """Each (show the item is about, event) with the learned scorer's features."""
+    headline = reading.headline
+    inside = {i for m in reading.mentions if m.in_title for s, e in m.spans for i in range(s, e)}
+    words = [t.key for i, t in enumerate(headline.tokens) if i not in inside and not t.key.isdigit()]
+    framed = is_framed(headline.text)
+    out: list[tuple[_Mention, Event, list[str]]] = []
+    for m in reading.mentions:
+        if m.role is not Role.SUBJECT:
+            continue
+        for event in Event:
+            rows = tuple(row for e, row, _ in m.fired if e is event)
+            finding = Finding(event, rows, all(s for e, _, s in m.fired if e is event)) if rows else None
+            out.append((m, event, features(event, finding, words, framed)))
+    return out
 
 
 def _network_before(hit: EventHit, headline: Headline) -> bool:

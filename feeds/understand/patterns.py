@@ -57,7 +57,7 @@ R, C, D, T, K, P = (Event.RENEWAL, Event.CANCELLATION, Event.RELEASE_DATE, Event
                     Event.PRODUCTION)
 A, S, X = Voice.ACTIVE, Voice.PASSIVE, Voice.STRICT
 
-_NEG = r"(?<!not )(?<!n't )(?<!never )"
+_NEG = r"(?<!not )(?<!n't )(?<!never )(?<!not be )(?<!n't be )"
 
 PATTERNS: tuple[Pattern, ...] = (
     # -- renewal ------------------------------------------------------------------------------
@@ -71,9 +71,10 @@ PATTERNS: tuple[Pattern, ...] = (
             ("Hulu greenlights The Comet season 2", "The Comet season 3 greenlit"),
             ("Hulu greenlights The Comet, a drama from Ava Stone", "The Comet series gets greenlight at AMC")),
     Pattern("renewal.orders-season", R, A,
-            r"\b(?:orders?|ordering|picks? up|picking up|renews?|greenlights?)\b"
-            r"(?=[^:;|?]{0,60}?\b(?:<SEASONS> \w+|<ORD> (?:and \w+ )?seasons?|s\d{1,2}\b))",
-            ("AMC orders The Comet season 4", "Starz picks up The Comet for a second season"),
+            r"\b(?:orders?|ordering|picks? up|(?:has|have) picked up|picking up|renews?|greenlights?)\b"
+            r"(?=[^:;|?]{0,60}?\b<A_SEASON>)",
+            ("AMC orders The Comet season 4", "Starz picks up The Comet for a second season",
+             "Netflix has picked up The Comet for a second season"),
             ("Fans order pizza for The Comet finale",)),
     Pattern("renewal.orders-a-season", R, A,
             r"\b(?:orders?|ordering|picks? up|picking up)\b(?: an?| the)? <SEASONS>",
@@ -157,7 +158,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("renewal.returning-for-season", R, S,
             rf"{_NEG}\b(?:returning|return|coming back|come back|back) for (?:an?|the)? ?<SEASONS>",
             ("The Comet returning for a second season", "The Comet will be back for season 3"),
-            ("The Comet will not return for season 3",)),
+            ("The Comet will not return for season 3", "The Comet will not be returning for a 3rd season")),
     Pattern("renewal.will-return-for", R, S,
             r"\b(?:will|to|set to) return (?:for|with) (?:an? |the |its )?(?:<ORD> |\w+ )?"
             r"(?:season|series|round|run|installment|outing)\b",
@@ -210,10 +211,11 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|clip|footage|promo|<MONTH>|\d+)\b)(?= ['\"]?[\w])",
             ("Max drops The Comet",), ("Max drops The Comet trailer",)),
     Pattern("cancellation.cancelled", C, S,
-            r"(?<!n't )(?<!not )(?<!never )(?<!been )\bcancell?ed\b(?! tour| concert| flight| too soon)"
+            r"(?<!n't )(?<!not )(?<!never )(?<!not been )(?<!n't been )(?<!never been )\bcancell?ed\b(?! tour| concert| flight| too soon)"
             r"|(?<!after its )(?<!after the )(?<!since its )(?<!since the )(?<!for )(?<!for the )(?<!for its )(?<!over )"
             r"(?<!over the )(?<!behind the )(?<!about the )(?<!on the )\bcancellation\b(?! (?:rumou?rs?|fears|talk))",
-            ("The Comet cancelled after two seasons", "The Comet canceled at Netflix"),
+            ("The Comet cancelled after two seasons", "The Comet canceled at Netflix",
+             "The Comet has been cancelled by Netflix"),
             ("The Comet has not been cancelled", "Ava Stone blames the studio for the cancellation of The Comet")),
     Pattern("cancellation.gets-the-axe", C, S,
             r"\b(?:gets?|got|given|getting) the (?:axe|ax|boot|chop)\b|\bsetzt\b[^:;|?]{0,40}?\bab\b",
@@ -313,10 +315,11 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\b(?:confirms?|reveals?|announces?|sets?)\b (?:an? |the |its )?(?:\w+ )?(?=<WHEN>)",
             ("Netflix confirms a spring return for The Comet",)),
     Pattern("release_date.date-set", D, S,
-            r"\b(?:premiere|release|return|launch|air|debut|streaming|arrival) dates?\b(?=(?:,? (?:and )?\w+)? (?:is |are |has been |was |finally )?"
+            r"\bdate announcement\b|\b(?:premiere|release|return|launch|air|debut|streaming|arrival) dates?\b(?=(?:,? (?:and )?\w+)? (?:is |are |has been |was |finally )?"
             r"(?:officially )?(?:set|revealed|announced|confirmed|unveiled|moved|changed|locked|shifted|pushed|delayed"
             r"|brought forward|out|here|finally)\b)",
-            ("The Comet season 2 release date revealed", "The Comet season 3 premiere date, trailer revealed"),
+            ("The Comet season 2 release date revealed", "The Comet season 3 premiere date, trailer revealed",
+             "The Comet Season 3 | Date Announcement | Netflix"),
             ("The Comet season 2 release date",)),
     Pattern("release_date.date-is-when", D, S,
             r"\b(?:premiere|release|return|launch|air|debut) dates?:? (?:is |set for |confirmed for |revealed as )?"
@@ -341,11 +344,12 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:for|as) (?:the )?(?:\w+ )?<WHEN>",
             ("The Comet return locked for January",)),
     Pattern("release_date.premieres-when", D, S,
-            r"\b(?:premieres?|premiering|premiers|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning|drops?"
-            r"|dropping|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|opens?)\b"
+            r"(?<!episode \d )(?<!episode \d\d )\b(?:premieres?|premiering|premiers|debuts?|debuting|arrives?|arriving|lands?"
+            r"|landing|returns?|returning|drops?|dropping|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|opens?)\b"
             r"(?: (?:on|to|at|with) [\w+'.]+(?: [\w+'.]+)?)?"
             r"(?: (?:in|on|this|next|from|starting|early|late|before|by)\b)? ?(?:the )?(?:\w+ )?<WHEN>",
-            ("The Comet premieres June 5", "The Comet returns to Hulu in March")),
+            ("The Comet premieres June 5", "The Comet returns to Hulu in March"),
+            ("The Comet season 2 episode 5 airs tonight",)),
     Pattern("release_date.premiere-moved", D, S,
             r"\b(?:premiere|release|return|debut|launch|premiere date|release date)\b (?:is |has been |was |gets? )?"
             r"(?:moved|pushed|delayed|bumped|shifted|brought forward|set|revealed|announced|confirmed|changed|locked"
@@ -439,8 +443,9 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bteasers?\b(?! (?:breakdown|reaction|explained))",
             ("The Comet season 2 teaser",)),
     Pattern("trailer.first-look", T, S,
-            r"\bfirst[- ]look\b|\bsneak peek\b|\bfirst (?:images?|photos?|pics?|footage|clip|glimpse|stills?|poster)\b",
-            ("The Comet season 2 first-look photos", "The Comet sneak peek")),
+            r"\bfirst[- ]look\b|\bsneak peek\b|\bfirst (?:images?|photos?|pics?|footage|clip|glimpse|stills?|poster)\b"
+            r"|\b(?:official|exclusive|new) clips?\b",
+            ("The Comet season 2 first-look photos", "The Comet sneak peek", "The Comet: Season 2 - Official Clip")),
     Pattern("trailer.new-images", T, S,
             r"\bnew (?:images|photos|footage|clip|promo)\b|\bpromo\b|\bfeaturette\b|\bfootage\b",
             ("The Comet season 2 promo", "New images from The Comet"),
@@ -675,9 +680,14 @@ FRAMES: tuple[Frame, ...] = (
           ("Ava Stone named showrunner of The Comet, replacing Ben Hart",)),
     Frame("background",
           r"(?:was|were|had been) (?:\w+ )?(?:renewed|cancell?ed|axed|picked up|ordered|greenlit|scrapped)|"
-          r"last (?:week|month|year)|previously|earlier this (?:year|month|week)|back in (?:19|20)\d\d|after scoring",
+          r"last (?:week|month|year)|previously|earlier this (?:year|month|week)|back in (?:19|20)\d\d|after scoring|"
+          r"(?:ended|concluded) (?:its run )?(?:with|after|in)|"
+          r"(?:recently|newly)[- ](?:renewed|cancell?ed|axed)|which (?:was|is|has been|had been) (?:\w+ )?"
+          r"(?:renewed|cancell?ed|axed|ending)",
           ("The Comet was canceled due to a toxic work environment",
-           "The Comet is set to return for a third season after scoring an early renewal last week")),
+           "The Comet is set to return for a third season after scoring an early renewal last week",
+           "Recently renewed The Comet star Ava Stone talks fame",
+           "The Comet, which was cancelled last year, gets a documentary")),
     Frame("wishes",
           r"we (?:still )?miss|fans (?:want|demand|beg|call)|petition|(?:i|we) (?:need|want)|need (?:a|an|another|more)",
           ("Fans demand The Comet be renewed", "And now I need a season 3 renewal of The Comet")),
