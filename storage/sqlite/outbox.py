@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from feeds.model import Event, ShowMatch
 from storage.records import OutboxEntry
-from storage.sqlite.audience import reachable
+from storage.sqlite.audience import own_rule, reachable
 from storage.sqlite.database import SqliteDatabase
 
 OUTBOX_PENDING = "pending"
@@ -25,7 +25,8 @@ class SqliteOutbox:
         return await self.enqueue_matches([(item_id, match)], now)
 
     async def enqueue_matches(self, pairs: Sequence[tuple[int, ShowMatch]], now: float) -> int:
-        """Paused chats and guild mutes are skipped, and the first match of an item wins per recipient.
+        """Paused chats and guild mutes are skipped, a chat's own subscription to a show decides over its
+        "every show" one, and the first match of an item wins per recipient.
         One INSERT … SELECT over the covering subscriptions index: no Python loop over subscriptions."""
         pairs = [(item_id, m) for item_id, m in pairs if m.events]
         if not pairs:
@@ -38,8 +39,8 @@ class SqliteOutbox:
                     INSERT INTO outbox(platform, kind, chat_id, role_id, item_id, show_id, status, created_at)
                     SELECT s.platform, s.kind, s.chat_id, s.role_id, :item, :show, 'pending', :now
                     FROM subscriptions s
-                    WHERE (s.show_id = :show OR s.show_id IS NULL) AND (s.events & :events) != 0
-                      AND {reachable("s", ":show")}
+                    WHERE (s.show_id = :show OR (s.show_id IS NULL AND NOT {own_rule("s", ":show")}))
+                      AND (s.events & :events) != 0 AND {reachable("s", ":show")}
                     ON CONFLICT(item_id, platform, kind, chat_id) DO NOTHING
                     """,
                     {"item": item_id, "show": match.show_id, "events": int(match.events), "now": now},
@@ -60,7 +61,8 @@ class SqliteOutbox:
                         FROM m JOIN subscriptions s ON s.show_id = m.show_id WHERE (s.events & m.events) != 0
                         UNION ALL
                         SELECT m.ord, m.item_id, m.show_id, s.platform, s.kind, s.chat_id, s.guild_id, s.role_id
-                        FROM m JOIN subscriptions s ON s.show_id IS NULL WHERE (s.events & m.events) != 0
+                        FROM m JOIN subscriptions s ON s.show_id IS NULL
+                        WHERE (s.events & m.events) != 0 AND NOT {own_rule("s", "m.show_id")}
                     )
                     INSERT INTO outbox(platform, kind, chat_id, role_id, item_id, show_id, status, created_at)
                     SELECT c.platform, c.kind, c.chat_id, c.role_id, c.item_id, c.show_id, 'pending', ?
