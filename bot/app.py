@@ -145,7 +145,7 @@ async def run_bot(settings: Settings, *, once: bool = False) -> int:
                     await platforms.start(supervisor)
                     _log.info("showbot running: %s; polling %d feeds every %.0fs (Ctrl-C to stop)",
                               ", ".join(showbot.delivery.platforms) or "no platform yet",
-                              len(await showbot.repo.feeds()), settings.poll_interval)
+                              len(await showbot.storage.feeds.all()), settings.poll_interval)
                     await showbot.run(stop, supervisor=supervisor)
             finally:  # the loops have stopped (or were cancelled): nothing is being sent any more
                 await platforms.stop()
@@ -169,7 +169,7 @@ async def open_web(settings: Settings, showbot: ShowBot) -> AsyncIterator[WebSer
     from bot.metrics import stored_counts
 
     context = WebContext(settings=settings, health=showbot.health, metrics=showbot.metrics,
-                         stored_counts=lambda: stored_counts(showbot.repo))
+                         stored_counts=lambda: stored_counts(showbot.storage))
     server = WebServer(build_app(context), *bind, public_url=settings.public_url)
     try:
         await server.__aenter__()
@@ -204,7 +204,7 @@ async def _run_once(showbot: ShowBot, platforms: _Platforms) -> int:
 async def run_chat(settings: Settings, *, poll: bool = True) -> int:
     from bot.adapters.console import ConsoleChat
 
-    async with ShowBot.create(settings) as showbot:
+    async with ShowBot.create(settings, exclusive=poll) as showbot:  # chatting alone may run beside a bot
         showbot.register(ConsoleMessenger())
         stop = asyncio.Event()
         _stop_on_signals(stop)

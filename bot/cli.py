@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import ENV_HELP, ConfigError, Settings, load_settings
+from storage.errors import StorageError
 
 _log = logging.getLogger("showbot")
 
@@ -89,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"showbot: configuration error: {exc}", file=sys.stderr)
         return 2
+    except StorageError as exc:  # the database can't be opened, is newer than this code, or is in use
+        print(f"showbot: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     parser.error(f"unknown command {args.command}")
@@ -154,33 +158,41 @@ def _match(catalog_path: str, items_path: str) -> int:
 
 async def _catalog(settings: Settings, args: argparse.Namespace) -> int:
     from bot.service import CatalogFormatError, ensure_bundled_catalog, read_catalog
-    from storage.repository import Repository
+    from storage import NoDatabase, open_storage
 
-    async with Repository.open(settings.db) as repo:
-        if args.catalog_command == "import":
-            try:
-                shows = read_catalog(args.file)
-            except CatalogFormatError as exc:
-                print(f"showbot: {exc}", file=sys.stderr)
-                return 2
-            await ensure_bundled_catalog(repo)  # a first import adds to the bundled shows, as `run` would
-            count = await repo.import_catalog(shows)
-            print(f"imported {count} shows into {settings.db} ({await repo.show_count()} in the catalog)")
-        else:
-            for show in await repo.shows():
+    if args.catalog_command == "import":
+        try:
+            shows = read_catalog(args.file)  # read first: a bad file creates nothing
+        except CatalogFormatError as exc:
+            print(f"showbot: {exc}", file=sys.stderr)
+            return 2
+        async with open_storage(settings.db) as storage:
+            await ensure_bundled_catalog(storage)  # a first import adds to the bundled shows, as `run` would
+            count = await storage.catalog.import_catalog(shows)
+            print(f"imported {count} shows into {settings.db} ({await storage.catalog.show_count()} in the catalog)")
+        return 0
+    try:
+        async with open_storage(settings.db, read_only=True) as storage:
+            for show in await storage.catalog.shows():
                 aliases = f"  ({', '.join(show.aliases)})" if show.aliases else ""
                 print(f"{show.title}{aliases}")
+    except NoDatabase as exc:
+        print(f"showbot: {exc}", file=sys.stderr)
     return 0
 
 
 async def _feeds(settings: Settings) -> int:
     from bot.feed_health import describe_feed
-    from storage.repository import Repository
+    from storage import NoDatabase, open_storage
 
-    async with Repository.open(settings.db) as repo:
-        feeds = await repo.feeds()
-        if not feeds:
-            print("no feeds yet: `showbot run` adds the configured ones")
-        for feed in feeds:
-            print(describe_feed(feed))
+    try:
+        async with open_storage(settings.db, read_only=True) as storage:
+            feeds = await storage.feeds.all()
+    except NoDatabase as exc:
+        print(f"no feeds yet: {exc}")
+        return 0
+    if not feeds:
+        print("no feeds yet: `showbot run` adds the configured ones")
+    for feed in feeds:
+        print(describe_feed(feed))
     return 0

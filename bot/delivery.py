@@ -24,8 +24,8 @@ from bot.metrics import NO_METRICS, MetricsSink
 from bot.notifications import Notification, Recipient
 from bot.ports import ChatUnavailable, Messenger, PermanentFailure, RetryLater, TemporaryFailure
 from bot.ratelimit import RateLimiter
+from storage.ports import Storage
 from storage.records import OutboxEntry
-from storage.repository import Repository
 
 _log = logging.getLogger(__name__)
 
@@ -57,10 +57,10 @@ def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> float:
 
 class Delivery:
     def __init__(
-        self, repo: Repository, messengers: Mapping[str, Messenger], *, clock: Callable[[], float] = time.time,
+        self, storage: Storage, messengers: Mapping[str, Messenger], *, clock: Callable[[], float] = time.time,
         concurrency: int = 64, metrics: MetricsSink = NO_METRICS,
     ) -> None:
-        self._repo = repo
+        self._storage = storage
         self.metrics = metrics
         self._messengers = dict(messengers)
         self._limiters = {name: RateLimiter(m.limits) for name, m in self._messengers.items()}
@@ -85,7 +85,7 @@ class Delivery:
         `stop` is set, as soon as the sends in flight are done: the rest stay pending for the next start."""
         report = DeliveryReport()
         while stop is None or not stop.is_set():
-            rows = await self._repo.pending_outbox(now=self._clock(), platforms=self.platforms, limit=BATCH)
+            rows = await self._storage.outbox.pending_outbox(now=self._clock(), platforms=self.platforms, limit=BATCH)
             if not rows:
                 return report
             report.add(await self._deliver_rows(rows, stop))
@@ -100,7 +100,7 @@ class Delivery:
             await self.deliver_due(stop)
             if stop.is_set():
                 return
-            next_due = await self._repo.next_outbox_due_at(self.platforms)
+            next_due = await self._storage.outbox.next_outbox_due_at(self.platforms)
             timeout = 60.0 if next_due is None else min(60.0, max(0.05, next_due - self._clock()))
             self._wake.clear()
             waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
@@ -149,38 +149,38 @@ class Delivery:
                     if exc.retry_after <= MAX_INLINE_RETRY_AFTER:
                         _log.info("%s asked to wait %.1fs before %s", platform, exc.retry_after, chat_key)
                         continue  # resend the same row once the wait is over: order kept
-                    await self._repo.mark_retry(
+                    await self._storage.outbox.mark_retry(
                         row.id, error=f"rate limited: {exc}", next_attempt_at=self._clock() + exc.retry_after)
                     report.retried += 1
                     return  # the chat's later rows wait behind this one
                 except ChatUnavailable as exc:
                     _log.warning("%s chat %s unavailable (%s): pausing it", platform, chat_id, exc)
-                    await self._repo.pause_chat(platform, chat_id, str(exc) or "forbidden")
+                    await self._storage.audience.pause_chat(platform, chat_id, str(exc) or "forbidden")
                     report.paused_chats.append(f"{platform}:{chat_id}")
                     self.metrics.chat_paused(platform)
                     return
                 except PermanentFailure as exc:
                     _log.error("%s refused notification %d for %s: %s", platform, row.id, chat_id, exc)
-                    await self._repo.mark_failed(row.id, error=str(exc) or "rejected")
+                    await self._storage.outbox.mark_failed(row.id, error=str(exc) or "rejected")
                     report.failed += 1
                     self.metrics.delivery_failed(platform)
                     break
                 except (TemporaryFailure, TimeoutError, OSError) as exc:
                     delay = backoff_delay(row.attempts)
                     _log.warning("%s send to %s failed (%s); retry in %.0fs", platform, chat_id, exc, delay)
-                    await self._repo.mark_retry(
+                    await self._storage.outbox.mark_retry(
                         row.id, error=str(exc) or type(exc).__name__, next_attempt_at=self._clock() + delay)
                     report.retried += 1
                     return
                 except Exception as exc:  # an adapter bug must not lose the row or stop the others
                     delay = backoff_delay(row.attempts)
                     _log.exception("unexpected error sending notification %d to %s", row.id, chat_id)
-                    await self._repo.mark_retry(
+                    await self._storage.outbox.mark_retry(
                         row.id, error=f"{type(exc).__name__}: {exc}", next_attempt_at=self._clock() + delay)
                     report.retried += 1
                     return
                 else:
-                    await self._repo.mark_sent(row.id, self._clock())
+                    await self._storage.outbox.mark_sent(row.id, self._clock())
                     report.sent += 1
                     self.metrics.delivered(platform, row.published_at, self._clock())
                     break

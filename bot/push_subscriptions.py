@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from bot.poller import Poller
 from feeds.fetch import FeedFetcher, FetchStatus
+from feeds.model import FeedRecord
 from feeds.websub import (
     SIGNATURE_HEADER,
     HubClient,
@@ -42,7 +43,6 @@ from feeds.websub import (
     new_secret,
     renew_at,
 )
-from storage.records import FeedRecord
 
 _log = logging.getLogger(__name__)
 

@@ -1,57 +1,11 @@
-"""Plain records the repository returns and accepts: no SQL, no behaviour."""
+"""Records only storage and the core share: no SQL, no behaviour. The records feeds/ shares too
+(NewItem, ItemRecord, FeedRecord) live in feeds/model.py, the leaf both build on."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from feeds.model import Event
-
-
-@dataclass(frozen=True, slots=True)
-class NewItem:
-    """A feed entry about to be stored. `dedup_key`: guid, else link, else a hash of the title."""
-
-    title: str
-    summary: str = ""
-    guid: str | None = None
-    link: str | None = None
-    published_at: float | None = None
-
-    @property
-    def dedup_key(self) -> str:
-        if self.guid and self.guid.strip():
-            return "guid:" + self.guid.strip()
-        if self.link and self.link.strip():
-            return "link:" + self.link.strip()
-        digest = hashlib.sha256(" ".join(self.title.split()).casefold().encode()).hexdigest()[:32]
-        return "title:" + digest
-
-
-@dataclass(frozen=True, slots=True)
-class ItemRecord:
-    id: int
-    feed_id: int | None
-    title: str
-    summary: str
-    link: str | None
-    published_at: float | None
-    first_seen_at: float
-    dedup_key: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class FeedRecord:
-    id: int
-    url: str
-    title: str | None
-    etag: str | None
-    last_modified: str | None
-    failures: int
-    last_error: str | None
-    last_success_at: float | None
-    last_polled_at: float | None
-    next_poll_at: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,11 +94,11 @@ async def world(server: LocalServer, db_path: str) -> AsyncIterator[World]:
             messenger = FakeMessenger()
             showbot.register(messenger)  # type: ignore[arg-type]
             await Commands(showbot).subscribe(Caller("fake", "u1", "u1"), "Slow Horses")
-            context = WebContext(settings, showbot.health, showbot.metrics, lambda: stored_counts(showbot.repo))
+            context = WebContext(settings, showbot.health, showbot.metrics, lambda: stored_counts(showbot.storage))
             # the callback base is only known once the server listens (port 0)
             app = build_app(context)
             async with WebServer(app, "127.0.0.1", 0) as web:
-                push = PushSubscriptions(store, showbot.repo, showbot.poller, showbot.fetcher, hubs,
+                push = PushSubscriptions(store, showbot.storage.feeds, showbot.poller, showbot.fetcher, hubs,
                                          callback_base=web.url)
                 push.on_ingested = lambda report: showbot.delivery.notify()
                 object.__setattr__(context, "push", push)
@@ -119,10 +119,10 @@ async def _subscribed(world: World) -> PushSubscription:
 async def test_a_pushed_story_is_delivered_without_a_poll(world: World) -> None:
     sub = await _subscribed(world)
     assert sub.state is PushState.ACTIVE and sub.secret and sub.lease_seconds == 3600
-    [feed] = await world.showbot.repo.feeds()
+    [feed] = await world.showbot.storage.feeds.all()
     assert feed.id in world.showbot.poller.pushed
     await world.showbot.poll_once(force=True)  # from its next poll on, the feed is polled slowly
-    [feed] = await world.showbot.repo.feeds()
+    [feed] = await world.showbot.storage.feeds.all()
     assert feed.next_poll_at - time.time() > 0.9 * world.showbot.poller.schedule.slowest
     assert world.feed.fetches == 2
 
@@ -148,9 +148,9 @@ async def test_a_bad_signature_is_refused(world: World, secret: str) -> None:
                                        rss(world.hub.url, world.feed_url, NEWS, OLD), secret=secret)
     await world.push.drain()
     assert statuses == [403]
-    assert await world.showbot.repo.outbox_counts() == {}
-    latest = await world.showbot.repo.find_shows("Slow Horses")
-    assert not await world.showbot.repo.latest_for_show(latest[0].id)
+    assert await world.showbot.storage.outbox.outbox_counts() == {}
+    latest = await world.showbot.storage.catalog.find_shows("Slow Horses")
+    assert not await world.showbot.storage.items.latest_for_show(latest[0].id)
 
 
 async def test_every_signature_method_is_accepted(world: World) -> None:
@@ -189,8 +189,8 @@ async def test_an_unsigned_push_only_makes_the_bot_fetch_the_feed(world: World) 
     await world.push.drain()
     assert statuses == [202]
     assert world.feed.fetches == 2  # fetched from its own URL
-    titles = [n.title for n in await world.showbot.repo.latest_for_show(
-        (await world.showbot.repo.find_shows("Slow Horses"))[0].id)]
+    titles = [n.title for n in await world.showbot.storage.items.latest_for_show(
+        (await world.showbot.storage.catalog.find_shows("Slow Horses"))[0].id)]
     assert titles == [NEWS]
 
 
@@ -212,7 +212,7 @@ async def test_leases_are_renewed_with_the_same_secret(world: World) -> None:
     renewal = world.hub.requests[-1]
     assert renewal["hub.mode"] == "subscribe" and renewal["hub.secret"] == sub.secret
     assert renewal["hub.callback"].endswith(sub.callback_id)
-    [feed] = await world.showbot.repo.feeds()
+    [feed] = await world.showbot.storage.feeds.all()
     assert feed.id in world.showbot.poller.pushed  # still pushed while the renewal is verified
 
 

@@ -246,7 +246,7 @@ class TelegramAdapter:
         except ChatMigrated as exc:
             # the group became a supergroup: its subscriptions and pending news move to the new id,
             # and this notification is resent there on the next pass
-            await self._showbot.repo.migrate_chat(PLATFORM, recipient.chat_id, str(exc.new_chat_id))
+            await self._showbot.storage.audience.migrate_chat(PLATFORM, recipient.chat_id, str(exc.new_chat_id))
             raise TemporaryFailure(f"the group moved to {exc.new_chat_id}; resending there") from exc
         except TelegramError as exc:
             raise delivery_error(exc) from exc
