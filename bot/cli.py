@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -142,6 +141,7 @@ def _redact_in_logs(*secrets: str | None) -> None:
 def _match(catalog_path: str, items_path: str) -> int:
     from bot.service import CatalogFormatError, read_catalog
     from feeds.model import CatalogShow
+    from feeds.understand.batch import match_lines
     from feeds.understand.matcher import Matcher
 
     try:
@@ -158,19 +158,12 @@ def _match(catalog_path: str, items_path: str) -> int:
         return 2
     bad = 0
     with stream:
-        for number, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                title = str(item.get("title") or "")
-                summary = str(item.get("summary") or "")
-            except (json.JSONDecodeError, AttributeError) as exc:
-                print(f"showbot: line {number}: not a JSON object ({exc})", file=sys.stderr)
+        for answer in match_lines(matcher, stream):  # on every core for a large file, in input order
+            if answer.error is not None:
+                print(f"showbot: {answer.error}", file=sys.stderr)
                 bad += 1
-                continue
-            matches = [m.to_json() for m in matcher.match(title, summary)]
-            print(json.dumps({"id": item.get("id", number), "matches": matches}, ensure_ascii=False))
+            else:
+                print(answer.output)
     return 1 if bad else 0
 
 
