@@ -274,7 +274,7 @@ class _ShowBotContext:
     def __init__(self, settings: Settings, fetch_limits: FetchLimits | None, *, exclusive: bool) -> None:
         self._settings = settings
         self._limits = fetch_limits
-        self._storage_cm = open_storage(settings.db, exclusive=exclusive)
+        self._storage_cm = open_storage(settings.storage_target, exclusive=exclusive)
         self._fetcher: FeedFetcher | None = None
         self._showbot: ShowBot | None = None
 
