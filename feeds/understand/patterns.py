@@ -691,6 +691,7 @@ FRAMES: tuple[Frame, ...] = (
     Frame("wishes",
           r"we (?:still )?miss|fans (?:want|demand|beg|call)|petition|(?:i|we) (?:need|want)|need (?:a|an|another|more)",
           ("Fans demand The Comet be renewed", "And now I need a season 3 renewal of The Comet")),
+
     Frame("denial",
           r"fact check|debunk\w*|denies|denied|deny|not true|false|hoax|fake|unconfirmed|not (?:yet )?confirmed|"
           r"no (?:official )?(?:news|update|word)|yet to|not been|hasn't been|has not been|"
