@@ -443,9 +443,10 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bteasers?\b(?! (?:breakdown|reaction|explained))",
             ("The Comet season 2 teaser",)),
     Pattern("trailer.first-look", T, S,
-            r"\bfirst[- ]look\b|\bsneak peek\b|\bfirst (?:images?|photos?|pics?|footage|clip|glimpse|stills?|poster)\b"
-            r"|\b(?:official|exclusive|new) clips?\b",
-            ("The Comet season 2 first-look photos", "The Comet sneak peek", "The Comet: Season 2 - Official Clip")),
+            r"\bfirst[- ]look\b|\bsneak peek\b<EPISODE>|\bfirst (?:images?|photos?|pics?|footage|clip|glimpse|stills?|poster)\b"
+            r"|\b(?:official|exclusive|new) clips?\b<EPISODE>",
+            ("The Comet season 2 first-look photos", "The Comet sneak peek", "The Comet: Season 2 - Official Clip"),
+            ("The Comet shares a sneak peek of tonight's episode",)),
     Pattern("trailer.new-images", T, S,
             r"\bnew (?:images|photos|footage|clip|promo)\b|\bpromo\b|\bfeaturette\b|\bfootage\b",
             ("The Comet season 2 promo", "New images from The Comet"),
@@ -457,11 +458,11 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet season 2 receives character posters", "Official poster for The Comet",
              "The Comet season 2 image reveals the villain")),
     Pattern("trailer.preview", T, S,
-            r"\b(?:official|extended|first|exclusive) preview\b"
+            r"(?:\b(?:official|extended|first|exclusive) preview\b"
             r"|\b(?:releases?|released|unveils?|unveiled|drops?|dropped|shares?|shared) (?:an? |the |its )?(?:new |first |"
-            r"official |special )?preview\b",
+            r"official |special )?preview\b)<EPISODE>",
             ("The Comet - Official Preview", "The Comet has released a preview of its first two episodes"),
-            ("The Comet season 2 preview: what to expect",)),
+            ("The Comet season 2 preview: what to expect", "The Comet has released a preview of its next episode")),
     Pattern("trailer.video-title", T, S,
             r"^(?![^?]*\b(?:review|recap|reaction|interview|explained|breakdown|ranked|podcast)\b)[^|]{1,120}\|[^|]{1,80}\|"
             r"\s*<NETWORK>(?: original| originals| plus)?\s*$",
