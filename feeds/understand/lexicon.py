@@ -136,7 +136,10 @@ A_SEASON = (rf"(?:seasons? \w+|seasons?\b|series \d{{1,2}}|{ORD} (?:and \w+ )?(?
             r"(?:installment|instalment|chapter) \w+)")
 # After a preview, sneak peek or clip: of an episode of a show already airing, which is no trailer
 EPISODE = r"(?![^.;:|?]{0,50}?\b(?:next|upcoming|tonight's|this week's|latest|new) episode)"
-REGEX_FRAGMENTS = {"EPISODE": EPISODE, "MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "SEASONS": SEASONS, "NETWORK": NETWORK, "A_SEASON": A_SEASON}
+# After "season 2": words that make it the season's other news, not the season itself ordered
+NOT_ITS_NEWS = (r"(?! (?:premiere|trailer|teaser|date|release|poster|first look|finale|cast|episode|review|recap|sneak"
+                r"|promo|filming|production)\b)")
+REGEX_FRAGMENTS = {"EPISODE": EPISODE, "NOT_ITS_NEWS": NOT_ITS_NEWS, "MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "SEASONS": SEASONS, "NETWORK": NETWORK, "A_SEASON": A_SEASON}
 
 
 # -- words the mention, role and season rules reason with --------------------------------------

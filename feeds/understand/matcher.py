@@ -358,6 +358,8 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
 def _subtitle_follows(end: int, headline: Headline) -> bool:
     """After "Title:", one to four capitalised words then a show noun: a subtitle, i.e. another show."""
     tokens = headline.tokens
+    if end < len(tokens) and tokens[end].key in NETWORKS:
+        return False  # "X: Netflix Confirms Season 2": the network speaks, no subtitle
     j = end
     while j < len(tokens) and j < end + 4 and tokens[j].capitalised and not tokens[j].key.isdigit() \
             and tokens[j].key not in AFTER_SUBTITLE:
