@@ -559,8 +559,11 @@ def _about_a_film(title: str, sentences: list[str]) -> bool:
     """Film words ("movie", "box office", "Oscar") and no TV words anywhere in the item."""
     text = " ".join([title, *sentences])
     words = set(re.findall(r"[a-z0-9+-]+", text.lower()))
+    if words & TV_WORDS:
+        return False
     oscar = bool(re.search(r"\bOscar(?:s|-nominated|-winning)?\b(?! [A-Z])", text))  # the award, not Oscar Isaac
-    return (oscar or bool(words & FILM_WORDS)) and not words & TV_WORDS
+    # a summary of some length that never once speaks of TV is about something else (a film, a book)
+    return oscar or bool(words & FILM_WORDS) or sum(len(s.split()) for s in sentences) >= 20
 
 
 def _candidates(reading: _Reading) -> list[tuple[_Mention, Event, list[str]]]:
