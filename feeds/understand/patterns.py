@@ -703,11 +703,13 @@ FRAMES: tuple[Frame, ...] = (
           r"(?:was|were|had been) (?:\w+ )?(?:renewed|cancell?ed|axed|picked up|ordered|greenlit|scrapped)|"
           r"last (?:week|month|year)|previously|earlier this (?:year|month|week)|back in (?:19|20)\d\d|after scoring|"
           r"(?:ended|concluded) (?:its run )?(?:with|after|in)|"
+          r"(?:after|since|following|despite|amid) [^,:;|?]{1,40}?(?:'s?|s') (?:cancellation|renewal|axing|end)\b|"
           r"(?:recently|newly)[- ](?:renewed|cancell?ed|axed)|which (?:was|is|has been|had been) (?:\w+ )?"
           r"(?:renewed|cancell?ed|axed|ending)",
           ("The Comet was canceled due to a toxic work environment",
            "The Comet is set to return for a third season after scoring an early renewal last week",
            "Recently renewed The Comet star Ava Stone talks fame",
+           "After The Comet's cancellation, its star is already moving on",
            "The Comet, which was cancelled last year, gets a documentary")),
     Frame("wishes",
           r"we (?:still )?miss|fans (?:want|demand|beg|call)|petition|(?:i|we) (?:need|want)|need (?:a|an|another|more)",
