@@ -5,10 +5,14 @@ which season, and why.
     matcher.match("Netflix renews Wednesday for season 3")
     -> [ShowMatch(show="Wednesday", events=RENEWAL, seasons=(3,), reason=...)]
 
-Shows are found in the title (summaries repeat background: "renewed in 2022" is not news).
-Where aliases overlap the longest wins ("Squid Game: The Challenge" over "Squid Game"). Events
-go to the show the trigger is about: "Ted Lasso actress joins Slow Horses" is casting for Slow
-Horses; "Stranger Things spin-off sets premiere" is nothing for Stranger Things itself."""
+Shows are found in the title and in the summary; news comes from the title, or from the summary's
+first sentence where the title teases ("Watch: … In “X”" + "“X” has unveiled its first teaser!");
+the rest of a summary is background ("renewed in 2022" is not news). Where aliases overlap the
+longest wins ("Squid Game: The Challenge" over "Squid Game"). Events come from the rows of
+feeds.understand.patterns and go to the show the trigger is about: "Ted Lasso actress joins Slow
+Horses" is casting for Slow Horses; "Stranger Things spin-off sets premiere" is nothing for
+Stranger Things itself. An optional learned scorer (feeds.understand.scorer) may have the last word
+on each (show, event); none ships today."""
 
 from __future__ import annotations
 
