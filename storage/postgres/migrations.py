@@ -131,9 +131,9 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
-    # 2: the web side (SQLite version 5): panel sign-in links and sessions by the SHA-256 of their tokens,
-    #    chats' calendar tokens, the bot's WebSub subscriptions (one per feed, no foreign key: a removed
-    #    feed's subscription is still needed to unsubscribe)
+    # 2: the web side (SQLite version 5). Panel sign-in links and sessions, stored by the SHA-256 of their
+    #    tokens; a chat's calendar token; the bot's WebSub subscriptions, one per feed (no foreign key: a
+    #    removed feed's subscription is still needed to unsubscribe).
     """
     CREATE TABLE panel_links (
         token_hash TEXT PRIMARY KEY,
@@ -166,7 +166,7 @@ MIGRATIONS: tuple[str, ...] = (
         secret TEXT,
         state TEXT NOT NULL CHECK (state IN ('requested', 'active', 'denied', 'failed', 'unsubscribing')),
         requested_at DOUBLE PRECISION NOT NULL,
-        lease_seconds BIGINT,
+        lease_seconds INTEGER,
         expires_at DOUBLE PRECISION,
         renew_at DOUBLE PRECISION,
         last_error TEXT,

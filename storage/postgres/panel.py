@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from feeds.model import Event
-from storage.postgres.database import PostgresDatabase
+from storage.postgres.database import PostgresDatabase, status_count
 from storage.records import PanelGrant, PanelSession, RecentNotification
 from storage.rows import seasons_from_text
 
@@ -26,7 +26,11 @@ def _grant(text: str) -> PanelGrant:
 
 def _recipients(chats: Sequence[tuple[str, str]]) -> tuple[list[str], list[str]]:
     chats = list(dict.fromkeys(chats))[:MAX_CHATS]
-    return [k for k, _ in chats], [c for _, c in chats]
+    return [kind for kind, _ in chats], [chat_id for _, chat_id in chats]
+
+
+RECIPIENTS = ("o.platform = $1 AND (o.kind, o.chat_id) IN "
+              "(SELECT * FROM unnest($2::text[], $3::text[]))")
 
 
 class PostgresPanel:
@@ -68,22 +72,18 @@ class PostgresPanel:
 
     async def end_panel_session(self, session_hash: str, *, now: float) -> bool:
         async with self._db.transaction() as conn:
-            row = await conn.fetchrow(
-                "UPDATE panel_sessions SET ended_at = $1 WHERE session_hash = $2 AND ended_at IS NULL "
-                "RETURNING session_hash",
+            status = await conn.execute(
+                "UPDATE panel_sessions SET ended_at = $1 WHERE session_hash = $2 AND ended_at IS NULL",
                 now, session_hash,
             )
-        return row is not None
+            return status_count(status) > 0
 
     async def prune_panel_auth(self, *, now: float) -> int:
         async with self._db.transaction() as conn:
-            links = await conn.fetchval(
-                "WITH gone AS (DELETE FROM panel_links WHERE expires_at <= $1 OR used_at IS NOT NULL RETURNING 1) "
-                "SELECT COUNT(*) FROM gone", now)
-            sessions = await conn.fetchval(
-                "WITH gone AS (DELETE FROM panel_sessions WHERE expires_at <= $1 OR ended_at IS NOT NULL RETURNING 1) "
-                "SELECT COUNT(*) FROM gone", now)
-        return int(links or 0) + int(sessions or 0)
+            links = await conn.execute("DELETE FROM panel_links WHERE expires_at <= $1 OR used_at IS NOT NULL", now)
+            sessions = await conn.execute(
+                "DELETE FROM panel_sessions WHERE expires_at <= $1 OR ended_at IS NOT NULL", now)
+            return status_count(links) + status_count(sessions)
 
     # -- calendar tokens -------------------------------------------------------------------------
     async def calendar_token(self, platform: str, kind: str, chat_id: str, *, new: str | None = None) -> str | None:
@@ -112,17 +112,16 @@ class PostgresPanel:
             return []
         kinds, chat_ids = _recipients(chats)
         rows = await self._db.fetch(
-            """
+            f"""
             SELECT o.id, o.kind, o.chat_id, o.status, o.created_at, o.sent_at, o.last_error, i.title, i.link,
                    COALESCE(i.published_at, i.first_seen_at), COALESCE(f.title, f.url), sh.title,
                    m.events, m.seasons, m.reason
             FROM outbox o
-            JOIN UNNEST($2::text[], $3::text[]) AS r(kind, chat_id) ON r.kind = o.kind AND r.chat_id = o.chat_id
             JOIN items i ON i.id = o.item_id
             JOIN shows sh ON sh.id = o.show_id
             JOIN item_matches m ON m.item_id = o.item_id AND m.show_id = o.show_id
             LEFT JOIN feeds f ON f.id = i.feed_id
-            WHERE o.platform = $1
+            WHERE {RECIPIENTS}
             ORDER BY o.id DESC
             LIMIT $4
             """,
@@ -143,9 +142,5 @@ class PostgresPanel:
             return {}
         kinds, chat_ids = _recipients(chats)
         rows = await self._db.fetch(
-            "SELECT o.status, COUNT(*) FROM outbox o "
-            "JOIN UNNEST($2::text[], $3::text[]) AS r(kind, chat_id) ON r.kind = o.kind AND r.chat_id = o.chat_id "
-            "WHERE o.platform = $1 GROUP BY o.status",
-            platform, kinds, chat_ids,
-        )
+            f"SELECT o.status, COUNT(*) FROM outbox o WHERE {RECIPIENTS} GROUP BY o.status", platform, kinds, chat_ids)
         return {str(r[0]): int(r[1]) for r in rows}

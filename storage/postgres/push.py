@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from storage.postgres.database import PostgresDatabase
 from storage.records import PushState, PushSubscription
@@ -11,12 +11,10 @@ COLUMNS = ("feed_id, feed_url, hub, topic, callback_id, secret, state, requested
            "renew_at, last_error, last_push_at")
 
 
-def _record(row: Any) -> PushSubscription:
-    return PushSubscription(
-        feed_id=int(row[0]), feed_url=row[1], hub=row[2], topic=row[3], callback_id=row[4], secret=row[5],
-        state=PushState(row[6]), requested_at=float(row[7]), lease_seconds=None if row[8] is None else int(row[8]),
-        expires_at=row[9], renew_at=row[10], last_error=row[11], last_push_at=row[12],
-    )
+def _record(row: Sequence[object]) -> PushSubscription:
+    values = list(row)
+    values[6] = PushState(values[6])
+    return PushSubscription(*values)  # type: ignore[arg-type]
 
 
 class PostgresPush:
@@ -33,14 +31,15 @@ class PostgresPush:
     async def save_push_subscription(self, sub: PushSubscription) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(
-                f"INSERT INTO push_subscriptions({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-                "ON CONFLICT (feed_id) DO UPDATE SET feed_url = EXCLUDED.feed_url, hub = EXCLUDED.hub, "
+                f"INSERT INTO push_subscriptions({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                "$13) ON CONFLICT (feed_id) DO UPDATE SET feed_url = EXCLUDED.feed_url, hub = EXCLUDED.hub, "
                 "topic = EXCLUDED.topic, callback_id = EXCLUDED.callback_id, secret = EXCLUDED.secret, "
                 "state = EXCLUDED.state, requested_at = EXCLUDED.requested_at, "
                 "lease_seconds = EXCLUDED.lease_seconds, expires_at = EXCLUDED.expires_at, "
                 "renew_at = EXCLUDED.renew_at, last_error = EXCLUDED.last_error, last_push_at = EXCLUDED.last_push_at",
                 sub.feed_id, sub.feed_url, sub.hub, sub.topic, sub.callback_id, sub.secret, sub.state.value,
-                sub.requested_at, sub.lease_seconds, sub.expires_at, sub.renew_at, sub.last_error, sub.last_push_at,
+                sub.requested_at, sub.lease_seconds, sub.expires_at, sub.renew_at,
+                None if sub.last_error is None else sub.last_error.replace("\x00", ""), sub.last_push_at,
             )
 
     async def delete_push_subscription(self, feed_id: int) -> None:
