@@ -54,7 +54,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import Action, Caller, ChatType, Choice, Commands, Permission, Reply
+from bot.commands import Action, Caller, ChatType, Choice, Commands, Permission, Reply, Status
 from bot.commands.text import command_word
 from bot.config import Settings
 from bot.i18n import N_, _, use_language
@@ -338,6 +338,8 @@ class TelegramAdapter:
 
     # -- replies -----------------------------------------------------------------------------------
     async def _reply(self, message: Message, caller: Caller, reply: Reply) -> None:
+        if reply.secret and caller.in_group:
+            reply = await self._send_privately(caller, reply)
         await message.reply_text(
             fit_html(reply.text), parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True),
             reply_markup=await self.keyboard(reply.choices, owner=caller.user_id),
@@ -346,6 +348,23 @@ class TelegramAdapter:
                               if caller.in_group else None),
             do_quote=False,
         )
+
+    async def _send_privately(self, caller: Caller, reply: Reply) -> Reply:
+        """A reply only the caller may see, asked for in a group: sent to their private chat; the
+        group is told where it went (or how to let the bot write to them)."""
+        if caller.user_id == caller.chat_id:  # an anonymous admin or a channel post: no one to write to
+            return await self.commands.say(
+                caller, N_("Send this command as yourself (not anonymously): the answer is private."))
+        assert self._app is not None
+        try:
+            await self._app.bot.send_message(chat_id=caller.user_id, text=fit_html(reply.text),
+                                             parse_mode=ParseMode.HTML,
+                                             link_preview_options=LinkPreviewOptions(is_disabled=True))
+        except Forbidden:
+            return await self.commands.say(
+                caller, N_("I can't write to you privately yet: open a private chat with me, press Start, then send "
+                           "the command here again."))
+        return await self.commands.say(caller, N_("I've sent you the answer in a private message."), Status.OK)
 
     async def _edit(self, query: CallbackQuery, caller: Caller, reply: Reply) -> None:
         text = fit_html(reply.text)

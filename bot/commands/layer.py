@@ -30,9 +30,9 @@ CHOICE_META_PREFIX = "choice:"  # long button data kept in the meta store under 
 
 def build_registry() -> Registry:
     """Every command group, in /help's order."""
-    from bot.commands import catalog, channels, feeds, info, subscriptions
+    from bot.commands import catalog, channels, feeds, info, subscriptions, web
 
-    return Registry([subscriptions.group, catalog.group, channels.group, feeds.group, info.group])
+    return Registry([subscriptions.group, catalog.group, channels.group, feeds.group, web.group, info.group])
 
 
 class Commands:

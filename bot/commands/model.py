@@ -106,6 +106,7 @@ class Reply:
     private: bool = True  # ephemeral on Discord
     choices: tuple[Choice, ...] = field(default=())
     attachment: Attachment | None = None
+    secret: bool = False  # holds a credential (a sign-in link): only the caller may ever see it
 
     @property
     def ok(self) -> bool:
