@@ -14,6 +14,7 @@ from storage.sqlite.feeds import SqliteFeeds
 from storage.sqlite.items import SqliteItems
 from storage.sqlite.meta import SqliteMeta
 from storage.sqlite.outbox import OUTBOX_FAILED, OUTBOX_HELD, OUTBOX_PENDING, OUTBOX_SENT, SqliteOutbox
+from storage.sqlite.stories import SqliteStories
 
 __all__ = ["SqliteStorage", "open_sqlite"]
 
@@ -28,6 +29,7 @@ class SqliteStorage:
         self.outbox = SqliteOutbox(db)
         self.items = SqliteItems(db, self.outbox)
         self.audience = SqliteAudience(db)
+        self.stories = SqliteStories(db)
         self.meta = SqliteMeta(db)
 
     @property
