@@ -51,7 +51,7 @@ async def _v4_item_keys_and_removed_feeds(conn: aiosqlite.Connection) -> None:
         last = int(rows[-1][0])
 
 
-_V5_SCHEMA = (
+_V6_SCHEMA = (
     """
     CREATE TABLE stories (
         id INTEGER PRIMARY KEY,
@@ -86,13 +86,13 @@ _V5_SCHEMA = (
 )
 
 
-async def _v5_stories(conn: aiosqlite.Connection) -> None:
-    """5: stories — one piece of news about one show, and the items that report it. The news already
+async def _v6_stories(conn: aiosqlite.Connection) -> None:
+    """6: stories — one piece of news about one show, and the items that report it. The news already
     stored is told into stories the way the poller now does it, oldest first, so /latest and the
     calendar start with the history instead of an empty page."""
     from feeds.understand.stories import Report, StoryBook  # the parsers load only when migrating
 
-    for statement in _V5_SCHEMA:
+    for statement in _V6_SCHEMA:
         await conn.execute(statement)
     book = StoryBook()
     links: list[tuple[int, int, str, float]] = []  # (item, show, verdict, reported at); story ids from the book
@@ -274,5 +274,47 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE INDEX subscriptions_fanout ON subscriptions(show_id, events, platform, kind, chat_id, guild_id, role_id);
     """,
     _v4_item_keys_and_removed_feeds,
-    _v5_stories,
+    # 5: the web side. Panel sign-in links and sessions, stored by the SHA-256 of their tokens (a copy
+    #    of the database holds no usable link); a chat's calendar token; the bot's WebSub subscriptions,
+    #    one per feed (no foreign key: a removed feed's subscription is still needed to unsubscribe).
+    """
+    CREATE TABLE panel_links (
+        token_hash TEXT PRIMARY KEY,
+        grant_json TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        used_at REAL
+    );
+    CREATE TABLE panel_sessions (
+        session_hash TEXT PRIMARY KEY,
+        grant_json TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        ended_at REAL
+    );
+    CREATE TABLE calendar_tokens (
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (platform, kind, chat_id)
+    );
+    CREATE TABLE push_subscriptions (
+        feed_id INTEGER PRIMARY KEY,
+        feed_url TEXT NOT NULL,
+        hub TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        callback_id TEXT NOT NULL UNIQUE,
+        secret TEXT,
+        state TEXT NOT NULL CHECK (state IN ('requested', 'active', 'denied', 'failed', 'unsubscribing')),
+        requested_at REAL NOT NULL,
+        lease_seconds INTEGER,
+        expires_at REAL,
+        renew_at REAL,
+        last_error TEXT,
+        last_push_at REAL
+    );
+    """,
+    _v6_stories,
 )

@@ -18,7 +18,7 @@ HOUR = 3600.0
 
 
 async def test_news_stored_before_stories_is_told_into_stories(db_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(database_module, "MIGRATIONS", MIGRATIONS[:4])
+    monkeypatch.setattr(database_module, "MIGRATIONS", MIGRATIONS[:5])
     async with open_storage(db_path):
         pass
     rows = [  # (item id, feed, title, published, show, events, seasons)
@@ -28,7 +28,7 @@ async def test_news_stored_before_stories_is_told_into_stories(db_path: str, mon
         (4, 2, "Severance season 2 premieres January 17", NOW + 3 * HOUR, 2, Event.RELEASE_DATE, "2"),
         (5, 2, "Wednesday star talks about the show", NOW + 4 * HOUR, 1, Event(0), ""),
     ]
-    with sqlite3.connect(db_path) as conn:  # written as version 4 code wrote it
+    with sqlite3.connect(db_path) as conn:  # written as version 5 code wrote it
         conn.execute("INSERT INTO shows(id, title, title_key, created_at) VALUES (1, 'Wednesday', 'wednesday', 0), "
                      "(2, 'Severance', 'severance', 0)")
         conn.execute("INSERT INTO feeds(id, url, title, created_at) VALUES (1, 'https://d.example/feed', 'Deadline', 0), "
