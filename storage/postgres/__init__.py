@@ -14,6 +14,7 @@ from storage.postgres.feeds import PostgresFeeds
 from storage.postgres.items import PostgresItems
 from storage.postgres.meta import PostgresMeta
 from storage.postgres.outbox import OUTBOX_FAILED, OUTBOX_HELD, OUTBOX_PENDING, OUTBOX_SENT, PostgresOutbox
+from storage.postgres.stories import PostgresStories
 from storage.records import Stats
 
 __all__ = ["PostgresStorage", "open_postgres"]
@@ -29,6 +30,7 @@ class PostgresStorage:
         self.outbox = PostgresOutbox(db)
         self.items = PostgresItems(db, self.outbox)
         self.audience = PostgresAudience(db)
+        self.stories = PostgresStories(db)
         self.meta = PostgresMeta(db)
 
     @property

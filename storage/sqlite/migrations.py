@@ -80,7 +80,7 @@ _V6_SCHEMA = (
         verdict TEXT NOT NULL CHECK (verdict IN ('new', 'join', 'update')),
         reported_at REAL NOT NULL,
         PRIMARY KEY (item_id, show_id)
-    ) WITHOUT ROWID
+    )
     """,
     "CREATE INDEX story_items_story ON story_items(story_id, reported_at)",
 )

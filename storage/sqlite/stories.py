@@ -7,21 +7,24 @@ linked items (outlet = the feed's title), in the order they reported it."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Collection, Sequence
 from typing import Any
 
 import aiosqlite
 
-from feeds.model import Event
-from feeds.understand.records import Facts, Story, StoryDecision, StorySource, Verdict
+from feeds.understand.records import Story, StoryDecision, StorySource, Verdict
 from storage.sqlite.database import SqliteDatabase
-from storage.sqlite.outbox import seasons_from_text
+from storage.story_rows import (
+    STORY_COLUMNS,
+    by_release,
+    facts_text,
+    release_bounds,
+    seasons_text,
+    story_from_row,
+)
 
 ID_CHUNK = 500  # ids per IN (…) lookup
-
-_STORY_COLUMNS = ("s.id, s.show_id, s.events, s.seasons, s.facts, s.signature, s.first_seen, s.last_seen, "
-                  "s.updates, s.headline")
+_STORY_COLUMNS = STORY_COLUMNS
 
 
 class SqliteStories:
@@ -94,27 +97,25 @@ class SqliteStories:
                     marks = ",".join("?" for _ in chunk)
                     rows.extend(await conn.execute_fetchall(f"{query} AND s.show_id IN ({marks})", [floor, *chunk]))
             stories = await _with_sources(conn, rows)
-        return sorted(stories, key=lambda s: (s.facts.release.start if s.facts.release else dt.date.min, s.id or 0))
+        return by_release(stories)
 
 
 async def _write_story(conn: aiosqlite.Connection, decision: StoryDecision) -> int:
     story = decision.story
-    release = story.facts.release
-    values = (json.dumps(story.facts.to_json(), ensure_ascii=False, sort_keys=True), story.signature,
-              story.first_seen, story.last_seen, release.start.isoformat() if release else None,
-              release.end.isoformat() if release else None)
+    start, end = release_bounds(story)
+    values = (facts_text(story), story.signature, story.first_seen, story.last_seen, start, end)
     if decision.verdict is Verdict.JOIN:
         if story.id is None:
             raise ValueError("a joined story carries the id of the story it joined")
         await conn.execute(
             "UPDATE stories SET facts = ?, signature = ?, first_seen = ?, last_seen = ?, release_start = ?, "
             "release_end = ?, seasons = CASE WHEN seasons = '' THEN ? ELSE seasons END WHERE id = ?",
-            (*values, _seasons_text(story.seasons), story.id))
+            (*values, seasons_text(story), story.id))
         return story.id
     rows = await conn.execute_fetchall(
         "INSERT INTO stories(show_id, events, seasons, facts, signature, first_seen, last_seen, release_start, "
         "release_end, updates, headline, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (story.show_id, int(story.events), _seasons_text(story.seasons), *values, story.updates, story.headline,
+        (story.show_id, int(story.events), seasons_text(story), *values, story.updates, story.headline,
          story.first_seen))
     return int(next(iter(rows))[0])
 
@@ -140,13 +141,4 @@ async def _with_sources(conn: aiosqlite.Connection, rows: list[Any]) -> list[Sto
             f"WHERE si.story_id IN ({marks}) ORDER BY si.story_id, si.reported_at, si.item_id", chunk,
         ):
             sources[int(story_id)].append(StorySource(str(outlet), link, float(at), int(item_id)))
-    return [
-        Story(int(r[0]), int(r[1]), Event(int(r[2])), seasons_from_text(r[3]), Facts.from_json(json.loads(r[4])),
-              str(r[5]), float(r[6]), float(r[7]), tuple(sources[int(r[0])]),
-              int(r[8]) if r[8] is not None else None, str(r[9]))
-        for r in rows
-    ]
-
-
-def _seasons_text(seasons: Sequence[int]) -> str:
-    return ",".join(str(s) for s in seasons)
+    return [story_from_row(r, sources[int(r[0])]) for r in rows]
