@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,7 +107,8 @@ class ShowbotDiscordBot(commands.Bot):
 
     def __init__(self, layer: Commands, *, moderator_role: str | None = None, meta: MetaStore | None = None,
                  sync_commands: bool = True, ready_event: asyncio.Event | None = None,
-                 api_base: str | None = None) -> None:
+                 api_base: str | None = None,
+                 chat_alive: Callable[[tuple[str, ...]], Awaitable[object]] | None = None) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands: everything is a slash command
             help_command=None,
@@ -122,6 +124,7 @@ class ShowbotDiscordBot(commands.Bot):
         self.sync_commands = sync_commands
         self.ready_event = ready_event or asyncio.Event()
         self.api_base = api_base
+        self.chat_alive = chat_alive
 
     async def login(self, token: str) -> None:
         """Log in at the configured API; with another API than discord.com, connect to the gateway
@@ -163,6 +166,20 @@ class ShowbotDiscordBot(commands.Bot):
     async def on_ready(self) -> None:
         _log.info("discord: ready as %s in %d server(s)", self.user, len(self.guilds))
         self.ready_event.set()
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Every interaction (a slash command, a button, an autocomplete): a sign of life from its chat,
+        which resumes it if a 403 paused it. discord.py runs this beside the command tree's own handling."""
+        if self.chat_alive is not None:
+            await self.chat_alive(signs_of_life(interaction))
+
+
+def signs_of_life(interaction: discord.Interaction) -> tuple[str, ...]:
+    """The chat an interaction shows to be reachable: the channel it came from in a server, the
+    person's DM (which showbot addresses by their user id) in a direct message."""
+    if interaction.guild_id is None:
+        return (str(interaction.user.id),)
+    return (str(interaction.channel_id),) if interaction.channel_id is not None else ()
 
 
 # -- notifications ------------------------------------------------------------------------------
@@ -243,7 +260,8 @@ class DiscordAdapter:
     def _new_bot(self) -> ShowbotDiscordBot:
         return ShowbotDiscordBot(self._layer, moderator_role=self._settings.discord_moderator_role,
                                  meta=self._showbot.storage.meta, sync_commands=self._sync_commands,
-                                 ready_event=self.ready, api_base=self._settings.discord_api_base)
+                                 ready_event=self.ready, api_base=self._settings.discord_api_base,
+                                 chat_alive=lambda chats: self._showbot.chat_alive(PLATFORM, *chats))
 
     @property
     def commands(self) -> Commands:

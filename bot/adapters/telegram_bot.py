@@ -50,6 +50,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -78,6 +79,8 @@ ADMIN_COMMANDS = frozenset({"channel", "mute", "unmute", "feed", "catalog", "ali
 ADMIN_CHOICES = frozenset({"channel_subscribe", "mute"})
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP, Chat.CHANNEL)
+GONE_STATUSES = (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)  # the bot blocked, kicked or removed
+SIGN_OF_LIFE_GROUP = -1  # before the handlers that answer (group 0)
 
 # A 400 that means the chat is gone or closed to the bot, not that the message is wrong.
 UNAVAILABLE_MARKERS = (
@@ -143,6 +146,7 @@ class TelegramAdapter:
             base = self._settings.telegram_base_url
             builder = builder.base_url(base).base_file_url(file_base_url(base))
         app = builder.build()
+        app.add_handler(TypeHandler(Update, self._on_any_update), group=SIGN_OF_LIFE_GROUP)
         update_kinds = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         app.add_handler(CommandHandler(list(COMMANDS), self._on_command, filters=update_kinds))
         # an unknown /command in a private chat gets "I don't know /x" from the command layer;
@@ -167,7 +171,8 @@ class TelegramAdapter:
                 assert app.updater is not None
                 await app.updater.start_polling(
                     timeout=LONG_POLL, drop_pending_updates=False,
-                    allowed_updates=[Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY],
+                    allowed_updates=[Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY,
+                                     Update.MY_CHAT_MEMBER],
                 )
         except BaseException as exc:
             with contextlib.suppress(Exception):
@@ -250,6 +255,14 @@ class TelegramAdapter:
             raise TemporaryFailure(f"the group moved to {exc.new_chat_id}; resending there") from exc
         except TelegramError as exc:
             raise delivery_error(exc) from exc
+
+    # -- any update --------------------------------------------------------------------------
+    async def _on_any_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update, before the handlers that answer it: a sign of life from its chat (a message,
+        a command, a button, the bot unblocked or added back) resumes a chat a 403 paused."""
+        chats = signs_of_life(update)
+        if chats:
+            await self._showbot.chat_alive(PLATFORM, *chats)
 
     # -- commands ------------------------------------------------------------------------------
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -371,6 +384,17 @@ class TelegramAdapter:
 
 
 # -- pure helpers (tested without a network) ----------------------------------------------------
+def signs_of_life(update: Update) -> tuple[str, ...]:
+    """The chat an update shows to be reachable: where a message, a command or a button press came
+    from, or where the bot was unblocked or added back. A my_chat_member update that removes the
+    bot (blocked, kicked, left) is no sign of life."""
+    member = update.my_chat_member
+    if member is not None and member.new_chat_member.status in GONE_STATUSES:
+        return ()
+    chat = update.effective_chat
+    return (str(chat.id),) if chat is not None else ()
+
+
 def file_base_url(base_url: str) -> str:
     """'http://host:8081/bot' -> 'http://host:8081/file/bot' (a local Bot API server's file URL)."""
     head, sep, tail = base_url.rpartition("/bot")
