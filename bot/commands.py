@@ -23,7 +23,7 @@ from bot.service import ShowBot
 from feeds.model import EVENT_SLUGS, NO_EVENT, CatalogShow, Event
 from feeds.understand.text import fold
 from feeds.urls import UnsafeURLError, check_url_syntax, check_url_target, normalise_url
-from storage.records import SubscriptionRecord
+from storage.records import PanelGrant, SubscriptionRecord
 
 _log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class Reply:
     ok: bool = True
     private: bool = True  # ephemeral on Discord
     choices: tuple[Choice, ...] = field(default=())
+    secret: bool = False  # holds a credential (a sign-in link): only the caller may ever see it
 
 
 def _refuse(text: str) -> Reply:
@@ -283,6 +284,7 @@ class Commands:
             "/subscriptions — what you follow",
             "/shows <name> — search the catalog",
             "/latest <show> — recent news with links",
+            "/panel — a private sign-in link to manage this chat, group or server in the browser",
         ]
         if caller.in_group or self.is_moderator(caller):
             lines += [
@@ -301,6 +303,23 @@ class Commands:
                 "/stats",
             ]
         return Reply("\n".join(lines))
+
+    # -- the web side -------------------------------------------------------------------------------
+    async def panel(self, caller: Caller) -> Reply:
+        """A one-time sign-in link to the web panel, scoped to this chat (its server or group) and
+        to the caller's rights here; only the caller sees it."""
+        base = self._bot.web_url
+        if base is None:
+            return _refuse("The web panel is not running on this bot (its operator set SHOWBOT_WEB=off).")
+        grant = PanelGrant(caller.platform, caller.user_id, caller.chat_id, group=caller.in_group,
+                           guild_id=caller.guild_id, chat_admin=caller.is_chat_admin, name=caller.name)
+        token = await self._bot.panel_auth.issue_link(grant)
+        minutes = round(self._bot.panel_auth.link_ttl / 60)
+        where = ("this server" if caller.platform == "discord" else "this group") if caller.in_group else "your subscriptions"
+        rights = " as a moderator" if self.is_moderator(caller) else ""
+        return Reply(f"Your sign-in link to manage {where}{rights} in the browser:\n{base}/login/{token}\n"
+                     f"It works once, for {minutes} minutes. Don't share it: whoever opens it acts as you.",
+                     private=True, secret=True)
 
     # -- channel / group subscriptions ---------------------------------------------------------
     def _channel_refusal(self, caller: Caller) -> Reply | None:

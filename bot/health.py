@@ -141,7 +141,7 @@ def probe_running_bot(settings: Settings, *, timeout: float = PROBE_TIMEOUT) -> 
     With the web server off, only the database can be checked."""
     bind = settings.web_bind
     if bind is None:
-        return asyncio.run(_probe_database(settings.db, timeout))
+        return asyncio.run(_probe_database(settings.storage_target, timeout))
     host, port = bind
     host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/healthz"
@@ -156,11 +156,11 @@ def probe_running_bot(settings: Settings, *, timeout: float = PROBE_TIMEOUT) -> 
 
 
 async def _probe_database(db: str, seconds: float) -> tuple[bool, str]:
-    from storage import open_storage
+    from storage import describe_target, open_storage
 
     try:  # read-only: a health check never creates or migrates a database
         async with asyncio.timeout(seconds), open_storage(db, read_only=True) as storage:
             await StorageProbe(storage).ping()
     except Exception as exc:
-        return False, f"database {db}: {type(exc).__name__}: {exc}"
+        return False, f"database {describe_target(db)}: {type(exc).__name__}: {exc}"
     return True, "web server off (SHOWBOT_WEB=off): the database answers"

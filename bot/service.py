@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.delivery import Delivery, DeliveryReport
 from bot.health import Health, StorageProbe
 from bot.metrics import Metrics
+from bot.panel_auth import PanelAuth
 from bot.poller import Poller, PollReport, spread_offset
 from bot.ports import Messenger
 from bot.supervise import Supervisor
@@ -110,6 +111,8 @@ class ShowBot:
         self.health = Health(StorageProbe(storage), stale_after=health_stale_after(settings.poll_interval), clock=clock)
         self.delivery = Delivery(storage, {}, clock=clock, metrics=self.metrics)
         self.poller = Poller(storage, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
+        self.panel_auth = PanelAuth(storage.panel, clock=clock)
+        self.web_url: str | None = None  # where the web server is reached, once it listens (panel links)
         self._poll_now = asyncio.Event()
         self.last_poll_at: float | None = None  # the end of the last poll cycle that did not fail
         self.liveness_interval = LIVENESS_INTERVAL
@@ -233,6 +236,13 @@ class ShowBot:
         if removed:
             _log.info("housekeeping: %d delivered notifications older than %d days removed", removed,
                       OUTBOX_RETENTION // 86400)
+        await self.panel_auth.prune()
+
+    def pushed(self, report: PollReport) -> None:
+        """News that came by WebSub push was stored: count it and deliver it now."""
+        self.metrics.poll_cycle(report, 0.0, pushed=True)
+        if report.notifications:
+            self.delivery.notify()
 
     async def _liveness_loop(self, stop: asyncio.Event, supervisor: Supervisor) -> None:
         while not stop.is_set():
@@ -271,7 +281,7 @@ class _ShowBotContext:
     def __init__(self, settings: Settings, fetch_limits: FetchLimits | None, *, exclusive: bool) -> None:
         self._settings = settings
         self._limits = fetch_limits
-        self._storage_cm = open_storage(settings.db, exclusive=exclusive)
+        self._storage_cm = open_storage(settings.storage_target, exclusive=exclusive)
         self._fetcher: FeedFetcher | None = None
         self._showbot: ShowBot | None = None
 

@@ -2,7 +2,8 @@
 (`storage.records`, and the shared ones in `feeds.model`), and the backends that implement them.
 
 Only the composition root opens storage, and only through `open_storage`, which picks the backend
-from the target: a file path (or `sqlite:///path`) is SQLite, the embedded default.
+from the target: a file path (or `sqlite:///path`) is SQLite, the embedded default; a
+`postgresql://user@host/db` URL is PostgreSQL.
 
     async with open_storage(settings.db, exclusive=True) as storage:
         await storage.catalog.shows()"""
@@ -60,7 +61,16 @@ class StorageOpener:
                 raise StorageError("a SQLite URL looks like sqlite:///relative/file.db or sqlite:////absolute/file.db")
             path = target[len("sqlite:///"):] if scheme else target
             return await open_sqlite(path, exclusive=self._exclusive, read_only=self._read_only)
-        raise StorageError(f"unsupported database {describe_target(target)}: use a file path for SQLite")
+        if scheme in ("postgresql", "postgres"):
+            try:
+                from storage.postgres import open_postgres
+            except ImportError as exc:  # asyncpg missing from this installation
+                raise StorageUnavailable(f"PostgreSQL needs the asyncpg package: {exc}") from exc
+
+            return await open_postgres(target, describe_target(target), exclusive=self._exclusive,
+                                       read_only=self._read_only)
+        raise StorageError(f"unsupported database {describe_target(target)}: use a file path (SQLite) "
+                           "or a postgresql:// URL")
 
     def __await__(self) -> Generator[object, None, Storage]:
         return self._open().__await__()

@@ -19,7 +19,16 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from feeds.model import CatalogShow, Event, FeedRecord, ItemRecord, NewItem, ShowMatch
-from storage.records import LatestNews, OutboxEntry, Stats, SubscriptionRecord
+from storage.records import (
+    LatestNews,
+    OutboxEntry,
+    PanelGrant,
+    PanelSession,
+    PushSubscription,
+    RecentNotification,
+    Stats,
+    SubscriptionRecord,
+)
 
 
 class CatalogStore(Protocol):
@@ -210,6 +219,61 @@ class MetaStore(Protocol):
     async def set_meta(self, key: str, value: str) -> None: ...
 
 
+class PanelStore(Protocol):
+    """What the web side keeps: panel sign-in links and sessions (only hashes of their tokens),
+    chats' calendar tokens, and the panel's read views of one server, group or chat."""
+
+    async def save_login_link(self, token_hash: str, grant: PanelGrant, *, expires_at: float, now: float) -> None: ...
+
+    async def redeem_login_link(self, token_hash: str, *, now: float) -> PanelGrant | None:
+        """The link's grant, spending the link: None when it is unknown, spent or expired."""
+        ...
+
+    async def save_panel_session(self, session_hash: str, grant: PanelGrant, *, expires_at: float,
+                                 now: float) -> None: ...
+
+    async def panel_session(self, session_hash: str, *, now: float) -> PanelSession | None:
+        """The live session (not ended, not expired), or None."""
+        ...
+
+    async def end_panel_session(self, session_hash: str, *, now: float) -> bool: ...
+
+    async def prune_panel_auth(self, *, now: float) -> int:
+        """Forget expired links and sessions. Returns how many went."""
+        ...
+
+    async def calendar_token(self, platform: str, kind: str, chat_id: str, *, new: str | None = None) -> str | None:
+        """The chat's calendar token; with `new`, set (or replace) it to `new` first."""
+        ...
+
+    async def calendar_chat(self, token: str) -> tuple[str, str, str] | None:
+        """(platform, kind, chat_id) of the chat whose calendar token this is."""
+        ...
+
+    async def recent_notifications(self, platform: str, chats: Sequence[tuple[str, str]], *,
+                                   limit: int = 50) -> list[RecentNotification]:
+        """The newest notifications to these (kind, chat_id) recipients, any status, newest first."""
+        ...
+
+    async def delivery_counts(self, platform: str, chats: Sequence[tuple[str, str]]) -> dict[str, int]:
+        """Notifications to these (kind, chat_id) recipients per status."""
+        ...
+
+
+class PushStore(Protocol):
+    """The storage port of WebSub subscriptions (one per feed)."""
+
+    async def push_subscriptions(self) -> list[PushSubscription]: ...
+
+    async def push_subscription(self, callback_id: str) -> PushSubscription | None: ...
+
+    async def save_push_subscription(self, sub: PushSubscription) -> None:
+        """Create or replace the feed's subscription (one per feed)."""
+        ...
+
+    async def delete_push_subscription(self, feed_id: int) -> None: ...
+
+
 class Storage(Protocol):
     """Every aggregate of one database, and the unit of work that spans them."""
 
@@ -230,6 +294,12 @@ class Storage(Protocol):
 
     @property
     def meta(self) -> MetaStore: ...
+
+    @property
+    def panel(self) -> PanelStore: ...
+
+    @property
+    def push(self) -> PushStore: ...
 
     @property
     def location(self) -> str:

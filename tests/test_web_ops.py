@@ -32,9 +32,9 @@ async def showbot(db_path: str) -> AsyncIterator[ShowBot]:
 
 @pytest.fixture
 async def web(showbot: ShowBot) -> AsyncIterator[WebServer]:
-    async with open_web(showbot.settings, showbot) as server:
-        assert server is not None
-        yield server
+    async with open_web(showbot.settings, showbot) as side:
+        assert side is not None
+        yield side.server
 
 
 async def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
@@ -136,8 +136,9 @@ async def test_healthz_reports_stale_polls(db_path: str) -> None:
         from bot.health import Health, StorageProbe
 
         showbot.health = Health(StorageProbe(showbot.storage), stale_after=1800, clock=clock)
-        async with open_web(settings, showbot) as web:
-            assert web is not None
+        async with open_web(settings, showbot) as side:
+            assert side is not None
+            web = side.server
             assert (await _get(web.url + "/healthz"))[0] == 200
             clock.now += 1801  # nothing fetched since the start, half an hour on
             status, _, body = await _get(web.url + "/healthz")

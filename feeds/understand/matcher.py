@@ -121,7 +121,18 @@ class Matcher:
         sentences = summary_sentences(summary, text) if summary else []
         reading = self._read(text, context=" ".join(sentences))
         if sentences:
-            self._add_summary(reading, [self._read(s, lead=i == 0, prose=True) for i, s in enumerate(sentences)])
+            # the lead's events matter only where the title teases; its words where it may restate the
+            # title's news; any other sentence only for the shows it names (a cheap test skips the rest)
+            framed = (reading.clauses.denial or bool(reading.clauses.silent)) if reading.clauses else is_framed(text)
+            teases = not any(m.events for m in reading.mentions) and not framed
+            restates = any(m.events and not m.seasons for m in reading.mentions) or (teases and bool(reading.mentions))
+            readings = []
+            for i, sentence in enumerate(sentences):
+                if (i > 0 or not restates) and not self.index.may_name_a_show(sentence):
+                    readings.append(_Reading(Headline(sentence, []), [], None))
+                else:
+                    readings.append(self._read(sentence, lead=i == 0 and teases, prose=True))
+            self._add_summary(reading, readings)
         return reading, sentences
 
     def _second_opinion(self, reading: _Reading) -> None:
@@ -159,8 +170,7 @@ class Matcher:
         for the show the lead is about. The title decides where they disagree."""
         known = {m.show.id: m for m in title.mentions}
         lead = sentences[0]
-        news = (not any(m.events for m in title.mentions) and not is_framed(title.headline.text)
-                and lead.clauses is not None)
+        news = lead.clauses is not None  # the lead was read for events: the title teases
         subjects = {m.show.id for m in title.mentions if m.role is Role.SUBJECT}
         if not lead.mentions:
             _season_from_lead(title.mentions, lead.headline)

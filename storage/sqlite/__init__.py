@@ -14,6 +14,8 @@ from storage.sqlite.feeds import SqliteFeeds
 from storage.sqlite.items import SqliteItems
 from storage.sqlite.meta import SqliteMeta
 from storage.sqlite.outbox import OUTBOX_FAILED, OUTBOX_HELD, OUTBOX_PENDING, OUTBOX_SENT, SqliteOutbox
+from storage.sqlite.panel import SqlitePanel
+from storage.sqlite.push import SqlitePush
 
 __all__ = ["SqliteStorage", "open_sqlite"]
 
@@ -29,6 +31,8 @@ class SqliteStorage:
         self.items = SqliteItems(db, self.outbox)
         self.audience = SqliteAudience(db)
         self.meta = SqliteMeta(db)
+        self.panel = SqlitePanel(db)
+        self.push = SqlitePush(db)
 
     @property
     def location(self) -> str:

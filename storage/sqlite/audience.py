@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 
 from feeds.model import Event
 from storage.records import SubscriptionRecord
+from storage.rows import subscription_from_row
 from storage.sqlite.database import SqliteDatabase
 
 SUB_COLUMNS = "s.id, s.platform, s.kind, s.chat_id, s.guild_id, s.user_id, s.role_id, s.show_id, sh.title, s.events"
@@ -69,7 +69,7 @@ class SqliteAudience:
             "WHERE s.platform = ? AND s.kind = ? AND s.chat_id = ? ORDER BY sh.title_key",
             (platform, kind, chat_id),
         )
-        return [_subscription(row) for row in rows]
+        return [subscription_from_row(row) for row in rows]
 
     async def subscriptions_in_guild(self, platform: str, guild_id: str) -> list[SubscriptionRecord]:
         rows = await self._db.fetchall(
@@ -77,7 +77,7 @@ class SqliteAudience:
             "WHERE s.platform = ? AND s.guild_id = ? AND s.kind = 'channel' ORDER BY s.chat_id, sh.title_key",
             (platform, guild_id),
         )
-        return [_subscription(row) for row in rows]
+        return [subscription_from_row(row) for row in rows]
 
     async def count_subscriptions(self, platform: str, kind: str, chat_id: str) -> int:
         return await self._db.scalar(
@@ -171,15 +171,3 @@ class SqliteAudience:
             (platform, platform),
         )
         return [(p, c, r, float(at)) for p, c, r, at in rows]
-
-
-def _subscription(row: Sequence[object]) -> SubscriptionRecord:
-    return SubscriptionRecord(
-        id=int(row[0]),  # type: ignore[call-overload]
-        platform=str(row[1]), kind=str(row[2]), chat_id=str(row[3]),
-        guild_id=None if row[4] is None else str(row[4]), user_id=None if row[5] is None else str(row[5]),
-        role_id=None if row[6] is None else str(row[6]),
-        show_id=None if row[7] is None else int(row[7]),  # type: ignore[call-overload]
-        show=None if row[8] is None else str(row[8]),
-        events=Event(int(row[9])),  # type: ignore[call-overload]
-    )

@@ -8,8 +8,9 @@ import aiosqlite
 
 from feeds.model import HEADLINE_KEY, HEADLINE_WINDOW, Event, ItemRecord, NewItem, ShowMatch
 from storage.records import LatestNews
+from storage.rows import first_sightings, seasons_from_text, seasons_to_text
 from storage.sqlite.database import SqliteDatabase
-from storage.sqlite.outbox import SqliteOutbox, seasons_from_text
+from storage.sqlite.outbox import SqliteOutbox
 
 ITEM_CHUNK = 200  # rows per multi-row INSERT
 KEY_CHUNK = 500  # keys per IN (…) lookup
@@ -28,7 +29,7 @@ class SqliteItems:
         keyed = [(item, item.dedup_keys(feed_id)) for item in items]
         async with self._db.reading() as conn:
             known = await _known_keys(conn, {key for _, keys in keyed for key in keys}, now)
-        return [item for item, _keys in _first_sightings(keyed, known)]
+        return [item for item, _keys in first_sightings(keyed, known)]
 
     async def store_new_items(
         self, feed_id: int | None, items: Sequence[NewItem], matches: Mapping[str, Sequence[ShowMatch]], now: float,
@@ -63,19 +64,6 @@ class SqliteItems:
                 for t, link, at, ev, s, src in rows]
 
 
-def _first_sightings(
-    keyed: Sequence[tuple[NewItem, tuple[str, ...]]], known: set[str]
-) -> list[tuple[NewItem, tuple[str, ...]]]:
-    """The items none of whose keys is known, nor taken by an earlier item of the same batch."""
-    seen = set(known)
-    out: list[tuple[NewItem, tuple[str, ...]]] = []
-    for item, keys in keyed:
-        if not any(key in seen for key in keys):
-            out.append((item, keys))
-            seen.update(keys)
-    return out
-
-
 async def _known_keys(conn: aiosqlite.Connection, keys: Collection[str], now: float) -> set[str]:
     """The keys an item already has: every key, except headline keys older than HEADLINE_WINDOW."""
     wanted = list(keys)
@@ -96,7 +84,7 @@ async def _insert(conn: aiosqlite.Connection, feed_id: int | None, items: Sequen
     """Inside the writer's transaction, so the check and the insert see the same data: multi-row
     INSERT … RETURNING, one round trip per 200 items, then every key of the new items at once."""
     keyed = [(item, item.dedup_keys(feed_id)) for item in items]
-    new = _first_sightings(keyed, await _known_keys(conn, {key for _, keys in keyed for key in keys}, now))
+    new = first_sightings(keyed, await _known_keys(conn, {key for _, keys in keyed for key in keys}, now))
     fresh: list[ItemRecord] = []
     key_rows: list[tuple[str, int, float]] = []
     for start in range(0, len(new), ITEM_CHUNK):
@@ -131,5 +119,5 @@ async def _save_matches(conn: aiosqlite.Connection, pairs: Sequence[tuple[int, S
             "INSERT INTO item_matches(item_id, show_id, events, seasons, reason) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(item_id, show_id) DO UPDATE SET events = excluded.events, "
             "seasons = excluded.seasons, reason = excluded.reason",
-            [(item_id, m.show_id, int(m.events), ",".join(map(str, m.seasons)), m.reason) for item_id, m in pairs],
+            [(item_id, m.show_id, int(m.events), seasons_to_text(m.seasons), m.reason) for item_id, m in pairs],
         )

@@ -194,4 +194,46 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE INDEX subscriptions_fanout ON subscriptions(show_id, events, platform, kind, chat_id, guild_id, role_id);
     """,
     _v4_item_keys_and_removed_feeds,
+    # 5: the web side. Panel sign-in links and sessions, stored by the SHA-256 of their tokens (a copy
+    #    of the database holds no usable link); a chat's calendar token; the bot's WebSub subscriptions,
+    #    one per feed (no foreign key: a removed feed's subscription is still needed to unsubscribe).
+    """
+    CREATE TABLE panel_links (
+        token_hash TEXT PRIMARY KEY,
+        grant_json TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        used_at REAL
+    );
+    CREATE TABLE panel_sessions (
+        session_hash TEXT PRIMARY KEY,
+        grant_json TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        ended_at REAL
+    );
+    CREATE TABLE calendar_tokens (
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (platform, kind, chat_id)
+    );
+    CREATE TABLE push_subscriptions (
+        feed_id INTEGER PRIMARY KEY,
+        feed_url TEXT NOT NULL,
+        hub TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        callback_id TEXT NOT NULL UNIQUE,
+        secret TEXT,
+        state TEXT NOT NULL CHECK (state IN ('requested', 'active', 'denied', 'failed', 'unsubscribing')),
+        requested_at REAL NOT NULL,
+        lease_seconds INTEGER,
+        expires_at REAL,
+        renew_at REAL,
+        last_error TEXT,
+        last_push_at REAL
+    );
+    """,
 )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from feeds.model import Event, ShowMatch
 from storage.records import OutboxEntry
+from storage.rows import seasons_from_text
 from storage.sqlite.audience import not_muted, paused
 from storage.sqlite.database import SqliteDatabase
 
@@ -158,7 +159,3 @@ class SqliteOutbox:
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         return {s: int(n) for s, n in rows}
-
-
-def seasons_from_text(text: str | None) -> tuple[int, ...]:
-    return tuple(int(s) for s in (text or "").split(",") if s.strip().isdigit())

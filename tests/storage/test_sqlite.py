@@ -78,7 +78,7 @@ async def test_items_stored_before_version_4_are_known_by_every_key(
                      (old.dedup_key, old.guid, old.link, old.title, NOW))
     monkeypatch.setattr(database_module, "MIGRATIONS", MIGRATIONS)
     async with open_storage(db_path) as storage:
-        assert await storage.schema_version() == 4
+        assert await storage.schema_version() == len(MIGRATIONS)
         renamed = NewItem("Alpha renewed for season 2", guid="cms-2", link="https://a.example/alpha")
         assert await storage.items.insert_items(1, [old, renamed], NOW + 60) == []
 
