@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -21,8 +22,8 @@ from bot.adapters.telegram_bot import (
 )
 from bot.commands import Choice
 from bot.config import load_settings
-from bot.notifications import TELEGRAM_LIMIT, Notification, Recipient
-from bot.ports import ChatUnavailable, PermanentFailure, RetryLater, TemporaryFailure
+from bot.notifications import TELEGRAM_LIMIT, Notification, NotificationKind, Recipient, Source
+from bot.ports import ChatUnavailable, MessageGone, PermanentFailure, RetryLater, TemporaryFailure
 from bot.service import ShowBot
 from feeds.model import Event, NewItem, ShowMatch
 from tests.support.fake_telegram import Call, FakeTelegram
@@ -337,3 +338,41 @@ def _my_chat_member(user: int, status: str) -> dict[str, object]:
             "old_chat_member": {"status": "member" if status == "kicked" else "kicked", "user": bot,
                                 **({"until_date": 0} if status == "member" else {})},
             "new_chat_member": {"status": status, "user": bot, **({"until_date": 0} if status == "kicked" else {})}}
+
+
+# -- one story, one message: edits for more sources, replies for updates ---------------------------------
+async def test_send_gives_the_message_edit_lists_the_sources_and_an_update_replies(
+        fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    user = Recipient("telegram", "user", str(USER))
+    story = _notification("Squid Game renewed for season 3", link="https://deadline.example/sg3")
+    sent = await adapter.send(user, story)
+    assert sent is not None and sent.chat_id == str(USER)
+    (call,) = fake.sent
+    assert sent.message_id == str(call.params["_result"]["message_id"])
+    assert "reply_parameters" not in call.params
+
+    more = story.with_sources((Source("Deadline", "https://deadline.example/sg3"),
+                               Source("Variety", "https://variety.example/sg3"), Source("TVLine", None)))
+    await adapter.edit(user, sent, more)
+    shown = fake.message(USER, int(sent.message_id))
+    assert shown is not None
+    assert ('via <a href="https://deadline.example/sg3">Deadline</a> · '
+            '<a href="https://variety.example/sg3">Variety</a> · TVLine') in shown["text"]
+    assert len(fake.sent) == 1 and len(fake.edits) == 1  # edited, not sent again
+    await adapter.edit(user, sent, more)  # "message is not modified": success
+    assert len(fake.edits) == 1
+
+    update = replace(_notification("Squid Game season 3 premieres June 27"), kind=NotificationKind.UPDATE,
+                     change="date set: June 27", replying_to=sent)
+    await adapter.send(user, update)
+    reply = fake.sent[-1]
+    assert reply.params["reply_parameters"] == {"message_id": int(sent.message_id),
+                                                "allow_sending_without_reply": True}
+    assert reply.text.startswith("🔄 Update · <b>Squid Game</b>") and "<i>date set: June 27</i>" in reply.text
+
+    fake.make_uneditable(USER, int(sent.message_id))
+    with pytest.raises(MessageGone):
+        await adapter.edit(user, sent, more.with_sources((*more.sources, Source("EW", None))))
+    fake.delete(USER, int(sent.message_id))
+    with pytest.raises(MessageGone):
+        await adapter.edit(user, sent, more.with_sources((*more.sources, Source("EW", None))))

@@ -32,10 +32,11 @@ from discord.http import Route
 from bot.adapters.discord_cogs import COG_TYPES, NO_PINGS, PLATFORM, send_reply
 from bot.commands import Commands, Reply
 from bot.config import Settings
-from bot.notifications import Notification, Recipient, render_discord
+from bot.notifications import Notification, Recipient, SentMessage, render_discord
 from bot.ports import (
     ChatUnavailable,
     DeliveryError,
+    MessageGone,
     PermanentFailure,
     RateLimits,
     RetryLater,
@@ -203,6 +204,17 @@ def build_message(notification: Notification, *, role_id: str | None = None) -> 
     return DiscordOutgoing(rendered.content, discord.Embed.from_dict(rendered.embed), allowed, notification.nonce)
 
 
+def _reply_to(destination: discord.abc.Messageable, notification: Notification) -> discord.MessageReference | None:
+    """An update replies to the earlier message when it is in the same channel (and is sent anyway
+    if that message was deleted)."""
+    earlier = notification.replying_to
+    channel_id = getattr(destination, "id", None)
+    if earlier is None or not earlier.message_id.isdigit() or str(channel_id) != earlier.chat_id:
+        return None
+    return discord.MessageReference(message_id=int(earlier.message_id), channel_id=int(earlier.chat_id),
+                                    fail_if_not_exists=False)
+
+
 def _retry_after(exc: discord.HTTPException) -> float:
     headers = getattr(exc.response, "headers", None) or {}
     try:
@@ -337,7 +349,7 @@ class DiscordAdapter:
                 _log.exception("discord client failed while closing")
 
     # -- Messenger ---------------------------------------------------------------------------
-    async def send(self, recipient: Recipient, notification: Notification) -> None:
+    async def send(self, recipient: Recipient, notification: Notification) -> SentMessage | None:
         bot = self.bot
         if bot.is_closed() or bot.user is None:
             raise TemporaryFailure("discord is not connected")
@@ -346,8 +358,28 @@ class DiscordAdapter:
         message = build_message(notification, role_id=recipient.role_id)
         try:
             destination = await self._destination(bot, recipient)
-            await destination.send(message.content, embed=message.embed, allowed_mentions=message.allowed_mentions,
-                                   nonce=message.nonce)
+            sent = await destination.send(message.content, embed=message.embed, allowed_mentions=message.allowed_mentions,
+                                          nonce=message.nonce, reference=_reply_to(destination, notification))
+        except Exception as exc:
+            error = delivery_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+        return SentMessage(str(sent.channel.id), str(sent.id))
+
+    async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
+        """PATCH the message with the notification as it reads now (more sources); an edit pings nobody."""
+        bot = self.bot
+        if bot.is_closed() or bot.user is None:
+            raise TemporaryFailure("discord is not connected")
+        if not (message.chat_id.isdigit() and message.message_id.isdigit()):
+            raise MessageGone(f"not a Discord message: {message}")
+        outgoing = build_message(notification, role_id=recipient.role_id)
+        target = bot.get_partial_messageable(int(message.chat_id)).get_partial_message(int(message.message_id))
+        try:
+            await target.edit(content=outgoing.content, embed=outgoing.embed, allowed_mentions=outgoing.allowed_mentions)
+        except (discord.NotFound, discord.Forbidden) as exc:  # deleted, or no longer ours to edit: left alone
+            raise MessageGone(f"{exc.status}: {exc.text or 'gone'}") from exc
         except Exception as exc:
             error = delivery_error(exc)
             if error is None:
