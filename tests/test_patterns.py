@@ -38,3 +38,12 @@ def test_no_counter_example_gives_the_rows_event(row: Pattern) -> None:
 def test_each_frame_silences_its_examples(frame: Frame) -> None:
     for example in frame.examples:
         assert _hits(example) == [], example
+
+
+@pytest.mark.parametrize(("aside", "news"), [
+    ("Ava Stone, who joins The Comet next month, reflects on her career", "Ava Stone joins The Comet next month"),
+    ("The Comet, which returns for season 3 in June, tops the charts", "The Comet returns for season 3 in June"),
+])
+def test_a_relative_clause_set_off_by_commas_announces_nothing(aside: str, news: str) -> None:
+    assert _hits(aside) == []
+    assert _hits(news) != []

@@ -130,7 +130,36 @@ def split_clauses(lowered: str, original: str = "", titles: Sequence[tuple[int, 
             silent.add(i)  # "X season 2 review: a stormy return": what follows a review's label is the review
     if original and _INTERVIEW.match(original):
         silent.add(0)
+    bounds, silent = _set_off_relative_clauses(lowered, bounds, silent)
     return Clauses(tuple(bounds), frozenset(silent), bool(_DENIAL.search(lowered)))
+
+
+_RELATIVE = re.compile(r", (?:which|who|whose) [^,]*(?:,|$)")
+
+
+def _set_off_relative_clauses(lowered: str, bounds: list[tuple[int, int]],
+                              silent: set[int]) -> tuple[list[tuple[int, int]], set[int]]:
+    """"X, which was renewed last year, …": a relative clause set off by commas is background, a clause
+    of its own that announces nothing."""
+    if ", wh" not in lowered:
+        return bounds, silent
+    out: list[tuple[int, int]] = []
+    quiet: set[int] = set()
+    for i, (start, end) in enumerate(bounds):
+        at = start
+        for m in _RELATIVE.finditer(lowered, start, min(end, len(lowered))):
+            if m.start() > at:
+                out.append((at, m.start()))
+                if i in silent:
+                    quiet.add(len(out) - 1)
+            out.append((m.start(), m.end()))
+            quiet.add(len(out) - 1)
+            at = m.end()
+        if at < end:
+            out.append((at, end))
+            if i in silent:
+                quiet.add(len(out) - 1)
+    return out, quiet
 
 
 def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> list[EventHit]:

@@ -134,7 +134,12 @@ NETWORK = r"(?:(?:the )?(?:" + "|".join(PLATFORMS) + r")(?!\w))"
 # A season named as such (not "series", which is also a brand-new show's word): "season 2", "a third season", "S2"
 A_SEASON = (rf"(?:seasons? \w+|seasons?\b|series \d{{1,2}}|{ORD} (?:and \w+ )?(?:seasons?|series)|s\d{{1,2}}|"
             r"(?:installment|instalment|chapter) \w+)")
-REGEX_FRAGMENTS = {"MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "SEASONS": SEASONS, "NETWORK": NETWORK, "A_SEASON": A_SEASON}
+# After a preview, sneak peek or clip: of an episode of a show already airing, which is no trailer
+EPISODE = r"(?![^.;:|?]{0,50}?\b(?:next|upcoming|tonight's|this week's|latest|new) episode)"
+# After "season 2": words that make it the season's other news, not the season itself ordered
+NOT_ITS_NEWS = (r"(?! (?:premiere|trailer|teaser|date|release|poster|first look|finale|cast|episode|review|recap|sneak"
+                r"|promo|filming|production)\b)")
+REGEX_FRAGMENTS = {"EPISODE": EPISODE, "NOT_ITS_NEWS": NOT_ITS_NEWS, "MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "SEASONS": SEASONS, "NETWORK": NETWORK, "A_SEASON": A_SEASON}
 
 
 # -- words the mention, role and season rules reason with --------------------------------------

@@ -5,10 +5,14 @@ which season, and why.
     matcher.match("Netflix renews Wednesday for season 3")
     -> [ShowMatch(show="Wednesday", events=RENEWAL, seasons=(3,), reason=...)]
 
-Shows are found in the title (summaries repeat background: "renewed in 2022" is not news).
-Where aliases overlap the longest wins ("Squid Game: The Challenge" over "Squid Game"). Events
-go to the show the trigger is about: "Ted Lasso actress joins Slow Horses" is casting for Slow
-Horses; "Stranger Things spin-off sets premiere" is nothing for Stranger Things itself."""
+Shows are found in the title and in the summary; news comes from the title, or from the summary's
+first sentence where the title teases ("Watch: … In “X”" + "“X” has unveiled its first teaser!");
+the rest of a summary is background ("renewed in 2022" is not news). Where aliases overlap the
+longest wins ("Squid Game: The Challenge" over "Squid Game"). Events come from the rows of
+feeds.understand.patterns and go to the show the trigger is about: "Ted Lasso actress joins Slow
+Horses" is casting for Slow Horses; "Stranger Things spin-off sets premiere" is nothing for
+Stranger Things itself. An optional learned scorer (feeds.understand.scorer) may have the last word
+on each (show, event); none ships today."""
 
 from __future__ import annotations
 
@@ -358,6 +362,8 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
 def _subtitle_follows(end: int, headline: Headline) -> bool:
     """After "Title:", one to four capitalised words then a show noun: a subtitle, i.e. another show."""
     tokens = headline.tokens
+    if end < len(tokens) and tokens[end].key in NETWORKS:
+        return False  # "X: Netflix Confirms Season 2": the network speaks, no subtitle
     j = end
     while j < len(tokens) and j < end + 4 and tokens[j].capitalised and not tokens[j].key.isdigit() \
             and tokens[j].key not in AFTER_SUBTITLE:
@@ -557,8 +563,11 @@ def _about_a_film(title: str, sentences: list[str]) -> bool:
     """Film words ("movie", "box office", "Oscar") and no TV words anywhere in the item."""
     text = " ".join([title, *sentences])
     words = set(re.findall(r"[a-z0-9+-]+", text.lower()))
+    if words & TV_WORDS:
+        return False
     oscar = bool(re.search(r"\bOscar(?:s|-nominated|-winning)?\b(?! [A-Z])", text))  # the award, not Oscar Isaac
-    return (oscar or bool(words & FILM_WORDS)) and not words & TV_WORDS
+    # a summary of some length that never once speaks of TV is about something else (a film, a book)
+    return oscar or bool(words & FILM_WORDS) or sum(len(s.split()) for s in sentences) >= 20
 
 
 def _candidates(reading: _Reading) -> list[tuple[_Mention, Event, list[str]]]:

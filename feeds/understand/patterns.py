@@ -108,6 +108,16 @@ PATTERNS: tuple[Pattern, ...] = (
             rf"{_NEG}\b(?:gets?|got|lands?|scores?|earns?|secures?)\b(?: an?| the)? <ORD> (?:and \w+ )?seasons?\b",
             ("The Comet gets a second season", "The Comet lands third season at Hulu"),
             ("The Comet won't get a second season",)),
+    Pattern("renewal.gets-season-n", R, S,
+            r"\b(?:gets?|got|lands?|scores?|earns?|secures?) (?:a )?season (?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\b"
+            r"<NOT_ITS_NEWS>",
+            ("The Comet gets season 2 at Netflix",), ("The Comet gets season 2 premiere date",)),
+    Pattern("renewal.announces-season-n", R, A,
+            r"\b(?:announces?|confirms?|unveils?|orders?)\b(?=[^:;|?]{0,50}?\bseason (?:\d{1,2}|two|three|four|five|six|seven"
+            r"|eight|nine|ten)\b<NOT_ITS_NEWS>)",
+            ("Netflix confirms The Comet season 2", "Netflix announces The Comet season 2",
+             "The Comet: Netflix confirms season 2"),
+            ("Netflix confirms The Comet season 2 release date", "Netflix unveils The Comet season 2 trailer")),
     Pattern("renewal.season-confirmed", R, S,
             r"\b(?:seasons?|series) (?:\w+ )?(?:(?:and|&) \w+ )?(?:is |are |has been |have been |officially |now )*"
             r"(?:confirmed|ordered|greenlit|a go|happening|announced)\b"
@@ -261,8 +271,9 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|\b(?:confirmed|announced|set) as (?:(?:the|its|[\w']+) ){0,2}(?:final|last) (?:chapter|run|outing|installment)\b",
             ("The Comet returns for season 4, its last",)),
     Pattern("cancellation.drops-after", C, S,
-            r"\bdrops?\b(?=[^:;|?]{0,60}?\bafter (?:a |one |two |three |its )?(?:single |first |second |third )?seasons?\b)",
-            ("Netflix drops The Comet after a single season",)),
+            r"\b(?:drops?|ends)\b(?=[^:;|?]{0,60}?\bafter (?:a |one |two |three |four |five |\d{1,2} |its )?"
+            r"(?:single |first |second |third )?seasons?\b)",
+            ("Netflix drops The Comet after a single season", "Netflix ends The Comet after three seasons")),
     Pattern("cancellation.gets-final-season", C, S,
             r"\b(?:gets?|got|getting|lands?|earns?|receives?|orders?|greenlights?) (?:an? |its |the )?"
             r"(?:\w+ and )?(?:final|last) seasons?\b",
@@ -371,6 +382,11 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("release_date.drops-on-date", D, S,
             r"\bdrops?\b[^:;|?]{0,30}? (?:on )?<MONTH> \d|\b(?:drops?|releases?)\b[^:;|?]{0,30}? (?:on|this|next) <WHEN>",
             ("The Comet drops all episodes on May 4", "The Comet season 2 drops all episodes on Friday")),
+    Pattern("release_date.season-delayed", D, S,
+            r"\b<A_SEASON>(?:(?!filming|production|shoot)[^:;|?]){0,20}?\b(?:delayed|pushed back|postponed|moved up"
+            r"|pushed|brought forward)\b",
+            ("The Comet season 2 delayed", "The Comet season 2 pushed back"),
+            ("The Comet season 2 production delayed",)),
     Pattern("release_date.moves-premiere", D, S,
             r"\b(?:moves?|pushes|bumps|shifts|delays) (?:its |the )?(?:premiere|release|return|debut|launch)\b",
             ("The Comet delays its premiere",)),
@@ -443,9 +459,10 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bteasers?\b(?! (?:breakdown|reaction|explained))",
             ("The Comet season 2 teaser",)),
     Pattern("trailer.first-look", T, S,
-            r"\bfirst[- ]look\b|\bsneak peek\b|\bfirst (?:images?|photos?|pics?|footage|clip|glimpse|stills?|poster)\b"
-            r"|\b(?:official|exclusive|new) clips?\b",
-            ("The Comet season 2 first-look photos", "The Comet sneak peek", "The Comet: Season 2 - Official Clip")),
+            r"\bfirst[- ]look\b|\bsneak peek\b<EPISODE>|\bfirst (?:images?|photos?|pics?|footage|clip|glimpse|stills?|poster)\b"
+            r"|\b(?:official|exclusive|new) clips?\b<EPISODE>",
+            ("The Comet season 2 first-look photos", "The Comet sneak peek", "The Comet: Season 2 - Official Clip"),
+            ("The Comet shares a sneak peek of tonight's episode",)),
     Pattern("trailer.new-images", T, S,
             r"\bnew (?:images|photos|footage|clip|promo)\b|\bpromo\b|\bfeaturette\b|\bfootage\b",
             ("The Comet season 2 promo", "New images from The Comet"),
@@ -457,11 +474,11 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet season 2 receives character posters", "Official poster for The Comet",
              "The Comet season 2 image reveals the villain")),
     Pattern("trailer.preview", T, S,
-            r"\b(?:official|extended|first|exclusive) preview\b"
+            r"(?:\b(?:official|extended|first|exclusive) preview\b"
             r"|\b(?:releases?|released|unveils?|unveiled|drops?|dropped|shares?|shared) (?:an? |the |its )?(?:new |first |"
-            r"official |special )?preview\b",
+            r"official |special )?preview\b)<EPISODE>",
             ("The Comet - Official Preview", "The Comet has released a preview of its first two episodes"),
-            ("The Comet season 2 preview: what to expect",)),
+            ("The Comet season 2 preview: what to expect", "The Comet has released a preview of its next episode")),
     Pattern("trailer.video-title", T, S,
             r"^(?![^?]*\b(?:review|recap|reaction|interview|explained|breakdown|ranked|podcast)\b)[^|]{1,120}\|[^|]{1,80}\|"
             r"\s*<NETWORK>(?: original| originals| plus)?\s*$",
@@ -482,8 +499,12 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet joins the race for best drama", "Ava Stone joins Forbes 30 under 30 list after The Comet")),
     Pattern("casting.returns-to", K, X,
             r"\b(?:returns?|returning|is back|comes? back) to\b(?! (?:direct|write|produce|score|helm|host))"
-            r"|\b(?:returns?|returning) for\b",
+            r"|\b(?:returns?|returning) for\b|\b(?:is |are )?back for\b",
             ("Ava Stone returns to The Comet",), ("Ava Stone returns to direct The Comet",)),
+    Pattern("casting.is-the-new", K, S,
+            r"\b(?:is|as|plays|to play|will play) (?:[\w'’]+ ){0,4}new (?:villain|lead|love interest|star|host|co-host"
+            r"|judge|cast member|series regular|regular|doctor|detective)\b",
+            ("Ava Stone is The Comet's new villain",), ("The Comet's new villain is terrifying",)),
     Pattern("casting.named-star", K, X,
             r"\bnamed (?:as )?(?:the )?(?:new |next )?(?:star|lead|host)\b",
             ("Ava Stone named new host of The Comet",)),
@@ -682,15 +703,18 @@ FRAMES: tuple[Frame, ...] = (
           r"(?:was|were|had been) (?:\w+ )?(?:renewed|cancell?ed|axed|picked up|ordered|greenlit|scrapped)|"
           r"last (?:week|month|year)|previously|earlier this (?:year|month|week)|back in (?:19|20)\d\d|after scoring|"
           r"(?:ended|concluded) (?:its run )?(?:with|after|in)|"
+          r"(?:after|since|following|despite|amid) [^,:;|?]{1,40}?(?:'s?|s') (?:cancellation|renewal|axing|end)\b|"
           r"(?:recently|newly)[- ](?:renewed|cancell?ed|axed)|which (?:was|is|has been|had been) (?:\w+ )?"
           r"(?:renewed|cancell?ed|axed|ending)",
           ("The Comet was canceled due to a toxic work environment",
            "The Comet is set to return for a third season after scoring an early renewal last week",
            "Recently renewed The Comet star Ava Stone talks fame",
+           "After The Comet's cancellation, its star is already moving on",
            "The Comet, which was cancelled last year, gets a documentary")),
     Frame("wishes",
           r"we (?:still )?miss|fans (?:want|demand|beg|call)|petition|(?:i|we) (?:need|want)|need (?:a|an|another|more)",
           ("Fans demand The Comet be renewed", "And now I need a season 3 renewal of The Comet")),
+
     Frame("denial",
           r"fact check|debunk\w*|denies|denied|deny|not true|false|hoax|fake|unconfirmed|not (?:yet )?confirmed|"
           r"no (?:official )?(?:news|update|word)|yet to|not been|hasn't been|has not been|"

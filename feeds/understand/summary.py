@@ -13,6 +13,7 @@ from feeds.understand.text import clean
 
 _BOILERPLATE = re.compile(
     r"\s*(?:\bThe post\b|\bContinue reading\b|\bRead more\b|\bRead the full\b|\[(?:…|\.\.\.)\]|(?:…|\.\.\.)\s*$).*$", re.S)
+_MARKERS = ("The post", "Continue reading", "Read more", "Read the full", "[", "...", "…")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st jr sr vs no vol ep jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co corp "
     "u.s u.k l.a d.c a.k.a e.g i.e approx est".split())
@@ -26,9 +27,11 @@ def summary_sentences(summary: str, title: str = "") -> list[str]:
     text = clean(summary or "").strip()
     if not text:
         return []
-    text = _BOILERPLATE.sub("", text).strip()
-    text = _LEAD_LABEL.sub("", text)
-    if not text or (title and _same(text, title)):
+    if any(marker in text for marker in _MARKERS):
+        text = _BOILERPLATE.sub("", text).strip()
+    if ":" in text[:20] or "—" in text[:20] or "-" in text[:20]:
+        text = _LEAD_LABEL.sub("", text)
+    if not text or (title and abs(len(text) - len(title)) < 12 and _same(text, title)):
         return []
     sentences: list[str] = []
     start = 0
