@@ -106,9 +106,7 @@ class Context:
         their DMs again, e.g. after unblocking the bot)."""
         caller = self.caller
         chats = [caller.chat_id] + ([caller.user_id] if personal and caller.user_id != caller.chat_id else [])
-        for chat in chats:
-            if await self.storage.audience.resume_chat(caller.platform, chat):
-                _log.info("%s chat %s is back; resumed", caller.platform, chat)
+        await self.showbot.chat_alive(caller.platform, *chats)
 
     # -- finding a show ---------------------------------------------------------------------------
     async def resolve(self, query: str, action: Action, *, events: Event = NO_EVENT, text: str = "",
