@@ -17,6 +17,14 @@ class Audience(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ChatPreferences:
+    """What a chat (a person's DM, a channel, a group) chose for itself; None: not chosen."""
+
+    language: str | None = None  # a code the bot speaks ("ko"): replies and notifications
+    timezone: str | None = None  # an IANA zone ("Asia/Seoul"): every time shown, digests, quiet hours
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriptionRecord:
     """Who (platform + user or channel), which show (None = every show), which events. A per-show
     subscription wins over the same chat's "every show" one (events 0: every show but this one)."""
