@@ -273,6 +273,11 @@ class PreferenceStore(Protocol):
         """Choose a time zone (None: back to UTC)."""
         ...
 
+    async def set_platform_language(self, platform: str, chat_id: str, language: str | None) -> None:
+        """Note the language the platform says the chat uses (Telegram's language_code, Discord's
+        locale), for notifications when the chat chose none."""
+        ...
+
 
 class MetaStore(Protocol):
     """Small facts about this database (e.g. that the console default was set up once)."""

@@ -20,8 +20,9 @@ class Audience(enum.StrEnum):
 class ChatPreferences:
     """What a chat (a person's DM, a channel, a group) chose for itself; None: not chosen."""
 
-    language: str | None = None  # a code the bot speaks ("ko"): replies and notifications
+    language: str | None = None  # a code the bot speaks ("ko"), chosen with /language
     timezone: str | None = None  # an IANA zone ("Asia/Seoul"): every time shown, digests, quiet hours
+    platform_language: str | None = None  # the language the platform last said the chat uses (not chosen)
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,6 +211,7 @@ MIGRATIONS: tuple[str, ...] = (
         chat_id TEXT NOT NULL,
         language TEXT,
         timezone TEXT,
+        platform_language TEXT,
         updated_at DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (platform, chat_id)
     );

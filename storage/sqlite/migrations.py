@@ -324,6 +324,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         chat_id TEXT NOT NULL,
         language TEXT,
         timezone TEXT,
+        platform_language TEXT,
         updated_at REAL NOT NULL,
         PRIMARY KEY (platform, chat_id)
     );

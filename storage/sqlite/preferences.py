@@ -14,14 +14,17 @@ class SqlitePreferences:
 
     async def preferences(self, platform: str, chat_id: str) -> ChatPreferences:
         row = await self._db.fetchone(
-            "SELECT language, timezone FROM chat_preferences WHERE platform = ? AND chat_id = ?", (platform, chat_id))
-        return ChatPreferences() if row is None else ChatPreferences(row[0], row[1])
+            "SELECT language, timezone, platform_language FROM chat_preferences WHERE platform = ? AND chat_id = ?", (platform, chat_id))
+        return ChatPreferences() if row is None else ChatPreferences(row[0], row[1], row[2])
 
     async def set_language(self, platform: str, chat_id: str, language: str | None) -> None:
         await self._set(platform, chat_id, "language", language)
 
     async def set_timezone(self, platform: str, chat_id: str, timezone: str | None) -> None:
         await self._set(platform, chat_id, "timezone", timezone)
+
+    async def set_platform_language(self, platform: str, chat_id: str, language: str | None) -> None:
+        await self._set(platform, chat_id, "platform_language", language)
 
     async def _set(self, platform: str, chat_id: str, column: str, value: str | None) -> None:
         async with self._db.transaction() as conn:

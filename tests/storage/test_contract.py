@@ -562,6 +562,8 @@ async def test_each_chat_keeps_its_own_language_and_time_zone(storage: Storage) 
     assert await prefs.preferences("discord", "1") == ChatPreferences("es", None)
     await prefs.set_language("telegram", "1", None)  # back to the platform's language; the zone stays
     assert await prefs.preferences("telegram", "1") == ChatPreferences(None, "Asia/Seoul")
+    await prefs.set_platform_language("telegram", "1", "es")
+    assert await prefs.preferences("telegram", "1") == ChatPreferences(None, "Asia/Seoul", "es")
     # a group that becomes a supergroup keeps its choices
     await prefs.set_language("telegram", "-100", "es")
     await storage.audience.migrate_chat("telegram", "-100", "-100999")
