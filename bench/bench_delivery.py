@@ -40,8 +40,8 @@ from bot.delivery import Delivery
 from bot.ports import RateLimits
 from bot.ratelimit import RateLimiter
 from bot.service import ShowBot
-from feeds.model import Event, ShowMatch
-from storage.records import NewItem, SubscriptionRecord
+from feeds.model import Event, NewItem, ShowMatch
+from storage.records import SubscriptionRecord
 
 TOKEN = "4242:BENCH"
 GLOBAL_PER_SECOND = 30
@@ -151,20 +151,20 @@ class FakeBotAPI(_common.ServerProcess):
 
 
 async def enqueue(showbot: ShowBot, show_id: int, show: str, stories: int, tag: str) -> int:
-    repo = showbot.repo
-    items = await repo.insert_items(None, [NewItem(f"{show} renewed for season {n + 2}", guid=f"{tag}-{n}",
+    storage = showbot.storage
+    items = await storage.items.insert_items(None, [NewItem(f"{show} renewed for season {n + 2}", guid=f"{tag}-{n}",
                                                    link=f"https://example.org/{tag}/{n}")
                                            for n in range(stories)], time.time())
     queued = 0
     for item in items:
         match = ShowMatch(show_id, show, Event.RENEWAL, (item.id % 5 + 2,), "bench")
-        await repo.save_matches(item.id, [match])
-        queued += await repo.enqueue_for_match(item.id, match, time.time())
+        await storage.items.save_matches(item.id, [match])
+        queued += await storage.outbox.enqueue_for_match(item.id, match, time.time())
     return queued
 
 
 async def drain(showbot: ShowBot, adapter: TelegramAdapter, fake: FakeBotAPI, label: str, queued: int) -> dict[str, Any]:
-    delivery = Delivery(showbot.repo, {adapter.platform: adapter})
+    delivery = Delivery(showbot.storage, {adapter.platform: adapter})
     await fake.control(reset=True)
     t0 = time.perf_counter()
     report = await delivery.deliver_due()
@@ -185,12 +185,12 @@ async def run(args: argparse.Namespace, fake: FakeBotAPI) -> None:
         settings = Settings(db=str(Path(tmp) / "delivery.db"), feeds=("bundled:tv-trade.xml",),
                             telegram_token=TOKEN, telegram_base_url=f"{fake.base}/bot")
         async with ShowBot.create(settings) as showbot:
-            show = (await showbot.repo.shows())[0]
+            show = (await showbot.storage.catalog.shows())[0]
             for n in range(args.private):
-                await showbot.repo.subscribe(SubscriptionRecord("telegram", "user", str(10_000 + n), show.id,
+                await showbot.storage.audience.subscribe(SubscriptionRecord("telegram", "user", str(10_000 + n), show.id,
                                                                 Event.all(), user_id=str(10_000 + n)))
             for n in range(args.groups):
-                await showbot.repo.subscribe(SubscriptionRecord("telegram", "channel", f"-100{500 + n}", show.id,
+                await showbot.storage.audience.subscribe(SubscriptionRecord("telegram", "channel", f"-100{500 + n}", show.id,
                                                                 Event.all()))
             adapter = TelegramAdapter(settings, showbot)
             await adapter.start()

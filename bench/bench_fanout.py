@@ -2,17 +2,17 @@
 
     python bench/bench_fanout.py [--subscriptions N] [--shows N] [--runs N]
 
-A temp SQLite database (made by the real Repository and its migrations) is seeded in bulk with N
+A temp SQLite database (made by the real SQLite storage and its migrations) is seeded in bulk with N
 subscriptions over the shows (popularity skewed: a few shows have thousands of subscribers), some
 wildcard ("every show"), various event filters, Telegram users and groups and Discord channels
 with guilds, some paused chats and some guild mutes of the popular show. Seeding goes straight
 through sqlite3 (100,000 one-by-one `subscribe` calls would take minutes); everything measured
-is the real Repository.
+is the real SQLite storage.
 
-Measured: Repository.enqueue_for_match for one event of the most popular show (a fresh item each
+Measured: storage.outbox.enqueue_for_match for one event of the most popular show (a fresh item each
 run; median and worst of the runs), first on a nearly empty outbox, then once the outbox holds the
 sent rows of 100 past stories (the outbox keeps sent rows, so this is the steady state), and for a
-show of middling popularity; Repository.recipients_for times the same query without the writes. Baseline: every subscription, paused chat and mute loaded into
+show of middling popularity; storage.audience.recipients_for times the same query without the writes. Baseline: every subscription, paused chat and mute loaded into
 Python and filtered in a loop (what a repository without the indexed INSERT … SELECT would do),
 then the same outbox rows written with executemany. Also: peak RSS (target < 150 MB) and the
 EXPLAIN QUERY PLAN of the fan-out statement as the repository runs it. Target: < 20 ms per event.
@@ -33,9 +33,9 @@ from pathlib import Path
 
 import _common
 
-from feeds.model import Event, ShowMatch
-from storage.records import NewItem
-from storage.repository import Repository
+from feeds.model import Event, NewItem, ShowMatch
+from storage.ports import Storage
+from storage.sqlite import open_sqlite
 
 SEED = 20240612
 TARGET_MS = 20.0
@@ -136,14 +136,14 @@ def add_history(path: Path, past_items: list[int]) -> int:
     return added
 
 
-async def time_fanout(repo: Repository, show: int, event: Event, runs: int, tag: str) -> tuple[int, list[float]]:
-    items = await repo.insert_items(None, [NewItem(f"Show {show} news", guid=f"{tag}-{show}-{n}")
+async def time_fanout(storage: Storage, show: int, event: Event, runs: int, tag: str) -> tuple[int, list[float]]:
+    items = await storage.items.insert_items(None, [NewItem(f"Show {show} news", guid=f"{tag}-{show}-{n}")
                                            for n in range(runs)], time.time())
     times: list[float] = []
     added = 0
     for item in items:
         t0 = time.perf_counter()
-        added = await repo.enqueue_for_match(item.id, ShowMatch(show, f"Show {show}", event), time.time())
+        added = await storage.outbox.enqueue_for_match(item.id, ShowMatch(show, f"Show {show}", event), time.time())
         times.append(time.perf_counter() - t0)
     return added, times
 
@@ -157,44 +157,46 @@ async def run(args: argparse.Namespace) -> None:
     popular, middling, event = 1, 200, Event.RENEWAL
     with tempfile.TemporaryDirectory(prefix="showbot-bench-") as tmp:
         path = Path(tmp) / "fanout.db"
-        async with Repository.open(path):
-            pass  # creates the file with the real migrations
+        await (await open_sqlite(str(path))).close()  # creates the file with the real migrations
         t0 = time.perf_counter()
         counts = seed(path, subscriptions=args.subscriptions, shows=args.shows, rng=rng)
         print(f"seeded in {time.perf_counter() - t0:.1f} s: {counts}, {args.shows} shows")
 
         traced: list[str] = []
-        async with Repository.open(path) as repo:
-            await time_fanout(repo, popular, event, 1, "warm")  # page cache and statement cache
-            fresh_n, fresh = await time_fanout(repo, popular, event, args.runs, "fresh")
-            print(f"Repository.enqueue_for_match(show {popular}, {event.slug}), outbox nearly empty: "
+        storage = await open_sqlite(str(path))
+        try:
+            await time_fanout(storage, popular, event, 1, "warm")  # page cache and statement cache
+            fresh_n, fresh = await time_fanout(storage, popular, event, args.runs, "fresh")
+            print(f"outbox.enqueue_for_match(show {popular}, {event.slug}), outbox nearly empty: "
                   f"{fresh_n} recipients, {ms(fresh)} over {len(fresh)} runs")
-            past = await repo.insert_items(None, [NewItem(f"past {n}", guid=f"past-{n}")
+            past = await storage.items.insert_items(None, [NewItem(f"past {n}", guid=f"past-{n}")
                                                   for n in range(args.history)], time.time())
             t0 = time.perf_counter()
             history = await asyncio.to_thread(add_history, path, [i.id for i in past])
-            outbox_rows = sum((await repo.outbox_counts()).values())
+            outbox_rows = sum((await storage.outbox.outbox_counts()).values())
             print(f"  (added {history:,} sent rows for {len(past)} past stories in {time.perf_counter() - t0:.1f} s: "
                   f"{outbox_rows:,} outbox rows)")
-            steady_n, steady = await time_fanout(repo, popular, event, args.runs, "steady")
-            print(f"Repository.enqueue_for_match(show {popular}, {event.slug}), outbox of {outbox_rows:,} rows: "
+            steady_n, steady = await time_fanout(storage, popular, event, args.runs, "steady")
+            print(f"outbox.enqueue_for_match(show {popular}, {event.slug}), outbox of {outbox_rows:,} rows: "
                   f"{steady_n} recipients, {ms(steady)} "
                   f"({statistics.median(steady) / max(1, steady_n) * 1e6:.1f} us per recipient)")
-            mid_n, mid = await time_fanout(repo, middling, event, args.runs, "mid")
+            mid_n, mid = await time_fanout(storage, middling, event, args.runs, "mid")
             print(f"  a middling show (show {middling}): {mid_n} recipients, {ms(mid)}")
             select_times: list[float] = []
             found: list[tuple[str, str, str]] = []
             for _ in range(args.runs):
                 t0 = time.perf_counter()
-                found = await repo.recipients_for(popular, event)
+                found = await storage.audience.recipients_for(popular, event)
                 select_times.append(time.perf_counter() - t0)
-            print(f"  the same query without the writes (Repository.recipients_for): {len(found)} recipients, "
+            print(f"  the same query without the writes (audience.recipients_for): {len(found)} recipients, "
                   f"{ms(select_times)}")
-            await repo._conn.set_trace_callback(traced.append)  # the statement exactly as the repository sends it
-            await time_fanout(repo, popular, event, 1, "trace")
-            await repo._conn.set_trace_callback(None)
-            naive_items = await repo.insert_items(None, [NewItem("naive", guid=f"naive-{n}") for n in range(5)],
-                                                  time.time())
+            await storage.db.set_trace_callback(traced.append)  # the statement exactly as storage sends it
+            await time_fanout(storage, popular, event, 1, "trace")
+            await storage.db.set_trace_callback(None)
+            naive_items = await storage.items.insert_items(
+                None, [NewItem("naive", guid=f"naive-{n}") for n in range(5)], time.time())
+        finally:
+            await storage.close()
         rss_bot = _common.peak_rss_mb()
 
         conn = sqlite3.connect(path)

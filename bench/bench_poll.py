@@ -4,7 +4,7 @@
 
 A local aiohttp server (a subprocess on 127.0.0.1, so it does not share this process's CPU)
 serves N small RSS feeds of 10 items each, with an ETag per feed and 304 Not Modified when
-If-None-Match matches. The real Poller + FeedFetcher (allow_private=True) + Repository (temp
+If-None-Match matches. The real Poller + FeedFetcher (allow_private=True) + Storage (temp
 SQLite file, the bundled catalog, a few subscriptions so fan-out runs) then poll them:
 
   cycle 1: every feed answers 200 with 10 new items (N x 10 items parsed, matched, stored);
@@ -39,8 +39,9 @@ from bot.service import read_catalog
 from feeds.fetch import FeedFetcher, FetchLimits
 from feeds.model import Event
 from feeds.understand.matcher import Matcher
+from storage import open_storage
+from storage.ports import Storage
 from storage.records import SubscriptionRecord
-from storage.repository import Repository
 
 TARGET_CYCLE = 10.0
 ITEMS_PER_FEED = 10
@@ -132,29 +133,31 @@ class FeedServer(_common.ServerProcess):
 
 
 
-async def prepare(repo: Repository, server: FeedServer, feeds: int) -> Matcher:
-    await repo.import_catalog(read_catalog(CATALOG))
+async def prepare(storage: Storage, server: FeedServer, feeds: int) -> Matcher:
+    await storage.catalog.import_catalog(read_catalog(CATALOG))
     for n in range(feeds):
-        await repo.add_feed(server.url(n))
+        await storage.feeds.add_feed(server.url(n))
     for chat in range(20):  # a few subscribers, so matches are fanned out to the outbox
-        await repo.subscribe(SubscriptionRecord("bench", "user", f"u{chat}", None, Event.all()))
-    return Matcher(await repo.shows())
+        await storage.audience.subscribe(SubscriptionRecord("bench", "user", f"u{chat}", None, Event.all()))
+    return Matcher(await storage.catalog.shows())
 
 
 class Timings:
-    """Seconds spent inside the real repository calls and matcher.match during one cycle.
+    """Seconds spent inside the real storage calls and matcher.match during one cycle.
 
-    The poller holds one lock around its database work, so these calls run one at a time and
-    their sum is time the cycle cannot overlap with anything else."""
+    Writes take the one writer connection, so the write calls run one at a time and their sum is
+    time the cycle cannot overlap with anything else (`items.unseen` reads on a reader connection)."""
 
-    METHODS = ("unseen_keys", "store_new_items", "insert_items", "save_matches_many", "enqueue_matches",
-               "record_feed_success", "record_not_modified")
+    METHODS = ("items.unseen", "items.store_new_items", "outbox.enqueue_matches",
+               "feeds.record_feed_success", "feeds.record_not_modified")
 
-    def __init__(self, repo: Repository, matcher: Matcher) -> None:
+    def __init__(self, storage: Storage, matcher: Matcher) -> None:
         self.seconds: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
         for name in self.METHODS:
-            setattr(repo, name, self._wrap_async(name, getattr(repo, name)))
+            aggregate, method = name.split(".")
+            target = getattr(storage, aggregate)
+            setattr(target, method, self._wrap_async(name, getattr(target, method)))
         setattr(matcher, "match", self._wrap(f"{type(matcher).__name__}.match", matcher.match))  # noqa: B010
 
     def _wrap_async(self, name: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -163,8 +166,8 @@ class Timings:
             try:
                 return await method(*args, **kwargs)
             finally:
-                self.seconds[f"Repository.{name}"] += time.perf_counter() - t0
-                self.calls[f"Repository.{name}"] += 1
+                self.seconds[f"storage.{name}"] += time.perf_counter() - t0
+                self.calls[f"storage.{name}"] += 1
         return timed
 
     def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
@@ -186,10 +189,10 @@ class Timings:
                 for name, sec in self.seconds.most_common()]
 
 
-async def timed_poll(repo: Repository, matcher: Matcher, concurrency: int, feeds: int) -> tuple[float, str]:
+async def timed_poll(storage: Storage, matcher: Matcher, concurrency: int, feeds: int) -> tuple[float, str]:
     limits = FetchLimits(concurrency=concurrency)
     async with FeedFetcher(limits=limits, allow_private=True) as fetcher:
-        poller = Poller(repo, fetcher, lambda: matcher, interval=900.0)
+        poller = Poller(storage, fetcher, lambda: matcher, interval=900.0)
         t0 = time.perf_counter()
         report = await poller.poll(force=True)
         elapsed = time.perf_counter() - t0
@@ -208,19 +211,19 @@ def plain_gets(server: FeedServer, feeds: int) -> float:
 
 async def run(args: argparse.Namespace, server: FeedServer) -> None:
     with tempfile.TemporaryDirectory(prefix="showbot-bench-") as tmp:
-        async with Repository.open(Path(tmp) / "poll.db") as repo:
-            matcher = await prepare(repo, server, args.feeds)
-            timings = Timings(repo, matcher)
+        async with open_storage(Path(tmp) / "poll.db") as storage:
+            matcher = await prepare(storage, server, args.feeds)
+            timings = Timings(storage, matcher)
             server.control(generation=0, reset=1)
-            first, report1 = await timed_poll(repo, matcher, args.concurrency, args.feeds)
+            first, report1 = await timed_poll(storage, matcher, args.concurrency, args.feeds)
             stats1 = server.control()
             lines1 = timings.lines()
             timings.reset()
             server.control(generation=1, reset=1)
-            second, report2 = await timed_poll(repo, matcher, args.concurrency, args.feeds)
+            second, report2 = await timed_poll(storage, matcher, args.concurrency, args.feeds)
             stats2 = server.control()
             lines2 = timings.lines()
-            outbox = await repo.outbox_counts()
+            outbox = await storage.outbox.outbox_counts()
         print(f"cycle 1 (concurrency {args.concurrency}): {first:.2f} s, "
               f"{args.feeds / first:,.0f} feeds/s; server sent {stats1['200']} x 200, {stats1['304']} x 304")
         print(f"  {report1}")
@@ -234,10 +237,10 @@ async def run(args: argparse.Namespace, server: FeedServer) -> None:
         per_feed_baseline = None
         if args.baseline_feeds > 0:
             n = min(args.baseline_feeds, args.feeds)
-            async with Repository.open(Path(tmp) / "baseline.db") as repo:
-                matcher = await prepare(repo, server, n)
+            async with open_storage(Path(tmp) / "baseline.db") as storage:
+                matcher = await prepare(storage, server, n)
                 server.control(generation=0, reset=1)
-                baseline, report_b = await timed_poll(repo, matcher, 1, n)
+                baseline, report_b = await timed_poll(storage, matcher, 1, n)
             per_feed_baseline = baseline / n
             print(f"baseline, the same cycle 1 with concurrency 1 on the first {n} feeds: {baseline:.2f} s "
                   f"({per_feed_baseline * 1000:.1f} ms/feed; ~{per_feed_baseline * args.feeds:.0f} s for "

@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from bot.adapters.console import ConsoleMessenger
@@ -23,6 +24,7 @@ from bot.supervise import Supervisor
 
 if TYPE_CHECKING:
     from bot.adapters.web.server import WebServer
+    from bot.push_subscriptions import PushSubscriptions
 
 _log = logging.getLogger(__name__)
 
@@ -139,13 +141,15 @@ async def run_bot(settings: Settings, *, once: bool = False) -> int:
         platforms = _Platforms(settings, showbot, stop)
         if once:
             return await _run_once(showbot, platforms)
-        async with open_web(settings, showbot):
+        async with open_web(settings, showbot) as web:
             try:
                 async with Supervisor() as supervisor:
+                    if web is not None:
+                        web.supervise(supervisor, showbot, stop)
                     await platforms.start(supervisor)
                     _log.info("showbot running: %s; polling %d feeds every %.0fs (Ctrl-C to stop)",
                               ", ".join(showbot.delivery.platforms) or "no platform yet",
-                              len(await showbot.repo.feeds()), settings.poll_interval)
+                              len(await showbot.storage.feeds.all()), settings.poll_interval)
                     await showbot.run(stop, supervisor=supervisor)
             finally:  # the loops have stopped (or were cancelled): nothing is being sent any more
                 await platforms.stop()
@@ -155,8 +159,23 @@ async def run_bot(settings: Settings, *, once: bool = False) -> int:
     return 0
 
 
+@dataclass(frozen=True, slots=True)
+class WebSide:
+    """The running web server, and the WebSub subscriptions whose callbacks it serves (when
+    SHOWBOT_PUBLIC_URL says where hubs can reach it)."""
+
+    server: WebServer
+    push: PushSubscriptions | None
+
+    def supervise(self, supervisor: Supervisor, showbot: ShowBot, stop: asyncio.Event) -> None:
+        if self.push is not None:
+            push = self.push
+            supervisor.spawn("websub", lambda: push.run(stop))
+            showbot.health.watch("websub", supervisor.task("websub"))
+
+
 @contextlib.asynccontextmanager
-async def open_web(settings: Settings, showbot: ShowBot) -> AsyncIterator[WebServer | None]:
+async def open_web(settings: Settings, showbot: ShowBot) -> AsyncIterator[WebSide | None]:
     """The web server, when SHOWBOT_WEB is not off. An address that can't be bound is logged and
     the bot runs on without it (the chats matter more than the panel)."""
     bind = settings.web_bind
@@ -164,26 +183,45 @@ async def open_web(settings: Settings, showbot: ShowBot) -> AsyncIterator[WebSer
         yield None
         return
     from bot.adapters.web.app import build_app
-    from bot.adapters.web.context import WebContext
+    from bot.adapters.web.context import PanelAccess, WebContext
     from bot.adapters.web.server import WebServer
+    from bot.adapters.web.signing import Signer, web_secret
+    from bot.commands import Commands
     from bot.metrics import stored_counts
+    from bot.panel_auth import SESSION_TTL
+    from bot.push_subscriptions import PushSubscriptions
+    from feeds.websub import HubClient
 
-    context = WebContext(settings=settings, health=showbot.health, metrics=showbot.metrics,
-                         stored_counts=lambda: stored_counts(showbot.repo))
-    server = WebServer(build_app(context), *bind, public_url=settings.public_url)
-    try:
-        await server.__aenter__()
-    except OSError as exc:
-        _log.error("web server: cannot listen on %s:%d (%s); running without the panel, /healthz and /metrics",
-                   bind[0], bind[1], exc.strerror or exc)
-        yield None
-        return
-    try:
-        _log.info("web panel at %s (health: %s/healthz, metrics: %s/metrics)", server.url, server.local_url,
-                  server.local_url)
-        yield server
-    finally:
-        await server.__aexit__(None, None, None)
+    async with contextlib.AsyncExitStack() as stack:
+        push: PushSubscriptions | None = None
+        if settings.public_url:
+            hubs = await stack.enter_async_context(HubClient(allow_private=settings.allow_private_feeds))
+            push = PushSubscriptions(showbot.storage.push, showbot.storage.feeds, showbot.poller, showbot.fetcher,
+                                     hubs, callback_base=settings.public_url)
+            push.on_ingested = showbot.pushed
+            showbot.poller.fetch_listeners.append(push.feed_fetched)
+            stack.callback(showbot.poller.fetch_listeners.remove, push.feed_fetched)
+        secret = settings.web_secret or await web_secret(showbot.storage.meta)
+        context = WebContext(settings=settings, health=showbot.health, metrics=showbot.metrics,
+                             stored_counts=lambda: stored_counts(showbot.storage),
+                             panel=PanelAccess(showbot.panel_auth, Signer(secret, max_age=SESSION_TTL)),
+                             push=push, commands=Commands(showbot), storage=showbot.storage)
+        server = WebServer(build_app(context), *bind, public_url=settings.public_url)
+        try:
+            await stack.enter_async_context(server)
+        except OSError as exc:
+            _log.error("web server: cannot listen on %s:%d (%s); running without the panel, /healthz and /metrics",
+                       bind[0], bind[1], exc.strerror or exc)
+            yield None
+            return
+        showbot.web_url = server.url
+        stack.callback(setattr, showbot, "web_url", None)
+        _log.info("web panel at %s (send /panel in chat for a sign-in link; health: %s/healthz, metrics: "
+                  "%s/metrics)%s", server.url, server.local_url, server.local_url,
+                  "; WebSub on" if push is not None else "; WebSub off (set SHOWBOT_PUBLIC_URL)")
+        yield WebSide(server, push)
+        if push is not None:
+            await push.drain()
 
 
 async def _run_once(showbot: ShowBot, platforms: _Platforms) -> int:
@@ -204,12 +242,14 @@ async def _run_once(showbot: ShowBot, platforms: _Platforms) -> int:
 async def run_chat(settings: Settings, *, poll: bool = True) -> int:
     from bot.adapters.console import ConsoleChat
 
-    async with ShowBot.create(settings) as showbot:
+    async with ShowBot.create(settings, exclusive=poll) as showbot:  # chatting alone may run beside a bot
         showbot.register(ConsoleMessenger())
         stop = asyncio.Event()
         _stop_on_signals(stop)
         chat = ConsoleChat(showbot, settings)
-        async with open_web(settings, showbot), Supervisor() as supervisor:
+        async with open_web(settings, showbot) as web, Supervisor() as supervisor:
+            if web is not None and poll:
+                web.supervise(supervisor, showbot, stop)
             if poll:
                 supervisor.spawn("showbot", lambda: showbot.run(stop, supervisor=supervisor), restart=False)
             await chat.run(sys.stdin, stop)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import sys
 from collections.abc import Sequence
 
 from bot.config import ENV_HELP, ConfigError, Settings, load_settings
+from storage.errors import StorageError
 
 _log = logging.getLogger("showbot")
 
@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     catalog_sub.add_parser("list", parents=[common], help="list the shows in the db")
 
     sub.add_parser("feeds", parents=[common], help="list feeds and their health")
+    sub.add_parser("migrate", parents=[common],
+                   help="bring the database's schema up to date (SHOWBOT_DATABASE_URL, else the SQLite file)")
+    db = sub.add_parser("db", help="move the data between databases")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    copy = db_sub.add_parser("copy", parents=[common],
+                             help="copy the SQLite database (--db / SHOWBOT_DB) into an empty PostgreSQL database")
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql://user:password@host:5432/dbname")
     sub.add_parser("health", parents=[common],
                    help="ask the running bot's /healthz (exit 0 when healthy): Docker's HEALTHCHECK")
     return parser
@@ -81,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_catalog(settings, args))
         if args.command == "feeds":
             return asyncio.run(_feeds(settings))
+        if args.command == "migrate":
+            return asyncio.run(_migrate(settings))
+        if args.command == "db":
+            return asyncio.run(_db_copy(settings, args.to))
         if args.command == "health":
             from bot.health import probe_running_bot
 
@@ -90,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"showbot: configuration error: {exc}", file=sys.stderr)
         return 2
+    except StorageError as exc:  # the database can't be opened, is newer than this code, or is in use
+        print(f"showbot: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     parser.error(f"unknown command {args.command}")
@@ -127,6 +141,7 @@ def _redact_in_logs(*secrets: str | None) -> None:
 def _match(catalog_path: str, items_path: str) -> int:
     from bot.service import CatalogFormatError, read_catalog
     from feeds.model import CatalogShow
+    from feeds.understand.batch import match_lines
     from feeds.understand.matcher import Matcher
 
     try:
@@ -143,51 +158,73 @@ def _match(catalog_path: str, items_path: str) -> int:
         return 2
     bad = 0
     with stream:
-        for number, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                title = str(item.get("title") or "")
-                summary = str(item.get("summary") or "")
-            except (json.JSONDecodeError, AttributeError) as exc:
-                print(f"showbot: line {number}: not a JSON object ({exc})", file=sys.stderr)
+        for answer in match_lines(matcher, stream):  # on every core for a large file, in input order
+            if answer.error is not None:
+                print(f"showbot: {answer.error}", file=sys.stderr)
                 bad += 1
-                continue
-            matches = [m.to_json() for m in matcher.match(title, summary)]
-            print(json.dumps({"id": item.get("id", number), "matches": matches}, ensure_ascii=False))
+            else:
+                print(answer.output)
     return 1 if bad else 0
 
 
 async def _catalog(settings: Settings, args: argparse.Namespace) -> int:
     from bot.service import CatalogFormatError, ensure_bundled_catalog, read_catalog
-    from storage.repository import Repository
+    from storage import NoDatabase, open_storage
 
-    async with Repository.open(settings.db) as repo:
-        if args.catalog_command == "import":
-            try:
-                shows = read_catalog(args.file)
-            except CatalogFormatError as exc:
-                print(f"showbot: {exc}", file=sys.stderr)
-                return 2
-            await ensure_bundled_catalog(repo)  # a first import adds to the bundled shows, as `run` would
-            count = await repo.import_catalog(shows)
-            print(f"imported {count} shows into {settings.db} ({await repo.show_count()} in the catalog)")
-        else:
-            for show in await repo.shows():
+    if args.catalog_command == "import":
+        try:
+            shows = read_catalog(args.file)  # read first: a bad file creates nothing
+        except CatalogFormatError as exc:
+            print(f"showbot: {exc}", file=sys.stderr)
+            return 2
+        async with open_storage(settings.storage_target) as storage:
+            await ensure_bundled_catalog(storage)  # a first import adds to the bundled shows, as `run` would
+            count = await storage.catalog.import_catalog(shows)
+            print(f"imported {count} shows into {storage.location} ({await storage.catalog.show_count()} in the catalog)")
+        return 0
+    try:
+        async with open_storage(settings.storage_target, read_only=True) as storage:
+            for show in await storage.catalog.shows():
                 aliases = f"  ({', '.join(show.aliases)})" if show.aliases else ""
                 print(f"{show.title}{aliases}")
+    except NoDatabase as exc:
+        print(f"showbot: {exc}", file=sys.stderr)
     return 0
 
 
 async def _feeds(settings: Settings) -> int:
     from bot.feed_health import describe_feed
-    from storage.repository import Repository
+    from storage import NoDatabase, open_storage
 
-    async with Repository.open(settings.db) as repo:
-        feeds = await repo.feeds()
-        if not feeds:
-            print("no feeds yet: `showbot run` adds the configured ones")
-        for feed in feeds:
-            print(describe_feed(feed))
+    try:
+        async with open_storage(settings.storage_target, read_only=True) as storage:
+            feeds = await storage.feeds.all()
+    except NoDatabase as exc:
+        print(f"no feeds yet: {exc}")
+        return 0
+    if not feeds:
+        print("no feeds yet: `showbot run` adds the configured ones")
+    for feed in feeds:
+        print(describe_feed(feed))
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    from storage import open_storage
+
+    async with open_storage(settings.storage_target) as storage:  # opening migrates
+        print(f"{storage.location} is at schema version {await storage.schema_version()}")
+    return 0
+
+
+async def _db_copy(settings: Settings, to: str) -> int:
+    from storage import describe_target
+    from storage.transfer import copy_sqlite_to_postgres
+
+    if not to.lower().startswith(("postgresql://", "postgres://")):
+        print("showbot: --to must be a postgresql:// URL", file=sys.stderr)
+        return 2
+    report = await copy_sqlite_to_postgres(settings.db, to)
+    print(f"copied {settings.db} into {describe_target(to)}: {report}")
+    print(f"to use it: SHOWBOT_DATABASE_URL={describe_target(to)} showbot run")
     return 0

@@ -28,7 +28,7 @@ def split_pipe(text: str) -> tuple[str, str]:
 
 
 COMMANDS = ("start", "help", "subscribe", "unsubscribe", "subscriptions", "shows", "latest", "channel", "mute",
-            "unmute", "feed", "catalog", "alias", "stats")
+            "unmute", "feed", "catalog", "alias", "stats", "panel")
 
 
 async def dispatch(commands: Commands, caller: Caller, line: str) -> Reply:
@@ -60,6 +60,8 @@ async def dispatch(commands: Commands, caller: Caller, line: str) -> Reply:
         return await commands.mute(caller, rest, on=False)
     if name == "stats":
         return await commands.stats(caller)
+    if name == "panel":
+        return await commands.panel(caller)
     action, _, args = rest.partition(" ")
     action = action.lower()
     args = args.strip()

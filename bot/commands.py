@@ -23,7 +23,7 @@ from bot.service import ShowBot
 from feeds.model import EVENT_SLUGS, NO_EVENT, CatalogShow, Event
 from feeds.understand.text import fold
 from feeds.urls import UnsafeURLError, check_url_syntax, check_url_target, normalise_url
-from storage.records import SubscriptionRecord
+from storage.records import PanelGrant, SubscriptionRecord
 
 _log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class Reply:
     ok: bool = True
     private: bool = True  # ephemeral on Discord
     choices: tuple[Choice, ...] = field(default=())
+    secret: bool = False  # holds a credential (a sign-in link): only the caller may ever see it
 
 
 def _refuse(text: str) -> Reply:
@@ -80,7 +81,7 @@ def _refuse(text: str) -> Reply:
 class Commands:
     def __init__(self, showbot: ShowBot) -> None:
         self._bot = showbot
-        self._repo = showbot.repo
+        self._storage = showbot.storage
         self._settings = showbot.settings
         self._names: list[tuple[str, CatalogShow]] | None = None
         self._names_for: object = None
@@ -98,7 +99,7 @@ class Commands:
         their DMs again, e.g. after unblocking the bot)."""
         chats = [caller.chat_id] + ([caller.user_id] if personal and caller.user_id != caller.chat_id else [])
         for chat in chats:
-            if await self._repo.resume_chat(caller.platform, chat):
+            if await self._storage.audience.resume_chat(caller.platform, chat):
                 _log.info("%s chat %s is back; resumed", caller.platform, chat)
 
     def _catalog_names(self) -> list[tuple[str, CatalogShow]]:
@@ -145,7 +146,7 @@ class Commands:
         if len(query) > MAX_SHOW_QUERY:
             return _refuse(f"That name is too long (at most {MAX_SHOW_QUERY} characters).")
         await self._bot.refresh_matcher()
-        exact = await self._repo.find_shows(query)
+        exact = await self._storage.catalog.find_shows(query)
         if len(exact) == 1:
             return exact[0]
         candidates = exact or self.suggest(query)
@@ -175,15 +176,15 @@ class Commands:
         return await self.subscribe_id(caller, found.id, parsed)
 
     async def subscribe_id(self, caller: Caller, show_id: int, events: Event) -> Reply:
-        show = await self._repo.show_by_id(show_id)
+        show = await self._storage.catalog.show_by_id(show_id)
         if show is None:
             return _refuse("That show is no longer in the catalog.")
         if not events:
             return _refuse("Pick at least one event.")
-        if await self._repo.count_subscriptions(caller.platform, "user", caller.user_id) >= MAX_SUBSCRIPTIONS:
+        if await self._storage.audience.count_subscriptions(caller.platform, "user", caller.user_id) >= MAX_SUBSCRIPTIONS:
             return _refuse(f"You follow {MAX_SUBSCRIPTIONS} shows already; unsubscribe from one first.")
         await self.touch(caller, personal=True)
-        new = await self._repo.subscribe(SubscriptionRecord(
+        new = await self._storage.audience.subscribe(SubscriptionRecord(
             caller.platform, "user", caller.user_id, show.id, events, user_id=caller.user_id))
         verb = "You now follow" if new else "Updated:"
         text = f"{verb} {show.title} — {_events_text(events)}."
@@ -193,22 +194,22 @@ class Commands:
 
     async def unsubscribe(self, caller: Caller, show: str) -> Reply:
         if fold(show) == "all":
-            subs = await self._repo.subscriptions(caller.platform, "user", caller.user_id)
+            subs = await self._storage.audience.subscriptions(caller.platform, "user", caller.user_id)
             for sub in subs:
-                await self._repo.unsubscribe(caller.platform, "user", caller.user_id, sub.show_id)
+                await self._storage.audience.unsubscribe(caller.platform, "user", caller.user_id, sub.show_id)
             return Reply(f"Unsubscribed from {len(subs)} show(s).")
         if fold(show) in ("every show", "everything", "*"):
-            removed = await self._repo.unsubscribe(caller.platform, "user", caller.user_id, None)
+            removed = await self._storage.audience.unsubscribe(caller.platform, "user", caller.user_id, None)
             return Reply("You no longer follow every show." if removed else "You weren't following every show.")
         found = await self._resolve(show, "unsubscribe")
         if isinstance(found, Reply):
             return found
-        if await self._repo.unsubscribe(caller.platform, "user", caller.user_id, found.id):
+        if await self._storage.audience.unsubscribe(caller.platform, "user", caller.user_id, found.id):
             return Reply(f"Unsubscribed from {found.title}.")
         return _refuse(f"You weren't subscribed to {found.title}.")
 
     async def subscriptions(self, caller: Caller) -> Reply:
-        subs = await self._repo.subscriptions(caller.platform, "user", caller.user_id)
+        subs = await self._storage.audience.subscriptions(caller.platform, "user", caller.user_id)
         if not subs:
             return Reply("You don't follow any show yet. Try /subscribe Squid Game")
         lines = [f"You follow {len(subs)} show(s):"]
@@ -221,7 +222,7 @@ class Commands:
             return await self.subscribe_id(caller, choice.show_id, Event(choice.events & int(Event.all())))
         if choice.action == "channel_subscribe":
             return await self.channel_subscribe_id(caller, choice.show_id, Event(choice.events & int(Event.all())))
-        show = await self._repo.show_by_id(choice.show_id)
+        show = await self._storage.catalog.show_by_id(choice.show_id)
         if show is None:
             return _refuse("That show is no longer in the catalog.")
         if choice.action == "unsubscribe":
@@ -263,7 +264,7 @@ class Commands:
         found = await self._resolve(show, "latest")
         if isinstance(found, Reply):
             return found
-        news = await self._repo.latest_for_show(found.id, limit=5)
+        news = await self._storage.items.latest_for_show(found.id, limit=5)
         if not news:
             return Reply(f"No news about {found.title} yet.")
         lines = [f"Latest about {found.title}:"]
@@ -285,6 +286,7 @@ class Commands:
             "/subscriptions — what you follow",
             "/shows <name> — search the catalog",
             "/latest <show> — recent news with links",
+            "/panel — a private sign-in link to manage this chat, group or server in the browser",
         ]
         if caller.in_group or self.is_moderator(caller):
             lines += [
@@ -303,6 +305,23 @@ class Commands:
                 "/stats",
             ]
         return Reply("\n".join(lines))
+
+    # -- the web side -------------------------------------------------------------------------------
+    async def panel(self, caller: Caller) -> Reply:
+        """A one-time sign-in link to the web panel, scoped to this chat (its server or group) and
+        to the caller's rights here; only the caller sees it."""
+        base = self._bot.web_url
+        if base is None:
+            return _refuse("The web panel is not running on this bot (its operator set SHOWBOT_WEB=off).")
+        grant = PanelGrant(caller.platform, caller.user_id, caller.chat_id, group=caller.in_group,
+                           guild_id=caller.guild_id, chat_admin=caller.is_chat_admin, name=caller.name)
+        token = await self._bot.panel_auth.issue_link(grant)
+        minutes = round(self._bot.panel_auth.link_ttl / 60)
+        where = ("this server" if caller.platform == "discord" else "this group") if caller.in_group else "your subscriptions"
+        rights = " as a moderator" if self.is_moderator(caller) else ""
+        return Reply(f"Your sign-in link to manage {where}{rights} in the browser:\n{base}/login/{token}\n"
+                     f"It works once, for {minutes} minutes. Don't share it: whoever opens it acts as you.",
+                     private=True, secret=True)
 
     # -- channel / group subscriptions ---------------------------------------------------------
     def _channel_refusal(self, caller: Caller) -> Reply | None:
@@ -330,11 +349,11 @@ class Commands:
         refusal = self._channel_refusal(caller)
         if refusal:
             return refusal
-        show = await self._repo.show_by_id(show_id)
+        show = await self._storage.catalog.show_by_id(show_id)
         if show is None:
             return _refuse("That show is no longer in the catalog.")
         await self.touch(caller)
-        new = await self._repo.subscribe(SubscriptionRecord(
+        new = await self._storage.audience.subscribe(SubscriptionRecord(
             caller.platform, "channel", caller.chat_id, show.id, events or Event.all(),
             guild_id=caller.guild_id or caller.chat_id, user_id=caller.user_id, role_id=role_id))
         mention = " and mention that role" if role_id else ""
@@ -349,7 +368,7 @@ class Commands:
         found = await self._resolve(show, "channel_unsubscribe")
         if isinstance(found, Reply):
             return found
-        if await self._repo.unsubscribe(caller.platform, "channel", caller.chat_id, found.id):
+        if await self._storage.audience.unsubscribe(caller.platform, "channel", caller.chat_id, found.id):
             return Reply(f"This channel no longer posts {found.title} news.", private=False)
         return _refuse(f"This channel wasn't subscribed to {found.title}.")
 
@@ -358,7 +377,7 @@ class Commands:
             return _refuse("Use /channel list in a server channel or group.")
         if not self.is_moderator(caller):
             return _refuse("Only moderators (server managers, group admins) can list this server's channel subscriptions.")
-        subs = await self._repo.subscriptions_in_guild(caller.platform, caller.guild_id or caller.chat_id)
+        subs = await self._storage.audience.subscriptions_in_guild(caller.platform, caller.guild_id or caller.chat_id)
         if not subs:
             return Reply("No channel here posts show news yet. A moderator can use /channel subscribe <show>.")
         lines = ["Channel subscriptions here:"]
@@ -366,7 +385,7 @@ class Commands:
             where = "this channel" if s.chat_id == caller.chat_id else f"channel {s.chat_id}"
             role = f", mentions role {s.role_id}" if s.role_id else ""
             lines.append(f"• {s.show or 'every show'} → {where} ({_events_text(s.events)}{role})")
-        muted = await self._repo.muted_shows(caller.platform, caller.guild_id or caller.chat_id)
+        muted = await self._storage.audience.muted_shows(caller.platform, caller.guild_id or caller.chat_id)
         if muted:
             lines.append("Muted here: " + ", ".join(muted))
         return Reply("\n".join(lines))
@@ -381,10 +400,10 @@ class Commands:
             return found
         guild = caller.guild_id or caller.chat_id
         if on:
-            changed = await self._repo.mute(caller.platform, guild, found.id)
+            changed = await self._storage.audience.mute(caller.platform, guild, found.id)
             return Reply(f"{found.title} is muted here." if changed else f"{found.title} was already muted here.",
                          private=False)
-        changed = await self._repo.unmute(caller.platform, guild, found.id)
+        changed = await self._storage.audience.unmute(caller.platform, guild, found.id)
         return Reply(f"{found.title} is no longer muted here." if changed else f"{found.title} wasn't muted here.",
                      private=False)
 
@@ -404,7 +423,7 @@ class Commands:
             await check_url_target(url, allow_private=self._settings.allow_private_feeds)
         except UnsafeURLError as exc:
             return _refuse(f"I can't add that feed: {exc}.")
-        if not await self._repo.add_feed(url, added_by=f"{caller.platform}:{caller.user_id}"):
+        if not await self._storage.feeds.add_feed(url, added_by=f"{caller.platform}:{caller.user_id}"):
             return _refuse("That feed is already polled.")
         self._bot.poll_soon()
         return Reply(f"Added {url}. I'll poll it shortly; /feed list shows its health.")
@@ -415,14 +434,14 @@ class Commands:
         url = normalise_url(url)
         if not url:
             return _refuse("Which feed? /feed remove <url> (see /feed list).")
-        if await self._repo.remove_feed(url):
+        if await self._storage.feeds.remove_feed(url, removed_by=f"{caller.platform}:{caller.user_id}"):
             return Reply(f"Removed {url}.")
         return _refuse("No such feed; /feed list shows the feeds I poll.")
 
     async def feed_list(self, caller: Caller) -> Reply:
         if refusal := self._moderator_refusal(caller):
             return refusal
-        feeds = await self._repo.feeds()
+        feeds = await self._storage.feeds.all()
         if not feeds:
             return Reply("No feeds yet: /feed add <url>")
         now = time.time()
@@ -443,8 +462,8 @@ class Commands:
             return _refuse(f"An alias is too long (at most {MAX_ALIAS} characters).")
         if any(not fold(a) for a in names):
             return _refuse("An alias needs letters or digits.")
-        existed = bool(await self._repo.find_shows(title))
-        await self._repo.upsert_show(title, names)
+        existed = bool(await self._storage.catalog.find_shows(title))
+        await self._storage.catalog.upsert_show(title, names)
         await self._bot.refresh_matcher()
         extra = f" with aliases {', '.join(names)}" if names else ""
         return Reply(f"{'Updated' if existed else 'Added'} {title}{extra}.")
@@ -460,7 +479,7 @@ class Commands:
         found = await self._resolve(show, "alias")
         if isinstance(found, Reply):
             return found
-        if not await self._repo.add_alias(found.id, alias):
+        if not await self._storage.catalog.add_alias(found.id, alias):
             return _refuse(f"{found.title} already has that alias.")
         await self._bot.refresh_matcher()
         return Reply(f"{found.title} is now also matched as “{alias}”.")
@@ -468,14 +487,14 @@ class Commands:
     async def stats(self, caller: Caller) -> Reply:
         if refusal := self._moderator_refusal(caller):
             return refusal
-        s = await self._repo.stats()
+        s = await self._storage.stats()
         lines = [
             f"Catalog: {s.shows} shows · Feeds: {s.feeds} ({s.failing_feeds} failing)",
             f"Items: {s.items} seen, {s.matched_items} with show news",
             f"Subscriptions: {s.subscriptions} from {s.subscribers} chats",
             f"Notifications: {s.sent} sent, {s.pending} pending, {s.held} held, {s.failed} failed",
         ]
-        paused = await self._repo.paused_chats(caller.platform)
+        paused = await self._storage.audience.paused_chats(caller.platform)
         if paused:
             lines.append(f"Paused chats ({len(paused)}), the platform refused them:")
             lines += [f"• {chat} — {reason} ({ago(at)})" for _p, chat, reason, at in paused[:10]]

@@ -3,6 +3,7 @@
 | env var                      | TOML key              | meaning                                            |
 |------------------------------|-----------------------|----------------------------------------------------|
 | SHOWBOT_DB                   | db                    | SQLite file (default ./showbot.db)                 |
+| SHOWBOT_DATABASE_URL         | database_url          | postgresql://… to use PostgreSQL instead of SQLite |
 | SHOWBOT_FEEDS                | feeds (list)          | feed URLs, comma-separated; replaces the defaults  |
 | SHOWBOT_POLL_INTERVAL        | poll_interval         | seconds between polls of one feed (default 600)    |
 | SHOWBOT_CATALOG              | catalog               | a catalog JSON file imported at start              |
@@ -58,6 +59,7 @@ REAL_FEEDS: tuple[str, ...] = (
 
 ENV_HELP: tuple[tuple[str, str], ...] = (
     ("SHOWBOT_DB", "SQLite database file (default: ./showbot.db)"),
+    ("SHOWBOT_DATABASE_URL", "postgresql://user:password@host/db to keep the data in PostgreSQL instead"),
     ("SHOWBOT_FEEDS", "comma-separated feed URLs; replaces the default list"),
     ("SHOWBOT_POLL_INTERVAL", f"seconds between two polls of a feed (default {DEFAULT_POLL_INTERVAL:g})"),
     ("SHOWBOT_CATALOG", "catalog JSON file to import at start ({\"shows\": [{\"title\", \"aliases\"}]})"),
@@ -83,6 +85,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     db: str = "showbot.db"
+    database_url: str | None = None  # PostgreSQL; when set, `db` is not used
     feeds: tuple[str, ...] = ()
     poll_interval: float = DEFAULT_POLL_INTERVAL
     catalog: str | None = None
@@ -115,6 +118,11 @@ class Settings:
         return REAL_FEEDS if self.platforms_configured else tuple(bundled)
 
     @property
+    def storage_target(self) -> str:
+        """What `storage.open_storage` opens: the database URL when one is set, else the SQLite file."""
+        return self.database_url or self.db
+
+    @property
     def web_bind(self) -> tuple[str, int] | None:
         """(host, port) the web server listens on, or None when it is off."""
         return parse_bind(self.web)
@@ -127,6 +135,8 @@ class Settings:
         for secret in ("discord_token", "telegram_token", "web_secret"):
             if shown[secret]:
                 shown[secret] = "***"
+        if self.database_url:
+            shown["database_url"] = _without_password(self.database_url)
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
 
@@ -179,7 +189,7 @@ def _from_toml(path: Path) -> dict[str, object]:
 def _from_env(env: Mapping[str, str]) -> dict[str, object]:
     out: dict[str, object] = {}
     text = {
-        "SHOWBOT_DB": "db", "SHOWBOT_CATALOG": "catalog", "DISCORD_TOKEN": "discord_token",
+        "SHOWBOT_DB": "db", "SHOWBOT_DATABASE_URL": "database_url", "SHOWBOT_CATALOG": "catalog", "DISCORD_TOKEN": "discord_token",
         "DISCORD_API_BASE": "discord_api_base",
         "TELEGRAM_TOKEN": "telegram_token", "TELEGRAM_BASE_URL": "telegram_base_url",
         "SHOWBOT_DISCORD_MOD_ROLE": "discord_moderator_role", "SHOWBOT_LOG_LEVEL": "log_level",
@@ -255,6 +265,10 @@ def _validate(settings: Settings) -> Settings:
             raise ConfigError(f"owner {owner!r} must look like telegram:123 or discord:456")
     if settings.discord_api_base is not None:
         _check_api_base(settings.discord_api_base)
+    if settings.database_url is not None:
+        scheme = urlsplit(settings.database_url).scheme.lower()
+        if scheme not in ("postgresql", "postgres"):
+            raise ConfigError("SHOWBOT_DATABASE_URL must be a postgresql:// URL (SQLite is SHOWBOT_DB)")
     parse_bind(settings.web)
     if settings.public_url is not None:
         parts = urlsplit(settings.public_url.strip())
@@ -269,3 +283,11 @@ def _check_api_base(base: str) -> None:
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise ConfigError(f"DISCORD_API_BASE must be an http(s) URL like http://127.0.0.1:8090/api/v10, not {base!r}")
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()

@@ -31,8 +31,8 @@ from bot.ports import (
     TemporaryFailure,
 )
 from bot.ratelimit import RateLimiter
+from storage.ports import Storage
 from storage.records import OutboxEntry
-from storage.repository import Repository
 
 _log = logging.getLogger(__name__)
 
@@ -70,10 +70,10 @@ def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> float:
 
 class Delivery:
     def __init__(
-        self, repo: Repository, messengers: Mapping[str, Messenger], *, clock: Callable[[], float] = time.time,
+        self, storage: Storage, messengers: Mapping[str, Messenger], *, clock: Callable[[], float] = time.time,
         concurrency: int = 64, metrics: MetricsSink = NO_METRICS,
     ) -> None:
-        self._repo = repo
+        self._storage = storage
         self.metrics = metrics
         self._messengers = dict(messengers)
         self._limiters = {name: _limiter_of(m) for name, m in self._messengers.items()}
@@ -98,7 +98,7 @@ class Delivery:
         `stop` is set, as soon as the sends in flight are done: the rest stay pending for the next start."""
         report = DeliveryReport()
         while stop is None or not stop.is_set():
-            rows = await self._repo.pending_outbox(now=self._clock(), platforms=self.platforms, limit=BATCH)
+            rows = await self._storage.outbox.pending_outbox(now=self._clock(), platforms=self.platforms, limit=BATCH)
             if not rows:
                 return report
             report.add(await self._deliver_rows(rows, stop))
@@ -113,7 +113,7 @@ class Delivery:
             await self.deliver_due(stop)
             if stop.is_set():
                 return
-            next_due = await self._repo.next_outbox_due_at(self.platforms)
+            next_due = await self._storage.outbox.next_outbox_due_at(self.platforms)
             timeout = 60.0 if next_due is None else min(60.0, max(0.05, next_due - self._clock()))
             self._wake.clear()
             waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
@@ -157,7 +157,7 @@ class Delivery:
                         return
                     failure = await _attempt(messenger.send(recipient, notification))
                 if failure is None:
-                    await self._repo.mark_sent(row.id, self._clock())
+                    await self._storage.outbox.mark_sent(row.id, self._clock())
                     report.sent += 1
                     self.metrics.delivered(platform, row.published_at, self._clock())
                     break
@@ -169,20 +169,20 @@ class Delivery:
                         _log.info("%s asked to wait %.1fs: holding %s", platform, failure.retry_after, whom)
                         continue  # resend the same row once the wait is over: order kept
                     _log.info("%s asked to wait %.0fs: holding %s; rescheduled", platform, failure.retry_after, whom)
-                    await self._repo.mark_retry(
+                    await self._storage.outbox.mark_retry(
                         row.id, error=f"rate limited: {failure}",
                         next_attempt_at=self._clock() + failure.retry_after)
                     report.retried += 1
                     return  # the chat's later rows wait behind this one; the other chats go on
                 if isinstance(failure, ChatUnavailable):
                     _log.warning("%s chat %s unavailable (%s): pausing it", platform, chat_id, failure)
-                    await self._repo.pause_chat(platform, chat_id, str(failure) or "forbidden")
+                    await self._storage.audience.pause_chat(platform, chat_id, str(failure) or "forbidden")
                     report.paused_chats.append(f"{platform}:{chat_id}")
                     self.metrics.chat_paused(platform)
                     return
                 if isinstance(failure, PermanentFailure):
                     _log.error("%s refused notification %d for %s: %s", platform, row.id, chat_id, failure)
-                    await self._repo.mark_failed(row.id, error=str(failure) or "rejected")
+                    await self._storage.outbox.mark_failed(row.id, error=str(failure) or "rejected")
                     report.failed += 1
                     self.metrics.delivery_failed(platform)
                     break
@@ -193,7 +193,7 @@ class Delivery:
                 else:  # an adapter bug must not lose the row or stop the others
                     _log.error("unexpected error sending notification %d to %s", row.id, chat_id, exc_info=failure)
                     error = f"{type(failure).__name__}: {failure}"
-                await self._repo.mark_retry(row.id, error=error, next_attempt_at=self._clock() + delay)
+                await self._storage.outbox.mark_retry(row.id, error=error, next_attempt_at=self._clock() + delay)
                 report.retried += 1
                 return
 

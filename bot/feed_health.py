@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from storage.records import FeedRecord
+from feeds.model import FeedRecord
 
 
 def ago(ts: float | None, *, now: float | None = None) -> str:

@@ -11,12 +11,13 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from storage.ports import Storage
 
 _log = logging.getLogger(__name__)
 
@@ -120,28 +121,17 @@ class Health:
         return HealthReport(database, loops, feeds, age, self.stale_after, tuple(problems))
 
 
-class _FeedsSource(Protocol):
-    async def feeds(self) -> Sequence[_FeedLike]: ...
-
-    async def show_count(self) -> int: ...
-
-
-class _FeedLike(Protocol):
-    @property
-    def last_success_at(self) -> float | None: ...
-
-
-class RepositoryProbe:
+class StorageProbe:
     """HealthProbe over the bot's storage."""
 
-    def __init__(self, repo: _FeedsSource) -> None:
-        self._repo = repo
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
 
     async def ping(self) -> None:
-        await self._repo.show_count()
+        await self._storage.catalog.show_count()
 
     async def last_poll_success(self) -> tuple[int, float | None]:
-        feeds = await self._repo.feeds()
+        feeds = await self._storage.feeds.all()
         times = [f.last_success_at for f in feeds if f.last_success_at is not None]
         return len(feeds), max(times, default=None)
 
@@ -151,7 +141,7 @@ def probe_running_bot(settings: Settings, *, timeout: float = PROBE_TIMEOUT) -> 
     With the web server off, only the database can be checked."""
     bind = settings.web_bind
     if bind is None:
-        return asyncio.run(_probe_database(settings.db, timeout))
+        return asyncio.run(_probe_database(settings.storage_target, timeout))
     host, port = bind
     host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/healthz"
@@ -166,11 +156,11 @@ def probe_running_bot(settings: Settings, *, timeout: float = PROBE_TIMEOUT) -> 
 
 
 async def _probe_database(db: str, seconds: float) -> tuple[bool, str]:
-    from storage.repository import Repository
+    from storage import describe_target, open_storage
 
-    try:
-        async with asyncio.timeout(seconds), Repository.open(db) as repo:
-            await RepositoryProbe(repo).ping()
+    try:  # read-only: a health check never creates or migrates a database
+        async with asyncio.timeout(seconds), open_storage(db, read_only=True) as storage:
+            await StorageProbe(storage).ping()
     except Exception as exc:
-        return False, f"database {db}: {type(exc).__name__}: {exc}"
+        return False, f"database {describe_target(db)}: {type(exc).__name__}: {exc}"
     return True, "web server off (SHOWBOT_WEB=off): the database answers"

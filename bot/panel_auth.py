@@ -21,8 +21,9 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
+
+from storage.ports import PanelStore
+from storage.records import PanelGrant, PanelSession
 
 _log = logging.getLogger(__name__)
 
@@ -31,70 +32,12 @@ SESSION_TTL = 12 * 3600.0
 TOKEN_BYTES = 32
 
 
-@dataclass(frozen=True, slots=True)
-class PanelGrant:
-    """Who asked for a panel link, and where: enough to act in the panel as they would in that chat.
-    `chat_admin` is what the platform said when they asked (Telegram group admin, Discord Manage
-    Server or moderator role); bot owners are recognised from the settings, not from here."""
-
-    platform: str
-    user_id: str
-    chat_id: str
-    group: bool  # asked in a server channel or a group (else in a private chat)
-    guild_id: str | None = None  # the Discord server; for a Telegram group, the group's chat id
-    chat_admin: bool = False
-    name: str = ""
-    chat_title: str = ""
-
-    @property
-    def scope_id(self) -> str:
-        """The server, group or private chat the panel manages."""
-        return (self.guild_id or self.chat_id) if self.group else self.user_id
-
-    @property
-    def scope_label(self) -> str:
-        if not self.group:
-            return f"{self.platform} private chat {self.user_id}"
-        kind = "server" if self.platform == "discord" else "group"
-        return f"{self.platform} {kind} {self.chat_title or self.scope_id}"
-
-
-class PanelAuthStore(Protocol):
-    """The storage port for links and sessions (only hashes of the tokens are kept)."""
-
-    async def save_login_link(self, token_hash: str, grant: PanelGrant, *, expires_at: float, now: float) -> None: ...
-
-    async def redeem_login_link(self, token_hash: str, *, now: float) -> PanelGrant | None:
-        """The link's grant, spending the link: None when it is unknown, spent or expired."""
-        ...
-
-    async def save_panel_session(self, session_hash: str, grant: PanelGrant, *, expires_at: float,
-                                 now: float) -> None: ...
-
-    async def panel_session(self, session_hash: str, *, now: float) -> PanelSession | None:
-        """The live session (not ended, not expired), or None."""
-        ...
-
-    async def end_panel_session(self, session_hash: str, *, now: float) -> bool: ...
-
-    async def prune_panel_auth(self, *, now: float) -> int:
-        """Forget expired links and sessions. Returns how many went."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class PanelSession:
-    grant: PanelGrant
-    created_at: float
-    expires_at: float
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 class PanelAuth:
-    def __init__(self, store: PanelAuthStore, *, clock: Callable[[], float] = time.time,
+    def __init__(self, store: PanelStore, *, clock: Callable[[], float] = time.time,
                  link_ttl: float = LINK_TTL, session_ttl: float = SESSION_TTL) -> None:
         self._store = store
         self._clock = clock

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 
 from bot.poll_schedule import PollSchedule, previous_interval
 from feeds.fetch import FeedFetcher, FetchResult, FetchStatus
-from feeds.model import ShowMatch
+from feeds.model import FeedRecord, NewItem, ShowMatch
 from feeds.parse import parse_feed_async
 from feeds.understand.matcher import Matcher
-from storage.records import FeedRecord, NewItem
-from storage.repository import Repository
+from storage.ports import Storage
 
 _log = logging.getLogger(__name__)
 
@@ -68,10 +67,10 @@ def spread_offset(url: str, interval: float) -> float:
 
 class Poller:
     def __init__(
-        self, repo: Repository, fetcher: FeedFetcher, matcher: Callable[[], Matcher], *, interval: float,
+        self, storage: Storage, fetcher: FeedFetcher, matcher: Callable[[], Matcher], *, interval: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._repo = repo
+        self._storage = storage
         self._fetcher = fetcher
         self._matcher = matcher
         self.interval = interval
@@ -100,7 +99,7 @@ class Poller:
         When `stop` is set, fetches still in flight are abandoned (those feeds stay due); what was
         fetched is still stored and fanned out, so a shutdown neither waits on a slow feed nor loses news."""
         now = self._clock()
-        feeds = await self._repo.feeds() if force else await self._repo.due_feeds(now)
+        feeds = await self._storage.feeds.all() if force else await self._storage.feeds.due_feeds(now)
         if not force:
             feeds = [f for f in feeds if f.id not in self._held or self._held[f.id].until <= now]
         report = PollReport(feeds=len(feeds))
@@ -114,7 +113,7 @@ class Poller:
         finally:
             if self._not_modified:
                 try:
-                    await self._repo.record_not_modified(self._not_modified)
+                    await self._storage.feeds.record_not_modified(self._not_modified)
                 except Exception as exc:  # they are polled again on time; nothing is lost
                     _log.warning("could not record %d unchanged feeds (%s: %s)", len(self._not_modified),
                                  type(exc).__name__, exc)
@@ -203,8 +202,7 @@ class Poller:
                                title: str | None, now: float, report: PollReport) -> None:
         # oldest first, so notifications go out in the order the stories were published
         items = sorted(items, key=lambda i: i.published_at or 0.0)
-        unseen = await self._repo.unseen_keys([i.dedup_key for i in items])
-        new = [i for i in items if i.dedup_key in unseen]
+        new = await self._storage.items.unseen(feed.id, items, now)
         matcher = self._matcher()
         matches: dict[str, list[ShowMatch]] = {}
         for item in new:  # matched before the transaction: CPU work doesn't hold up other feeds' writes
@@ -215,9 +213,9 @@ class Poller:
                 continue
             if found:
                 matches[item.dedup_key] = found
-        async with self._repo.transaction():  # stored and fanned out together, or not at all
-            fresh, queued = await self._repo.store_new_items(feed.id, new, matches, now)
-            await self._repo.record_feed_success(
+        async with self._storage.transaction():  # stored and fanned out together, or not at all
+            fresh, queued = await self._storage.items.store_new_items(feed.id, new, matches, now)
+            await self._storage.feeds.record_feed_success(
                 feed.id, etag=result.etag, last_modified=result.last_modified, title=title,
                 next_poll_at=self._next_poll(now, feed, result, items), now=now)
         report.new_items += len(fresh)
@@ -235,7 +233,7 @@ class Poller:
         delay = self.schedule.after_failure(failure_delay(self.interval, failures, permanent=permanent),
                                             headers=headers or {}, now=now)
         try:
-            await self._repo.record_feed_failure(feed.id, error=error, next_poll_at=now + delay, now=now)
+            await self._storage.feeds.record_feed_failure(feed.id, error=error, next_poll_at=now + delay, now=now)
         except Exception as exc:
             self._held[feed.id] = _Hold(until=now + delay, failures=failures + 1)
             _log.warning("feed %s failed (%s) and that could not be recorded (%s: %s); next try in %.0fs",

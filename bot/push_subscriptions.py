@@ -23,11 +23,12 @@ import enum
 import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
 from bot.poller import Poller
 from feeds.fetch import FeedFetcher, FetchStatus
+from feeds.model import FeedRecord
 from feeds.websub import (
     SIGNATURE_HEADER,
     HubClient,
@@ -42,7 +43,8 @@ from feeds.websub import (
     new_secret,
     renew_at,
 )
-from storage.records import FeedRecord
+from storage.ports import PushStore
+from storage.records import PushState, PushSubscription
 
 _log = logging.getLogger(__name__)
 
@@ -50,45 +52,6 @@ CALLBACK_PATH = "/websub/"
 RETRY_FAILED_AFTER = 6 * 3600.0  # a hub that refused or never verified is asked again after this
 VERIFY_WITHIN = 3600.0  # a request the hub never verified counts as failed after this
 RENEW_CHECK_INTERVAL = 60.0
-
-
-class PushState(enum.Enum):
-    REQUESTED = "requested"  # asked; the hub has not verified yet
-    ACTIVE = "active"  # verified: news comes by push
-    DENIED = "denied"  # the hub said no (or stopped the subscription)
-    FAILED = "failed"  # the hub refused the request or never verified it
-    UNSUBSCRIBING = "unsubscribing"  # we asked to stop; waiting for the hub's verification
-
-
-@dataclass(frozen=True, slots=True)
-class PushSubscription:
-    feed_id: int
-    feed_url: str
-    hub: str
-    topic: str
-    callback_id: str
-    secret: str | None
-    state: PushState
-    requested_at: float
-    lease_seconds: int | None = None
-    expires_at: float | None = None
-    renew_at: float | None = None
-    last_error: str | None = None
-    last_push_at: float | None = None
-
-
-class PushStore(Protocol):
-    """The storage port of WebSub subscriptions (one per feed)."""
-
-    async def push_subscriptions(self) -> list[PushSubscription]: ...
-
-    async def push_subscription(self, callback_id: str) -> PushSubscription | None: ...
-
-    async def save_push_subscription(self, sub: PushSubscription) -> None:
-        """Create or replace the feed's subscription (one per feed)."""
-        ...
-
-    async def delete_push_subscription(self, feed_id: int) -> None: ...
 
 
 class FeedLookup(Protocol):

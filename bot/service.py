@@ -21,8 +21,9 @@ from types import TracebackType
 
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryReport
-from bot.health import Health, RepositoryProbe
+from bot.health import Health, StorageProbe
 from bot.metrics import Metrics
+from bot.panel_auth import PanelAuth
 from bot.poller import Poller, PollReport, spread_offset
 from bot.ports import Messenger
 from bot.supervise import Supervisor
@@ -30,8 +31,9 @@ from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
 from feeds.model import Event
 from feeds.understand.matcher import Matcher
 from feeds.urls import normalise_url
+from storage import open_storage
+from storage.ports import Storage
 from storage.records import SubscriptionRecord
-from storage.repository import Repository
 
 _log = logging.getLogger(__name__)
 
@@ -81,11 +83,11 @@ def bundled_catalog() -> list[tuple[str, list[str]]]:
     return read_catalog(resources.files("bot").joinpath("data", "catalog.json").read_bytes())
 
 
-async def ensure_bundled_catalog(repo: Repository) -> None:
+async def ensure_bundled_catalog(storage: Storage) -> None:
     """A database with no shows yet starts from the bundled catalog (also when its first use is
     `showbot catalog import`: the imported shows come on top of the bundled ones)."""
-    if await repo.show_count() == 0:
-        count = await repo.import_catalog(bundled_catalog())
+    if await storage.catalog.show_count() == 0:
+        count = await storage.catalog.import_catalog(bundled_catalog())
         _log.info("imported the bundled catalog: %d shows", count)
 
 
@@ -97,38 +99,43 @@ class CycleReport:
 
 class ShowBot:
     def __init__(
-        self, settings: Settings, repo: Repository, fetcher: FeedFetcher, *, clock: Callable[[], float] = time.time
+        self, settings: Settings, storage: Storage, fetcher: FeedFetcher, *, clock: Callable[[], float] = time.time
     ) -> None:
         self.settings = settings
-        self.repo = repo
+        self.storage = storage
         self.fetcher = fetcher
         self._clock = clock
         self._matcher = Matcher([])
         self._catalog_version: tuple[int, int] | None = None
         self.metrics = Metrics()
-        self.health = Health(RepositoryProbe(repo), stale_after=health_stale_after(settings.poll_interval), clock=clock)
-        self.delivery = Delivery(repo, {}, clock=clock, metrics=self.metrics)
-        self.poller = Poller(repo, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
+        self.health = Health(StorageProbe(storage), stale_after=health_stale_after(settings.poll_interval), clock=clock)
+        self.delivery = Delivery(storage, {}, clock=clock, metrics=self.metrics)
+        self.poller = Poller(storage, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
+        self.panel_auth = PanelAuth(storage.panel, clock=clock)
+        self.web_url: str | None = None  # where the web server is reached, once it listens (panel links)
         self._poll_now = asyncio.Event()
         self.last_poll_at: float | None = None  # the end of the last poll cycle that did not fail
         self.liveness_interval = LIVENESS_INTERVAL
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
-    def create(cls, settings: Settings, *, fetch_limits: FetchLimits | None = None) -> _ShowBotContext:
-        return _ShowBotContext(settings, fetch_limits)
+    def create(cls, settings: Settings, *, fetch_limits: FetchLimits | None = None,
+               exclusive: bool = True) -> _ShowBotContext:
+        """Open storage and the HTTP client, prepare the bot. `exclusive`: this process polls and delivers,
+        so a second one on the same single-process database is refused (StorageLocked)."""
+        return _ShowBotContext(settings, fetch_limits, exclusive=exclusive)
 
     async def prepare(self) -> None:
         """Catalog, feeds and the console subscriber, as the settings ask."""
-        await ensure_bundled_catalog(self.repo)
+        await ensure_bundled_catalog(self.storage)
         if self.settings.catalog:
-            count = await self.repo.import_catalog(read_catalog(self.settings.catalog))
+            count = await self.storage.catalog.import_catalog(read_catalog(self.settings.catalog))
             _log.info("imported %d shows from %s", count, self.settings.catalog)
         await self.refresh_matcher()
         urls = list(dict.fromkeys(normalise_url(u) for u in self.settings.feed_urls(bundled_feed_urls())))
         now = self._clock()
         spread = min(self.settings.poll_interval, INITIAL_SPREAD_CAP)
-        added, removed = await self.repo.sync_config_feeds(urls, [now + spread_offset(u, spread) for u in urls])
+        added, removed = await self.storage.feeds.sync_config_feeds(urls, [now + spread_offset(u, spread) for u in urls])
         if added or removed:
             _log.info("feeds: %d configured (%d added, %d removed)", len(urls), added, removed)
         if self.settings.use_console:
@@ -137,11 +144,11 @@ class ShowBot:
     async def _ensure_console_subscriber(self) -> None:
         """On the embedded default the local console user follows every show, once: if they later
         unsubscribe in `showbot chat`, that choice is kept."""
-        if await self.repo.get_meta("console_default") is not None:
+        if await self.storage.meta.get_meta("console_default") is not None:
             return
-        await self.repo.subscribe(SubscriptionRecord(CONSOLE_PLATFORM, "user", CONSOLE_CHAT, None, Event.all(),
+        await self.storage.audience.subscribe(SubscriptionRecord(CONSOLE_PLATFORM, "user", CONSOLE_CHAT, None, Event.all(),
                                                      user_id=CONSOLE_CHAT))
-        await self.repo.set_meta("console_default", "subscribed to every show")
+        await self.storage.meta.set_meta("console_default", "subscribed to every show")
 
     def register(self, messenger: Messenger) -> None:
         self.delivery.add_messenger(messenger)
@@ -153,10 +160,10 @@ class ShowBot:
 
     async def refresh_matcher(self) -> bool:
         """Rebuild the matcher when the catalog has changed. True when it was rebuilt."""
-        version = await self.repo.catalog_version()
+        version = await self.storage.catalog.catalog_version()
         if version == self._catalog_version:
             return False
-        shows = await self.repo.shows()
+        shows = await self.storage.catalog.shows()
         self._matcher = await asyncio.to_thread(Matcher, shows)
         self._catalog_version = version
         _log.info("matcher ready: %d shows, %d aliases", len(shows), self._matcher.index.alias_count)
@@ -202,7 +209,7 @@ class ShowBot:
             self.last_poll_at = self._clock()
             if report.feeds:
                 _log.info("poll: %s", report)
-            next_due = await self.repo.next_feed_due_at()
+            next_due = await self.storage.feeds.next_feed_due_at()
             held = self.poller.held_until
             if next_due is not None and held is not None and next_due <= self._clock():
                 next_due = held  # what is still due now is a feed held back in memory (its failure unwritable)
@@ -218,10 +225,17 @@ class ShowBot:
     async def housekeeping(self) -> None:
         """Forget delivered notifications older than the retention period (the items themselves
         stay, so a story a feed serves again is still recognised and never re-sent)."""
-        removed = await self.repo.prune_outbox(older_than=self._clock() - OUTBOX_RETENTION)
+        removed = await self.storage.outbox.prune_outbox(older_than=self._clock() - OUTBOX_RETENTION)
         if removed:
             _log.info("housekeeping: %d delivered notifications older than %d days removed", removed,
                       OUTBOX_RETENTION // 86400)
+        await self.panel_auth.prune()
+
+    def pushed(self, report: PollReport) -> None:
+        """News that came by WebSub push was stored: count it and deliver it now."""
+        self.metrics.poll_cycle(report, 0.0, pushed=True)
+        if report.notifications:
+            self.delivery.notify()
 
     async def _liveness_loop(self, stop: asyncio.Event, supervisor: Supervisor) -> None:
         while not stop.is_set():
@@ -236,7 +250,7 @@ class ShowBot:
         else:
             polled = f"last successful poll {max(0.0, self._clock() - self.last_poll_at):.0f}s ago"
         try:
-            counts = await self.repo.outbox_counts()
+            counts = await self.storage.outbox.outbox_counts()
             outbox = f"outbox {counts.get('pending', 0)} pending, {counts.get('held', 0)} held"
         except Exception as exc:  # the line is most wanted when the database is in trouble
             outbox = f"outbox unknown ({type(exc).__name__}: {exc})"
@@ -255,26 +269,26 @@ async def _first_of(*events: asyncio.Event, within: float) -> None:
 
 
 class _ShowBotContext:
-    """Opens the database and the HTTP client, prepares the bot; closes both on exit."""
+    """Opens storage and the HTTP client, prepares the bot; closes both on exit."""
 
-    def __init__(self, settings: Settings, fetch_limits: FetchLimits | None) -> None:
+    def __init__(self, settings: Settings, fetch_limits: FetchLimits | None, *, exclusive: bool) -> None:
         self._settings = settings
         self._limits = fetch_limits
-        self._repo_cm = Repository.open(settings.db)
+        self._storage_cm = open_storage(settings.storage_target, exclusive=exclusive)
         self._fetcher: FeedFetcher | None = None
         self._showbot: ShowBot | None = None
 
     async def __aenter__(self) -> ShowBot:
-        repo = await self._repo_cm.__aenter__()
+        storage = await self._storage_cm.__aenter__()
         try:
             self._fetcher = FeedFetcher(limits=self._limits, allow_private=self._settings.allow_private_feeds)
-            showbot = ShowBot(self._settings, repo, self._fetcher)
+            showbot = ShowBot(self._settings, storage, self._fetcher)
             self._showbot = showbot
             await showbot.prepare()
         except BaseException:
             if self._fetcher is not None:
                 await self._fetcher.aclose()
-            await self._repo_cm.__aexit__(None, None, None)
+            await self._storage_cm.__aexit__(None, None, None)
             raise
         return showbot
 
@@ -287,4 +301,4 @@ class _ShowBotContext:
             if self._fetcher is not None:
                 await self._fetcher.aclose()
         finally:
-            await self._repo_cm.__aexit__(exc_type, exc, tb)
+            await self._storage_cm.__aexit__(exc_type, exc, tb)

@@ -15,8 +15,8 @@ from typing import Any
 
 import feedparser
 
+from feeds.model import NewItem
 from feeds.understand.text import plain_text
-from storage.records import NewItem
 
 _log = logging.getLogger(__name__)
 

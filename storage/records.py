@@ -1,57 +1,12 @@
-"""Plain records the repository returns and accepts: no SQL, no behaviour."""
+"""Records only storage and the core share: no SQL, no behaviour. The records feeds/ shares too
+(NewItem, ItemRecord, FeedRecord) live in feeds/model.py, the leaf both build on."""
 
 from __future__ import annotations
 
-import hashlib
+import enum
 from dataclasses import dataclass
 
 from feeds.model import Event
-
-
-@dataclass(frozen=True, slots=True)
-class NewItem:
-    """A feed entry about to be stored. `dedup_key`: guid, else link, else a hash of the title."""
-
-    title: str
-    summary: str = ""
-    guid: str | None = None
-    link: str | None = None
-    published_at: float | None = None
-
-    @property
-    def dedup_key(self) -> str:
-        if self.guid and self.guid.strip():
-            return "guid:" + self.guid.strip()
-        if self.link and self.link.strip():
-            return "link:" + self.link.strip()
-        digest = hashlib.sha256(" ".join(self.title.split()).casefold().encode()).hexdigest()[:32]
-        return "title:" + digest
-
-
-@dataclass(frozen=True, slots=True)
-class ItemRecord:
-    id: int
-    feed_id: int | None
-    title: str
-    summary: str
-    link: str | None
-    published_at: float | None
-    first_seen_at: float
-    dedup_key: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class FeedRecord:
-    id: int
-    url: str
-    title: str | None
-    etag: str | None
-    last_modified: str | None
-    failures: int
-    last_error: str | None
-    last_success_at: float | None
-    last_polled_at: float | None
-    next_poll_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +71,84 @@ class Stats:
     pending: int
     failed: int
     held: int
+
+
+@dataclass(frozen=True, slots=True)
+class PanelGrant:
+    """Who asked for a panel link, and where: enough to act in the panel as they would in that chat.
+    `chat_admin` is what the platform said when they asked (Telegram group admin, Discord Manage
+    Server or moderator role); bot owners are recognised from the settings, not from here."""
+
+    platform: str
+    user_id: str
+    chat_id: str
+    group: bool  # asked in a server channel or a group (else in a private chat)
+    guild_id: str | None = None  # the Discord server; for a Telegram group, the group's chat id
+    chat_admin: bool = False
+    name: str = ""
+    chat_title: str = ""
+
+    @property
+    def scope_id(self) -> str:
+        """The server, group or private chat the panel manages."""
+        return (self.guild_id or self.chat_id) if self.group else self.user_id
+
+    @property
+    def scope_label(self) -> str:
+        if not self.group:
+            return f"{self.platform} private chat {self.user_id}"
+        kind = "server" if self.platform == "discord" else "group"
+        return f"{self.platform} {kind} {self.chat_title or self.scope_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class PanelSession:
+    grant: PanelGrant
+    created_at: float
+    expires_at: float
+
+
+class PushState(enum.Enum):
+    REQUESTED = "requested"  # asked; the hub has not verified yet
+    ACTIVE = "active"  # verified: news comes by push
+    DENIED = "denied"  # the hub said no (or stopped the subscription)
+    FAILED = "failed"  # the hub refused the request or never verified it
+    UNSUBSCRIBING = "unsubscribing"  # we asked to stop; waiting for the hub's verification
+
+
+@dataclass(frozen=True, slots=True)
+class PushSubscription:
+    feed_id: int
+    feed_url: str
+    hub: str
+    topic: str
+    callback_id: str
+    secret: str | None
+    state: PushState
+    requested_at: float
+    lease_seconds: int | None = None
+    expires_at: float | None = None
+    renew_at: float | None = None
+    last_error: str | None = None
+    last_push_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecentNotification:
+    """One notification the panel lists: to whom, in what state, about which story and why."""
+
+    id: int
+    kind: str
+    chat_id: str
+    status: str  # pending, sent, failed, held
+    created_at: float
+    sent_at: float | None
+    last_error: str | None
+    title: str
+    link: str | None
+    published_at: float
+    source: str | None
+    show: str
+    events: Event
+    seasons: tuple[int, ...]
+    reason: str

@@ -14,8 +14,8 @@ from bot.command_text import dispatch, split_events, split_pipe
 from bot.commands import Caller, ChatType, Choice, Commands, Reply
 from bot.config import load_settings
 from bot.service import ShowBot
-from feeds.model import Event, ShowMatch
-from storage.records import NewItem, Stats, SubscriptionRecord
+from feeds.model import Event, NewItem, ShowMatch
+from storage.records import Stats, SubscriptionRecord
 from tests.support.http_server import LocalServer, Response
 
 OWNERS = "telegram:999,discord:999"
@@ -50,14 +50,14 @@ def cmds(showbot: ShowBot) -> Commands:
 
 
 async def _user_subs(showbot: ShowBot, caller: Caller) -> dict[str | None, Event]:
-    return {s.show: s.events for s in await showbot.repo.subscriptions(caller.platform, "user", caller.user_id)}
+    return {s.show: s.events for s in await showbot.storage.audience.subscriptions(caller.platform, "user", caller.user_id)}
 
 
 async def _story(showbot: ShowBot, title: str, show: str, events: Event, seasons: tuple[int, ...] = ()) -> int:
-    [item] = await showbot.repo.insert_items(None, [NewItem(title, link=f"https://news.example.test/{len(title)}")],
+    [item] = await showbot.storage.items.insert_items(None, [NewItem(title, link=f"https://news.example.test/{len(title)}")],
                                              NOW)
-    [found] = await showbot.repo.find_shows(show)
-    await showbot.repo.save_matches(item.id, [ShowMatch(found.id, found.title, events, seasons, "test")])
+    [found] = await showbot.storage.catalog.find_shows(show)
+    await showbot.storage.items.save_matches(item.id, [ShowMatch(found.id, found.title, events, seasons, "test")])
     return item.id
 
 
@@ -82,7 +82,7 @@ async def test_subscribe_in_a_group_is_personal_and_says_so(cmds: Commands, show
     reply = await cmds.subscribe(GROUP_MEMBER, "Wednesday")
     assert reply.ok and "privately" in reply.text
     assert await _user_subs(showbot, GROUP_MEMBER) == {"Wednesday": Event.all()}
-    assert await showbot.repo.subscriptions("telegram", "channel", "-100") == []
+    assert await showbot.storage.audience.subscriptions("telegram", "channel", "-100") == []
 
 
 SUBSCRIBE_REFUSALS = [
@@ -117,8 +117,8 @@ async def test_unknown_show_suggests_choices_that_work(cmds: Commands, showbot: 
 
 
 async def test_a_name_shared_by_two_shows_asks_which_one(cmds: Commands, showbot: ShowBot) -> None:
-    await showbot.repo.upsert_show("Kingdom (2019)", ["The Kingdom"])
-    await showbot.repo.upsert_show("Kingdom (UK)", ["The Kingdom"])
+    await showbot.storage.catalog.upsert_show("Kingdom (2019)", ["The Kingdom"])
+    await showbot.storage.catalog.upsert_show("Kingdom (UK)", ["The Kingdom"])
     reply = await cmds.subscribe(USER, "the kingdom")
     assert not reply.ok and "Which one?" in reply.text
     assert sorted(c.label for c in reply.choices) == ["Kingdom (2019)", "Kingdom (UK)"]
@@ -126,7 +126,7 @@ async def test_a_name_shared_by_two_shows_asks_which_one(cmds: Commands, showbot
 
 async def test_subscribe_id_refusals_and_limit(cmds: Commands, showbot: ShowBot,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    [squid] = await showbot.repo.find_shows("Squid Game")
+    [squid] = await showbot.storage.catalog.find_shows("Squid Game")
     assert not (await cmds.subscribe_id(USER, squid.id, Event(0))).ok
     assert "no longer in the catalog" in (await cmds.subscribe_id(USER, 99_999, Event.all())).text
     monkeypatch.setattr(commands_module, "MAX_SUBSCRIPTIONS", 2)
@@ -138,7 +138,7 @@ async def test_subscribe_id_refusals_and_limit(cmds: Commands, showbot: ShowBot,
 
 
 async def test_set_events_and_expired_buttons(cmds: Commands, showbot: ShowBot) -> None:
-    [bear] = await showbot.repo.find_shows("The Bear")
+    [bear] = await showbot.storage.catalog.find_shows("The Bear")
     assert (await cmds.set_events(USER, bear.id, int(Event.CASTING | Event.PRODUCTION))).ok
     assert await _user_subs(showbot, USER) == {"The Bear": Event.CASTING | Event.PRODUCTION}
     assert not (await cmds.choose(USER, Choice("?", "self-destruct", bear.id))).ok
@@ -158,7 +158,7 @@ async def test_unsubscribe_one_all_and_every_show(cmds: Commands, showbot: ShowB
     assert await _user_subs(showbot, OTHER_USER) == {"Wednesday": Event.all()}
     assert not (await cmds.unsubscribe(USER, "")).ok
 
-    await showbot.repo.subscribe(SubscriptionRecord("telegram", "user", "1", None, Event.all()))
+    await showbot.storage.audience.subscribe(SubscriptionRecord("telegram", "user", "1", None, Event.all()))
     assert (await cmds.unsubscribe(USER, "every show")).text == "You no longer follow every show."
     assert (await cmds.unsubscribe(USER, "everything")).text == "You weren't following every show."
 
@@ -173,7 +173,7 @@ async def test_subscriptions_lists_what_you_follow(cmds: Commands) -> None:
 # -- catalog browsing -------------------------------------------------------------------------------
 async def test_shows_search_and_list(cmds: Commands, showbot: ShowBot) -> None:
     listing = await cmds.shows(USER)
-    assert listing.text.startswith(f"{await showbot.repo.show_count()} shows in the catalog")
+    assert listing.text.startswith(f"{await showbot.storage.catalog.show_count()} shows in the catalog")
     found = await cmds.shows(USER, "squid")
     assert found.ok and "• Squid Game" in found.text and "• Squid Game: The Challenge" in found.text
     assert all(c.action == "subscribe" for c in found.choices)
@@ -227,8 +227,8 @@ async def test_channel_commands_refused_outside_a_group_or_to_non_moderators(
                       await cmds.channel_unsubscribe(caller, "Wednesday"),
                       await cmds.mute(caller, "Wednesday"), await cmds.mute(caller, "Wednesday", on=False)):
             assert not reply.ok, (caller, reply.text)
-        assert await showbot.repo.subscriptions("telegram", "channel", caller.chat_id) == []
-        assert await showbot.repo.muted_shows("telegram", caller.guild_id or caller.chat_id) == []
+        assert await showbot.storage.audience.subscriptions("telegram", "channel", caller.chat_id) == []
+        assert await showbot.storage.audience.muted_shows("telegram", caller.guild_id or caller.chat_id) == []
     assert not (await cmds.channel_list(USER)).ok
 
 
@@ -262,7 +262,7 @@ async def test_owners_may_moderate_anywhere(cmds: Commands, showbot: ShowBot) ->
     assert (await cmds.catalog_add(OWNER_DM, "Owner Show")).ok
     reply = await cmds.channel_subscribe(OWNER_IN_GROUP, "Silo")  # no admin flag needed
     assert reply.ok and not reply.private
-    [sub] = await showbot.repo.subscriptions("telegram", "channel", "-100")
+    [sub] = await showbot.storage.audience.subscriptions("telegram", "channel", "-100")
     assert sub.show == "Silo"
 
 
@@ -273,7 +273,7 @@ async def test_channel_subscribe_list_unsubscribe(cmds: Commands, showbot: ShowB
     assert not (await cmds.channel_subscribe(MOD_G1, "The Bear", role_id="@everyone")).ok
     assert not (await cmds.channel_subscribe(MOD_G1, "The Bear", "soon")).ok
     assert not (await cmds.channel_subscribe(MOD_G1, "")).ok
-    [sub] = await showbot.repo.subscriptions("discord", "channel", "c1")
+    [sub] = await showbot.storage.audience.subscriptions("discord", "channel", "c1")
     assert (sub.show, sub.events, sub.role_id, sub.guild_id) == ("The Bear", Event.RENEWAL, "1234", "g1")
 
     other_channel = Caller("discord", "5", "c3", ChatType.GROUP, guild_id="g1", is_chat_admin=True)
@@ -287,7 +287,7 @@ async def test_channel_subscribe_list_unsubscribe(cmds: Commands, showbot: ShowB
 
     assert not (await cmds.channel_unsubscribe(MOD_G1, "Silo")).ok  # it is c3's, not c1's
     assert (await cmds.channel_unsubscribe(MOD_G1, "the bear")).ok
-    assert await showbot.repo.subscriptions("discord", "channel", "c1") == []
+    assert await showbot.storage.audience.subscriptions("discord", "channel", "c1") == []
 
 
 async def test_mute_excludes_a_guild_channel_from_fan_out(cmds: Commands, showbot: ShowBot) -> None:
@@ -298,23 +298,23 @@ async def test_mute_excludes_a_guild_channel_from_fan_out(cmds: Commands, showbo
     assert "already muted" in (await cmds.mute(MOD_G1, "Wednesday")).text
 
     item = await _story(showbot, "Netflix renews Wednesday for season 3", "Wednesday", Event.RENEWAL, (3,))
-    [wednesday] = await showbot.repo.find_shows("Wednesday")
-    await showbot.repo.enqueue_for_match(item, ShowMatch(wednesday.id, "Wednesday", Event.RENEWAL, (3,)), NOW)
-    rows = await showbot.repo.pending_outbox(now=NOW, platforms=["discord"])
+    [wednesday] = await showbot.storage.catalog.find_shows("Wednesday")
+    await showbot.storage.outbox.enqueue_for_match(item, ShowMatch(wednesday.id, "Wednesday", Event.RENEWAL, (3,)), NOW)
+    rows = await showbot.storage.outbox.pending_outbox(now=NOW, platforms=["discord"])
     assert [r.chat_id for r in rows] == ["c2"]
 
     assert "no longer muted" in (await cmds.mute(MOD_G1, "Wednesday", on=False)).text
     assert "wasn't muted" in (await cmds.mute(MOD_G1, "Wednesday", on=False)).text
     later = await _story(showbot, "Wednesday season 3 trailer", "Wednesday", Event.TRAILER, (3,))
-    await showbot.repo.enqueue_for_match(later, ShowMatch(wednesday.id, "Wednesday", Event.TRAILER, (3,)), NOW)
-    rows = await showbot.repo.pending_outbox(now=NOW, platforms=["discord"])
+    await showbot.storage.outbox.enqueue_for_match(later, ShowMatch(wednesday.id, "Wednesday", Event.TRAILER, (3,)), NOW)
+    rows = await showbot.storage.outbox.pending_outbox(now=NOW, platforms=["discord"])
     assert sorted(r.chat_id for r in rows if r.item_id == later) == ["c1", "c2"]
 
 
 async def test_talking_to_the_bot_resumes_a_paused_chat(cmds: Commands, showbot: ShowBot) -> None:
-    await showbot.repo.pause_chat("telegram", USER.chat_id, "Forbidden: bot was blocked by the user")
+    await showbot.storage.audience.pause_chat("telegram", USER.chat_id, "Forbidden: bot was blocked by the user")
     assert (await cmds.subscribe(USER, "Silo")).ok
-    assert await showbot.repo.paused_chats("telegram") == []
+    assert await showbot.storage.audience.paused_chats("telegram") == []
 
 
 # -- moderators: feeds ------------------------------------------------------------------------------
@@ -330,12 +330,12 @@ BAD_FEED_URLS = [
 
 
 async def test_feed_add_refuses_bad_urls(cmds: Commands, showbot: ShowBot) -> None:
-    before = await showbot.repo.feeds()
+    before = await showbot.storage.feeds.all()
     for url, reason in BAD_FEED_URLS:
         reply = await cmds.feed_add(OWNER_DM, url)
         assert not reply.ok and reply.text.startswith("I can't add that feed") and reason in reply.text, (
             url, reply.text)
-    assert await showbot.repo.feeds() == before
+    assert await showbot.storage.feeds.all() == before
 
 
 async def test_feed_add_list_remove_with_health(db_path: str, server: LocalServer) -> None:
@@ -346,7 +346,7 @@ async def test_feed_add_list_remove_with_health(db_path: str, server: LocalServe
         added = await cmds.feed_add(GROUP_ADMIN, url)
         assert added.ok, added.text
         assert "already polled" in (await cmds.feed_add(GROUP_ADMIN, url)).text
-        feed = await showbot.repo.feed_by_url(url)
+        feed = await showbot.storage.feeds.feed_by_url(url)
         assert feed is not None
         report = await showbot.poll_once(force=True)
         assert url in report.errors
@@ -359,7 +359,7 @@ async def test_feed_add_list_remove_with_health(db_path: str, server: LocalServe
         assert not (await cmds.feed_remove(GROUP_ADMIN, "")).ok
         assert not (await cmds.feed_remove(GROUP_ADMIN, "https://nowhere.example.test/feed")).ok
         assert (await cmds.feed_remove(GROUP_ADMIN, url)).ok
-        assert await showbot.repo.feed_by_url(url) is None
+        assert await showbot.storage.feeds.feed_by_url(url) is None
 
 
 async def test_feed_add_and_remove_normalise_the_url(db_path: str, server: LocalServer) -> None:
@@ -373,9 +373,9 @@ async def test_feed_add_and_remove_normalise_the_url(db_path: str, server: Local
         for same in (url, f"{url}#latest", f"http://{host.upper()}:{port}/x.xml"):
             reply = await cmds.feed_add(GROUP_ADMIN, same)
             assert not reply.ok and "already polled" in reply.text, same
-        assert [f.url for f in await showbot.repo.feeds() if not f.url.startswith("bundled:")] == [url]
+        assert [f.url for f in await showbot.storage.feeds.all() if not f.url.startswith("bundled:")] == [url]
         assert (await cmds.feed_remove(GROUP_ADMIN, f"{url}#frag")).ok
-        assert await showbot.repo.feed_by_url(url) is None
+        assert await showbot.storage.feeds.feed_by_url(url) is None
 
 
 # -- moderators: catalog, aliases, stats ------------------------------------------------------------
@@ -386,7 +386,7 @@ async def test_catalog_add_then_the_matcher_matches_the_new_show(cmds: Commands,
     assert reply.ok and reply.text == "Added Zorblax Chronicles with aliases ZC, Zorblax."
     [match] = showbot.matcher.match(headline)
     assert (match.show, match.events, match.seasons) == ("Zorblax Chronicles", Event.RENEWAL, (2,))
-    [show] = await showbot.repo.find_shows("zorblax")
+    [show] = await showbot.storage.catalog.find_shows("zorblax")
     assert set(show.aliases) == {"ZC", "Zorblax"}
     assert (await cmds.catalog_add(GROUP_ADMIN, "zorblax chronicles")).text.startswith("Updated")
     assert (await cmds.subscribe(USER, "Zorblax Chronicles")).ok
@@ -414,11 +414,11 @@ CATALOG_REFUSALS = [
 
 
 async def test_catalog_add_refusals(cmds: Commands, showbot: ShowBot) -> None:
-    before = await showbot.repo.shows()
+    before = await showbot.storage.catalog.shows()
     for title, aliases, expected in CATALOG_REFUSALS:
         reply = await cmds.catalog_add(GROUP_ADMIN, title, aliases)
         assert not reply.ok and expected in reply.text, (title, aliases, reply.text)
-    assert await showbot.repo.shows() == before
+    assert await showbot.storage.catalog.shows() == before
 
 
 ALIAS_REFUSALS = [
@@ -431,19 +431,19 @@ ALIAS_REFUSALS = [
 
 
 async def test_alias_add_refusals(cmds: Commands, showbot: ShowBot) -> None:
-    version = await showbot.repo.catalog_version()
+    version = await showbot.storage.catalog.catalog_version()
     for show, alias, expected in ALIAS_REFUSALS:
         reply = await cmds.alias_add(GROUP_ADMIN, show, alias)
         assert not reply.ok and expected in reply.text, (show, alias, reply.text)
-    assert await showbot.repo.catalog_version() == version
+    assert await showbot.storage.catalog.catalog_version() == version
 
 
 async def test_stats_for_moderators(cmds: Commands, showbot: ShowBot) -> None:
     await cmds.subscribe(USER, "Silo")
-    await showbot.repo.pause_chat("telegram", "77", "Forbidden: bot was kicked from the group chat")
+    await showbot.storage.audience.pause_chat("telegram", "77", "Forbidden: bot was kicked from the group chat")
     reply = await cmds.stats(GROUP_ADMIN)
     assert reply.ok
-    shows = await showbot.repo.show_count()
+    shows = await showbot.storage.catalog.show_count()
     assert f"Catalog: {shows} shows · Feeds: 3 (0 failing)" in reply.text
     # the console user (every show) and USER (Silo)
     assert "Subscriptions: 2 from 2 chats" in reply.text
@@ -461,11 +461,11 @@ class _Snapshot:
 
 
 async def _snapshot(showbot: ShowBot) -> _Snapshot:
-    repo = showbot.repo
-    subs = [*(await repo.subscriptions("telegram", "user", "1")), *(await repo.subscriptions("discord", "channel",
+    storage = showbot.storage
+    subs = [*(await storage.audience.subscriptions("telegram", "user", "1")), *(await storage.audience.subscriptions("discord", "channel",
                                                                                              "c1"))]
-    return _Snapshot(await repo.stats(), await repo.shows(), [f.url for f in await repo.feeds()],
-                     await repo.muted_shows("discord", "g1"), subs)
+    return _Snapshot(await storage.stats(), await storage.catalog.shows(), [f.url for f in await storage.feeds.all()],
+                     await storage.audience.muted_shows("discord", "g1"), subs)
 
 
 async def test_invalid_commands_change_nothing(cmds: Commands, showbot: ShowBot) -> None:
@@ -587,10 +587,10 @@ async def test_dispatch_with_the_real_commands(cmds: Commands, showbot: ShowBot)
 async def test_subscribing_from_a_server_resumes_the_callers_paused_dms(tmp_path: Path) -> None:
     async with ShowBot.create(load_settings(env={}, db=str(tmp_path / "dm.db"))) as showbot:
         commands = Commands(showbot)
-        await showbot.repo.pause_chat("discord", "42", "Forbidden: cannot send messages to this user")
+        await showbot.storage.audience.pause_chat("discord", "42", "Forbidden: cannot send messages to this user")
         caller = Caller("discord", "42", "999", ChatType.GROUP, guild_id="7")
         await commands.shows(caller, "squid")  # an ordinary command from the server changes nothing
-        assert [c for _p, c, _r, _a in await showbot.repo.paused_chats("discord")] == ["42"]
+        assert [c for _p, c, _r, _a in await showbot.storage.audience.paused_chats("discord")] == ["42"]
         reply = await commands.subscribe(caller, "Squid Game")
         assert reply.ok
-        assert await showbot.repo.paused_chats("discord") == []
+        assert await showbot.storage.audience.paused_chats("discord") == []

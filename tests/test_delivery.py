@@ -1,7 +1,7 @@
 """Delivery guarantees: outbox row first, never lost, at most one duplicate after a crash, order
 per chat, 429/5xx/403/400 handling, and a rate limiter that never exceeds the platform's limits.
 
-A real Repository on a temporary database; the platforms are Fake messengers."""
+A real Storage on a temporary database; the platforms are Fake messengers."""
 
 from __future__ import annotations
 
@@ -22,10 +22,11 @@ from bot.poller import Poller
 from bot.ports import ChatUnavailable, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
 from bot.ratelimit import RateLimiter
 from feeds.fetch import FeedFetcher
-from feeds.model import Event, ShowMatch
+from feeds.model import Event, NewItem, ShowMatch
 from feeds.understand.matcher import Matcher
-from storage.records import NewItem, SubscriptionRecord
-from storage.repository import Repository
+from storage import open_storage
+from storage.ports import Storage
+from storage.records import SubscriptionRecord
 from tests.support.fakes import FakeClock
 from tests.support.http_server import LocalServer, Response
 
@@ -75,37 +76,37 @@ class FakeMessenger:
 class Newsroom:
     """A show, subscribers and a way to publish stories into the outbox."""
 
-    repo: Repository
+    storage: Storage
     show_id: int
     published: list[int] = field(default_factory=list)
 
     async def subscribe(self, *chats: str, kind: str = "user") -> None:
         for chat in chats:
-            await self.repo.subscribe(SubscriptionRecord(PLATFORM, kind, chat, self.show_id, Event.all()))
+            await self.storage.audience.subscribe(SubscriptionRecord(PLATFORM, kind, chat, self.show_id, Event.all()))
 
     async def publish(self, count: int = 1, *, now: float = 1_000.0) -> list[int]:
         """`count` new stories matched to the show and fanned out; returns their item ids."""
         ids = []
         for _ in range(count):
             n = len(self.published) + 1
-            [item] = await self.repo.insert_items(None, [NewItem(f"Severance story {n}", guid=f"story-{n}",
+            [item] = await self.storage.items.insert_items(None, [NewItem(f"Severance story {n}", guid=f"story-{n}",
                                                                  published_at=float(n))], now)
             match = ShowMatch(self.show_id, "Severance", Event.RENEWAL, (n,), "test")
-            await self.repo.save_matches(item.id, [match])
-            await self.repo.enqueue_for_match(item.id, match, now)
+            await self.storage.items.save_matches(item.id, [match])
+            await self.storage.outbox.enqueue_for_match(item.id, match, now)
             self.published.append(item.id)
             ids.append(item.id)
         return ids
 
 
-async def newsroom(repo: Repository) -> Newsroom:
-    return Newsroom(repo, await repo.upsert_show("Severance"))
+async def newsroom(storage: Storage) -> Newsroom:
+    return Newsroom(storage, await storage.catalog.upsert_show("Severance"))
 
 
 @pytest.fixture
-async def repo(db_path: str) -> AsyncIterator[Repository]:
-    async with Repository.open(db_path) as repo:
-        yield repo
+async def storage(db_path: str) -> AsyncIterator[Storage]:
+    async with open_storage(db_path) as storage:
+        yield storage
 
 
 def outbox_rows(db_path: str) -> list[tuple[int, str, str, int, float, str | None]]:
@@ -116,19 +117,19 @@ def outbox_rows(db_path: str) -> list[tuple[int, str, str, int, float, str | Non
 
 
 # -- the outbox comes first ----------------------------------------------------------------
-async def test_the_outbox_row_exists_before_the_send(repo: Repository, db_path: str) -> None:
-    room = await newsroom(repo)
+async def test_the_outbox_row_exists_before_the_send(storage: Storage, db_path: str) -> None:
+    room = await newsroom(storage)
     await room.subscribe("alice", "bob", "carol")
     await room.publish(2)
     seen: list[tuple[int, set[int]]] = []
 
-    async with Repository.open(db_path) as observer:  # a second connection: what a restart would see
+    async with open_storage(db_path) as observer:  # a second connection: what a restart would see
         async def inspect(_r: Recipient, n: Notification, _a: int) -> None:
-            pending = await observer.pending_outbox(now=time.time() + 10, platforms=[PLATFORM], limit=1000)
+            pending = await observer.outbox.pending_outbox(now=time.time() + 10, platforms=[PLATFORM], limit=1000)
             seen.append((n.outbox_id, {row.id for row in pending}))
 
         messenger = FakeMessenger(inspect)
-        report = await Delivery(repo, {PLATFORM: messenger}).deliver_due()
+        report = await Delivery(storage, {PLATFORM: messenger}).deliver_due()
 
     assert report.sent == 6 and len(seen) == 6
     _first_id, first_pending = seen[0]
@@ -136,7 +137,7 @@ async def test_the_outbox_row_exists_before_the_send(repo: Repository, db_path: 
     for outbox_id, pending in seen:
         assert outbox_id in pending  # its own row is still pending while it is being sent
     assert {status for _id, _chat, status, *_rest in outbox_rows(db_path)} == {"sent"}
-    assert await repo.pending_outbox(now=time.time() + 10, platforms=[PLATFORM]) == []
+    assert await storage.outbox.pending_outbox(now=time.time() + 10, platforms=[PLATFORM]) == []
 
 
 # -- crashes -------------------------------------------------------------------------------
@@ -157,8 +158,8 @@ def assert_nothing_lost_at_most_one_duplicate(room: Newsroom, chats: list[str], 
 @pytest.mark.parametrize("after", [1, 5, 11])
 async def test_a_crash_mid_fan_out_loses_nothing(db_path: str, after: int) -> None:
     chats = ["alice", "bob", "carol"]
-    async with Repository.open(db_path) as repo:
-        room = await newsroom(repo)
+    async with open_storage(db_path) as storage:
+        room = await newsroom(storage)
         await room.subscribe(*chats)
         await room.publish(4)
 
@@ -170,22 +171,22 @@ async def test_a_crash_mid_fan_out_loses_nothing(db_path: str, after: int) -> No
         first = FakeMessenger(crash_after_n, accept_then_behave=True)
         crashed = False
         try:
-            await Delivery(repo, {PLATFORM: first}).deliver_due()
+            await Delivery(storage, {PLATFORM: first}).deliver_due()
         except* Crash:  # out of the chat workers' TaskGroup, wrapped in a group
             crashed = True
     assert crashed and len(first.sent) >= after
 
-    async with Repository.open(db_path) as repo:  # the restart
+    async with open_storage(db_path) as storage:  # the restart
         second = FakeMessenger()
-        await Delivery(repo, {PLATFORM: second}).deliver_due()
-        assert await repo.outbox_counts() == {"sent": 12}
+        await Delivery(storage, {PLATFORM: second}).deliver_due()
+        assert await storage.outbox.outbox_counts() == {"sent": 12}
     assert_nothing_lost_at_most_one_duplicate(room, chats, first, second)
 
 
 async def test_a_cancelled_send_loses_nothing(db_path: str) -> None:
     chats = ["alice", "bob"]
-    async with Repository.open(db_path) as repo:
-        room = await newsroom(repo)
+    async with open_storage(db_path) as storage:
+        room = await newsroom(storage)
         await room.subscribe(*chats)
         await room.publish(3)
 
@@ -195,21 +196,21 @@ async def test_a_cancelled_send_loses_nothing(db_path: str) -> None:
 
         first = FakeMessenger(cancelled_on_third, accept_then_behave=True)
         try:
-            await Delivery(repo, {PLATFORM: first}).deliver_due()
+            await Delivery(storage, {PLATFORM: first}).deliver_due()
         except asyncio.CancelledError:
             pass
-    async with Repository.open(db_path) as repo:
+    async with open_storage(db_path) as storage:
         second = FakeMessenger()
-        await Delivery(repo, {PLATFORM: second}).deliver_due()
-        assert await repo.outbox_counts() == {"sent": 6}
+        await Delivery(storage, {PLATFORM: second}).deliver_due()
+        assert await storage.outbox.outbox_counts() == {"sent": 6}
     assert_nothing_lost_at_most_one_duplicate(room, chats, first, second)
 
 
 async def test_shutdown_while_sending_loses_nothing(db_path: str) -> None:
     """The delivery task is cancelled while a send hangs (SIGTERM during a slow platform call)."""
     chats = ["alice", "bob", "carol"]
-    async with Repository.open(db_path) as repo:
-        room = await newsroom(repo)
+    async with open_storage(db_path) as storage:
+        room = await newsroom(storage)
         await room.subscribe(*chats)
         await room.publish(3)
         hanging = asyncio.Event()
@@ -220,21 +221,21 @@ async def test_shutdown_while_sending_loses_nothing(db_path: str) -> None:
                 await asyncio.Event().wait()
 
         first = FakeMessenger(hang_on_fourth, accept_then_behave=True)
-        task = asyncio.create_task(Delivery(repo, {PLATFORM: first}).deliver_due())
+        task = asyncio.create_task(Delivery(storage, {PLATFORM: first}).deliver_due())
         await asyncio.wait_for(hanging.wait(), 5)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    async with Repository.open(db_path) as repo:
+    async with open_storage(db_path) as storage:
         second = FakeMessenger()
-        await Delivery(repo, {PLATFORM: second}).deliver_due()
-        assert await repo.outbox_counts() == {"sent": 9}
+        await Delivery(storage, {PLATFORM: second}).deliver_due()
+        assert await storage.outbox.outbox_counts() == {"sent": 9}
     assert_nothing_lost_at_most_one_duplicate(room, chats, first, second)
 
 
-async def test_an_adapter_bug_reschedules_the_row_and_spares_other_chats(repo: Repository) -> None:
+async def test_an_adapter_bug_reschedules_the_row_and_spares_other_chats(storage: Storage) -> None:
     clock = FakeClock()
-    room = await newsroom(repo)
+    room = await newsroom(storage)
     await room.subscribe("alice", "bob")
     await room.publish(2)
 
@@ -243,19 +244,19 @@ async def test_an_adapter_bug_reschedules_the_row_and_spares_other_chats(repo: R
             raise KeyError("adapter bug")
 
     messenger = FakeMessenger(buggy_for_alice)
-    delivery = Delivery(repo, {PLATFORM: messenger}, clock=clock)
+    delivery = Delivery(storage, {PLATFORM: messenger}, clock=clock)
     report = await delivery.deliver_due()
     assert report.retried == 1 and messenger.items_for("bob") == room.published
     assert messenger.items_for("alice") == []
     clock.now += 2 * BACKOFF_BASE
     await delivery.deliver_due()
     assert messenger.items_for("alice") == room.published
-    assert await repo.outbox_counts() == {"sent": 4}
+    assert await storage.outbox.outbox_counts() == {"sent": 4}
 
 
 # -- 429: wait and resend the same row -----------------------------------------------------
-async def test_retry_later_resends_the_same_row_after_the_wait_in_order(repo: Repository) -> None:
-    room = await newsroom(repo)
+async def test_retry_later_resends_the_same_row_after_the_wait_in_order(storage: Storage) -> None:
+    room = await newsroom(storage)
     await room.subscribe("alice", "bob")
     await room.publish(3)
     when: dict[tuple[str, int], float] = {}
@@ -267,19 +268,19 @@ async def test_retry_later_resends_the_same_row_after_the_wait_in_order(repo: Re
 
     messenger = FakeMessenger(slow_down_alice_once)
     started = time.monotonic()
-    report = await Delivery(repo, {PLATFORM: messenger}).deliver_due()
+    report = await Delivery(storage, {PLATFORM: messenger}).deliver_due()
     assert report.sent == 6 and report.retried == 0
     assert messenger.items_for("alice") == room.published  # the same row again, then the rest, in order
     assert [n for n, c in messenger.attempts.items() if c > 1] == [
         next(s.outbox_id for s in messenger.sent if s.chat_id == "alice")]
     assert when[("alice", room.published[0])] - started >= 0.2
     assert when[("bob", room.published[-1])] - started < 0.2  # bob was not slowed down
-    assert await repo.outbox_counts() == {"sent": 6}
+    assert await storage.outbox.outbox_counts() == {"sent": 6}
 
 
-async def test_a_long_retry_later_is_rescheduled_and_keeps_the_chat_in_order(repo: Repository) -> None:
+async def test_a_long_retry_later_is_rescheduled_and_keeps_the_chat_in_order(storage: Storage) -> None:
     clock = FakeClock()
-    room = await newsroom(repo)
+    room = await newsroom(storage)
     await room.subscribe("alice", "bob")
     await room.publish(3)
 
@@ -288,7 +289,7 @@ async def test_a_long_retry_later_is_rescheduled_and_keeps_the_chat_in_order(rep
             raise RetryLater("Too Many Requests", retry_after=120.0)
 
     messenger = FakeMessenger(long_wait_for_alice_once)
-    delivery = Delivery(repo, {PLATFORM: messenger}, clock=clock)
+    delivery = Delivery(storage, {PLATFORM: messenger}, clock=clock)
     started = time.monotonic()
     first = await delivery.deliver_due()
     assert first.retried == 1
@@ -303,16 +304,16 @@ async def test_a_long_retry_later_is_rescheduled_and_keeps_the_chat_in_order(rep
     assert time.monotonic() - started < 2
 
     clock.now += 120
-    delivery = Delivery(repo, {PLATFORM: messenger}, clock=clock)  # a fresh limiter, as after a restart
+    delivery = Delivery(storage, {PLATFORM: messenger}, clock=clock)  # a fresh limiter, as after a restart
     await delivery.deliver_due()
     assert messenger.items_for("alice") == room.published
-    assert await repo.outbox_counts() == {"sent": 8}
+    assert await storage.outbox.outbox_counts() == {"sent": 8}
 
 
 # -- 5xx: back off, deliver on a later pass ------------------------------------------------
-async def test_a_temporary_failure_is_rescheduled_with_backoff(repo: Repository, db_path: str) -> None:
+async def test_a_temporary_failure_is_rescheduled_with_backoff(storage: Storage, db_path: str) -> None:
     clock = FakeClock()
-    room = await newsroom(repo)
+    room = await newsroom(storage)
     await room.subscribe("alice", "bob")
     await room.publish(2)
 
@@ -322,14 +323,14 @@ async def test_a_temporary_failure_is_rescheduled_with_backoff(repo: Repository,
 
     platform_down = True
     messenger = FakeMessenger(alice_is_down)
-    delivery = Delivery(repo, {PLATFORM: messenger}, clock=clock)
+    delivery = Delivery(storage, {PLATFORM: messenger}, clock=clock)
     report = await delivery.deliver_due()
     assert report.retried == 1 and report.sent == 2
     alice_rows = [r for r in outbox_rows(db_path) if r[1] == "alice"]
     first_row = alice_rows[0]
     assert first_row[2] == "pending" and first_row[3] == 1 and first_row[5] == "502 Bad Gateway"
     assert clock.now + BACKOFF_BASE / 2 <= first_row[4] <= clock.now + BACKOFF_BASE
-    assert await repo.next_outbox_due_at([PLATFORM]) == first_row[4]
+    assert await storage.outbox.next_outbox_due_at([PLATFORM]) == first_row[4]
 
     # still down at the next attempt: the backoff grows
     clock.now = first_row[4]
@@ -342,12 +343,12 @@ async def test_a_temporary_failure_is_rescheduled_with_backoff(repo: Repository,
     clock.now = second_try[4]
     await delivery.deliver_due()
     assert messenger.items_for("alice") == room.published  # in order, nothing lost
-    assert await repo.outbox_counts() == {"sent": 4}
+    assert await storage.outbox.outbox_counts() == {"sent": 4}
 
 
 # -- 403: pause the chat -------------------------------------------------------------------
-async def test_an_unavailable_chat_is_paused_and_its_rows_held(repo: Repository, db_path: str) -> None:
-    room = await newsroom(repo)
+async def test_an_unavailable_chat_is_paused_and_its_rows_held(storage: Storage, db_path: str) -> None:
+    room = await newsroom(storage)
     await room.subscribe("alice", "bob", "carol")
     await room.publish(2)
 
@@ -357,37 +358,37 @@ async def test_an_unavailable_chat_is_paused_and_its_rows_held(repo: Repository,
 
     bob_blocked = True
     messenger = FakeMessenger(bob_blocked_the_bot)
-    delivery = Delivery(repo, {PLATFORM: messenger})
+    delivery = Delivery(storage, {PLATFORM: messenger})
     report = await delivery.deliver_due()
     assert report.paused_chats == [f"{PLATFORM}:bob"] and report.failed == 0
     assert messenger.items_for("bob") == []
     assert messenger.items_for("alice") == messenger.items_for("carol") == room.published
-    assert [(p, c, r) for p, c, r, _at in await repo.paused_chats()] == [
+    assert [(p, c, r) for p, c, r, _at in await storage.audience.paused_chats()] == [
         (PLATFORM, "bob", "Forbidden: bot was blocked by the user")]
     assert {r[2] for r in outbox_rows(db_path) if r[1] == "bob"} == {"held"}
-    assert await repo.outbox_counts() == {"sent": 4, "held": 2}
+    assert await storage.outbox.outbox_counts() == {"sent": 4, "held": 2}
 
     # held rows are neither sent nor failed on later passes, and new stories skip bob
     await room.publish(1)
     await delivery.deliver_due()
     assert messenger.items_for("bob") == []
-    assert await repo.outbox_counts() == {"sent": 6, "held": 2}
-    assert (PLATFORM, "user", "bob") not in await repo.recipients_for(room.show_id, Event.RENEWAL)
+    assert await storage.outbox.outbox_counts() == {"sent": 6, "held": 2}
+    assert (PLATFORM, "user", "bob") not in await storage.audience.recipients_for(room.show_id, Event.RENEWAL)
 
     bob_blocked = False
-    assert await repo.resume_chat(PLATFORM, "bob")
-    assert await repo.paused_chats() == []
+    assert await storage.audience.resume_chat(PLATFORM, "bob")
+    assert await storage.audience.paused_chats() == []
     await delivery.deliver_due()
     assert messenger.items_for("bob") == room.published[:2]  # the held ones, in order
-    assert await repo.outbox_counts() == {"sent": 8}
+    assert await storage.outbox.outbox_counts() == {"sent": 8}
     await room.publish(1)
     await delivery.deliver_due()
     assert messenger.items_for("bob") == [*room.published[:2], room.published[-1]]
 
 
 # -- 400: the row fails, the chat goes on --------------------------------------------------
-async def test_a_permanent_failure_marks_the_row_failed_with_the_reason(repo: Repository, db_path: str) -> None:
-    room = await newsroom(repo)
+async def test_a_permanent_failure_marks_the_row_failed_with_the_reason(storage: Storage, db_path: str) -> None:
+    room = await newsroom(storage)
     await room.subscribe("alice")
     await room.publish(3)
 
@@ -396,13 +397,13 @@ async def test_a_permanent_failure_marks_the_row_failed_with_the_reason(repo: Re
             raise PermanentFailure("Bad Request: can't parse entities")
 
     messenger = FakeMessenger(reject_the_second)
-    report = await Delivery(repo, {PLATFORM: messenger}).deliver_due()
+    report = await Delivery(storage, {PLATFORM: messenger}).deliver_due()
     assert report.failed == 1 and report.sent == 2
     assert messenger.items_for("alice") == [room.published[0], room.published[2]]
     failed = [r for r in outbox_rows(db_path) if r[2] == "failed"]
     assert len(failed) == 1 and failed[0][5] == "Bad Request: can't parse entities"
     assert messenger.attempts[failed[0][0]] == 1  # never retried
-    assert await Delivery(repo, {PLATFORM: messenger}).deliver_due() == type(report)()
+    assert await Delivery(storage, {PLATFORM: messenger}).deliver_due() == type(report)()
 
 
 # -- the rate limiter ----------------------------------------------------------------------
@@ -502,22 +503,22 @@ async def test_a_crash_between_storing_a_story_and_queuing_it_loses_nothing(
     server.routes["/feed.xml"] = Response(200, feed, {"Content-Type": "application/rss+xml"})
 
     async def poll_once(crash: bool) -> None:
-        async with Repository.open(db_path) as repo, FeedFetcher(allow_private=True) as fetcher:
+        async with open_storage(db_path) as storage, FeedFetcher(allow_private=True) as fetcher:
             if crash:
-                show_id = await repo.upsert_show("Severance")
-                await repo.subscribe(SubscriptionRecord(PLATFORM, "user", "alice", show_id, Event.all()))
-                await repo.add_feed(server.url("/feed.xml"))
+                show_id = await storage.catalog.upsert_show("Severance")
+                await storage.audience.subscribe(SubscriptionRecord(PLATFORM, "user", "alice", show_id, Event.all()))
+                await storage.feeds.add_feed(server.url("/feed.xml"))
 
                 async def die(*_args: object) -> int:
                     raise Crash
 
-                monkeypatch.setattr(repo, "enqueue_for_match", die)
-            matcher = Matcher(await repo.shows())
-            await Poller(repo, fetcher, lambda: matcher, interval=600.0).poll(force=True)
+                monkeypatch.setattr(storage.outbox, "enqueue_matches", die)
+            matcher = Matcher(await storage.catalog.shows())
+            await Poller(storage, fetcher, lambda: matcher, interval=600.0).poll(force=True)
 
     await poll_once(crash=True)
     await poll_once(crash=False)  # the restart
-    async with Repository.open(db_path) as repo:
+    async with open_storage(db_path) as storage:
         messenger = FakeMessenger()
-        await Delivery(repo, {PLATFORM: messenger}).deliver_due()
+        await Delivery(storage, {PLATFORM: messenger}).deliver_due()
     assert [s.chat_id for s in messenger.sent] == ["alice"], "the story was stored but never queued"

@@ -8,6 +8,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -40,7 +41,7 @@ BOT_USER = 42
 MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
 EPHEMERAL = 64
 MODERATOR_COMMANDS = ("feed", "catalog", "alias", "mute", "unmute", "stats")
-USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "help")
+USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "help", "panel")
 
 
 # -- fixtures & builders ----------------------------------------------------------------------
@@ -136,7 +137,7 @@ class FakeShowBot:
 
     def __init__(self) -> None:
         self.settings = load_settings(env={}, db=":memory:")
-        self.repo = None
+        self.storage = SimpleNamespace(meta=None)  # no database: command sync is never remembered
 
 
 def make_adapter(showbot: ShowBot | FakeShowBot, **settings: Any) -> DiscordAdapter:
@@ -260,7 +261,7 @@ async def test_moderator_commands_need_manage_server_and_per_server_ones_are_gui
 
 async def test_setup_hook_syncs_only_when_the_commands_change(showbot: ShowBot,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    bot = ShowbotDiscordBot(Commands(showbot), repo=showbot.repo, sync_commands=True)
+    bot = ShowbotDiscordBot(Commands(showbot), meta=showbot.storage.meta, sync_commands=True)
     synced: list[int] = []
 
     async def fake_sync(*, guild: Any = None) -> list[Any]:
@@ -269,10 +270,10 @@ async def test_setup_hook_syncs_only_when_the_commands_change(showbot: ShowBot,
 
     monkeypatch.setattr(bot.tree, "sync", fake_sync)
     await bot.setup_hook()
-    assert synced == [1] and await showbot.repo.get_meta(COMMANDS_META_KEY)
+    assert synced == [1] and await showbot.storage.meta.get_meta(COMMANDS_META_KEY)
     await bot.sync_tree()
     assert synced == [1]  # unchanged: no second sync against the daily quota
-    await showbot.repo.set_meta(COMMANDS_META_KEY, "an older command set")
+    await showbot.storage.meta.set_meta(COMMANDS_META_KEY, "an older command set")
     await bot.sync_tree()
     assert synced == [1, 1]
     await bot.close()
@@ -291,7 +292,7 @@ async def test_subscribe_in_a_server_subscribes_the_user_for_dms_and_answers_eph
         adapter: DiscordAdapter, showbot: ShowBot, webhook: FakeWebhookAdapter) -> None:
     await invoke(adapter, interaction_payload(["subscribe"], [text_option("show", "Squid Game"),
                                                               text_option("events", "trailer renewal")]))
-    subs = await showbot.repo.subscriptions("discord", "user", str(USER))
+    subs = await showbot.storage.audience.subscriptions("discord", "user", str(USER))
     assert [(s.show, s.events, s.chat_id) for s in subs] == [("Squid Game", Event.TRAILER | Event.RENEWAL, str(USER))]
     data = webhook.last["data"]
     assert "You now follow Squid Game" in data["content"]
@@ -309,7 +310,7 @@ async def test_subscribe_in_a_dm_uses_the_user_as_the_chat(adapter: DiscordAdapt
     assert (caller.chat_type, caller.chat_id, caller.user_id, caller.guild_id) == (
         ChatType.PRIVATE, str(USER), str(USER), None)
     assert not caller.is_chat_admin
-    assert await showbot.repo.subscriptions("discord", "user", str(USER))
+    assert await showbot.storage.audience.subscriptions("discord", "user", str(USER))
     assert "privately" not in webhook.last["data"]["content"]
 
 
@@ -370,7 +371,7 @@ async def test_channel_subscribe_posts_here_and_mentions_the_role(adapter: Disco
     await invoke(adapter, interaction_payload(
         ["channel", "subscribe"], [text_option("show", "Squid Game"), {"type": 8, "name": "role", "value": "555"}],
         permissions=MANAGE_GUILD, resolved=role))
-    [sub] = await showbot.repo.subscriptions("discord", "channel", str(CHANNEL))
+    [sub] = await showbot.storage.audience.subscriptions("discord", "channel", str(CHANNEL))
     assert (sub.show, sub.guild_id, sub.role_id) == ("Squid Game", str(GUILD), "555")
     data = webhook.last["data"]
     assert "mention that role" in data["content"]
@@ -387,7 +388,7 @@ async def test_channel_subscribe_refuses_the_everyone_role(adapter: DiscordAdapt
         ["channel", "subscribe"], [text_option("show", "Squid Game"), {"type": 8, "name": "role", "value": str(GUILD)}],
         permissions=MANAGE_GUILD, resolved=everyone))
     assert "@everyone can't be mentioned" in webhook.last["data"]["content"]
-    assert await showbot.repo.subscriptions("discord", "channel", str(CHANNEL)) == []
+    assert await showbot.storage.audience.subscriptions("discord", "channel", str(CHANNEL)) == []
 
 
 async def test_a_slow_command_defers_then_follows_up(adapter: DiscordAdapter, webhook: FakeWebhookAdapter,
@@ -427,7 +428,7 @@ async def test_an_out_of_date_command_on_discords_side_gets_an_explanation(
 
 async def test_pressing_a_choice_button_runs_it_as_the_presser(adapter: DiscordAdapter, showbot: ShowBot,
                                                                webhook: FakeWebhookAdapter) -> None:
-    [show] = await showbot.repo.find_shows("Squid Game")
+    [show] = await showbot.storage.catalog.find_shows("Squid Game")
     cog = adapter.bot.get_cog("Subscriptions")
     view = ChoiceView(cog, USER, [Choice("Follow Squid Game", "subscribe", show.id, int(Event.TRAILER))])
     [button] = view.children
@@ -442,7 +443,7 @@ async def test_pressing_a_choice_button_runs_it_as_the_presser(adapter: DiscordA
     assert await view.interaction_check(interaction)
     await button.callback(interaction)
 
-    [sub] = await showbot.repo.subscriptions("discord", "user", str(USER))
+    [sub] = await showbot.storage.audience.subscriptions("discord", "user", str(USER))
     assert sub.events == Event.TRAILER
     assert webhook.last["type"] == discord.InteractionResponseType.message_update.value
     assert webhook.last["data"]["content"].startswith("You now follow Squid Game")

@@ -27,7 +27,7 @@ import pytest
 
 from bot.poller import spread_offset
 from bot.service import INITIAL_SPREAD_CAP
-from storage.repository import Repository
+from storage import open_storage
 from tests.support.fake_discord import (
     FANS_ROLE,
     MODERATOR,
@@ -153,8 +153,8 @@ async def _outbox(db: str, *, sent: int, within: float) -> None:
     deadline = time.monotonic() + within
     counts: dict[str, int] = {}
     while time.monotonic() < deadline:
-        async with Repository.open(db) as repo:
-            counts = await repo.outbox_counts()
+        async with open_storage(db) as storage:
+            counts = await storage.outbox.outbox_counts()
         if counts == {"sent": sent}:
             return
         await asyncio.sleep(0.1)

@@ -272,7 +272,7 @@ async def test_a_moderator_by_role_subscribes_the_channel(running: Running) -> N
     reply = await fake.wait_for_reply(fake.invoke("channel subscribe", user=MODERATOR, show="Slow Horses",
                                                   role=FANS_ROLE))
     assert reply.kind is ReplyKind.CALLBACK and "This channel will now post Slow Horses" in reply.content
-    subs = await running.showbot.repo.subscriptions("discord", "channel", str(NEWS_CHANNEL))
+    subs = await running.showbot.storage.audience.subscriptions("discord", "channel", str(NEWS_CHANNEL))
     assert [(s.show, s.role_id) for s in subs] == [("Slow Horses", str(FANS_ROLE))]
 
 

@@ -17,10 +17,11 @@ import pytest
 from bot.feed_health import describe_feed
 from bot.poller import MAX_BACKOFF, PERMANENT_BACKOFF_BASE, Poller, PollReport, failure_delay
 from feeds.fetch import FeedFetcher, FetchLimits
-from feeds.model import Event
+from feeds.model import Event, FeedRecord
 from feeds.understand.matcher import Matcher
-from storage.records import FeedRecord, SubscriptionRecord
-from storage.repository import Repository
+from storage import open_storage
+from storage.ports import Storage
+from storage.records import SubscriptionRecord
 from tests.support.fakes import FakeClock
 from tests.support.http_server import LocalServer, Response
 
@@ -50,7 +51,7 @@ GOOD_FEED = rss(item(GOOD_HEADLINE, guid="good-1", link="https://example.org/sev
 
 @dataclass
 class Harness:
-    repo: Repository
+    storage: Storage
     server: LocalServer
     clock: FakeClock
     fetcher: FeedFetcher
@@ -59,11 +60,11 @@ class Harness:
     async def add(self, path: str, route: Response) -> str:
         self.server.routes[path] = route
         url = self.server.url(path)
-        await self.repo.add_feed(url)
+        await self.storage.feeds.add_feed(url)
         return url
 
     async def feed(self, path: str) -> FeedRecord:
-        record = await self.repo.feed_by_url(self.server.url(path))
+        record = await self.storage.feeds.feed_by_url(self.server.url(path))
         assert record is not None
         return record
 
@@ -76,7 +77,7 @@ class Harness:
         good = await self.feed("/good.xml")
         assert good.failures == 0 and good.last_error is None, describe_feed(good)
         assert self.server.url("/good.xml") not in report.errors
-        pending = await self.repo.pending_outbox(now=self.clock.now, platforms=["console"])
+        pending = await self.storage.outbox.pending_outbox(now=self.clock.now, platforms=["console"])
         assert GOOD_HEADLINE in [row.title for row in pending], "the good feed's story was lost"
         return report
 
@@ -84,20 +85,20 @@ class Harness:
 @pytest.fixture
 async def harness(server: LocalServer, db_path: str) -> AsyncIterator[Harness]:
     clock = FakeClock()
-    async with Repository.open(db_path) as repo, FeedFetcher(
+    async with open_storage(db_path) as storage, FeedFetcher(
         limits=FetchLimits(total_timeout=1.0, connect_timeout=1.0), allow_private=True
     ) as fetcher:
-        await repo.import_catalog(CATALOG)
-        await repo.subscribe(SubscriptionRecord("console", "user", "local", None, Event.all()))
-        matcher = Matcher(await repo.shows())
-        poller = Poller(repo, fetcher, lambda: matcher, interval=INTERVAL, clock=clock)
-        yield Harness(repo, server, clock, fetcher, poller)
+        await storage.catalog.import_catalog(CATALOG)
+        await storage.audience.subscribe(SubscriptionRecord("console", "user", "local", None, Event.all()))
+        matcher = Matcher(await storage.catalog.shows())
+        poller = Poller(storage, fetcher, lambda: matcher, interval=INTERVAL, clock=clock)
+        yield Harness(storage, server, clock, fetcher, poller)
 
 
-async def stored_texts(repo: Repository) -> list[str]:
+async def stored_texts(storage: Storage) -> list[str]:
     texts: list[str] = []
-    for show in await repo.shows():
-        for news in await repo.latest_for_show(show.id, limit=100):
+    for show in await storage.catalog.shows():
+        for news in await storage.items.latest_for_show(show.id, limit=100):
             texts.append(news.title)
     return texts
 
@@ -128,7 +129,7 @@ async def test_billion_laughs_is_parsed_without_blowing_up(harness: Harness) -> 
     assert time.monotonic() - started < 3.0
     feed = await harness.feed("/laughs.xml")
     assert feed.title is None or len(feed.title) < 1000
-    texts = await stored_texts(harness.repo)
+    texts = await stored_texts(harness.storage)
     assert all(len(text) < 10_000 for text in texts), "an entity was expanded"
     assert not any("lollollol" in text for text in texts)
 
@@ -147,7 +148,7 @@ async def test_external_entities_are_never_fetched_or_read(harness: Harness) -> 
     await harness.add("/xxe.xml", Response(200, body.encode(), RSS_TYPE))
     await harness.poll_with_good_feed()
     assert "/secret" not in [r.path for r in harness.server.requests]
-    texts = await stored_texts(harness.repo)
+    texts = await stored_texts(harness.storage)
     assert not any("root:" in t or "TOP-SECRET" in t for t in texts)
 
 
@@ -223,7 +224,7 @@ async def test_a_redirect_to_a_feed_is_followed(harness: Harness) -> None:
     await harness.poll_with_good_feed()
     feed = await harness.feed("/old.xml")
     assert feed.failures == 0
-    assert "Slow Horses renewed for season 6" in await stored_texts(harness.repo)
+    assert "Slow Horses renewed for season 6" in await stored_texts(harness.storage)
 
 
 # -- not a feed, odd encodings, empty ------------------------------------------------------
@@ -266,9 +267,9 @@ async def test_latin1_bytes_with_a_wrong_or_missing_charset_still_yield_items(
     feed = await harness.feed("/latin1.xml")
     assert feed.failures == 0, feed.last_error
     assert report.new_items == 2
-    titles = await stored_texts(harness.repo)
+    titles = await stored_texts(harness.storage)
     assert LATIN1_TITLE in titles  # decoded as windows-1252, not mangled
-    pending = await harness.repo.pending_outbox(now=harness.clock.now, platforms=["console"])
+    pending = await harness.storage.outbox.pending_outbox(now=harness.clock.now, platforms=["console"])
     assert [row.show for row in pending if row.title == LATIN1_TITLE] == ["Élite"]
 
 
@@ -366,11 +367,11 @@ async def test_one_good_feed_keeps_working_among_many_bad_ones(harness: Harness)
         await harness.add(path, response)
     report = await harness.poll_with_good_feed()
     assert report.feeds == len(bad) + 1
-    failing = {f.url for f in await harness.repo.feeds() if f.failures}
+    failing = {f.url for f in await harness.storage.feeds.all() if f.failures}
     # the billion-laughs doc parses (safely) to an item: it is the only "bad" feed that isn't failing
     assert failing == {harness.server.url(p) for p in bad if p != "/laughs.xml"}
     assert set(report.errors) == failing
-    for feed in await harness.repo.feeds():
+    for feed in await harness.storage.feeds.all():
         if feed.failures:
             assert feed.last_error and feed.next_poll_at > harness.clock.now
 
@@ -385,8 +386,8 @@ async def test_duplicate_guids_within_a_feed_are_stored_once(harness: Harness) -
     await harness.add("/dups.xml", Response(200, body, RSS_TYPE))
     report = await harness.poll_with_good_feed()
     assert report.new_items == 3  # two from /dups.xml, one from the good feed
-    assert (await harness.repo.stats()).items == 3
-    slow_horses = [t for t in await stored_texts(harness.repo) if t.startswith("Slow Horses")]
+    assert (await harness.storage.stats()).items == 3
+    slow_horses = [t for t in await stored_texts(harness.storage) if t.startswith("Slow Horses")]
     assert len(slow_horses) == 1
     again = await harness.poller.poll(force=True)
     assert again.new_items == 0 and again.notifications == 0
@@ -403,10 +404,10 @@ async def test_items_without_guid_or_link_dedup_by_title(harness: Harness) -> No
     await harness.add("/noguid.xml", Response(200, body, RSS_TYPE))
     report = await harness.poll_with_good_feed()
     assert report.new_items == 4  # 3 from /noguid.xml (title, title, link), 1 good
-    assert (await harness.repo.stats()).items == 4
+    assert (await harness.storage.stats()).items == 4
     again = await harness.poller.poll(force=True)
     assert again.new_items == 0
-    outbox = await harness.repo.outbox_counts()
+    outbox = await harness.storage.outbox.outbox_counts()
     assert outbox.get("pending") == report.notifications
 
 
@@ -416,20 +417,20 @@ async def test_a_storage_error_backs_the_feed_off_and_loses_nothing(
 ) -> None:
     body = rss(item("Slow Horses renewed for season 6", guid="sh-6")).encode()
     url = await harness.add("/feed.xml", Response(200, body, RSS_TYPE))
-    real_enqueue = harness.repo.enqueue_matches
+    real_enqueue = harness.storage.outbox.enqueue_matches
 
     async def broken(*_args: object) -> int:
         raise RuntimeError("disk I/O error")
 
-    monkeypatch.setattr(harness.repo, "enqueue_matches", broken)
+    monkeypatch.setattr(harness.storage.outbox, "enqueue_matches", broken)
     report = await harness.poller.poll(force=True)
     assert report.errors[url] == "RuntimeError: disk I/O error"
     feed = await harness.feed("/feed.xml")
     assert feed.failures == 1 and feed.last_error == "RuntimeError: disk I/O error"
     assert feed.next_poll_at >= harness.clock.now + 0.9 * INTERVAL  # backed off, not retried in a loop
-    assert (await harness.repo.stats()).items == 0  # rolled back: not marked seen without its notification
+    assert (await harness.storage.stats()).items == 0  # rolled back: not marked seen without its notification
 
-    monkeypatch.setattr(harness.repo, "enqueue_matches", real_enqueue)
+    monkeypatch.setattr(harness.storage.outbox, "enqueue_matches", real_enqueue)
     harness.clock.now = feed.next_poll_at
     report = await harness.poller.poll()
     assert report.new_items == 1 and report.notifications == 1
@@ -448,9 +449,10 @@ async def test_a_full_disk_backs_the_feed_off_in_one_line_not_a_traceback_storm(
     async def disk_full(*_args: object, **_kwargs: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    real = {name: getattr(harness.repo, name) for name in ("store_new_items", "record_feed_failure")}
-    for name in real:
-        monkeypatch.setattr(harness.repo, name, disk_full)
+    aggregates = {"store_new_items": harness.storage.items, "record_feed_failure": harness.storage.feeds}
+    real = {name: getattr(aggregate, name) for name, aggregate in aggregates.items()}
+    for name, aggregate in aggregates.items():
+        monkeypatch.setattr(aggregate, name, disk_full)
     caplog.set_level(logging.INFO)
     for _ in range(30):  # the poll loop comes back every second or so
         await harness.poller.poll()
@@ -460,17 +462,17 @@ async def test_a_full_disk_backs_the_feed_off_in_one_line_not_a_traceback_storm(
     assert not [r for r in caplog.records if r.exc_info], "no traceback for a full disk"
     complaints = [r for r in caplog.records if "disk is full" in r.getMessage()]
     assert len(complaints) == 1 and complaints[0].levelno == logging.WARNING
-    assert (await harness.repo.stats()).items == 0  # nothing half-stored
+    assert (await harness.storage.stats()).items == 0  # nothing half-stored
 
     for name, method in real.items():  # space again: after the backoff the story goes out
-        monkeypatch.setattr(harness.repo, name, method)
+        monkeypatch.setattr(aggregates[name], name, method)
     harness.clock.now += MAX_BACKOFF
     report = await harness.poller.poll()
     assert report.new_items == 1 and report.notifications == 1
 
 
 async def test_a_headline_the_matcher_chokes_on_does_not_hold_up_the_others(harness: Harness) -> None:
-    real = Matcher(await harness.repo.shows())
+    real = Matcher(await harness.storage.catalog.shows())
 
     class ChokingMatcher:
         def match(self, title: str, summary: str = "") -> list:
@@ -479,12 +481,12 @@ async def test_a_headline_the_matcher_chokes_on_does_not_hold_up_the_others(harn
             return real.match(title, summary)
 
     choking = ChokingMatcher()
-    harness.poller = Poller(harness.repo, harness.fetcher, lambda: choking, interval=INTERVAL,  # type: ignore[arg-type, return-value]
+    harness.poller = Poller(harness.storage, harness.fetcher, lambda: choking, interval=INTERVAL,  # type: ignore[arg-type, return-value]
                             clock=harness.clock)
     body = rss(item("CHOKE Slow Horses renewed for season 6", guid="c-1"),
                item("Élite renewed for season 9", guid="c-2")).encode()
     await harness.add("/feed.xml", Response(200, body, RSS_TYPE))
     report = await harness.poll_with_good_feed()
     assert report.failed == 0 and report.new_items == 3
-    pending = await harness.repo.pending_outbox(now=harness.clock.now, platforms=["console"])
+    pending = await harness.storage.outbox.pending_outbox(now=harness.clock.now, platforms=["console"])
     assert {row.title for row in pending} == {"Élite renewed for season 9", GOOD_HEADLINE}

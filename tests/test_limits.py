@@ -22,25 +22,27 @@ from bot.notifications import Notification, Recipient
 from bot.ports import RateLimits, RetryLater
 from bot.ratelimit import PACING_MARGIN, RateLimiter
 from bot.service import ShowBot
-from feeds.model import Event, ShowMatch
-from storage.records import NewItem, SubscriptionRecord
-from storage.repository import Repository
+from feeds.model import Event, NewItem, ShowMatch
+from storage import open_storage
+from storage.ports import Storage
+from storage.records import SubscriptionRecord
 from tests.support.fake_telegram import FakeTelegram
 
 TELEGRAM_LIKE = RateLimits(per_second=28, private_interval=1.0, group_interval=3.0)
 
 
-async def _queue(repo: Repository, platform: str, chats: list[tuple[str, str]], title: str,
+async def _queue(storage: Storage, platform: str, chats: list[tuple[str, str]], title: str,
                  show: str = "Severance") -> None:
     """A new story about `show`, whose subscribers now include every (kind, chat) in `chats`,
     fanned out to the outbox."""
-    show_id = await repo.upsert_show(show)
+    show_id = await storage.catalog.upsert_show(show)
     for kind, chat in chats:
-        await repo.subscribe(SubscriptionRecord(platform, kind, chat, show_id, Event.all()))
-    [item] = await repo.insert_items(None, [NewItem(title, guid=title, published_at=time.time())], time.time())
+        await storage.audience.subscribe(SubscriptionRecord(platform, kind, chat, show_id, Event.all()))
+    [item] = await storage.items.insert_items(None, [NewItem(title, guid=title, published_at=time.time())],
+                                              time.time())
     match = ShowMatch(show_id, show, Event.RENEWAL, (3,), "test")
-    await repo.save_matches(item.id, [match])
-    await repo.enqueue_for_match(item.id, match, time.time())
+    await storage.items.save_matches(item.id, [match])
+    await storage.outbox.enqueue_for_match(item.id, match, time.time())
 
 
 @dataclass
@@ -62,13 +64,13 @@ class Scripted:
 
 
 @pytest.fixture
-async def repo(db_path: str) -> AsyncIterator[Repository]:
-    async with Repository.open(db_path) as opened:
+async def storage(db_path: str) -> AsyncIterator[Storage]:
+    async with open_storage(db_path) as opened:
         yield opened
 
 
 # -- 429 scopes --------------------------------------------------------------------------------------
-async def test_one_chats_long_wait_holds_only_that_chat(repo: Repository) -> None:
+async def test_one_chats_long_wait_holds_only_that_chat(storage: Storage) -> None:
     """On main a chat told to wait 55 s held the whole delivery pass, and with it every other
     chat's new story (~28 s on average)."""
     told: list[str] = []
@@ -80,8 +82,8 @@ async def test_one_chats_long_wait_holds_only_that_chat(repo: Repository) -> Non
         return None
 
     messenger = Scripted(alice_must_wait)
-    delivery = Delivery(repo, {"fake": messenger})
-    await _queue(repo, "fake", [("user", "alice")], "Severance story 1")
+    delivery = Delivery(storage, {"fake": messenger})
+    await _queue(storage, "fake", [("user", "alice")], "Severance story 1")
     stop = asyncio.Event()
     running = asyncio.create_task(delivery.run(stop))
     try:
@@ -89,7 +91,7 @@ async def test_one_chats_long_wait_holds_only_that_chat(repo: Repository) -> Non
             if told:
                 break
             await asyncio.sleep(0.01)
-        await _queue(repo, "fake", [("user", "bob")], "Severance story 2")
+        await _queue(storage, "fake", [("user", "bob")], "Severance story 2")
         queued = time.monotonic()
         delivery.notify()
         for _ in range(300):
@@ -102,10 +104,10 @@ async def test_one_chats_long_wait_holds_only_that_chat(repo: Repository) -> Non
     [(at, _chat, _headline)] = [s for s in messenger.sent if s[1] == "bob"]
     assert at - queued < 1.0, f"bob's story waited {at - queued:.1f}s behind alice's 429"
     assert [s for s in messenger.sent if s[1] == "alice"] == []  # alice's two stories wait out her 55 s
-    assert (await repo.outbox_counts()).get("pending") == 2
+    assert (await storage.outbox.outbox_counts()).get("pending") == 2
 
 
-async def test_a_global_flood_wait_holds_every_chat(repo: Repository) -> None:
+async def test_a_global_flood_wait_holds_every_chat(storage: Storage) -> None:
     """A flood wait that is the platform's, not one chat's: on main every chat found out for
     itself (64 more 429s); now the second chat's 429 makes everyone wait."""
     flood: dict[str, float] = {}
@@ -120,8 +122,8 @@ async def test_a_global_flood_wait_holds_every_chat(repo: Repository) -> None:
 
     messenger = Scripted(flooded)
     chats = [("user", f"u{n}") for n in range(40)]
-    await _queue(repo, "fake", chats, "Severance story 1")
-    report = await asyncio.wait_for(Delivery(repo, {"fake": messenger}).deliver_due(), 20)
+    await _queue(storage, "fake", chats, "Severance story 1")
+    report = await asyncio.wait_for(Delivery(storage, {"fake": messenger}).deliver_due(), 20)
     assert report.sent == 40
     assert len(messenger.refused) <= 3, f"{len(messenger.refused)} sends were answered 429"
     assert {chat for _t, chat, _h in messenger.sent} == {chat for _k, chat in chats}
@@ -231,9 +233,9 @@ async def test_a_strict_server_with_jitter_sees_no_self_caused_429(fake: FakeTel
     busy = [("user", "4242")]  # six stories in a row: five gaps at the per-chat limit
     others = [("channel", "-100777")] + [("user", str(5000 + n)) for n in range(35)]
     for n in range(6):
-        await _queue(showbot.repo, "telegram", busy, f"Severance story {n}")
+        await _queue(showbot.storage, "telegram", busy, f"Severance story {n}")
     for n in range(2):  # and a crowd at the global rate, and a group, meanwhile
-        await _queue(showbot.repo, "telegram", others, f"Silo story {n}", show="Silo")
+        await _queue(showbot.storage, "telegram", others, f"Silo story {n}", show="Silo")
     report = await asyncio.wait_for(showbot.delivery.deliver_due(), 30)
     assert fake.too_many == [], [c.params["_429"] for c in fake.too_many]
     assert report.sent == 6 + 2 * len(others) and report.retried == 0

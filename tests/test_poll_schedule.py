@@ -142,7 +142,7 @@ def _rss(published: list[float]) -> bytes:
 
 
 async def _next_poll_in(showbot: ShowBot, url: str) -> float:
-    feed = await showbot.repo.feed_by_url(url)
+    feed = await showbot.storage.feeds.feed_by_url(url)
     assert feed is not None and feed.last_polled_at is not None
     return feed.next_poll_at - feed.last_polled_at
 
@@ -160,7 +160,7 @@ async def test_the_poller_schedules_by_rate_headers_and_push(server: LocalServer
     settings = load_settings(env={"SHOWBOT_FEEDS": ",".join(urls.values()), "SHOWBOT_ALLOW_PRIVATE_FEEDS": "1"},
                              db=db_path)
     async with ShowBot.create(settings) as showbot:
-        pushed = await showbot.repo.feed_by_url(urls["pushed"])
+        pushed = await showbot.storage.feeds.feed_by_url(urls["pushed"])
         assert pushed is not None
         showbot.poller.pushed.add(pushed.id)
         await showbot.poll_once(force=True)

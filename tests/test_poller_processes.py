@@ -11,7 +11,7 @@ import bot.poller
 from bot.poller import Poller
 from feeds.fetch import FeedFetcher
 from feeds.understand.matcher import Matcher
-from storage.repository import Repository
+from storage import open_storage
 from tests.support.http_server import LocalServer, Response
 
 FEED = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Desk {n}</title>'
@@ -21,20 +21,20 @@ FEED = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><titl
 
 
 async def _poll(server: LocalServer, db_path: str, feeds: int) -> tuple[int, list[str]]:
-    async with Repository.open(db_path) as repo, FeedFetcher(allow_private=True) as fetcher:
-        show = await repo.upsert_show("Slow Horses")
+    async with open_storage(db_path) as storage, FeedFetcher(allow_private=True) as fetcher:
+        show = await storage.catalog.upsert_show("Slow Horses")
         for n in range(feeds):
             server.routes[f"/f{n}.xml"] = Response(200, FEED.format(n=n + 2).encode(),
                                                    {"Content-Type": "application/rss+xml"})
-            await repo.add_feed(server.url(f"/f{n}.xml"))
-        poller = Poller(repo, fetcher, lambda: Matcher(shows), interval=600.0)
-        shows = await repo.shows()
+            await storage.feeds.add_feed(server.url(f"/f{n}.xml"))
+        poller = Poller(storage, fetcher, lambda: Matcher(shows), interval=600.0)
+        shows = await storage.catalog.shows()
         try:
             report = await poller.poll(force=True)
             used_processes = poller._parsers is not None
         finally:
             poller.close()
-        news = [n.title for n in await repo.latest_for_show(show, limit=50, with_events_only=True)]
+        news = [n.title for n in await storage.items.latest_for_show(show, limit=50, with_events_only=True)]
         assert report.failed == 0
         return int(used_processes), sorted(news)
 

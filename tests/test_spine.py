@@ -136,7 +136,7 @@ async def test_second_poll_is_a_304_and_nothing_is_parsed_or_sent_again(
         assert report.poll.not_modified == 1 and report.poll.fetched == 0
         assert len(parse_calls) == 1
         assert messenger.headlines == ["Netflix renews Wednesday for season 3"]
-        [feed] = await showbot.repo.feeds()
+        [feed] = await showbot.storage.feeds.all()
         assert feed.etag == site.etag and feed.failures == 0
     feed_requests = [r for r in server.requests if r.path == FEED_PATH]
     assert len(feed_requests) == 2
@@ -173,7 +173,7 @@ async def test_restart_sends_nothing_twice_and_a_new_story_once(
         await showbot.run_once()  # 304 now
         assert second.headlines == ["Wednesday season 3 release date set for August"]
         assert site.statuses[-1] == 304
-        outbox = await showbot.repo.outbox_counts()
+        outbox = await showbot.storage.outbox.outbox_counts()
     assert outbox.get("sent") == 2
 
 

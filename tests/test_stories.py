@@ -105,15 +105,31 @@ def test_teaser_one_and_teaser_two_are_different_news(matcher: Matcher) -> None:
     assert same_two.verdict is Verdict.JOIN and same_two.story.id == two.story.id
 
 
-def test_a_final_trailer_and_a_poster_are_not_the_teaser(matcher: Matcher) -> None:
+def test_a_final_trailer_and_a_later_poster_are_not_the_teaser(matcher: Matcher) -> None:
     feed = Feed(matcher)
     teaser = feed.report("'Stranger Things' Season 5 Teaser Trailer", source="Netflix Tudum")
     final = feed.report("'Stranger Things' Season 5 Final Trailer", source="Variety", hours=5)
-    poster = feed.report("'Stranger Things' Season 5 Drops New Poster", source="IGN", hours=6)
+    poster = feed.report("'Stranger Things' Season 5 Drops New Poster", source="IGN", hours=30)
     assert [d.verdict for d in (teaser, final, poster)] == [Verdict.NEW] * 3
     assert poster.story.facts.trailer and poster.story.facts.trailer.kind is TrailerKind.POSTER
-    trailer = feed.report("Watch the final trailer for Stranger Things season 5", source="Collider", hours=7)
+    trailer = feed.report("Watch the final trailer for Stranger Things season 5", source="Collider", hours=31)
     assert trailer.verdict is Verdict.JOIN and trailer.story.id == final.story.id
+
+
+def test_a_poster_out_with_the_trailer_is_the_same_drop(matcher: Matcher) -> None:
+    feed = Feed(matcher)
+    trailer = feed.report("'Stranger Things' Season 5 Official Trailer", source="Variety")
+    poster = feed.report("See the first poster for 'Stranger Things' season 5", source="IGN", hours=3)
+    assert (trailer.verdict, poster.verdict) == (Verdict.NEW, Verdict.JOIN)
+
+
+def test_an_outlets_second_trailer_piece_is_another_asset(matcher: Matcher) -> None:
+    feed = Feed(matcher)
+    reign = feed.report("'Reign' promo | The Boys | Prime Video", source="YouTube")
+    message = feed.report("'Message' promo | The Boys | Prime Video", source="YouTube", hours=40)
+    assert (reign.verdict, message.verdict) == (Verdict.NEW, Verdict.NEW)
+    other_outlet = feed.report("'Message' promo for The Boys", source="IGN", hours=41)
+    assert other_outlet.verdict is Verdict.JOIN and other_outlet.story.id == message.story.id
 
 
 def test_a_release_date_that_moved_is_an_update_not_a_join(matcher: Matcher) -> None:

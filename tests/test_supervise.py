@@ -18,8 +18,7 @@ from bot.notifications import Notification, Recipient
 from bot.ports import RateLimits
 from bot.service import ShowBot
 from bot.supervise import LoopState, Supervisor
-from feeds.model import Event, ShowMatch
-from storage.records import NewItem
+from feeds.model import Event, NewItem, ShowMatch
 
 
 async def _eventually(check: object, within: float = 5.0) -> None:
@@ -111,12 +110,12 @@ async def showbot(db_path: str) -> AsyncIterator[ShowBot]:
 
 
 async def _queue_story(showbot: ShowBot, title: str) -> None:
-    repo = showbot.repo
-    [item] = await repo.insert_items(None, [NewItem(title, guid=title)], time.time())
-    [show] = await repo.find_shows("Squid Game")
+    storage = showbot.storage
+    [item] = await storage.items.insert_items(None, [NewItem(title, guid=title)], time.time())
+    [show] = await storage.catalog.find_shows("Squid Game")
     match = ShowMatch(show.id, show.title, Event.RENEWAL, (3,), "test")
-    await repo.save_matches(item.id, [match])
-    assert await repo.enqueue_for_match(item.id, match, time.time()) == 1
+    await storage.items.save_matches(item.id, [match])
+    assert await storage.outbox.enqueue_for_match(item.id, match, time.time()) == 1
     showbot.delivery.notify()
 
 
@@ -124,7 +123,7 @@ async def test_a_locked_database_does_not_stop_delivery(showbot: ShowBot, monkey
     """On main one "database is locked" in the delivery loop ended the whole bot."""
     recorder = Recorder()
     showbot.register(recorder)
-    real = showbot.repo.next_outbox_due_at
+    real = showbot.storage.outbox.next_outbox_due_at
     locked = {"times": 0}
 
     async def once_locked(*args: object, **kwargs: object) -> float | None:
@@ -133,7 +132,7 @@ async def test_a_locked_database_does_not_stop_delivery(showbot: ShowBot, monkey
             raise sqlite3.OperationalError("database is locked")
         return await real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(showbot.repo, "next_outbox_due_at", once_locked)
+    monkeypatch.setattr(showbot.storage.outbox, "next_outbox_due_at", once_locked)
     stop = asyncio.Event()
     run = asyncio.create_task(showbot.run(stop))
     try:

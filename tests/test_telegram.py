@@ -23,8 +23,7 @@ from bot.config import load_settings
 from bot.notifications import TELEGRAM_LIMIT, Notification, Recipient
 from bot.ports import ChatUnavailable, PermanentFailure, RetryLater, TemporaryFailure
 from bot.service import ShowBot
-from feeds.model import Event, ShowMatch
-from storage.records import NewItem
+from feeds.model import Event, NewItem, ShowMatch
 from tests.support.fake_telegram import Call, FakeTelegram
 
 USER = 42
@@ -66,7 +65,7 @@ def _to(chat: int) -> Callable[[Call], bool]:
 
 
 async def _show_id(showbot: ShowBot, title: str) -> int:
-    (show,) = await showbot.repo.find_shows(title)
+    (show,) = await showbot.storage.catalog.find_shows(title)
     return show.id
 
 
@@ -89,7 +88,7 @@ async def test_subscribe_round_trip(fake: FakeTelegram, showbot: ShowBot, adapte
     toggles = reply.buttons
     assert len(toggles) == 6 and all(data.startswith("c:events:") for _label, data in toggles)
     assert all(len(data.encode()) <= CALLBACK_DATA_LIMIT for _label, data in toggles)
-    subs = await showbot.repo.subscriptions("telegram", "user", str(USER))
+    subs = await showbot.storage.audience.subscriptions("telegram", "user", str(USER))
     assert [(s.show, s.events) for s in subs] == [("Squid Game", Event.all())]
     assert not fake.calls_to("getChatMember"), "a private /subscribe needs no admin check"
 
@@ -115,7 +114,7 @@ async def test_group_channel_subscribe_needs_an_admin(fake: FakeTelegram, showbo
     assert "Only moderators" in refused.text
     quoted = refused.params["reply_parameters"]  # quotes the command, and answers even if it was deleted
     assert quoted["allow_sending_without_reply"] is True and isinstance(quoted["message_id"], int)
-    assert not await showbot.repo.subscriptions("telegram", "channel", str(GROUP))
+    assert not await showbot.storage.audience.subscriptions("telegram", "channel", str(GROUP))
 
     fake.push_message(user=ADMIN, chat=GROUP, chat_type="supergroup", text="/channel subscribe Squid Game trailer")
     done = await fake.wait_for_sent(lambda c: c.chat_id == str(GROUP) and "will now post" in c.text)
@@ -123,7 +122,7 @@ async def test_group_channel_subscribe_needs_an_admin(fake: FakeTelegram, showbo
 
     asked = [(c.params["chat_id"], c.params["user_id"]) for c in fake.calls_to("getChatMember")]
     assert asked == [(str(GROUP), MEMBER), (str(GROUP), ADMIN)]
-    subs = await showbot.repo.subscriptions("telegram", "channel", str(GROUP))
+    subs = await showbot.storage.audience.subscriptions("telegram", "channel", str(GROUP))
     assert [(s.show, s.events, s.guild_id) for s in subs] == [("Squid Game", Event.TRAILER, str(GROUP))]
 
 
@@ -133,7 +132,7 @@ async def test_ambiguous_name_offers_buttons_and_a_press_subscribes(fake: FakeTe
     question = await fake.wait_for_sent(_to(USER))
     labels = [label for label, _data in question.buttons]
     assert labels[:2] == ["Squid Game", "Squid Game: The Challenge"]
-    assert not await showbot.repo.subscriptions("telegram", "user", str(USER))
+    assert not await showbot.storage.audience.subscriptions("telegram", "user", str(USER))
 
     squid_game = await _show_id(showbot, "Squid Game")
     fake.push_callback(user=USER, data=question.buttons[0][1], message=question)
@@ -141,7 +140,7 @@ async def test_ambiguous_name_offers_buttons_and_a_press_subscribes(fake: FakeTe
     assert "You now follow Squid Game" in edit.text
     assert edit.params["message_id"] == question.params["_result"]["message_id"]
     assert fake.calls_to("answerCallbackQuery")
-    subs = await showbot.repo.subscriptions("telegram", "user", str(USER))
+    subs = await showbot.storage.audience.subscriptions("telegram", "user", str(USER))
     assert [(s.show_id, s.events) for s in subs] == [(squid_game, Event.all())]
 
     # the event toggles come back as buttons; pressing one changes the subscription
@@ -150,13 +149,13 @@ async def test_ambiguous_name_offers_buttons_and_a_press_subscribes(fake: FakeTe
     trailer = next(data for label, data in edit.buttons if "Trailer" in label)
     fake.push_callback(user=USER, data=trailer, message=edited)
     await fake.wait_for("editMessageText", lambda c: "Updated" in c.text)
-    subs = await showbot.repo.subscriptions("telegram", "user", str(USER))
+    subs = await showbot.storage.audience.subscriptions("telegram", "user", str(USER))
     assert subs[0].events == Event.all() & ~Event.TRAILER
 
     # someone else cannot press another user's toggles
     fake.push_callback(user=OTHER_USER, data=trailer, message=edited)
     await fake.wait_for("answerCallbackQuery", lambda c: "someone else" in str(c.params.get("text")))
-    assert not await showbot.repo.subscriptions("telegram", "user", str(OTHER_USER))
+    assert not await showbot.storage.audience.subscriptions("telegram", "user", str(OTHER_USER))
 
 
 # -- notifications -----------------------------------------------------------------------------------
@@ -194,23 +193,23 @@ async def test_400_is_a_permanent_failure(fake: FakeTelegram, adapter: TelegramA
 
 async def test_403_pauses_the_chat_and_keeps_the_notification(fake: FakeTelegram, showbot: ShowBot,
                                                               adapter: TelegramAdapter) -> None:
-    repo = showbot.repo
+    storage = showbot.storage
     fake.push_message(user=USER, text="/subscribe Squid Game")
     await fake.wait_for_sent(_to(USER))
     squid_game = await _show_id(showbot, "Squid Game")
     now = time.time()
-    (item,) = await repo.insert_items(None, [NewItem("Squid Game renewed for season 3", link="https://e.com/1")], now)
+    (item,) = await storage.items.insert_items(None, [NewItem("Squid Game renewed for season 3", link="https://e.com/1")], now)
     match = ShowMatch(squid_game, "Squid Game", Event.RENEWAL, (3,), "test")
-    await repo.save_matches(item.id, [match])
-    assert await repo.enqueue_for_match(item.id, match, now) == 1
+    await storage.items.save_matches(item.id, [match])
+    assert await storage.outbox.enqueue_for_match(item.id, match, now) == 1
     replies = len(fake.sent)
 
     fake.fail_next_send(status=403, chat_id=USER)
     report = await showbot.delivery.deliver_due()
 
     assert report.paused_chats == [f"telegram:{USER}"] and report.sent == 0
-    assert [chat for _p, chat, _r, _at in await repo.paused_chats("telegram")] == [str(USER)]
-    assert await repo.outbox_counts() == {"held": 1}
+    assert [chat for _p, chat, _r, _at in await storage.audience.paused_chats("telegram")] == [str(USER)]
+    assert await storage.outbox.outbox_counts() == {"held": 1}
     assert len(fake.sent) == replies
 
     # the user comes back: the chat resumes and the held notification goes out, once
@@ -219,8 +218,8 @@ async def test_403_pauses_the_chat_and_keeps_the_notification(fake: FakeTelegram
     report = await showbot.delivery.deliver_due()
     assert report.sent == 1
     assert [c.text for c in fake.sent if "season 3" in c.text.lower()] != []
-    assert await repo.outbox_counts() == {"sent": 1}
-    assert not await repo.paused_chats("telegram")
+    assert await storage.outbox.outbox_counts() == {"sent": 1}
+    assert not await storage.audience.paused_chats("telegram")
 
 
 # -- pure helpers -------------------------------------------------------------------------------------

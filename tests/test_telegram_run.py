@@ -22,9 +22,9 @@ import pytest
 
 from bot.poller import spread_offset
 from bot.service import INITIAL_SPREAD_CAP
-from feeds.model import Event, ShowMatch
-from storage.records import NewItem, SubscriptionRecord
-from storage.repository import Repository
+from feeds.model import Event, NewItem, ShowMatch
+from storage import open_storage
+from storage.records import SubscriptionRecord
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.http_server import LocalServer, Request, Response
 
@@ -86,8 +86,8 @@ def _environment(fake: FakeTelegram, feed_url: str, db: str) -> dict[str, str]:
 async def _wait_for_subscription(db: str, user: int, show: str, *, within: float) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        async with Repository.open(db) as repo:
-            if any(s.show == show for s in await repo.subscriptions("telegram", "user", str(user))):
+        async with open_storage(db) as storage:
+            if any(s.show == show for s in await storage.audience.subscriptions("telegram", "user", str(user))):
                 return
         await asyncio.sleep(0.1)
     raise AssertionError(f"no {show} subscription for {user} within {within}s")
@@ -135,8 +135,8 @@ async def test_run_delivers_one_notification_to_the_subscriber(fake: FakeTelegra
     output = (tmp_path / "showbot.log").read_text(errors="replace")
     assert code == 0, output
     assert "stopped cleanly" in output
-    async with Repository.open(db) as repo:
-        assert await repo.outbox_counts() == {"sent": 1}
+    async with open_storage(db) as storage:
+        assert await storage.outbox.outbox_counts() == {"sent": 1}
 
 
 # -- a long queue at SIGTERM, and `run --once` -------------------------------------------------------
@@ -145,16 +145,16 @@ QUEUED_CHATS = 1500  # ~55 s of sending at Telegram's 28 messages a second
 
 async def _queue_for_chats(db: str, chats: range, feed_url: str) -> None:
     """One Slow Horses story already fanned out to every chat in `chats` (pending in the outbox)."""
-    async with Repository.open(db) as repo:
-        await repo.add_feed(feed_url, next_poll_at=time.time() + 3600)
-        show = await repo.upsert_show("Slow Horses")
+    async with open_storage(db) as storage:
+        await storage.feeds.add_feed(feed_url, next_poll_at=time.time() + 3600)
+        show = await storage.catalog.upsert_show("Slow Horses")
         for chat in chats:
-            await repo.subscribe(SubscriptionRecord("telegram", "user", str(chat), show, Event.all()))
-        [item] = await repo.insert_items(None, [NewItem(HEADLINE, guid="sh-6", link="https://example.com/sh")],
+            await storage.audience.subscribe(SubscriptionRecord("telegram", "user", str(chat), show, Event.all()))
+        [item] = await storage.items.insert_items(None, [NewItem(HEADLINE, guid="sh-6", link="https://example.com/sh")],
                                          time.time())
         match = ShowMatch(show, "Slow Horses", Event.RENEWAL, (6,), "test")
-        await repo.save_matches(item.id, [match])
-        assert await repo.enqueue_for_match(item.id, match, time.time()) == len(chats)
+        await storage.items.save_matches(item.id, [match])
+        assert await storage.outbox.enqueue_for_match(item.id, match, time.time()) == len(chats)
 
 
 def _outbox(db: str) -> dict[str, set[str]]:
@@ -205,9 +205,9 @@ async def test_run_once_with_a_token_delivers_to_telegram(fake: FakeTelegram, se
     db = str(tmp_path / "showbot.db")
     feed = server.url("/tv.xml")
     server.routes["/tv.xml"] = Response(200, _rss(HEADLINE), {"Content-Type": "application/rss+xml"})
-    async with Repository.open(db) as repo:
-        await repo.add_feed(feed)
-        await repo.subscribe(SubscriptionRecord("telegram", "user", str(SUBSCRIBER), await repo.upsert_show(
+    async with open_storage(db) as storage:
+        await storage.feeds.add_feed(feed)
+        await storage.audience.subscribe(SubscriptionRecord("telegram", "user", str(SUBSCRIBER), await storage.catalog.upsert_show(
             "Slow Horses"), Event.all()))
     result = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--once", env=_environment(fake, feed, db), cwd=tmp_path,
@@ -225,9 +225,9 @@ async def test_run_once_with_telegram_unreachable_leaves_the_news_pending(fake: 
     db = str(tmp_path / "showbot.db")
     feed = server.url("/tv.xml")
     server.routes["/tv.xml"] = Response(200, _rss(HEADLINE), {"Content-Type": "application/rss+xml"})
-    async with Repository.open(db) as repo:
-        await repo.add_feed(feed)
-        await repo.subscribe(SubscriptionRecord("telegram", "user", str(SUBSCRIBER), await repo.upsert_show(
+    async with open_storage(db) as storage:
+        await storage.feeds.add_feed(feed)
+        await storage.audience.subscribe(SubscriptionRecord("telegram", "user", str(SUBSCRIBER), await storage.catalog.upsert_show(
             "Slow Horses"), Event.all()))
     fake.unreachable = True
     result = await asyncio.create_subprocess_exec(

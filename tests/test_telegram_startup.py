@@ -18,7 +18,7 @@ import pytest
 from bot.adapters.telegram_bot import BotApiUnreachable, TelegramAdapter, TokenRejected
 from bot.config import load_settings
 from bot.service import ShowBot
-from storage.repository import Repository
+from storage import open_storage
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.http_server import LocalServer, Response
 
@@ -69,8 +69,8 @@ def _env(tmp_path: Path, token: str, base_url: str, feed: str) -> dict[str, str]
     """The environment of a run whose one feed is due at once (first polls are otherwise spread)."""
 
     async def due_now() -> None:
-        async with Repository.open(tmp_path / "showbot.db") as repo:
-            await repo.add_feed(feed, next_poll_at=0.0)
+        async with open_storage(tmp_path / "showbot.db") as storage:
+            await storage.feeds.add_feed(feed, next_poll_at=0.0)
 
     asyncio.run(due_now())
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOWBOT_", "TELEGRAM_", "DISCORD_"))}

@@ -25,7 +25,7 @@ from feeds.urls import (
     is_public_address,
     normalise_url,
 )
-from storage.repository import Repository
+from storage import open_storage
 from tests.support.http_server import LocalServer, Response
 
 FEED = b'<rss version="2.0"><channel><title>t</title><item><title>x</title><guid>1</guid></item></channel></rss>'
@@ -285,11 +285,11 @@ async def test_a_private_redirect_is_refused_over_real_sockets(
 
 async def test_a_private_feed_is_never_requested_and_backs_off_hard(server: LocalServer, db_path: str) -> None:
     server.routes["/feed.xml"] = Response(200, FEED)
-    async with Repository.open(db_path) as repo, FeedFetcher(allow_private=False) as fetcher:
-        await repo.add_feed(server.url("/feed.xml"))
-        poller = Poller(repo, fetcher, lambda: Matcher([]), interval=600.0, clock=lambda: 1000.0)
+    async with open_storage(db_path) as storage, FeedFetcher(allow_private=False) as fetcher:
+        await storage.feeds.add_feed(server.url("/feed.xml"))
+        poller = Poller(storage, fetcher, lambda: Matcher([]), interval=600.0, clock=lambda: 1000.0)
         report = await poller.poll(force=True)
-        feed = await repo.feed_by_url(server.url("/feed.xml"))
+        feed = await storage.feeds.feed_by_url(server.url("/feed.xml"))
     assert server.requests == []
     assert report.failed == 1
     assert feed is not None and (feed.last_error or "").startswith("refused:")

@@ -3,10 +3,13 @@ CSRF on every form, logout and session expiry."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -19,8 +22,10 @@ from bot.adapters.web.signing import Signer
 from bot.config import load_settings
 from bot.health import Health
 from bot.metrics import Metrics, StoredCounts
-from bot.panel_auth import LINK_TTL, SESSION_TTL, PanelAuth, PanelGrant
-from tests.support.fake_panel_store import FakePanelAuthStore
+from bot.panel_auth import LINK_TTL, SESSION_TTL, PanelAuth
+from storage import open_storage
+from storage.ports import Storage
+from storage.records import PanelGrant
 from tests.support.fakes import FakeClock
 
 GRANT = PanelGrant("telegram", "42", "-100", group=True, guild_id="-100", chat_admin=True, name="Ann",
@@ -43,7 +48,7 @@ async def _counts() -> StoredCounts:
 class Site:
     server: WebServer
     auth: PanelAuth
-    store: FakePanelAuthStore
+    storage: Storage
     clock: FakeClock
 
     @property
@@ -51,20 +56,20 @@ class Site:
         return self.server.url
 
 
-async def _site(env: dict[str, str]) -> AsyncIterator[Site]:
+async def _site(env: dict[str, str], db: str) -> AsyncIterator[Site]:
     clock = FakeClock()
-    store = FakePanelAuthStore()
-    auth = PanelAuth(store, clock=clock)
-    settings = load_settings(env=env)
-    context = WebContext(settings, Health(_Probe(), stale_after=1800), Metrics(), _counts,
-                         PanelAccess(auth, Signer("test-secret", max_age=SESSION_TTL)))
-    async with WebServer(build_app(context), "127.0.0.1", 0) as server:
-        yield Site(server, auth, store, clock)
+    async with open_storage(db) as storage:
+        auth = PanelAuth(storage.panel, clock=clock)
+        settings = load_settings(env=env)
+        context = WebContext(settings, Health(_Probe(), stale_after=1800), Metrics(), _counts,
+                             PanelAccess(auth, Signer("test-secret", max_age=SESSION_TTL)))
+        async with WebServer(build_app(context), "127.0.0.1", 0) as server:
+            yield Site(server, auth, storage, clock)
 
 
 @pytest.fixture
-async def site() -> AsyncIterator[Site]:
-    async for s in _site({}):
+async def site(db_path: str) -> AsyncIterator[Site]:
+    async for s in _site({}, db_path):
         yield s
 
 
@@ -126,9 +131,16 @@ async def test_forged_links_are_refused(site: Site, browser: aiohttp.ClientSessi
         assert panel.status == 401
 
 
-async def test_the_token_is_stored_only_as_a_hash(site: Site) -> None:
+def _database_bytes(db_path: str) -> bytes:
+    return b"".join(p.read_bytes() for p in (Path(db_path), Path(db_path + "-wal")) if p.exists())
+
+
+async def test_the_token_is_stored_only_as_a_hash(site: Site, browser: aiohttp.ClientSession, db_path: str) -> None:
     token = await site.auth.issue_link(GRANT)
-    assert token not in site.store.links and len(next(iter(site.store.links))) == 64
+    await _sign_in(site, browser, token)
+    data = await asyncio.to_thread(_database_bytes, db_path)
+    assert token.encode() not in data
+    assert hashlib.sha256(token.encode()).hexdigest().encode() in data
 
 
 async def test_signing_in_from_another_site_is_refused(site: Site, browser: aiohttp.ClientSession) -> None:
@@ -150,9 +162,9 @@ async def test_cookie_attributes(site: Site, browser: aiohttp.ClientSession) -> 
     assert int(cookie["max-age"]) == int(SESSION_TTL)
 
 
-async def test_secure_cookie_behind_a_trusted_https_proxy() -> None:
+async def test_secure_cookie_behind_a_trusted_https_proxy(tmp_path: Path) -> None:
     for trusted, secure in (("1", True), ("0", False)):
-        async for site in _site({"SHOWBOT_TRUST_PROXY": trusted}):
+        async for site in _site({"SHOWBOT_TRUST_PROXY": trusted}, str(tmp_path / f"{trusted}.db")):
             async with aiohttp.ClientSession() as client:
                 token = await site.auth.issue_link(GRANT)
                 async with client.post(f"{site.url}/login/{token}", allow_redirects=False,
@@ -226,8 +238,8 @@ async def test_prune_forgets_expired_links_and_sessions(site: Site, browser: aio
     await site.auth.issue_link(GRANT)
     await _sign_in(site, browser)
     site.clock.now += SESSION_TTL + 1
-    assert await site.auth.prune() == 3
-    assert not site.store.links and not site.store.sessions
+    assert await site.auth.prune() == 3  # the unused link, the spent one, the expired session
+    assert await site.auth.prune() == 0
 
 
 async def test_without_a_panel_the_routes_are_not_found() -> None:

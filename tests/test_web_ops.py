@@ -32,9 +32,9 @@ async def showbot(db_path: str) -> AsyncIterator[ShowBot]:
 
 @pytest.fixture
 async def web(showbot: ShowBot) -> AsyncIterator[WebServer]:
-    async with open_web(showbot.settings, showbot) as server:
-        assert server is not None
-        yield server
+    async with open_web(showbot.settings, showbot) as side:
+        assert side is not None
+        yield side.server
 
 
 async def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
@@ -133,17 +133,18 @@ async def test_healthz_reports_stale_polls(db_path: str) -> None:
     clock = FakeClock()
     settings = load_settings(env={}, db=db_path, web="127.0.0.1:0")
     async with ShowBot.create(settings) as showbot:
-        from bot.health import Health, RepositoryProbe
+        from bot.health import Health, StorageProbe
 
-        showbot.health = Health(RepositoryProbe(showbot.repo), stale_after=1800, clock=clock)
-        async with open_web(settings, showbot) as web:
-            assert web is not None
+        showbot.health = Health(StorageProbe(showbot.storage), stale_after=1800, clock=clock)
+        async with open_web(settings, showbot) as side:
+            assert side is not None
+            web = side.server
             assert (await _get(web.url + "/healthz"))[0] == 200
             clock.now += 1801  # nothing fetched since the start, half an hour on
             status, _, body = await _get(web.url + "/healthz")
             assert status == 503 and b"no feed fetched successfully" in body
-            [feed, *_] = await showbot.repo.feeds()
-            await showbot.repo.record_feed_success(feed.id, etag=None, last_modified=None, title=None,
+            [feed, *_] = await showbot.storage.feeds.all()
+            await showbot.storage.feeds.record_feed_success(feed.id, etag=None, last_modified=None, title=None,
                                                    next_poll_at=clock.now + 600, now=clock.now)
             assert (await _get(web.url + "/healthz"))[0] == 200
 
@@ -221,7 +222,7 @@ async def test_metrics_say_when_the_database_is_down(showbot: ShowBot, web: WebS
     async def unreachable() -> None:
         raise OSError("database is locked")
 
-    monkeypatch.setattr(showbot.repo, "stats", unreachable)
+    monkeypatch.setattr(showbot.storage, "stats", unreachable)
     status, _, body = await _get(web.url + "/metrics")
     assert status == 200
     assert _families(body.decode())["showbot_storage_up"][()] == 0
@@ -250,7 +251,7 @@ async def test_forwarded_headers_only_when_trusted(showbot: ShowBot, db_path: st
 
     for trusted in (False, True):
         settings = load_settings(env={"SHOWBOT_TRUST_PROXY": "1" if trusted else "0"}, db=db_path)
-        app = build_app(WebContext(settings, showbot.health, showbot.metrics, lambda: stored_counts(showbot.repo)))
+        app = build_app(WebContext(settings, showbot.health, showbot.metrics, lambda: stored_counts(showbot.storage)))
         app.router.add_get("/probe", probe)
         async with WebServer(app, "127.0.0.1", 0) as server:
             await _get(server.url + "/probe", **{"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
@@ -283,5 +284,10 @@ def test_showbot_health_fails_when_nothing_listens(tmp_path: Path, capsys: pytes
     assert main(["health", "--db", db]) == 1
     assert "/healthz" in capsys.readouterr().out
     monkeypatch.setenv("SHOWBOT_WEB", "off")
+    assert main(["health", "--db", db]) == 1  # no database yet: nothing answers, and none is created
+    assert "no database" in capsys.readouterr().out and not Path(db).exists()
+    assert main(["catalog", "import", str(Path(__file__).parent.parent / "bot" / "data" / "catalog.json"),
+                 "--db", db]) == 0
+    capsys.readouterr()
     assert main(["health", "--db", db]) == 0
     assert "database answers" in capsys.readouterr().out

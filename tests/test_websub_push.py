@@ -21,15 +21,11 @@ from bot.config import load_settings
 from bot.metrics import stored_counts
 from bot.notifications import Notification, Recipient
 from bot.ports import RateLimits
-from bot.push_subscriptions import (
-    RETRY_FAILED_AFTER,
-    PushState,
-    PushSubscription,
-    PushSubscriptions,
-)
+from bot.push_subscriptions import RETRY_FAILED_AFTER, PushSubscriptions
 from bot.service import ShowBot
 from feeds.websub import HubClient
-from tests.support.fake_push_store import FakePushStore
+from storage.ports import PushStore
+from storage.records import PushState, PushSubscription
 from tests.support.fake_websub_hub import FakeHub
 from tests.support.http_server import LocalServer, Request, Response
 
@@ -74,7 +70,7 @@ class Feed:
 class World:
     showbot: ShowBot
     push: PushSubscriptions
-    store: FakePushStore
+    store: PushStore
     hub: FakeHub
     feed: Feed
     feed_url: str
@@ -90,15 +86,15 @@ async def world(server: LocalServer, db_path: str) -> AsyncIterator[World]:
         server.routes[FEED_PATH] = feed
         settings = load_settings(env={"SHOWBOT_FEEDS": feed_url, "SHOWBOT_ALLOW_PRIVATE_FEEDS": "1"}, db=db_path)
         async with ShowBot.create(settings) as showbot, HubClient(allow_private=True) as hubs:
-            store = FakePushStore()
+            store = showbot.storage.push
             messenger = FakeMessenger()
             showbot.register(messenger)  # type: ignore[arg-type]
             await Commands(showbot).subscribe(Caller("fake", "u1", "u1"), "Slow Horses")
-            context = WebContext(settings, showbot.health, showbot.metrics, lambda: stored_counts(showbot.repo))
+            context = WebContext(settings, showbot.health, showbot.metrics, lambda: stored_counts(showbot.storage))
             # the callback base is only known once the server listens (port 0)
             app = build_app(context)
             async with WebServer(app, "127.0.0.1", 0) as web:
-                push = PushSubscriptions(store, showbot.repo, showbot.poller, showbot.fetcher, hubs,
+                push = PushSubscriptions(store, showbot.storage.feeds, showbot.poller, showbot.fetcher, hubs,
                                          callback_base=web.url)
                 push.on_ingested = lambda report: showbot.delivery.notify()
                 object.__setattr__(context, "push", push)
@@ -108,21 +104,25 @@ async def world(server: LocalServer, db_path: str) -> AsyncIterator[World]:
                 await push.drain()
 
 
+async def _rows(world: World) -> dict[int, PushSubscription]:
+    return {s.feed_id: s for s in await world.store.push_subscriptions()}
+
+
 async def _subscribed(world: World) -> PushSubscription:
     await world.showbot.poll_once(force=True)
     await world.push.drain()
     await asyncio.to_thread(world.hub.wait_for_subscription, world.feed_url)
-    [sub] = world.store.rows.values()
+    [sub] = (await _rows(world)).values()
     return sub
 
 
 async def test_a_pushed_story_is_delivered_without_a_poll(world: World) -> None:
     sub = await _subscribed(world)
     assert sub.state is PushState.ACTIVE and sub.secret and sub.lease_seconds == 3600
-    [feed] = await world.showbot.repo.feeds()
+    [feed] = await world.showbot.storage.feeds.all()
     assert feed.id in world.showbot.poller.pushed
     await world.showbot.poll_once(force=True)  # from its next poll on, the feed is polled slowly
-    [feed] = await world.showbot.repo.feeds()
+    [feed] = await world.showbot.storage.feeds.all()
     assert feed.next_poll_at - time.time() > 0.9 * world.showbot.poller.schedule.slowest
     assert world.feed.fetches == 2
 
@@ -138,7 +138,7 @@ async def test_a_pushed_story_is_delivered_without_a_poll(world: World) -> None:
     [(recipient, notification)] = world.messenger.sent
     assert recipient.chat_id == "u1" and notification.headline == NEWS
     assert world.feed.fetches == 2, "the story came by push, not by a poll"
-    assert world.store.rows[feed.id].last_push_at is not None
+    assert (await _rows(world))[feed.id].last_push_at is not None
 
 
 @pytest.mark.parametrize("secret", ["not-the-secret", ""])
@@ -148,9 +148,9 @@ async def test_a_bad_signature_is_refused(world: World, secret: str) -> None:
                                        rss(world.hub.url, world.feed_url, NEWS, OLD), secret=secret)
     await world.push.drain()
     assert statuses == [403]
-    assert await world.showbot.repo.outbox_counts() == {}
-    latest = await world.showbot.repo.find_shows("Slow Horses")
-    assert not await world.showbot.repo.latest_for_show(latest[0].id)
+    assert await world.showbot.storage.outbox.outbox_counts() == {}
+    latest = await world.showbot.storage.catalog.find_shows("Slow Horses")
+    assert not await world.showbot.storage.items.latest_for_show(latest[0].id)
 
 
 async def test_every_signature_method_is_accepted(world: World) -> None:
@@ -163,7 +163,7 @@ async def test_every_signature_method_is_accepted(world: World) -> None:
 
 async def test_unknown_callbacks_and_malformed_verifications(world: World) -> None:
     await _subscribed(world)
-    sub = next(iter(world.store.rows.values()))
+    sub = next(iter((await _rows(world)).values()))
     async with aiohttp.ClientSession() as client:
         async with client.post(world.web.url + "/websub/nope", data=b"<rss/>") as response:
             assert response.status == 410
@@ -178,7 +178,7 @@ async def test_unknown_callbacks_and_malformed_verifications(world: World) -> No
                               params={"hub.mode": "unsubscribe", "hub.topic": sub.topic,
                                       "hub.challenge": "x"}) as response:
             assert response.status == 404  # we did not ask to unsubscribe: a forged request is refused
-    assert world.store.rows[sub.feed_id].state is PushState.ACTIVE
+    assert (await _rows(world))[sub.feed_id].state is PushState.ACTIVE
 
 
 async def test_an_unsigned_push_only_makes_the_bot_fetch_the_feed(world: World) -> None:
@@ -189,8 +189,8 @@ async def test_an_unsigned_push_only_makes_the_bot_fetch_the_feed(world: World) 
     await world.push.drain()
     assert statuses == [202]
     assert world.feed.fetches == 2  # fetched from its own URL
-    titles = [n.title for n in await world.showbot.repo.latest_for_show(
-        (await world.showbot.repo.find_shows("Slow Horses"))[0].id)]
+    titles = [n.title for n in await world.showbot.storage.items.latest_for_show(
+        (await world.showbot.storage.catalog.find_shows("Slow Horses"))[0].id)]
     assert titles == [NEWS]
 
 
@@ -200,7 +200,7 @@ async def test_a_feed_that_drops_its_hub_is_unsubscribed(world: World) -> None:
     await world.showbot.poll_once(force=True)
     await world.push.drain()
     await asyncio.to_thread(world.hub.wait_for_unsubscribe, world.feed_url)
-    assert world.store.rows == {}
+    assert await _rows(world) == {}
     assert not world.showbot.poller.pushed
 
 
@@ -212,7 +212,7 @@ async def test_leases_are_renewed_with_the_same_secret(world: World) -> None:
     renewal = world.hub.requests[-1]
     assert renewal["hub.mode"] == "subscribe" and renewal["hub.secret"] == sub.secret
     assert renewal["hub.callback"].endswith(sub.callback_id)
-    [feed] = await world.showbot.repo.feeds()
+    [feed] = await world.showbot.storage.feeds.all()
     assert feed.id in world.showbot.poller.pushed  # still pushed while the renewal is verified
 
 
@@ -220,7 +220,7 @@ async def test_a_refusing_hub_is_retried_only_much_later(world: World) -> None:
     world.hub.refuse = True
     await world.showbot.poll_once(force=True)
     await world.push.drain()
-    [sub] = world.store.rows.values()
+    [sub] = (await _rows(world)).values()
     assert sub.state is PushState.FAILED and "accepts no subscriptions" in (sub.last_error or "")
     asked = len(world.hub.requests)
     await world.showbot.poll_once(force=True)
@@ -231,7 +231,7 @@ async def test_a_refusing_hub_is_retried_only_much_later(world: World) -> None:
     await world.showbot.poll_once(force=True)
     await world.push.drain()
     await asyncio.to_thread(world.hub.wait_for_subscription, world.feed_url)
-    assert next(iter(world.store.rows.values())).state is PushState.ACTIVE
+    assert next(iter((await _rows(world)).values())).state is PushState.ACTIVE
 
 
 async def test_a_denied_subscription_goes_back_to_polling(world: World) -> None:
@@ -240,7 +240,7 @@ async def test_a_denied_subscription_goes_back_to_polling(world: World) -> None:
             client.get(world.web.url + "/websub/" + sub.callback_id,
                        params={"hub.mode": "denied", "hub.topic": sub.topic, "hub.reason": "quota"}) as response:
         assert response.status == 200
-    assert world.store.rows[sub.feed_id].state is PushState.DENIED
+    assert (await _rows(world))[sub.feed_id].state is PushState.DENIED
     assert not world.showbot.poller.pushed
     statuses = await asyncio.to_thread(world.hub.publish, world.feed_url, rss(None, world.feed_url, NEWS))
     assert statuses == [410]

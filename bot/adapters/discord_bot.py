@@ -41,6 +41,7 @@ from bot.ports import (
     TemporaryFailure,
 )
 from bot.service import ShowBot
+from storage.ports import MetaStore
 
 _log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class ShowbotTree(app_commands.CommandTree):
 class ShowbotDiscordBot(commands.Bot):
     """discord.py's Bot with showbot's Cogs; its resources come in through the constructor."""
 
-    def __init__(self, layer: Commands, *, moderator_role: str | None = None, repo: Any = None,
+    def __init__(self, layer: Commands, *, moderator_role: str | None = None, meta: MetaStore | None = None,
                  sync_commands: bool = True, ready_event: asyncio.Event | None = None,
                  api_base: str | None = None) -> None:
         super().__init__(
@@ -117,7 +118,7 @@ class ShowbotDiscordBot(commands.Bot):
         )
         self.layer = layer
         self.moderator_role = moderator_role
-        self.repo = repo
+        self.meta = meta
         self.sync_commands = sync_commands
         self.ready_event = ready_event or asyncio.Event()
         self.api_base = api_base
@@ -149,12 +150,12 @@ class ShowbotDiscordBot(commands.Bot):
         payload = json.dumps(self.command_payload(), sort_keys=True, default=str)
         digest = hashlib.sha256(f"{self.application_id}:{payload}".encode()).hexdigest()
         try:
-            if self.repo is not None and await self.repo.get_meta(COMMANDS_META_KEY) == digest:
+            if self.meta is not None and await self.meta.get_meta(COMMANDS_META_KEY) == digest:
                 _log.info("discord: slash commands unchanged; not syncing")
                 return
             synced = await self.tree.sync()
-            if self.repo is not None:
-                await self.repo.set_meta(COMMANDS_META_KEY, digest)
+            if self.meta is not None:
+                await self.meta.set_meta(COMMANDS_META_KEY, digest)
             _log.info("discord: synced %d slash commands", len(synced))
         except discord.HTTPException:
             _log.exception("discord: syncing slash commands failed; the previous set stays active")
@@ -241,7 +242,7 @@ class DiscordAdapter:
 
     def _new_bot(self) -> ShowbotDiscordBot:
         return ShowbotDiscordBot(self._layer, moderator_role=self._settings.discord_moderator_role,
-                                 repo=self._showbot.repo, sync_commands=self._sync_commands,
+                                 meta=self._showbot.storage.meta, sync_commands=self._sync_commands,
                                  ready_event=self.ready, api_base=self._settings.discord_api_base)
 
     @property

@@ -232,6 +232,11 @@ class UserCog(ShowbotCog, name="Subscriptions"):
         """Recent news about a show, with links."""
         await self.run(interaction, lambda c: self.layer.latest(c, show))
 
+    @app_commands.command()
+    async def panel(self, interaction: discord.Interaction) -> None:
+        """A private sign-in link to manage this server (or your subscriptions) in the browser."""
+        await self.run(interaction, self.layer.panel)
+
     @app_commands.command(name="help")
     async def help_(self, interaction: discord.Interaction) -> None:
         """What I do and the commands you can use."""

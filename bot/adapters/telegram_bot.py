@@ -83,7 +83,8 @@ CONNECT_BACKOFF_CAP = 300.0
 
 # Commands whose answer depends on whether the caller administers the group: only these cost a
 # getChatMember call, and only in a group.
-ADMIN_COMMANDS = frozenset({"channel", "mute", "unmute", "feed", "catalog", "alias", "stats", "help", "start"})
+ADMIN_COMMANDS = frozenset({"channel", "mute", "unmute", "feed", "catalog", "alias", "stats", "help", "start",
+                            "panel"})
 ADMIN_CHOICES = frozenset({"channel_subscribe", "mute"})
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP, Chat.CHANNEL)
@@ -101,6 +102,7 @@ MENU = (
     ("subscriptions", "The shows you follow"),
     ("shows", "Search the catalog: /shows <name>"),
     ("latest", "Recent news about a show"),
+    ("panel", "Manage this chat in the browser (a private sign-in link)"),
     ("help", "What I can do"),
 )
 MODERATOR_MENU = (
@@ -305,7 +307,7 @@ class TelegramAdapter:
         except ChatMigrated as exc:
             # the group became a supergroup: its subscriptions and pending news move to the new id,
             # and this notification is resent there on the next pass
-            await self._showbot.repo.migrate_chat(PLATFORM, recipient.chat_id, str(exc.new_chat_id))
+            await self._showbot.storage.audience.migrate_chat(PLATFORM, recipient.chat_id, str(exc.new_chat_id))
             raise TemporaryFailure(f"the group moved to {exc.new_chat_id}; resending there") from exc
         except TelegramError as exc:
             raise delivery_error(exc) from exc
@@ -397,6 +399,8 @@ class TelegramAdapter:
 
     # -- replies -----------------------------------------------------------------------------------
     async def _reply(self, message: Message, caller: Caller, reply: Reply) -> None:
+        if reply.secret and caller.in_group:
+            reply = await self._send_privately(caller, reply)
         await message.reply_text(
             fit_html(reply.text), parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True),
             reply_markup=keyboard(reply.choices, owner=caller.user_id),
@@ -405,6 +409,19 @@ class TelegramAdapter:
                               if caller.in_group else None),
             do_quote=False,
         )
+
+    async def _send_privately(self, caller: Caller, reply: Reply) -> Reply:
+        """A reply only the caller may see, asked for in a group: sent to their private chat; the
+        group is told where it went (or how to let the bot write to them)."""
+        if caller.user_id == caller.chat_id:  # an anonymous admin or a channel post: no one to write to
+            return Reply("Send this command as yourself (not anonymously): the answer is private.", ok=False)
+        try:
+            await self._app.bot.send_message(chat_id=caller.user_id, text=fit_html(reply.text), parse_mode=ParseMode.HTML,
+                                             link_preview_options=LinkPreviewOptions(is_disabled=True))
+        except Forbidden:
+            return Reply("I can't write to you privately yet: open a private chat with me, press Start, then send "
+                         "the command here again.", ok=False)
+        return Reply("I've sent you the answer in a private message.")
 
     async def _edit(self, query: CallbackQuery, caller: Caller, reply: Reply) -> None:
         text = fit_html(reply.text)

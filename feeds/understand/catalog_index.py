@@ -7,6 +7,7 @@ ten). Each alias also carries its *risk*: how much evidence a mention needs befo
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +17,18 @@ from feeds.understand.text import clean
 from feeds.understand.tokens import Token, alias_keys, is_cjk, is_hangul, tokenize
 
 _ARTICLES = frozenset({"the", "a", "an"})
+_ASCII_WORD = re.compile(r"&|[a-z0-9]+(?:'[a-z0-9]+)*")
+
+
+def _ascii_key(word: str) -> str:
+    """The token key feeds.understand.tokens gives an ASCII word (lower-cased already)."""
+    if word == "&":
+        return "and"
+    if "'" not in word:
+        return word
+    if word.endswith("'s") and len(word) > 2:
+        word = word[:-2]
+    return word.replace("'", "")
 
 
 class Risk(enum.Enum):
@@ -63,6 +76,19 @@ def classify(keys: tuple[str, ...]) -> tuple[Risk, tuple[int, ...]]:
     return Risk.DISTINCT, significant
 
 
+def _without_article(title: str, titles: set[tuple[str, ...]]) -> list[str]:
+    """"The Wheel of Time" is often written "Wheel of Time": the title without its leading article,
+    when at least two words remain and no other show is called that."""
+    words = title.split()
+    if len(words) < 3 or words[0].lower() not in ("the", "a", "an"):
+        return []
+    rest = " ".join(words[1:])
+    keys = alias_keys(rest)
+    if keys in titles or (len(keys) < 3 and classify(keys)[0] is not Risk.DISTINCT):
+        return []  # "Morning Show", "Good Place": without the article, everyday words
+    return [rest]
+
+
 def capitals(alias: str) -> tuple[bool, ...]:
     return tuple(t.text[:1].isupper() or not t.text[:1].isalpha() for t in tokenize(clean(alias)))
 
@@ -74,9 +100,10 @@ class CatalogIndex:
         self.shows: list[CatalogShow] = list(shows)
         self._root: dict[str, object] = {}
         self.alias_count = 0
+        titles = {alias_keys(show.title) for show in self.shows}
         for show in self.shows:
             seen: set[tuple[str, ...]] = set()
-            for text in (show.title, *show.aliases):
+            for text in (show.title, *show.aliases, *_without_article(show.title, titles)):
                 keys = alias_keys(text)
                 if not keys or keys in seen:
                     continue
@@ -106,6 +133,27 @@ class CatalogIndex:
             node = node.setdefault(key, {})  # type: ignore[assignment]
         node.setdefault("", []).append(alias)  # type: ignore[union-attr]
         self.alias_count += 1
+
+    def may_name_a_show(self, text: str) -> bool:
+        """A cheap test before tokenising: False only when no alias can occur in the (cleaned) text.
+        ASCII text is split the way the tokenizer splits it, without building tokens; other text
+        always answers True."""
+        if not text.isascii():
+            return True
+        keys = [_ascii_key(w) for w in _ASCII_WORD.findall(text.lower())]
+        root = self._root
+        n = len(keys)
+        for i in range(n):
+            node = root.get(keys[i])
+            j = i + 1
+            while node is not None:
+                if "" in node:  # type: ignore[operator]
+                    return True
+                if j >= n:
+                    break
+                node = node.get(keys[j])  # type: ignore[union-attr]
+                j += 1
+        return False
 
     def candidates(self, tokens: list[Token]) -> list[Candidate]:
         """Every alias occurrence in the tokens (overlapping ones included)."""

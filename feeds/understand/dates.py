@@ -27,6 +27,8 @@ from functools import lru_cache
 
 from dateparser.date import DateDataParser
 
+from feeds.understand.masking import blank_out, blank_spans
+
 _log = logging.getLogger(__name__)
 
 __all__ = ["Precision", "ReleaseWindow", "WindowChange", "guess_language", "read_release_window"]
@@ -320,16 +322,9 @@ _SUMMARY_CHARS = 400
 
 
 def _masked(text: str, spans: tuple[tuple[int, int], ...], names: tuple[str, ...]) -> str:
-    if not spans and not names:
-        return text
-    chars = list(text)
-    for start, end in spans:
-        for i in range(max(start, 0), min(end, len(chars))):
-            chars[i] = "§"
-    masked = "".join(chars)
+    masked = blank_spans(text, spans, "§")
     for name in names:
-        if name:
-            masked = re.sub(re.escape(name), lambda m: "§" * len(m.group(0)), masked, flags=re.I)
+        masked = blank_out(masked, name, "§")
     return masked
 
 

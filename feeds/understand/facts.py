@@ -18,15 +18,17 @@ import enum
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from feeds.model import Event, ShowMatch
 from feeds.understand.dates import ReleaseWindow, read_release_window
 from feeds.understand.lexicon import NETWORKS, english_words
+from feeds.understand.masking import blank_out, blank_spans
 from feeds.understand.text import clean, fold
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Facts", "TrailerId", "TrailerKind", "read_facts", "signature"]
+__all__ = ["Facts", "TrailerConflict", "TrailerId", "TrailerKind", "read_facts", "signature"]
 
 
 class TrailerKind(enum.Enum):
@@ -45,6 +47,13 @@ class TrailerKind(enum.Enum):
         return "picture" if self in (TrailerKind.IMAGES, TrailerKind.POSTER) else "video"
 
 
+class TrailerConflict(enum.Enum):
+    NUMBER = "number"  # teaser #1 and teaser #2
+    FINAL = "final"  # the final trailer and an earlier one
+    MEDIUM = "medium"  # a poster or stills and a video (one marketing drop when released together)
+    PICTURES = "pictures"  # stills and a poster
+
+
 @dataclass(frozen=True, slots=True)
 class TrailerId:
     """Which trailer a report is about: its kind and number ("teaser #2", "second trailer")."""
@@ -55,16 +64,23 @@ class TrailerId:
     def conflicts(self, other: TrailerId) -> bool:
         """Certainly another trailer: another number, a final trailer against an earlier one, a
         picture against a video."""
+        return self.conflict(other) is not None
+
+    def conflict(self, other: TrailerId) -> TrailerConflict | None:
+        """Why the two are certainly different assets, if they are."""
         if self.number is not None and other.number is not None and self.number != other.number:
-            return True
+            return TrailerConflict.NUMBER
         if self.kind is None or other.kind is None or self.kind is other.kind:
-            return False
+            return None
         if (self.kind is TrailerKind.FINAL) != (other.kind is TrailerKind.FINAL):
-            return True
+            return TrailerConflict.FINAL
         if "any" in (self.kind.family, other.kind.family):
-            return False  # a first look goes with whatever came out with it
-        return self.kind.family != other.kind.family or {self.kind, other.kind} == {
-            TrailerKind.IMAGES, TrailerKind.POSTER}
+            return None  # a first look goes with whatever came out with it
+        if self.kind.family != other.kind.family:
+            return TrailerConflict.MEDIUM
+        if {self.kind, other.kind} == {TrailerKind.IMAGES, TrailerKind.POSTER}:
+            return TrailerConflict.PICTURES
+        return None
 
     def differs(self, other: TrailerId) -> bool:
         """Named differently without a certain conflict ("teaser" and "trailer" of the same video?)."""
@@ -144,25 +160,23 @@ def signature(title: str, match: ShowMatch) -> str:
     dropped ("Netflix renews Wednesday for season 3" -> "netflix renews season 3")."""
     masked = re.sub(r"['’]s\b", "", _mask(clean(title), match.spans))
     show_words = set(fold(match.show).split())
-    words = [w for w in fold(masked).split() if w not in _SMALL_WORDS and w not in show_words]
+    words = [w for w in fold(masked).split()
+             if w not in _SMALL_WORDS and w not in show_words and w not in NETWORKS and w not in _PLATFORM_WORDS]
     return " ".join(words)
 
 
 def _mask(text: str, spans: tuple[tuple[int, int], ...]) -> str:
     """The show's own name blanked out (same length, so offsets still hold)."""
-    if not spans:
-        return text
-    chars = list(text)
-    for start, end in spans:
-        for i in range(max(start, 0), min(end, len(chars))):
-            chars[i] = " "
-    return "".join(chars)
+    return blank_spans(text, spans, " ")
 
 
 def _lead(summary: str, show: str) -> str:
     """The summary's first sentence, the show's name blanked out."""
-    first = re.split(r"(?<=[.!?])\s+", summary[:300], maxsplit=1)[0]
-    return re.sub(re.escape(show), lambda m: " " * len(m.group(0)), first, flags=re.I) if show else first
+    first = _SENTENCE_END.split(summary[:300], maxsplit=1)[0]
+    return blank_out(first, show, " ")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 # -- names -----------------------------------------------------------------------------------------
@@ -178,23 +192,32 @@ _CALENDAR_WORDS = frozenset(
     "january february march april may june july august september october november december jan feb mar "
     "apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday".split()
 )
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+@lru_cache(maxsize=65536)
+def _name_key(raw: str) -> str | None:
+    """The comparison key of a word that may be part of a name, else None (headline words repeat:
+    cached)."""
+    word = _POSSESSIVE.sub("", raw).strip(".-'’")
+    if len(word) < 2 or not word[0].isupper():
+        return None
+    if word.isupper() and len(word) <= 4:
+        return None  # HBO, FX, SNL, BTS: networks and acronyms, rarely a person
+    key = fold(word)
+    if (not key or key in english_words() or key in NETWORKS or key in _NOT_NAMES
+            or key in _CALENDAR_WORDS):
+        return None
+    return key
 
 
 def _names(text: str, show: str) -> frozenset[str]:
     show_words = set(fold(show).split())
-    english = english_words()
     found: set[str] = set()
     for m in _WORD.finditer(text):
-        word = re.sub(r"['’]s$", "", m.group(0)).strip(".-'’")
-        if len(word) < 2 or not word[0].isupper():
-            continue
-        if word.isupper() and len(word) <= 4:
-            continue  # HBO, FX, SNL, BTS: networks and acronyms, rarely a person
-        key = fold(word)
-        if (not key or key in english or key in NETWORKS or key in _NOT_NAMES or key in _CALENDAR_WORDS
-                or key in show_words):
-            continue
-        found.add(key)
+        key = _name_key(m.group(0))
+        if key is not None and key not in show_words:
+            found.add(key)
     return frozenset(found)
 
 
@@ -207,7 +230,7 @@ _TRAILER_KINDS: tuple[tuple[TrailerKind, re.Pattern[str]], ...] = tuple(
         (TrailerKind.POSTER, r"\bposters?\b|\bkey art\b|\bcharacter art\b|\bpóster\b|\bcartel\b|포스터|ポスター|ビジュアル"),
         (TrailerKind.IMAGES, r"\bfirst (?:image|photo|picture)s?\b|\bphotos?\b|\bimages?\b|\bstills?\b|"
                              r"\bprimeras imágenes\b|스틸|場面写真"),
-        (TrailerKind.FIRST_LOOK, r"\bfirst[- ]look\b|\bprimer vistazo\b|첫\s*공개"),
+        (TrailerKind.FIRST_LOOK, r"\bfirst[- ]look\b|\bfirst glimpse\b|\bprimer vistazo\b|첫\s*공개"),
         (TrailerKind.CLIP, r"\bclips?\b|\bsneak peek\b|\bpromos?\b|\bfeaturette\b|\bpreview\b|\bfootage\b|"
                            r"\bopening (?:scene|credits)\b|하이라이트|영상"),
     )
@@ -248,6 +271,8 @@ def _part(text: str) -> int | None:
     return _NUMBER_WORDS.get(raw) or _ROMAN.get(raw)
 
 
+# where a show streams says nothing about which news it is ("… | Disney+", "at Netflix")
+_PLATFORM_WORDS = frozenset("plus tv video original originals studios streaming official".split())
 _SMALL_WORDS = frozenset(
     "a an the of and or in on at to for from by with as is are was were be been it its this that these those "
     "s x y el la los las de del en un una le les du des und der die das".split()

@@ -5,10 +5,14 @@ which season, and why.
     matcher.match("Netflix renews Wednesday for season 3")
     -> [ShowMatch(show="Wednesday", events=RENEWAL, seasons=(3,), reason=...)]
 
-Shows are found in the title (summaries repeat background: "renewed in 2022" is not news).
-Where aliases overlap the longest wins ("Squid Game: The Challenge" over "Squid Game"). Events
-go to the show the trigger is about: "Ted Lasso actress joins Slow Horses" is casting for Slow
-Horses; "Stranger Things spin-off sets premiere" is nothing for Stranger Things itself."""
+Shows are found in the title and in the summary; news comes from the title, or from the summary's
+first sentence where the title teases ("Watch: … In “X”" + "“X” has unveiled its first teaser!");
+the rest of a summary is background ("renewed in 2022" is not news). Where aliases overlap the
+longest wins ("Squid Game: The Challenge" over "Squid Game"). Events come from the rows of
+feeds.understand.patterns and go to the show the trigger is about: "Ted Lasso actress joins Slow
+Horses" is casting for Slow Horses; "Stranger Things spin-off sets premiere" is nothing for
+Stranger Things itself. An optional learned scorer (feeds.understand.scorer) may have the last word
+on each (show, event); none ships today."""
 
 from __future__ import annotations
 
@@ -20,20 +24,31 @@ from dataclasses import dataclass, field
 
 from feeds.model import NO_EVENT, CatalogShow, Event, ShowMatch
 from feeds.understand.catalog_index import Candidate, CatalogIndex
-from feeds.understand.events import EventHit, find_event_hits, split_clauses
-from feeds.understand.lexicon import AFTER_TITLE, DERIVED_AFTER, FUNCTION_WORDS, PERSON_AFTER
+from feeds.understand.events import Clauses, EventHit, find_event_hits, is_framed, split_clauses
+from feeds.understand.lexicon import (
+    AFTER_SUBTITLE,
+    AFTER_TITLE,
+    CREDIT_BEFORE,
+    CREDIT_LEADS,
+    DERIVED_AFTER,
+    DERIVED_LEADS,
+    FILM_WORDS,
+    FUNCTION_WORDS,
+    HOST_NOUNS,
+    LIST_JOINERS,
+    NETWORKS,
+    PERSON_AFTER,
+    SEASON_SUBTITLE,
+    SEASONISH_WORDS,
+    TV_WORDS,
+)
 from feeds.understand.mentions import Headline, judge
-from feeds.understand.seasons import SeasonRef, number_after_title
+from feeds.understand.patterns import Voice
+from feeds.understand.scorer import Finding, bundled_scorer, features
+from feeds.understand.seasons import SeasonRef, count_before_ending, number_after_title
+from feeds.understand.summary import summary_sentences
 from feeds.understand.text import clean
 from feeds.understand.tokens import tokenize
-
-_LIST_JOINERS = frozenset({"and", ","})
-_CREDIT_BEFORE = frozenset({"creator", "creators", "star", "stars", "makers", "maker", "showrunner", "alum",
-                            "writer", "writers", "director", "team", "producers", "producer", "author"})
-_CREDIT_LEADS = frozenset({"former", "original", "breakout", "lead", "new", "ex", "veteran", "fellow"})
-_DERIVED_LEADS = frozenset({"animated", "live", "action", "new", "upcoming", "planned", "untitled", "anime",
-                            "spin", "prequel", "sequel", "film", "movie", "series", "k", "drama", "korean",
-                            "american", "us", "uk", "japanese", "mexican", "reality", "off"})
 
 
 class Role(enum.Enum):
@@ -51,8 +66,10 @@ class _Mention:
     role: Role = Role.SUBJECT
     events: Event = NO_EVENT
     triggers: list[str] = field(default_factory=list)
+    fired: list[tuple[Event, str, bool]] = field(default_factory=list)  # (event, pattern row, in the summary)
     seasons: tuple[int, ...] = ()
     season_text: str = ""
+    in_title: bool = True
 
     @property
     def start(self) -> int:
@@ -63,36 +80,125 @@ class _Mention:
         return self.spans[0][1]
 
 
+@dataclass(slots=True)
+class _Reading:
+    headline: Headline
+    mentions: list[_Mention]
+    clauses: Clauses | None  # None when no events were looked for
+
+
 class Matcher:
     """Builds its index once; `match` is pure and cheap (a trie walk, then rules on the few hits)."""
 
-    def __init__(self, shows: Iterable[CatalogShow]) -> None:
+    def __init__(self, shows: Iterable[CatalogShow], *, learned: bool = True) -> None:
+        """`learned=False` leaves the events to the rules alone (the learned scorer is not consulted)."""
         self.index = CatalogIndex(shows)
+        self.scorer = bundled_scorer() if learned else None
 
     @property
     def show_count(self) -> int:
         return len(self.index.shows)
 
     def match(self, title: str, summary: str = "") -> list[ShowMatch]:
-        text = clean(title)
-        tokens = tokenize(text)
-        if not tokens:
-            return []
-        candidates = self.index.candidates(tokens)
-        if not candidates:
-            return []
-        headline = Headline(text, tokens)
-        mentions = self._mentions(candidates, headline)
-        if not mentions:
-            return []
-        self._assign_roles(mentions, headline)
-        self._assign_events(mentions, headline)
-        self._assign_seasons(mentions, headline)
+        reading, sentences = self._understand(title, summary)
+        if reading.mentions and self.scorer is not None:
+            self._second_opinion(reading)
+        if reading.mentions and _about_a_film(reading.headline.text, sentences):
+            # a show named as credit or parent ("X star", "post-X film", "X spin-off") is still the show
+            reading.mentions = [m for m in reading.mentions if m.role is not Role.SUBJECT
+                                or not all(w in _WEAK_EVIDENCE for w in m.whys)]
         return [
             ShowMatch(m.show.id, m.show.title, m.events, m.seasons, _reason(m),
-                      tuple((tokens[s].start, tokens[e - 1].end) for s, e in m.spans))
-            for m in mentions
+                      tuple((reading.headline.tokens[s].start, reading.headline.tokens[e - 1].end)
+                            for s, e in m.spans) if m.in_title else ())
+            for m in reading.mentions
         ]
+
+    def event_candidates(self, title: str, summary: str = "") -> list[tuple[str, Event, list[str]]]:
+        """(show, event, features) for every show the item is about and every event, as the learned
+        scorer sees them, before it decides (tools/train_scorer.py trains on these)."""
+        reading, _sentences = self._understand(title, summary)
+        return [(m.show.title, event, names) for m, event, names in _candidates(reading)]
+
+    def _understand(self, title: str, summary: str) -> tuple[_Reading, list[str]]:
+        text = clean(title)
+        sentences = summary_sentences(summary, text) if summary else []
+        reading = self._read(text, context=" ".join(sentences))
+        if sentences:
+            # the lead's events matter only where the title teases; its words where it may restate the
+            # title's news; any other sentence only for the shows it names (a cheap test skips the rest)
+            framed = (reading.clauses.denial or bool(reading.clauses.silent)) if reading.clauses else is_framed(text)
+            teases = not any(m.events for m in reading.mentions) and not framed
+            restates = any(m.events and not m.seasons for m in reading.mentions) or (teases and bool(reading.mentions))
+            readings = []
+            for i, sentence in enumerate(sentences):
+                if (i > 0 or not restates) and not self.index.may_name_a_show(sentence):
+                    readings.append(_Reading(Headline(sentence, []), [], None))
+                else:
+                    readings.append(self._read(sentence, lead=i == 0 and teases, prose=True))
+            self._add_summary(reading, readings)
+        return reading, sentences
+
+    def _second_opinion(self, reading: _Reading) -> None:
+        """The learned scorer weighs the rules' findings and the headline's words for every event of
+        every show the item is about; where it disagrees with the rules, it decides."""
+        assert self.scorer is not None
+        decided: dict[int, Event] = {}
+        for m, event, names in _candidates(reading):
+            p = self.scorer.probability(names)
+            yes = p >= self.scorer.threshold
+            decided[id(m)] = decided.get(id(m), NO_EVENT) | (event if yes else NO_EVENT)
+            if yes != (event in m.events):
+                m.triggers.append(f"learned scorer: {'+' if yes else '-'}{event.slug} (p={p:.2f})")
+        for m in reading.mentions:
+            if id(m) in decided:
+                m.events = decided[id(m)]
+
+    def _read(self, text: str, *, lead: bool = True, prose: bool = False, context: str = "") -> _Reading:
+        """One headline or summary sentence: its show mentions with their roles, events and seasons."""
+        tokens = tokenize(text)
+        headline = Headline(text, tokens, prose=prose, context=context)
+        candidates = self.index.candidates(tokens) if tokens else []
+        mentions = self._mentions(candidates, headline) if candidates else []
+        if not mentions:
+            return _Reading(headline, [], None)
+        self._assign_roles(mentions, headline)
+        clauses = self._assign_events(mentions, headline) if lead else None
+        self._assign_seasons(mentions, headline)
+        return _Reading(headline, mentions, clauses)
+
+    def _add_summary(self, title: _Reading, sentences: list[_Reading]) -> None:
+        """Shows named in the summary count too; the summary's lead sentence carries news only where
+        the title teases (names the show but announces nothing, and is no review, rumour or
+        interview) and only for the show the title is about — or, when the title names no show,
+        for the show the lead is about. The title decides where they disagree."""
+        known = {m.show.id: m for m in title.mentions}
+        lead = sentences[0]
+        news = lead.clauses is not None  # the lead was read for events: the title teases
+        subjects = {m.show.id for m in title.mentions if m.role is Role.SUBJECT}
+        if not lead.mentions:
+            _season_from_lead(title.mentions, lead.headline)
+            if (not any(m.events for m in title.mentions) and len(subjects) == 1
+                    and not is_framed(title.headline.text)):
+                _news_from_anaphoric_lead(next(m for m in title.mentions if m.show.id in subjects), lead.headline)
+        for index, sentence in enumerate(sentences):
+            for m in sentence.mentions:
+                mine = known.get(m.show.id)
+                if mine is None:
+                    mine = _Mention(m.show, list(m.spans), list(m.matched), [f"in the summary: {w}" for w in m.whys],
+                                    m.role, in_title=False)
+                    known[m.show.id] = mine
+                    title.mentions.append(mine)
+                    if index == 0 and m.seasons and m.role is Role.SUBJECT:
+                        mine.seasons, mine.season_text = m.seasons, m.season_text
+                if index != 0 or not news or not m.events or m.role is not Role.SUBJECT:
+                    continue
+                if m.show.id in subjects or (not subjects and not mine.in_title):
+                    mine.events |= m.events
+                    mine.triggers.extend(f"in the summary, {t}" for t in m.triggers)
+                    mine.fired.extend((e, row, True) for e, row, _ in m.fired)
+                    if not mine.seasons and m.seasons:
+                        mine.seasons, mine.season_text = m.seasons, m.season_text
 
     # -- which shows -------------------------------------------------------------------------
     def _mentions(self, candidates: list[Candidate], headline: Headline) -> list[_Mention]:
@@ -132,7 +238,7 @@ class Matcher:
                 left.role = right.role
 
     # -- which events ------------------------------------------------------------------------
-    def _assign_events(self, mentions: list[_Mention], headline: Headline) -> None:
+    def _assign_events(self, mentions: list[_Mention], headline: Headline) -> Clauses:
         lowered = headline.text.lower()
         chars = list(lowered) if len(lowered) == len(headline.text) else [
             c.lower() if len(c.lower()) == 1 else c for c in headline.text]
@@ -146,21 +252,22 @@ class Matcher:
         titles = [(tokens[s].start, tokens[e - 1].end) for m in mentions for s, e in m.spans]
         clauses = split_clauses(lowered, headline.text, titles)
         hits = find_event_hits(lowered, clauses)
-        if not hits:
-            return
-        tokens = headline.tokens
         eligible = [m for m in mentions if m.role is Role.SUBJECT]
-        if not eligible:
-            return
+        if not hits or not eligible:
+            return clauses
         starts = {tokens[s].start for m in mentions for s, _e in m.spans}
         for hit in hits:
             if any(tokens[s].start <= hit.start < tokens[e - 1].end for m in mentions for s, e in m.spans):
                 continue  # a trigger word inside a title ("The Renewal", "Cast Away") is not a trigger
             if hit.active and hit.event is not Event.CASTING and _object_is_something_else(hit, starts, headline):
                 continue  # "Netflix cancels Willow, renews X": the cancellation is Willow's
+            if hit.event is Event.CASTING and hit.strict and _network_before(hit, headline):
+                continue  # "Hulu boards X": a network picking a show up is a deal, not casting
             for target in _targets(hit, eligible, mentions, headline, clauses.index):
                 target.events |= hit.event
-                target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r}")
+                target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r} [{hit.pattern}]")
+                target.fired.append((hit.event, hit.pattern, False))
+        return clauses
 
     # -- which season ------------------------------------------------------------------------
     def _assign_seasons(self, mentions: list[_Mention], headline: Headline) -> None:
@@ -192,10 +299,16 @@ class Matcher:
             claimed.add(best.start)
             m.seasons = best.seasons
             m.season_text = best.text
+        for m in mentions:  # "cancelled after two seasons" is season 2
+            if not m.seasons and m.role is Role.SUBJECT and (n := count_before_ending(text)) is not None:
+                m.seasons, m.season_text = (n,), f"ended after {n}"
 
 
 def _role_at(start: int, end: int, headline: Headline) -> Role:
     tokens = headline.tokens
+    before = headline.text[:tokens[start].start]
+    if before.count("(") > before.count(")") and ")" in headline.text[tokens[end - 1].end:]:
+        return Role.CREDIT  # "… Official Preview (PBS Masterpiece/BBC)", "Jane Doe (Succession)": an aside
     if end < len(tokens) and headline.text[tokens[end - 1].end:tokens[end].start] == "-" and tokens[end].key.isalpha():
         return Role.CREDIT  # a compound: "Dark-Macher", "Squid-Game-Star"
     if start > 0 and headline.text[tokens[start - 1].end:tokens[start].start] == "-":
@@ -209,7 +322,7 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
         if _subtitle_follows(end, headline):
             return Role.DERIVED  # "Money Heist: Korea gets a trailer"
     j = end
-    while j < len(tokens) and j < end + 3 and tokens[j].key in _DERIVED_LEADS | _CREDIT_LEADS:
+    while j < len(tokens) and j < end + 3 and tokens[j].key in DERIVED_LEADS | CREDIT_LEADS:
         if tokens[j].key in DERIVED_AFTER:
             break
         if tokens[j].key in ("animated", "anthology"):
@@ -218,7 +331,7 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
     if j < len(tokens) and tokens[j].key in DERIVED_AFTER:
         return Role.DERIVED
     k = end
-    while k < len(tokens) and k < end + 2 and tokens[k].key in _CREDIT_LEADS:
+    while k < len(tokens) and k < end + 2 and tokens[k].key in CREDIT_LEADS:
         k += 1
     if k < len(tokens) and tokens[k].key in PERSON_AFTER and not headline.initial[k]:
         if tokens[k].key == "cast" and (_cast_is_verb(k, headline) or k + 1 >= len(tokens)
@@ -227,10 +340,11 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
         return Role.CREDIT
     if (start >= 3 and tokens[start - 1].key == "of" and tokens[start - 2].capitalised
             and tokens[start - 3].capitalised and not tokens[start - 2].key.isdigit()
-            and tokens[start - 2].key not in AFTER_TITLE and tokens[start - 2].key not in _SEASON_SUBTITLE
-            and tokens[start - 3].key not in AFTER_TITLE and tokens[start - 2].key not in FUNCTION_WORDS):
+            and tokens[start - 2].key not in AFTER_TITLE and tokens[start - 2].key not in SEASON_SUBTITLE
+            and tokens[start - 3].key not in AFTER_TITLE and tokens[start - 2].key not in FUNCTION_WORDS
+            and tokens[start - 2].key not in HOST_NOUNS):
         return Role.CREDIT  # "Julia Garner of Ozark will play …"
-    if (start >= 2 and tokens[start - 1].key in ("of", "behind") and tokens[start - 2].key in _CREDIT_BEFORE
+    if (start >= 2 and tokens[start - 1].key in ("of", "behind") and tokens[start - 2].key in CREDIT_BEFORE
             and not (start >= 3 and tokens[start - 3].key == "new")):
         return Role.CREDIT
     last = tokens[end - 1]
@@ -243,24 +357,22 @@ def _role_at(start: int, end: int, headline: Headline) -> Role:
     return Role.SUBJECT
 
 
-_AFTER_SUBTITLE = frozenset("season seasons trailer teaser premiere premieres gets sets first official review "
-                             "renewed cancelled canceled finale episode prequel sequel spinoff spin returns "
-                             "return arrives lands debuts drops ends wraps begins starts casts adds part".split())
-_SEASON_SUBTITLE = frozenset("season final part chapter volume vol".split())
 
 
 def _subtitle_follows(end: int, headline: Headline) -> bool:
     """After "Title:", one to four capitalised words then a show noun: a subtitle, i.e. another show."""
     tokens = headline.tokens
+    if end < len(tokens) and tokens[end].key in NETWORKS:
+        return False  # "X: Netflix Confirms Season 2": the network speaks, no subtitle
     j = end
     while j < len(tokens) and j < end + 4 and tokens[j].capitalised and not tokens[j].key.isdigit() \
-            and tokens[j].key not in _AFTER_SUBTITLE:
-        if tokens[j].key in _SEASON_SUBTITLE:
+            and tokens[j].key not in AFTER_SUBTITLE:
+        if tokens[j].key in SEASON_SUBTITLE:
             return False  # "Attack on Titan: The Final Season": a season's name, not another show
         j += 1
     if end < j == len(tokens):
         return True  # "orders another season of Love Is Blind: UK": the subtitle ends the headline
-    if not end < j < len(tokens) or tokens[j].key not in _AFTER_SUBTITLE:
+    if not end < j < len(tokens) or tokens[j].key not in AFTER_SUBTITLE:
         return False
     return tokens[j].text[:1].islower() or (not headline.sentence_case and tokens[j].key in ("season", "trailer", "teaser"))
 
@@ -278,6 +390,11 @@ def _targets(hit: EventHit, eligible: list[_Mention], mentions: list[_Mention], 
              clause_of: Callable[[int], int]) -> list[_Mention]:
     """The show(s) an event trigger is about."""
     tokens = headline.tokens
+    if hit.voice is Voice.BEFORE:
+        # "X brings back Y": only the show before the trigger, in its clause
+        before = [m for m in eligible if tokens[m.spans[0][1] - 1].end <= hit.start
+                  and clause_of(tokens[m.start].start) == hit.clause]
+        return _list_from(before, headline, forward=False)
     if hit.strict:
         # "joins Josh Hartnett in Oliver Stone's 'White Lies' Movie": a film of the same name is not the show
         after = _list_from([m for m in eligible if tokens[m.start].start >= hit.end and not _names_a_film(m, headline)],
@@ -336,9 +453,9 @@ _SEASONISH = re.compile(r"^(?:season|seasons|series|s\d+|\d+|part|final|first|se
 def _is_list_gap(gap: str) -> bool:
     """Only list joiners (and the left item's season words) between two titles: "X season 2 and Y"."""
     words = gap.replace(",", " , ").replace("&", " and ").replace("'", " ").replace('"', " ").split()
-    if not words or not any(w.lower() in _LIST_JOINERS for w in words):
+    if not words or not any(w.lower() in LIST_JOINERS for w in words):
         return False
-    return all(w.lower() in _LIST_JOINERS or _SEASONISH.match(w.lower()) for w in words)
+    return all(w.lower() in LIST_JOINERS or _SEASONISH.match(w.lower()) for w in words)
 
 
 def _joined(left: _Mention, right: _Mention, headline: Headline) -> bool:
@@ -397,14 +514,90 @@ def _object_is_something_else(hit: EventHit, show_starts: set[int], headline: He
         return False
     word = re.match(r"[\w+]+", text[pos:])
     key = word.group().lower() if word else ""
-    return not (re.fullmatch(r"s\d+", key) or key in _SEASONISH_WORDS)
+    return not (re.fullmatch(r"s\d+", key) or key in SEASONISH_WORDS or key in FUNCTION_WORDS)
 
 
-_SEASONISH_WORDS = frozenset({"season", "seasons", "series", "a", "an", "the", "its", "new", "first", "second",
-                              "third", "fourth", "fifth", "final", "spring", "summer", "fall", "autumn", "winter",
-                              "january", "february", "march", "april", "may", "june", "july", "august",
-                              "september", "october", "november", "december", "early", "late", "next", "this",
-                              "official", "more", "two", "three", "another", "premiere", "release", "debut"})
+
+
+_WEAK_EVIDENCE = frozenset({"distinct title", "quoted", "capitalised as a title", "in the summary: distinct title",
+                            "in the summary: quoted", "in the summary: capitalised as a title"})
+
+
+_ANAPHOR = re.compile(r"^(?:[\w'’]+ ){0,3}?(?:the (?:\w+ )?(?:series|show|drama|sitcom|comedy|thriller|soap|"
+                      r"docuseries|miniseries|anime|franchise|k-drama|programme|program)|it)\b", re.I)
+
+
+def _news_from_anaphoric_lead(mention: _Mention, lead: Headline) -> None:
+    """Title "Big news for X fans", lead "The drama has been renewed for a third season.": a lead that
+    names no show but opens on "the series" / "the drama" speaks of the title's show."""
+    if not _ANAPHOR.match(lead.text) or len(lead.text.lower()) != len(lead.text):
+        return
+    lowered = lead.text.lower()
+    hits = [h for h in find_event_hits(lowered, split_clauses(lowered, lead.text))
+            if not (h.strict and h.event is Event.CASTING)]
+    for hit in hits:
+        mention.events |= hit.event
+        mention.triggers.append(f"in the summary, {hit.event.slug}: {hit.text.strip()!r} [{hit.pattern}]")
+        mention.fired.append((hit.event, hit.pattern, True))
+    if hits and not mention.seasons and len(lead.season_refs) == 1:
+        mention.seasons, mention.season_text = lead.season_refs[0].seasons, lead.season_refs[0].text
+
+
+def _season_from_lead(mentions: list[_Mention], lead: Headline) -> None:
+    """"Netflix renews X" + "The streamer has ordered a third season of the drama.": the summary's lead
+    names no show but restates the title's news with a season: that season is the show's."""
+    dated = [m for m in mentions if m.events and not m.seasons and m.role is Role.SUBJECT]
+    if len(dated) != 1 or len(lead.season_refs) != 1:
+        return
+    lowered = lead.text.lower()
+    if len(lowered) != len(lead.text):
+        return
+    events = NO_EVENT
+    for hit in find_event_hits(lowered, split_clauses(lowered, lead.text)):
+        events |= hit.event
+    if events & dated[0].events:
+        dated[0].seasons, dated[0].season_text = lead.season_refs[0].seasons, lead.season_refs[0].text
+
+
+def _about_a_film(title: str, sentences: list[str]) -> bool:
+    """Film words ("movie", "box office", "Oscar") and no TV words anywhere in the item."""
+    text = " ".join([title, *sentences])
+    words = set(re.findall(r"[a-z0-9+-]+", text.lower()))
+    if words & TV_WORDS:
+        return False
+    oscar = bool(re.search(r"\bOscar(?:s|-nominated|-winning)?\b(?! [A-Z])", text))  # the award, not Oscar Isaac
+    # a summary of some length that never once speaks of TV is about something else (a film, a book)
+    return oscar or bool(words & FILM_WORDS) or sum(len(s.split()) for s in sentences) >= 20
+
+
+def _candidates(reading: _Reading) -> list[tuple[_Mention, Event, list[str]]]:
+    """Each (show the item is about, event) with the learned scorer's features."""
+    headline = reading.headline
+    inside = {i for m in reading.mentions if m.in_title for s, e in m.spans for i in range(s, e)}
+    words = [t.key for i, t in enumerate(headline.tokens) if i not in inside and not t.key.isdigit()]
+    framed = is_framed(headline.text)
+    out: list[tuple[_Mention, Event, list[str]]] = []
+    for m in reading.mentions:
+        if m.role is not Role.SUBJECT:
+            continue
+        for event in Event:
+            rows = tuple(row for e, row, _ in m.fired if e is event)
+            finding = Finding(event, rows, all(s for e, _, s in m.fired if e is event)) if rows else None
+            out.append((m, event, features(event, finding, words, framed)))
+    return out
+
+
+def _network_before(hit: EventHit, headline: Headline) -> bool:
+    """"Hulu boards X", "AMC Plus boards X": a network right before the verb (not "Michael J. Fox joins")."""
+    tokens = [t for t in headline.tokens if t.end <= hit.start]
+    if tokens and tokens[-1].key in ("plus", "+") and len(tokens) > 1:
+        tokens = tokens[:-1]
+    if not tokens or tokens[-1].key not in NETWORKS:
+        return False
+    if len(tokens) > 1 and tokens[-2].capitalised and tokens[-2].key not in FUNCTION_WORDS \
+            and headline.text[tokens[-2].end:tokens[-1].start].strip() in ("", "."):
+        return False  # "Michael J. Fox": a person whose name ends like a network
+    return True
 
 
 def _reason(m: _Mention) -> str:

@@ -20,32 +20,31 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from feeds.understand.catalog_index import Candidate, Risk
-from feeds.understand.lexicon import AFTER_TITLE, ALWAYS_CAPITALISED, BEFORE_TITLE, FUNCTION_WORDS, NETWORKS
+from feeds.understand.lexicon import (
+    ADJECTIVES_BEFORE_NOUN,
+    AFTER_TITLE,
+    ALWAYS_CAPITALISED,
+    BEFORE_TITLE,
+    COLON_NEWS,
+    FUNCTION_WORDS,
+    GAME_WORDS,
+    LOCATION_BEFORE,
+    NETWORKS,
+    OF_NOUNS,
+    PART_WORDS,
+    PLACE_AFTER,
+    SENTENCE_OPENERS,
+    SHOW_CONTEXT,
+    SHOW_VERBS_BEFORE,
+    SUBJECT_VERBS,
+    english_words,
+)
 from feeds.understand.seasons import SeasonRef, find_season_refs, number_after_title
 from feeds.understand.tokens import Token, is_hangul
 
 _CLAUSE_BREAK = re.compile(r"[:;?!|]|\s[-–—]\s|[—–]")
 _OPEN_QUOTES = "'\"‘“«『「《〈【"
 _CLOSE_QUOTES = "'\"’”»』」》〉】"
-_SUBJECT_VERBS = frozenset(
-    "is was will wont won't has have had gets got to returns return ends end begins starts wraps sets lands "
-    "drops arrives renewed cancelled canceled confirmed finally officially heads comes set scores adds casts "
-    "taps reveals unveils releases debuts premieres moves moved pushed delayed ordered greenlit picked back "
-    "season seasons star stars cast creator trailer teaser finale cameras production filming shooting writers "
-    "heads gears lives earns wins secures nabs keeps finds welcomes expands films shoots resumes".split()
-)
-_CONTEXT = NETWORKS | frozenset(
-    "series show drama sitcom season seasons episode episodes anime serie temporada saison staffel partie parte "
-    "showrunner creator cast".split()
-)
-_PART_WORDS = frozenset("part vol volume chapter partie parte teil".split())
-_GAME_WORDS = frozenset("game games videogame novel novels book books comic comics".split())
-_ADJECTIVES_BEFORE_NOUN = frozenset("new next final upcoming latest first second third fourth fifth sixth".split())
-_COLON_NEWS = frozenset("trailer teaser premiere finale renewed cancelled canceled casts cast filming".split())
-_OF_NOUNS = frozenset(
-    "season seasons cast star stars finale trailer teaser premiere episode episodes creator creators showrunner "
-    "return renewal revival reboot remake fans set ending temporada saison staffel stagione".split()
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +56,17 @@ class Verdict:
 class Headline:
     """A cleaned headline with what the evidence rules need to know about it."""
 
-    def __init__(self, text: str, tokens: list[Token]) -> None:
+    def __init__(self, text: str, tokens: list[Token], *, prose: bool = False, context: str = "") -> None:
         self.text = text
         self.tokens = tokens
+        self.prose = prose  # a summary's sentence, not a headline: capitals mark names, not titles
+        self._context = context  # the item's other text (its summary), for words that show it is about TV
         self.initial = [self._is_clause_initial(i) for i in range(len(tokens))]
+
+    @cached_property
+    def context_is_tv(self) -> bool:
+        """Whether the item's other text talks about a show ("the medical drama", "the series")."""
+        return bool(self._context) and any(w in SHOW_CONTEXT for w in re.findall(r"[\w+]+", self._context.lower()))
 
     def _is_clause_initial(self, i: int) -> bool:
         if i == 0:
@@ -112,8 +118,8 @@ class Headline:
 
     def quote_after(self, i: int) -> bool:
         end = self.tokens[i].end
-        if end + 1 < len(self.text) and self.text[end] == " " and self.text[end + 1] in _CLOSE_QUOTES:
-            end += 1  # French spacing: « Lupin »
+        if end + 1 < len(self.text) and self.text[end] in " ,.!?" and self.text[end + 1] in _CLOSE_QUOTES:
+            end += 1  # French spacing: « Lupin »; American punctuation: ‘Succession,’
         if end >= len(self.text) or self.text[end] not in _CLOSE_QUOTES:
             return False
         return end + 1 >= len(self.text) or not self.text[end + 1].isalnum() or self.text[end + 1] == "s"
@@ -136,17 +142,6 @@ class Headline:
         return left, right + 1
 
 
-# Capitalised only because they open the headline: "Every Black Mirror episode ranked".
-SENTENCE_OPENERS = FUNCTION_WORDS | frozenset(
-    "every why how new watch first inside behind meet best top more breaking exclusive official see here "
-    "here's inside look revisiting remembering ranking ranked rewatching streaming tonight today".split()
-)
-_PLACE_AFTER = frozenset(
-    "festival film-festival airport city council mayor police university college zoo marathon station county state "
-    "hospital school district market club fc stock stocks shares residents weather museum church cathedral "
-    "restaurant hotel bridge river street court senate parliament government".split()
-)
-_LOCATION_BEFORE = frozenset("in at near across around outside inside via to".split())
 
 
 def judge(candidate: Candidate, headline: Headline) -> Verdict:
@@ -164,6 +159,14 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
             return Verdict(False, "part of a longer quoted name")
     if _video_game(candidate, headline):
         return Verdict(False, "the video game")
+    other = _other_product(candidate, headline)
+    if other:
+        return Verdict(False, other)
+    punctuation = _own_punctuation(candidate, headline)
+    if punctuation is False:
+        return Verdict(False, f"written without its {alias.text[-1]!r}")
+    if not exactly_quoted and _parenthesised(candidate, headline):
+        exactly_quoted = True
 
     if not exactly_quoted and _lowercase_in_cased_text(candidate, headline):
         return Verdict(False, "written in lower case, as ordinary words")
@@ -171,6 +174,10 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
         return Verdict(True, "distinct title")
     if exactly_quoted:
         return Verdict(True, "quoted")
+    if punctuation:
+        return Verdict(True, f"written with its {alias.text[-1]!r}")
+    if _a_segment_of_its_own(candidate, headline):
+        return Verdict(True, "a segment of a video title")
     if _inside_a_longer_title(candidate, headline):
         return Verdict(False, "the end of a longer title")
     season = _season_after(candidate, headline)
@@ -181,18 +188,21 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
     after = _evidence_after(candidate, headline)
     if after:
         return Verdict(True, after)
+    if len(alias.keys) == 1 and not first.cjk and _in_a_persons_name(candidate, headline):
+        return Verdict(False, "part of a person's name")
     if len(alias.keys) == 1 and not first.cjk:
-        if start > 0 and tokens[start - 1].key in _LOCATION_BEFORE and first.key not in FUNCTION_WORDS:
+        if start > 0 and tokens[start - 1].key in LOCATION_BEFORE and first.key not in FUNCTION_WORDS:
             return Verdict(False, f"a place after {tokens[start - 1].text!r}")
-        if end < len(tokens) and tokens[end].key in _PLACE_AFTER and tokens[end].text.islower():
+        if end < len(tokens) and tokens[end].key in PLACE_AFTER and tokens[end].text.islower():
             return Verdict(False, f"a place or organisation ({tokens[end].text!r})")
-    if alias.risk is Risk.DISTINCT:
+    one_word_in_prose = headline.prose and len(alias.keys) == 1 and not first.cjk
+    if alias.risk is Risk.DISTINCT and not one_word_in_prose:
         return Verdict(True, "distinct title")
     why = _evidence_before(candidate, headline) or _credit_possessive(candidate, headline)
     if why:
         return Verdict(True, why)
-    if alias.risk is Risk.SHORT_CJK:
-        return Verdict(False, "short title without quotes or season")
+    if alias.risk is Risk.SHORT_CJK or one_word_in_prose:
+        return Verdict(False, "one word without quotes, season or show word")
     if _capitalised_as_title(candidate, headline):
         return Verdict(True, "capitalised as a title")
     if _subject_with_context(candidate, headline):
@@ -209,7 +219,26 @@ def _video_game(candidate: Candidate, headline: Headline) -> bool:
     """"The Witcher 4 game trailer", "Fallout 5 game": the game of the same name, not the show."""
     tokens, end = headline.tokens, candidate.end
     nxt = end + 1 if end < len(tokens) and tokens[end].key.isdigit() else end
-    return nxt < len(tokens) and tokens[nxt].key in _GAME_WORDS and tokens[nxt].text.islower()
+    return nxt < len(tokens) and tokens[nxt].key in GAME_WORDS and tokens[nxt].text.islower()
+
+
+_PRODUCT_AFTER = re.compile(
+    r"^\s*(?:\d{1,2}\s+)?(?:board game|video game|card game|mobile game|tabletop game|merch|merchandise|toys?|toy line|"
+    r"collectibles?|funko|lego|vinyl|perfume|clothing|collection|capsule|sneakers?|cookbook)\b", re.I)
+_CINEMA = re.compile(r"\b(?:in theaters|in theatres|in cinemas|box office|movie|film)\b", re.I)
+
+
+def _other_product(candidate: Candidate, headline: Headline) -> str:
+    """"X Board Game", "X merch collection", "X 2 sets March release in theaters": a product or a
+    numbered film that shares the show's name."""
+    tokens, end = headline.tokens, candidate.end
+    rest = headline.text[tokens[end - 1].end:]
+    if _PRODUCT_AFTER.match(rest):
+        return "a product of the same name"
+    if (end < len(tokens) and tokens[end].key.isdigit() and headline.adjacent(end - 1, end)
+            and _CINEMA.search(headline.text)):
+        return "a numbered film of the same name"
+    return ""
 
 
 def _lowercase_in_cased_text(candidate: Candidate, headline: Headline) -> bool:
@@ -253,7 +282,7 @@ def _standalone(candidate: Candidate, headline: Headline) -> bool:
     if j < len(tokens) and not headline.initial[j] and headline.adjacent(j - 1, j):
         nxt = tokens[j]
         if (nxt.capitalised and not nxt.key.isdigit() and nxt.key not in AFTER_TITLE and nxt.key not in NETWORKS
-                and not (nxt.key in _PART_WORDS and j + 1 < len(tokens) and tokens[j + 1].key.isdigit())
+                and not (nxt.key in PART_WORDS and j + 1 < len(tokens) and tokens[j + 1].key.isdigit())
                 and not tokens[j - 1].possessive and not nxt.cjk
                 and not (j == end and nxt.key in FUNCTION_WORDS)):
             return False
@@ -289,14 +318,14 @@ def _evidence_after(candidate: Candidate, headline: Headline) -> str:
     if end >= len(tokens):
         return ""
     nxt = tokens[end]
-    if (tokens[end - 1].possessive and nxt.key in _ADJECTIVES_BEFORE_NOUN and end + 1 < len(tokens)
+    if (tokens[end - 1].possessive and nxt.key in ADJECTIVES_BEFORE_NOUN and end + 1 < len(tokens)
             and tokens[end + 1].key in AFTER_TITLE):
         return f"followed by {nxt.text} {tokens[end + 1].text!r}"  # "Fallout's new season has a date"
     if nxt.key in ("시", "シ") and end + 1 < len(tokens) and tokens[end + 1].key in ("즌", "ー"):
         return "followed by a season marker"
     if not headline.adjacent(end - 1, end, hyphen=True):
         return _colon_headline(candidate, headline)
-    if nxt.key in _PART_WORDS and end + 1 < len(tokens) and tokens[end + 1].key.isdigit():
+    if nxt.key in PART_WORDS and end + 1 < len(tokens) and tokens[end + 1].key.isdigit():
         return f"followed by {nxt.text} {tokens[end + 1].text}"
     if nxt.key in AFTER_TITLE:
         return f"followed by {nxt.text!r}"
@@ -313,7 +342,7 @@ def _colon_headline(candidate: Candidate, headline: Headline) -> str:
     if gap != ":":
         return ""
     rest = tokens[end:]
-    if headline.season_refs or any(t.key in _CONTEXT or t.key in _PART_WORDS or t.key in _COLON_NEWS
+    if headline.season_refs or any(t.key in SHOW_CONTEXT or t.key in PART_WORDS or t.key in COLON_NEWS
                                    or t.key in AFTER_TITLE for t in rest):
         return "opens the headline, which is about a season or series"
     return ""
@@ -324,25 +353,99 @@ def _evidence_before(candidate: Candidate, headline: Headline) -> str:
     if start == 0 or not headline.adjacent(start - 1, start):
         return ""
     prev = tokens[start - 1]
+    if _used_as_a_verb(candidate, headline):
+        return ""  # "Netflix Lost $50 Billion", "Hulu Lost the rights"
     if prev.key in NETWORKS and (prev.possessive or prev.capitalised):
         return f"after {prev.text!r}"
+    if all(k in FUNCTION_WORDS for k in candidate.alias.keys) and prev.key not in SHOW_VERBS_BEFORE:
+        return ""  # "a drama series from Ava Stone": a title of function words needs more than "series"
     if prev.key in BEFORE_TITLE and prev.key != "of":
         return f"after {prev.text!r}"
     if prev.key in ("of", "for", "in", "on", "de", "del", "da", "di", "du") and start >= 2:
         before = tokens[start - 2]
-        if before.key in _OF_NOUNS or any(r.end == start - 1 for r in headline.season_refs):
+        if before.key in OF_NOUNS or any(r.end == start - 1 for r in headline.season_refs):
             return f"after {before.text} {prev.text}"
     return ""
 
 
 def _credit_possessive(candidate: Candidate, headline: Headline) -> str:
-    """"Succession's Jeremy Strong": a possessive title followed by a person's name."""
+    """"Succession's Jeremy Strong": a possessive title followed by a person's name (in Title Case,
+    two words no dictionary has)."""
     tokens, end = headline.tokens, candidate.end
-    if not tokens[end - 1].possessive or end + 1 >= len(tokens) or not headline.sentence_case:
+    if not tokens[end - 1].possessive or end + 1 >= len(tokens):
         return ""
-    if tokens[end].capitalised and tokens[end + 1].capitalised and not tokens[end].key.isdigit():
+    if not (tokens[end].capitalised and tokens[end + 1].capitalised and not tokens[end].key.isdigit()):
+        return ""
+    if headline.sentence_case or not ({tokens[end].key, tokens[end + 1].key} & english_words()):
         return f"possessive before {tokens[end].text} {tokens[end + 1].text}"
     return ""
+
+
+def _own_punctuation(candidate: Candidate, headline: Headline) -> bool | None:
+    """A title that ends in "!", "?" or "+" ("Jeopardy!", "Zootopia+"): written with it, that is
+    evidence of the title (True); "+" missing, it is something else (False); else None."""
+    mark = candidate.alias.text.rstrip()[-1:]
+    if mark not in ("!", "?", "+") or len(candidate.alias.text.rstrip()) < 3:
+        return None
+    end = headline.tokens[candidate.end - 1].end
+    written = headline.text[end:end + 1] == mark
+    if mark == "+":
+        return written or None if written else False
+    return True if written else None
+
+
+_SEGMENT_BREAK = re.compile(r"^\s*(?:\||\s[-–—]\s|$)")
+
+
+def _a_segment_of_its_own(candidate: Candidate, headline: Headline) -> bool:
+    """"Feria | Official Trailer | Netflix", "Weekend Update: … - SNL": a capitalised title that is a
+    whole segment of a headline cut by pipes or dashes (a video's title)."""
+    tokens, text = headline.tokens, headline.text
+    start, end = tokens[candidate.start].start, tokens[candidate.end - 1].end
+    if "|" not in text and " - " not in text and " – " not in text:
+        return False
+    if not all(tokens[i].capitalised for i in range(candidate.start, candidate.end) if tokens[i].key not in FUNCTION_WORDS):
+        return False
+    before = text[:start].rstrip("'\" ")
+    after = text[end:].lstrip("'\"")
+    opens = before == "" or before.endswith("|") or before.endswith((" -", " –", " —"))
+    return opens and bool(_SEGMENT_BREAK.match(after)) and not (before == "" and after.strip() == "")
+
+
+def _parenthesised(candidate: Candidate, headline: Headline) -> bool:
+    """"Matthew Macfadyen (Succession)": a title alone in parentheses."""
+    start = headline.tokens[candidate.start].start
+    end = headline.tokens[candidate.end - 1].end
+    return start > 0 and headline.text[start - 1] == "(" and headline.text[end:end + 1] == ")"
+
+
+def _used_as_a_verb(candidate: Candidate, headline: Headline) -> bool:
+    """"Netflix Lost $50 Billion": a one-word title followed by money or an article reads as a verb."""
+    tokens, end = headline.tokens, candidate.end
+    if len(candidate.alias.keys) != 1 or end >= len(tokens):
+        return False
+    gap = headline.text[tokens[end - 1].end:tokens[end].start]
+    return "$" in gap or "£" in gap or "€" in gap or (gap == " " and tokens[end].key in ("a", "an", "the", "its", "their",
+                                                                                        "his", "her", "our"))
+
+
+def _in_a_persons_name(candidate: Candidate, headline: Headline) -> bool:
+    """"Louie Anderson", "Anna Konkle", "Jerry Seinfeld": a one-word title next to a capitalised
+    word no dictionary has (a first name or surname) is part of someone's name."""
+    tokens, start, end = headline.tokens, candidate.start, candidate.end
+    words = english_words()
+
+    def name_like(i: int) -> bool:
+        t = tokens[i]
+        return (t.capitalised and not t.key.isdigit() and not t.cjk and t.key not in words and t.key not in NETWORKS
+                and t.key not in AFTER_TITLE and len(t.key) > 1 and not t.text.isupper())
+
+    if tokens[end - 1].possessive:
+        return False
+    after = end < len(tokens) and headline.adjacent(end - 1, end) and not headline.initial[end] and name_like(end)
+    before = (start > 0 and headline.adjacent(start - 1, start) and not headline.initial[start]
+              and not tokens[start - 1].possessive and name_like(start - 1))
+    return after or before
 
 
 def _capitalised_as_title(candidate: Candidate, headline: Headline) -> bool:
@@ -368,11 +471,12 @@ def _subject_with_context(candidate: Candidate, headline: Headline) -> bool:
     if all(tokens[start + i].key in FUNCTION_WORDS for i in candidate.alias.significant):
         if not headline.season_refs:  # "You will …" is prose unless a season is named
             return False
-    if tokens[end].key not in _SUBJECT_VERBS or not headline.adjacent(end - 1, end):
+    if tokens[end].key not in SUBJECT_VERBS or not headline.adjacent(end - 1, end):
         return False
     if tokens[end].key == "to" and end + 1 < len(tokens) and tokens[end + 1].capitalised:
         return False  # "Moving to Peacock"
     if tokens[end].capitalised and headline.sentence_case:
         return False
     rest = tokens[end + 1:]
-    return any(t.key in _CONTEXT for t in rest) or bool(headline.season_refs) or headline.announces_something
+    return (any(t.key in SHOW_CONTEXT for t in rest) or bool(headline.season_refs) or headline.announces_something
+            or headline.context_is_tv)

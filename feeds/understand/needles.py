@@ -16,17 +16,28 @@ MIN_NEEDLE = 2
 
 def needles(pattern: str) -> frozenset[str] | None:
     found = _sequence(list(sre_parse.parse(pattern)))
-    if not found or any(len(n) < MIN_NEEDLE for n in found):
+    if not found or not all(_usable(n) for n in found):
         return None
     return frozenset(found)
 
 
+# Words nearly every TV headline contains: a gate on them lets the rule run almost always, so any
+# other requirement of the rule makes a better gate.
+COMMON = frozenset({"season", "seasons", "series", "new", "set", "sets", "first", "final", "last", "the", "a", "an"})
+
+
+def _usable(needle: str) -> bool:
+    return len(needle) >= MIN_NEEDLE or (len(needle) == 1 and needle in "|+&")
+
+
 def _best(options: list[set[str]]) -> set[str] | None:
-    """Of several requirements that all hold, the most selective: longest shortest needle, fewest needles."""
-    usable = [o for o in options if o and all(len(n) >= MIN_NEEDLE for n in o)]
+    """Of several requirements that all hold, the most selective: none of the common words if possible,
+    then the longest shortest needle, then the fewest needles ("|" alone is selective enough)."""
+    usable = [o for o in options if o and all(_usable(n) for n in o)]
     if not usable:
         return None
-    return max(usable, key=lambda o: (min(len(n) for n in o), -len(o)))
+    return max(usable, key=lambda o: (not any(n.strip() in COMMON for n in o), min(len(n) for n in o) if
+                                      not (len(o) == 1 and len(next(iter(o))) == 1) else 9, -len(o)))
 
 
 def _sequence(items: list[tuple[object, object]]) -> set[str] | None:

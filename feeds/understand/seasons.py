@@ -8,18 +8,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from feeds.understand.lexicon import NUMBER_WORDS, ORDINAL_WORDS
+from feeds.understand.lexicon import (
+    COUNTED_NOUNS,
+    NUMBER_WORDS,
+    ORDINAL_WORDS,
+    SEASON_JOINERS,
+    SEASON_LEADS,
+    SEASON_WORDS,
+)
 from feeds.understand.tokens import Token
 
-SEASON_WORDS = frozenset(
-    "season seasons temporada temporadas saison saisons staffel staffeln stagione stagioni installment "
-    "instalment".split()
-)
 _SERIES = "series"
 _ORDINAL_DIGITS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|a|o|e|er|eme|ere|\.)?$")
 _S_TOKEN = re.compile(r"^s(\d{1,2})(?:e\d{1,3})?$")
-_JOINERS = frozenset({"and", "through", "to", "thru", "y", "et", "und", "e"})
-_LAST_WORDS = frozenset("final last new brand additional more ultima derniere letzte finale".split())
 MAX_SEASON = 40
 
 # CJK: "시즌" / "シーズン" before a number, "期" after one ("第2期", "2期")
@@ -36,6 +37,8 @@ class SeasonRef:
 
 
 def _number(key: str) -> int | None:
+    if len(key) >= 2 and key[-1] in "ab" and key[:-1].isdigit():
+        key = key[:-1]  # "season 2b": the second half of season 2
     if key.isdigit():
         value = int(key)
         return value if 0 < value <= MAX_SEASON else None
@@ -89,7 +92,7 @@ def _at(tokens: list[Token], text: str, i: int) -> SeasonRef | None:
             j = i + 2
             while j + 1 < n + 1 and j < n:
                 gap = text[tokens[j - 1].end:tokens[j].start].strip()
-                if tokens[j].key in _JOINERS and j + 1 < n and (nxt := _number(tokens[j + 1].key)) is not None:
+                if tokens[j].key in SEASON_JOINERS and j + 1 < n and (nxt := _number(tokens[j + 1].key)) is not None:
                     seasons.append(nxt)
                     j += 2
                 elif gap in ("-", ",", "&", "/") and (nxt := _number(tokens[j].key)) is not None:
@@ -116,7 +119,7 @@ def _at(tokens: list[Token], text: str, i: int) -> SeasonRef | None:
             k = tokens[j].key
             if k in SEASON_WORDS or k in (_SERIES, "round"):  # "a second series" (British), "a third round"
                 return _ref(tokens, text, i, j + 1, seasons)
-            if k in _JOINERS or k in _LAST_WORDS or k == ",":
+            if k in SEASON_JOINERS or k in SEASON_LEADS or k == ",":
                 j += 1
                 continue
             if (nxt := _ordinal(k)) is not None:
@@ -159,15 +162,26 @@ def number_after_title(tokens: list[Token], text: str, end: int) -> SeasonRef | 
     if end + 1 < len(tokens):
         after = tokens[end + 1].key
         follow_gap = text[token.end:tokens[end + 1].start]
-        if after in _COUNTED and follow_gap.strip() == "":
+        if after in COUNTED_NOUNS and follow_gap.strip() == "":
             return None
         if follow_gap.strip() in ("%", ".", ",") and tokens[end + 1].key.isdigit():
-            return None
+            if not (follow_gap == "." and len(tokens[end + 1].key) == 2):
+                return None  # "Dark 8.5", "3,000"; but "The Flash 8.01" is season 8, episode 1
     return SeasonRef(end, end + 1, (value,), token.text)
 
 
-_COUNTED = frozenset(
-    "things reasons ways times years days hours minutes episodes stars million billion percent points "
-    "shows series movies films characters moments secrets facts questions theories mistakes scenes "
-    "actors cast members more new best worst biggest game games movie movies film films remake".split()
-)
+
+
+_COUNT_AFTER = re.compile(r"\bafter (?:just |only |a |its )?(\w+) (?:seasons?|series)\b")
+
+
+def count_before_ending(text: str) -> int | None:
+    """"cancelled after two seasons", "leaving after 2 seasons": the season a run (or someone's time on
+    it) ends with, a count read as a season."""
+    m = _COUNT_AFTER.search(text.lower())
+    if not m:
+        return None
+    word = m.group(1)
+    if word in ("single", "one"):
+        return 1
+    return _number(word)

@@ -33,7 +33,7 @@ from rapidfuzz import fuzz
 
 from feeds.model import NO_EVENT, Event, ShowMatch
 from feeds.understand.dates import ReleaseWindow, WindowChange
-from feeds.understand.facts import Facts, TrailerId, read_facts, signature
+from feeds.understand.facts import Facts, TrailerConflict, TrailerId, read_facts, signature
 
 _log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ __all__ = ["ChangeKind", "Report", "Story", "StoryBook", "StoryChange", "StoryDe
 # is an update (renewed, then dated; renewed, then cancelled; cancelled, then rescued). Trailers,
 # castings and filming milestones are news of their own.
 STATUS_EVENTS = Event.RENEWAL | Event.CANCELLATION | Event.RELEASE_DATE
+# One-off news: each trailer or casting is its own asset or person, so a second piece is new news.
+_ONE_OFF_EVENTS = Event.TRAILER | Event.CASTING
 _SIGNATURE_WORDS = 40
 
 
@@ -161,13 +163,15 @@ class StoryRules:
     join_window: float = 72 * 3600.0  # seconds from a story's first report in which it can be joined
     update_window: float = 30 * 86400.0  # seconds in which a story can be updated
     min_similarity: float = 0.6  # wording needed where facts cannot tell (0..1)
+    same_outlet_similarity: float = 0.8  # wording needed for an outlet's second trailer/casting piece
+    drop_window: float = 6 * 3600.0  # a poster and a trailer this close are one marketing drop
     date_slack_days: int = 1  # day dates this close are the same date (time zones)
 
     def __post_init__(self) -> None:
         if self.join_window <= 0 or self.update_window <= 0:
             raise ValueError("story windows must be positive")
-        if not 0.0 <= self.min_similarity <= 1.0:
-            raise ValueError("min_similarity is between 0 and 1")
+        if not (0.0 <= self.min_similarity <= 1.0 and 0.0 <= self.same_outlet_similarity <= 1.0):
+            raise ValueError("similarities are between 0 and 1")
 
     @property
     def horizon(self) -> float:
@@ -259,12 +263,16 @@ def _relate(report: Report, match: ShowMatch, facts: Facts, sig: str, story: Sto
             return None
     if Event.TRAILER in common:
         mine, theirs = facts.trailer or TrailerId(), story.facts.trailer or TrailerId()
-        if mine.conflicts(theirs):
-            return None
+        conflict = mine.conflict(theirs)
+        if conflict is not None and not (conflict is TrailerConflict.MEDIUM and age <= rules.drop_window):
+            return None  # another asset (a poster within hours of a trailer is the same drop)
         if mine.differs(theirs) and similarity < rules.min_similarity:
             return None
         if mine.number is not None and mine.number == theirs.number:
             fact_bonus += 1.0
+    if (common & _ONE_OFF_EVENTS and fact_bonus == 0.0 and _same_outlet(report, story)
+            and similarity < rules.same_outlet_similarity):
+        return None  # an outlet's second piece on a show's trailer or casting is another asset or person
     changes: list[StoryChange] = []
     if Event.RELEASE_DATE in common and facts.release and story.facts.release:
         change = story.facts.release.change_to(facts.release, slack_days=rules.date_slack_days)
@@ -293,6 +301,11 @@ def _similarity(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
     return fuzz.token_set_ratio(a, b) / 100.0
+
+
+def _same_outlet(report: Report, story: Story) -> bool:
+    source = report.source.casefold()
+    return bool(source) and any(src.source.casefold() == source for src in story.sources)
 
 
 def _slugs(events: Event) -> str:

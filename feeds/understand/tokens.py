@@ -62,8 +62,13 @@ def _key(word: str) -> tuple[str, bool]:
     return lowered.replace("'", ""), possessive
 
 
+_ASCII_TOKEN = re.compile(r"&|[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*")
+
+
 def tokenize(text: str) -> list[Token]:
     """Tokens of already-cleaned text (see feeds.understand.text.clean); offsets index into that text."""
+    if text.isascii():  # the common case: no CJK, no Unicode word classes to consult
+        return _tokenize_ascii(text)
     tokens: list[Token] = []
     for m in _TOKEN.finditer(text):
         word = m.group()
@@ -84,3 +89,20 @@ def tokenize(text: str) -> list[Token]:
 def alias_keys(alias: str) -> tuple[str, ...]:
     """The token keys an alias is matched by ("Lockwood & Co." -> ('lockwood', 'and', 'co'))."""
     return tuple(t.key for t in tokenize(clean(alias)))
+
+
+def _tokenize_ascii(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    append = tokens.append
+    for m in _ASCII_TOKEN.finditer(text):
+        word = m.group()
+        start, end = m.span()
+        if word == "&":
+            append(Token("and", word, start, end))
+        elif "'" not in word:
+            append(Token(word.lower(), word, start, end))
+        else:
+            key, possessive = _key(word)
+            if key:
+                append(Token(key, word, start, end, possessive=possessive))
+    return tokens

@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 @pytest.fixture
 async def web(db_path: str) -> AsyncIterator[WebServer]:
     async with ShowBot.create(load_settings(env={}, db=db_path, web="127.0.0.1:0")) as showbot, \
-            open_web(showbot.settings, showbot) as server:
-        assert server is not None
-        yield server
+            open_web(showbot.settings, showbot) as side:
+        assert side is not None
+        yield side.server
 
 
 async def test_index_renders_with_the_bundled_stylesheet(page: Page, web: WebServer) -> None:

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.adapters.web.signing import Signer
+from bot.commands import Commands
 from bot.config import Settings
 from bot.health import Health
 from bot.metrics import Metrics, StoredCounts
 from bot.panel_auth import PanelAuth
 from bot.push_subscriptions import PushSubscriptions
+from storage.ports import Storage
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,8 @@ class WebContext:
     stored_counts: Callable[[], Awaitable[StoredCounts]]
     panel: PanelAccess | None = None
     push: PushSubscriptions | None = None
+    commands: Commands | None = None  # the command layer the panel acts through, as chat does
+    storage: Storage | None = None  # the panel's reads, scoped to the signed-in grant
 
 
 CONTEXT = web.AppKey("showbot", WebContext)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Protocol
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -15,6 +16,22 @@ SECRET_META_KEY = "web_secret"
 
 def new_secret() -> str:
     return secrets.token_urlsafe(48)
+
+
+class _Meta(Protocol):
+    async def get_meta(self, key: str) -> str | None: ...
+
+    async def set_meta(self, key: str, value: str) -> None: ...
+
+
+async def web_secret(meta: _Meta) -> str:
+    """The server's signing secret when SHOWBOT_WEB_SECRET is not set: made once, kept in the
+    database, so sessions survive a restart."""
+    secret = await meta.get_meta(SECRET_META_KEY)
+    if not secret:
+        secret = new_secret()
+        await meta.set_meta(SECRET_META_KEY, secret)
+    return secret
 
 
 class Signer:

@@ -1,10 +1,56 @@
-"""Versioned schema. Each entry upgrades the database by one `PRAGMA user_version`.
+"""Versioned SQLite schema. Each entry upgrades the database by one `PRAGMA user_version`: an SQL
+script, or a coroutine for a step SQL alone cannot do (it runs inside the step's transaction).
 
 Never edit a migration that has shipped: append a new one."""
 
 from __future__ import annotations
 
-MIGRATIONS: tuple[str, ...] = (
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
+from feeds.model import NewItem
+
+Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
+
+
+async def _v4_item_keys_and_removed_feeds(conn: aiosqlite.Connection) -> None:
+    """4: every key an item is known by (dedup must not trust the guid alone: a feed that changes an
+    item's guid still serves the same link and headline), filled in for the items already stored; and
+    the configured feeds a moderator removed, so they don't come back at the next start."""
+    # one statement at a time: executescript would commit the step's transaction first
+    await conn.execute("""
+        CREATE TABLE item_keys (
+            key TEXT PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            seen_at REAL NOT NULL
+        ) WITHOUT ROWID
+    """)
+    await conn.execute("""
+        CREATE TABLE removed_feeds (
+            url TEXT PRIMARY KEY,
+            removed_by TEXT,
+            removed_at REAL NOT NULL
+        )
+    """)
+    last = 0
+    while rows := list(await conn.execute_fetchall(
+        "SELECT id, feed_id, dedup_key, guid, link, title, first_seen_at FROM items WHERE id > ? ORDER BY id LIMIT 5000",
+        (last,),
+    )):
+        keys: list[tuple[str, int, float]] = []
+        for item_id, feed_id, dedup_key, guid, link, title, seen_at in rows:
+            item = NewItem(title, guid=guid, link=link)
+            keys.extend((key, item_id, seen_at) for key in (dedup_key, *item.dedup_keys(feed_id)[1:]))
+        await conn.executemany(
+            "INSERT INTO item_keys(key, item_id, seen_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET item_id = excluded.item_id, seen_at = excluded.seen_at",
+            keys,
+        )
+        last = int(rows[-1][0])
+
+
+MIGRATIONS: tuple[Migration, ...] = (
     # 1: the whole first schema
     """
     CREATE TABLE shows (
@@ -146,5 +192,48 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_pending ON outbox(status, next_attempt_at);
     DROP INDEX subscriptions_show;
     CREATE INDEX subscriptions_fanout ON subscriptions(show_id, events, platform, kind, chat_id, guild_id, role_id);
+    """,
+    _v4_item_keys_and_removed_feeds,
+    # 5: the web side. Panel sign-in links and sessions, stored by the SHA-256 of their tokens (a copy
+    #    of the database holds no usable link); a chat's calendar token; the bot's WebSub subscriptions,
+    #    one per feed (no foreign key: a removed feed's subscription is still needed to unsubscribe).
+    """
+    CREATE TABLE panel_links (
+        token_hash TEXT PRIMARY KEY,
+        grant_json TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        used_at REAL
+    );
+    CREATE TABLE panel_sessions (
+        session_hash TEXT PRIMARY KEY,
+        grant_json TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        ended_at REAL
+    );
+    CREATE TABLE calendar_tokens (
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (platform, kind, chat_id)
+    );
+    CREATE TABLE push_subscriptions (
+        feed_id INTEGER PRIMARY KEY,
+        feed_url TEXT NOT NULL,
+        hub TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        callback_id TEXT NOT NULL UNIQUE,
+        secret TEXT,
+        state TEXT NOT NULL CHECK (state IN ('requested', 'active', 'denied', 'failed', 'unsubscribing')),
+        requested_at REAL NOT NULL,
+        lease_seconds INTEGER,
+        expires_at REAL,
+        renew_at REAL,
+        last_error TEXT,
+        last_push_at REAL
+    );
     """,
 )

@@ -1,0 +1,728 @@
+"""The ways news is announced: one row per pattern, each with its event, examples and counter-examples.
+
+A row's regular expression runs on the cleaned, lower-cased headline (or summary sentence). Its
+`voice` says where the show stands: ACTIVE when the show follows the trigger ("Netflix renews X"),
+PASSIVE when it precedes it ("X renewed"). A STRICT active row gives its event only to a show on
+its own side ("Y returns to X" is casting for X, never for Y).
+
+Placeholders keep the rows readable: <MONTH>, <WHEN> (a date, month, season of the year, weekday,
+"next week" …), <ORD> (an ordinal: "third", "5th", "final", "another") and <SEASONS> ("season",
+"a third season", "seasons") expand to the lexicon's fragments (feeds.understand.lexicon).
+
+Adding a way to announce something is one row: give it examples that must fire and
+counter-examples that must not (tests/test_patterns.py runs them all). A match's reason names the
+row that fired ("renewal[renewal.renewed]: 'renewed'")."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from feeds.model import Event
+from feeds.understand.lexicon import REGEX_FRAGMENTS
+
+
+class Voice(enum.Enum):
+    ACTIVE = "active"  # "Netflix renews X": the show follows the trigger
+    PASSIVE = "passive"  # "X renewed for season 2": the show precedes it
+    STRICT = "strict"  # active, and only a show after it counts ("Y joins X")
+    BEFORE = "before"  # passive, and only a show before it counts ("X brings back Y": casting for X)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    id: str
+    event: Event
+    voice: Voice
+    regex: str
+    examples: tuple[str, ...]
+    counter: tuple[str, ...] = ()
+
+    @property
+    def expanded(self) -> str:
+        return expand(self.regex)
+
+    def compile(self) -> re.Pattern[str]:
+        return re.compile(self.expanded)
+
+
+def expand(regex: str) -> str:
+    for name, fragment in REGEX_FRAGMENTS.items():
+        regex = regex.replace(f"<{name}>", fragment)
+    return regex
+
+
+R, C, D, T, K, P = (Event.RENEWAL, Event.CANCELLATION, Event.RELEASE_DATE, Event.TRAILER, Event.CASTING,
+                    Event.PRODUCTION)
+A, S, X = Voice.ACTIVE, Voice.PASSIVE, Voice.STRICT
+
+_NEG = r"(?<!not )(?<!n't )(?<!never )(?<!not be )(?<!n't be )"
+
+PATTERNS: tuple[Pattern, ...] = (
+    # -- renewal ------------------------------------------------------------------------------
+    Pattern("renewal.renews", R, A,
+            rf"{_NEG}(?<!not be )\brenew(?:s|ing)?\b(?! (?:talks|hopes|odds|status|chances|decision|fate))",
+            ("Netflix renews Dark Winds for a third season", "HBO renewing The Comet"),
+            ("Renewal talks stall for The Comet", "Netflix not renewing The Comet")),
+    Pattern("renewal.greenlights", R, A,
+            r"\b(?:green-?light(?:s|ing|ed)?|greenlit|green lit)\b(?=[^:;|?]{0,40}?\b(?:<A_SEASON>|more\b))"
+            r"|\b<A_SEASON>[^:;|?]{0,30}?\b(?:green-?lit|greenlit|green lit|green-?lighted)\b",
+            ("Hulu greenlights The Comet season 2", "The Comet season 3 greenlit"),
+            ("Hulu greenlights The Comet, a drama from Ava Stone", "The Comet series gets greenlight at AMC")),
+    Pattern("renewal.orders-season", R, A,
+            r"\b(?:orders?|ordering|picks? up|(?:has|have) picked up|picking up|renews?|greenlights?)\b"
+            r"(?=[^:;|?]{0,60}?\b<A_SEASON>)",
+            ("AMC orders The Comet season 4", "Starz picks up The Comet for a second season",
+             "Netflix has picked up The Comet for a second season"),
+            ("Fans order pizza for The Comet finale",)),
+    Pattern("renewal.orders-a-season", R, A,
+            r"\b(?:orders?|ordering|picks? up|picking up)\b(?: an?| the)? <SEASONS>",
+            ("Peacock orders a season of The Comet",)),
+    Pattern("renewal.recommissions", R, A,
+            r"\brecommission(?:s|ed)?\b|\bcommande\b|\bencarga\b|\bbestellt\b",
+            ("BBC recommissions The Comet", "The Comet recommissioned")),
+    Pattern("renewal.brings-back-for-season", R, A,
+            r"\bbrings? back\b(?=[^:;|?]{0,60}?\bfor (?:an? |the |its )?(?:\w+ )?(?:season|series|temporada|saison)\b)",
+            ("ITV brings back The Comet for a new series",)),
+    Pattern("renewal.confirma-temporada", R, A,
+            r"\bconfirma (?:la |una )(?=[^:;|?]{0,30}?\btemporada\b)",
+            ("Netflix confirma la tercera temporada de The Comet",)),
+    Pattern("renewal.confirms-season", R, A,
+            r"\bconfirms?\b(?: an?| the)? <ORD> (?:and \w+ )?seasons?\b",
+            ("Apple confirms a third season of The Comet",)),
+    Pattern("renewal.renouvelle", R, A,
+            r"\brenouvel\w*|\brenueva\b|\brenova\b|\bverlanger\w*",
+            ("Netflix renouvelle The Comet", "HBO renueva The Comet")),
+    Pattern("renewal.renewed", R, S,
+            rf"{_NEG}(?<!not be )(?<!won't be )\brenew(?:ed|al)\b(?! (?:talks|hopes|odds|status|chances|decision|fate|news|update))",
+            ("The Comet renewed for season 2", "The Comet gets early renewal"),
+            ("The Comet renewal odds: what we know", "The Comet not renewed for season 3")),
+    Pattern("renewal.revival", R, S,
+            r"\brevival\b(?= (?:is |has been |officially )?(?:ordered|confirmed|greenlit|green-lit|in the works"
+            r"|in development|happening|set|a go|moving forward|coming)\b)|\b(?:gets?|getting|lands?|scores?) (?:an? )?revival\b"
+            r"|\brevives\b|\b(?:is|are) being revived\b",
+            ("The Comet revival in the works at Hulu", "Hulu revives The Comet", "The Comet gets a revival"),
+            ("The Comet revival fans will love", "The Comet revival sets February premiere")),
+    Pattern("renewal.gets-a-season", R, S,
+            rf"{_NEG}\b(?:gets?|got|lands?|scores?|earns?|secures?)\b(?: an?| the)? <ORD> (?:and \w+ )?seasons?\b",
+            ("The Comet gets a second season", "The Comet lands third season at Hulu"),
+            ("The Comet won't get a second season",)),
+    Pattern("renewal.gets-season-n", R, S,
+            r"\b(?:gets?|got|lands?|scores?|earns?|secures?) (?:a )?season (?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\b"
+            r"<NOT_ITS_NEWS>",
+            ("The Comet gets season 2 at Netflix",), ("The Comet gets season 2 premiere date",)),
+    Pattern("renewal.announces-season-n", R, A,
+            r"\b(?:announces?|confirms?|unveils?|orders?)\b(?=[^:;|?]{0,50}?\bseason (?:\d{1,2}|two|three|four|five|six|seven"
+            r"|eight|nine|ten)\b<NOT_ITS_NEWS>)",
+            ("Netflix confirms The Comet season 2", "Netflix announces The Comet season 2",
+             "The Comet: Netflix confirms season 2"),
+            ("Netflix confirms The Comet season 2 release date", "Netflix unveils The Comet season 2 trailer")),
+    Pattern("renewal.season-confirmed", R, S,
+            r"\b(?:seasons?|series) (?:\w+ )?(?:(?:and|&) \w+ )?(?:is |are |has been |have been |officially |now )*"
+            r"(?:confirmed|ordered|greenlit|a go|happening|announced)\b"
+            r"(?! as (?:(?:the|its|[\w']+) ){0,2}(?:final|last))",
+            ("The Comet season 2 confirmed", "The Comet season 3 is officially happening"),
+            ("The Comet season 4 confirmed as the final season",)),
+    Pattern("renewal.coming-back", R, S,
+            r"\b(?:is|are) coming back\b(?! (?:in|on|this|next|to))",
+            ("The Comet is coming back",)),
+    Pattern("renewal.season-of-announced", R, S,
+            r"\bseason \w+ of\b[^:;|?]{0,50}?\b(?:announced|confirmed|ordered|greenlit|official|officially a go|is a go"
+            r"|is happening|happening)\b",
+            ("Season 3 of The Comet officially confirmed", "Season 2 of The Comet is officially a go")),
+    Pattern("renewal.orders-more", R, S,
+            r"\b(?:orders?|ordered|commissions?|greenlights?) more\b|\bsays? yes to (?:more|another)\b"
+            r"|\bkeeps?\b[^:;|?]{0,40}?\bgoing\b",
+            ("Netflix orders more The Comet", "Hulu says yes to more The Comet", "Apple keeps The Comet going")),
+    Pattern("renewal.another-round", R, S,
+            r"\b(?:orders?|ordered|gets?|getting|lands?) (?:an? |another |a new )?(?:\w+ )?"
+            r"(?:round|run|batch of episodes|installment|instalment|outing)\b(?! of (?:voting|talks|layoffs))",
+            ("The Comet gets another round", "The Comet lands a third installment")),
+    Pattern("renewal.back-for-another", R, S,
+            r"\bbrings?\b[^:;|?]{0,40}?\bback for (?:an? |another |a new )?(?:\w+ )?"
+            r"(?:round|run|season|series|installment|outing)\b",
+            ("Hulu brings The Comet back for another season",)),
+    Pattern("renewal.getting-a-season", R, S,
+            r"\b(?:is|are) getting (?:an? |another |a new )?(?:\w+ )?seasons?\b"
+            r"|\blives to see (?:an? |another )?(?:\w+ )?seasons?\b",
+            ("The Comet is getting a third season", "The Comet lives to see another season")),
+    Pattern("renewal.green-light", R, S,
+            r"\b<A_SEASON>[^:;|?]{0,30}?\b(?:go-?ahead|green light|greenlight|is a go)\b"
+            r"|\b(?:go-?ahead|green light|greenlight) for (?:an? |its )?<A_SEASON>",
+            ("The Comet season 2 gets the green light", "The Comet season 2 is a go",
+             "The Comet gets the green light for season 2"),
+            ("The Comet gets series green light at Hulu",)),
+    Pattern("renewal.season-order", R, S,
+            r"\b<A_SEASON> ?(?:order|pickup|renewal)\b(?! (?:hopes|odds|status|chances))",
+            ("The Comet lands season 2 pickup", "The Comet gets early season 3 renewal"),
+            ("The Comet gets series order at Syfy",)),
+    Pattern("renewal.season-in-the-works", R, S,
+            r"\bseason \w+ (?:is |are )?(?:officially )?(?:in the works|in development|moving forward)\b",
+            ("The Comet season 2 officially in the works",)),
+    Pattern("renewal.picked-up-for", R, S,
+            r"\b(?:picked up|ordered) for (?:an? |its )?(?:<ORD> )?(?:season|seasons|series \d|more|another|s\d{1,2})\b"
+            r"|\border(?:ed)? (?:an? |another )?(?:new |another |<ORD> )?season\b",
+            ("The Comet picked up for season 2", "The Comet picked up for a second season"),
+            ("The Comet ordered to series at Hulu", "The Comet picked up for series by Hulu")),
+    Pattern("renewal.returning-for-season", R, S,
+            rf"{_NEG}\b(?:returning|return|coming back|come back|back) for (?:an?|the)? ?<SEASONS>",
+            ("The Comet returning for a second season", "The Comet will be back for season 3"),
+            ("The Comet will not return for season 3", "The Comet will not be returning for a 3rd season")),
+    Pattern("renewal.will-return-for", R, S,
+            r"\b(?:will|to|set to) return (?:for|with) (?:an? |the |its )?(?:<ORD> |\w+ )?"
+            r"(?:season|series|round|run|installment|outing)\b",
+            ("The Comet will return for season 3", "The Comet to return for a seventh season",
+             "Netflix's The Comet to return with season 2"),
+            ("Ava Stone to return for Netflix's The Comet series",)),
+    Pattern("renewal.set-for-season", R, S,
+            r"\bset for (?:an? |its )?<ORD> (?:and \w+ )?seasons?\b",
+            ("The Comet set for a second season",)),
+    Pattern("renewal.returns-after-hiatus", R, S,
+            r"\b(?:to|will|set to) return (?:after|following) (?:an? |its )?(?:[\w-]+ ){0,2}(?:hiatus|break|absence)\b",
+            ("The Comet to return after 10-year hiatus",)),
+    Pattern("renewal.renovada", R, S,
+            r"\brenovad[ao]s?\b|\brenovacion\b|\brenouvel\w*|\bverlangert\b",
+            ("The Comet renovada por una segunda temporada",)),
+    Pattern("renewal.nueva-temporada", R, S,
+            r"\b(?:regresa|vuelve|volvera|tendra) (?:con |a tener )?(?:una )?"
+            r"(?:nueva|segunda|tercera|cuarta|quinta) temporada\b",
+            ("The Comet tendra una segunda temporada",)),
+    Pattern("renewal.staffel-bestatigt", R, S,
+            r"\b(?:zweite|dritte|vierte|neue) staffel (?:bestatigt|kommt)\b|\bstaffel \d+ (?:\w+ )?bestatigt\b"
+            r"|\bsaison \d+ (?:\w+ )?(?:confirmee|commandee)\b|\btemporada \d+ (?:\w+ )?confirmada\b",
+            ("The Comet: zweite Staffel bestatigt", "The Comet saison 2 confirmee")),
+    Pattern("renewal.korean", R, S,
+            r"제작 ?확정|시즌 ?\d+ ?(?:제작 ?)?확정|제작 ?결정|시즌 ?\d+ ?돌아온다",
+            ("코멧 시즌2 제작 확정",)),
+    Pattern("renewal.japanese", R, S,
+            r"制作決定|続編決定|続編制作|第\d+期(?:制作)?決定|シーズン\d+(?:制作)?決定|新シリーズ制作"
+            r"|(?:制作|製作|続編)が?決定|第\d+期の(?:制作|製作|放送)が?決定",
+            ("コメット 第2期制作決定",)),
+
+    # -- cancellation ---------------------------------------------------------------------------
+    Pattern("cancellation.cancels", C, A,
+            r"\bcancel(?:s|ling|ing)\b",
+            ("Netflix cancels The Comet after one season",)),
+    Pattern("cancellation.axes", C, A,
+            r"\bax(?:es|ing)\b|\bscraps\b|\bpull(?:s|ed|ing)? (?:the )?plug\b|\bannul[ei]\w*"
+            r"|\bpass(?:es|ed)? on\b(?=[^:;|?]{0,40}?\b<A_SEASON>)",
+            ("Fox axes The Comet", "Hulu pulls the plug on The Comet", "Netflix passes on The Comet season 3"),
+            ("Netflix passes on The Comet pilot",)),
+    Pattern("cancellation.not-moving-forward", C, S,
+            r"\bnot (?:moving|going) forward\b|\bwon't (?:be )?mov(?:e|ing) forward\b"
+            r"|\b(?:not|won't be|will not be|isn't|is not) renewing\b|\b(?:not|won't be|will not be) (?:be )?renewed\b"
+            r"|\b(?:concludes?|concluding|ends?|ending|finishes|finishing|wraps? up) (?:its|their|a) (?:[\w-]+ )?(?:run|journey)\b"
+            r"(?! (?:at|in) (?:the )?(?:box office|theaters|cinemas))",
+            ("The Comet not moving forward at Netflix", "Netflix not renewing The Comet", "The Comet concludes its run"),
+            ("The Comet ends its run at the box office",)),
+    Pattern("cancellation.drops", C, A,
+            r"\bdrops\b(?! on )(?![^:;|?]*\b(?:trailer|teaser|episodes?|season|first look|images|photos|poster|date"
+            r"|clip|footage|promo|<MONTH>|\d+)\b)(?= ['\"]?[\w])",
+            ("Max drops The Comet",), ("Max drops The Comet trailer",)),
+    Pattern("cancellation.cancelled", C, S,
+            r"(?<!n't )(?<!not )(?<!never )(?<!not been )(?<!n't been )(?<!never been )\bcancell?ed\b(?! tour| concert| flight| too soon)"
+            r"|(?<!after its )(?<!after the )(?<!since its )(?<!since the )(?<!for )(?<!for the )(?<!for its )(?<!over )"
+            r"(?<!over the )(?<!behind the )(?<!about the )(?<!on the )\bcancellation\b(?! (?:rumou?rs?|fears|talk))",
+            ("The Comet cancelled after two seasons", "The Comet canceled at Netflix",
+             "The Comet has been cancelled by Netflix"),
+            ("The Comet has not been cancelled", "Ava Stone blames the studio for the cancellation of The Comet")),
+    Pattern("cancellation.gets-the-axe", C, S,
+            r"\b(?:gets?|got|given|getting) the (?:axe|ax|boot|chop)\b|\bsetzt\b[^:;|?]{0,40}?\bab\b",
+            ("The Comet gets the axe at Fox",)),
+    Pattern("cancellation.axed", C, S,
+            r"(?<!n't )(?<!not )(?<!never )\baxed\b|\bscrapped\b|\bwon't (?:be )?return(?:ing)? for\b"
+            r"|\bwill not (?:be )?return(?:ing)? for\b",
+            ("The Comet axed by Fox", "The Comet won't return for season 3")),
+    Pattern("cancellation.no-more-seasons", C, S,
+            r"\b(?:will not|won't|not to|isn't going to|is not going to|won't be getting|will not be getting) "
+            r"(?:get|receive|have|be getting) (?:an?|the)? ?<ORD> seasons?\b",
+            ("The Comet won't get a third season",)),
+    Pattern("cancellation.no-season", C, S,
+            r"\bno <ORD> seasons?\b(?! (?:yet|for now))",
+            ("No second season for The Comet",)),
+    Pattern("cancellation.will-end", C, S,
+            r"\b(?:will|to|set to|going to|is going to|officially) (?:end|conclude|wrap up)\b"
+            r"(?! (?:filming|production|shooting))",
+            ("The Comet to end after season 4",), ("The Comet to wrap up filming in May",)),
+    Pattern("cancellation.ending-with", C, S,
+            r"\b(?:ending|ends|ended|concludes|concluding) (?:with|after) (?:its |the )?(?:\w+ )?(?:seasons?|series)\b",
+            ("The Comet ending with its fifth season",)),
+    Pattern("cancellation.set-as-final", C, S,
+            r"\b(?:confirmed|announced|set|revealed) as (?:the |its )?(?:final|last) season\b|\bnot happening\b",
+            ("The Comet season 5 confirmed as final season",)),
+    Pattern("cancellation.closes-out", C, S,
+            r"\b(?:close|closes|closing|wrap|wraps|wrapping) out\b(?! (?:the year|the month|filming))"
+            r"|\b(?:concludes?|ends?|finishes|closes) the (?:series|show|story|saga)\b",
+            ("The Comet will close out with season 3",), ("The Comet wraps out the year",)),
+    Pattern("cancellation.ends-with-season", C, S,
+            r"\bends?\b(?=[^:;|?]{0,60}?\bwith (?:its |the |a )?(?:\w+ )?(?:season|series)\b)",
+            ("HBO ends The Comet with its fourth season",)),
+    Pattern("cancellation.as-final", C, S,
+            r"\bas (?:the |its |[\w']+ )?(?:final|last) (?:season|run|chapter|outing|installment)\b",
+            ("The Comet returns for season 5 as its final season",)),
+    Pattern("cancellation.derniere-saison", C, S,
+            r"\b(?:final|last|ultima|derniere|letzte) (?:temporada|saison|staffel)\b"
+            r"(?=[^:;|?]{0,20}?\b(?:confirm|annonc|bestatigt))"
+            r"|\b(?:confirma|annonce)\b[^:;|?]{0,30}?\b(?:ultima|derniere) (?:temporada|saison)\b",
+            ("The Comet: ultima temporada confirmada",)),
+    Pattern("cancellation.its-last", C, S,
+            r", its (?:last|final)\b(?! (?:episode|time|word))"
+            r"|\b(?:confirmed|announced|set) as (?:(?:the|its|[\w']+) ){0,2}(?:final|last) (?:chapter|run|outing|installment)\b",
+            ("The Comet returns for season 4, its last",)),
+    Pattern("cancellation.drops-after", C, S,
+            r"\b(?:drops?|ends)\b(?=[^:;|?]{0,60}?\bafter (?:a |one |two |three |four |five |\d{1,2} |its )?"
+            r"(?:single |first |second |third )?seasons?\b)",
+            ("Netflix drops The Comet after a single season", "Netflix ends The Comet after three seasons")),
+    Pattern("cancellation.gets-final-season", C, S,
+            r"\b(?:gets?|got|getting|lands?|earns?|receives?|orders?|greenlights?) (?:an? |its |the )?"
+            r"(?:\w+ and )?(?:final|last) seasons?\b",
+            ("The Comet gets a fifth and final season",)),
+    Pattern("cancellation.there-will-be-no", C, S,
+            r"\bthere (?:will|'ll) be no\b|\bthere is no (?:\w+ )?season\b",
+            ("There will be no season 3 of The Comet",)),
+    Pattern("cancellation.is-the-end", C, S,
+            r"\b(?:is|will be) the end\b|\bser[a] la ultima\b|\bcerrara la serie\b|\bpondra fin\b",
+            ("The Comet season 3 will be the end",)),
+    Pattern("cancellation.is-ending", C, S,
+            r"\bis ending\b|\bcoming to an end\b|\bcomes to an end\b",
+            ("The Comet is ending", "The Comet is coming to an end")),
+    Pattern("cancellation.final-season-confirmed", C, S,
+            r"\b(?:final|last) season\b(?= (?:confirmed|announced|order|ordered|set|is coming|renewal)\b)",
+            ("The Comet final season confirmed",), ("The Comet final season sets premiere date",)),
+    Pattern("cancellation.renewed-for-final", C, S,
+            r"\b(?:renew\w*|return|returning|back|coming back) for (?:(?:an?|the|its) )?(?:\w+ and )?(?:final|last) seasons?\b",
+            ("The Comet renewed for a fourth and final season", "The Comet to return for fourth and final season")),
+    Pattern("cancellation.will-be-final", C, S,
+            r"\b(?:will be|to be|is|as) (?:the |its )(?:show's |series'? |series's )?(?:final|last)\b"
+            r"(?! (?:episode|word|straw|time))",
+            ("The Comet season 6 will be the show's final",), ("This is the last time we see The Comet",)),
+    Pattern("cancellation.foreign", C, S,
+            r"\bcancelad[ao]s?\b|\bllega a su fin\b|\babgesetzt\b|\beingestellt\b|\bannulee?\b"
+            r"|\bderniere saison\b(?= (?:confirmee|annoncee))",
+            ("The Comet cancelada tras dos temporadas", "The Comet abgesetzt")),
+    Pattern("cancellation.cjk", C, S,
+            r"폐지|종영 확정|마지막 시즌 확정|打ち切り|最終シーズン(?:決定|確定)",
+            ("코멧 종영 확정",)),
+
+    # -- release date -------------------------------------------------------------------------
+    Pattern("release_date.sets-premiere", D, A,
+            r"\bsets?\b(?! to (?:return|star|play|lead|join|reprise))(?! up\b)(?=[^:;|?]{0,80}?"
+            r"\b(?:premiere|return|release|debut|launch|date|dates)\b(?! (?:review|recap|party)))",
+            ("Netflix sets The Comet premiere", "The Comet sets season 2 return"),
+            ("Ava Stone set to star in The Comet", "The Comet sets up return of a fan-favorite villain")),
+    Pattern("release_date.moves-to", D, A,
+            r"\b(?:moves?|moving|pushes|bumps|shifts|delays)\b(?=[^:;|?]{0,60}?\b(?:to|until|into) (?:the )?(?:\w+ )?<WHEN>)",
+            ("Hulu moves The Comet to October",)),
+    Pattern("release_date.sets-for-when", D, A,
+            r"\bsets?\b(?! to )(?=[^:;|?]{0,60}? for (?:the )?(?:\w+ )?<WHEN>)",
+            ("The Comet season 2 set for March",)),
+    Pattern("release_date.dates", D, A,
+            r"<NETWORK> (?:dates|schedules)\b|\b(?:dates|schedules)\b(?=[^:;|?]{0,50}?\b(?:season|premiere|return|finale"
+            r"|launch|debut|for <WHEN>))",
+            ("Apple dates The Comet season 2", "Apple TV+ dates The Comet"),
+            ("Ava Stone goes on a series of disastrous blind dates in The Comet",)),
+    Pattern("release_date.announces-when", D, A,
+            r"\b(?:confirms?|reveals?|announces?|sets?)\b (?:an? |the |its )?(?:\w+ )?(?=<WHEN>)",
+            ("Netflix confirms a spring return for The Comet",)),
+    Pattern("release_date.date-set", D, S,
+            r"\bdate announcement\b|\b(?:premiere|release|return|launch|air|debut|streaming|arrival) dates?\b(?=(?:,? (?:and )?\w+)? (?:is |are |has been |was |finally )?"
+            r"(?:officially )?(?:set|revealed|announced|confirmed|unveiled|moved|changed|locked|shifted|pushed|delayed"
+            r"|brought forward|out|here|finally)\b)",
+            ("The Comet season 2 release date revealed", "The Comet season 3 premiere date, trailer revealed",
+             "The Comet Season 3 | Date Announcement | Netflix"),
+            ("The Comet season 2 release date",)),
+    Pattern("release_date.date-is-when", D, S,
+            r"\b(?:premiere|release|return|launch|air|debut) dates?:? (?:is |set for |confirmed for |revealed as )?"
+            r"(?:the )?<WHEN>",
+            ("The Comet season 2 premiere date: June 5",)),
+    Pattern("release_date.announces-date", D, S,
+            r"\b(?:announces?|reveals?|confirms?|unveils?|drops?|shares?|gets?|got|lands?|has|have|sets?|receives?)\b"
+            r"(?: an?| its| the| official)?(?: \w+)?(?: \w+)? (?:premiere|release|return|launch|debut|streaming) dates?\b",
+            ("The Comet gets season 2 premiere date",)),
+    Pattern("release_date.gets-a-premiere", D, S,
+            r"\b(?:gets?|lands?|scores?|has|have|finally has) (?:an? |its )?(?:\w+ )?"
+            r"(?:premiere|release date|debut|launch|return date|date)\b",
+            ("The Comet finally has a release date",)),
+    Pattern("release_date.season-date", D, S,
+            r"\bseason \w+ date\b(?! (?:speculation|rumou?rs?|predictions?|news|theories))(?!:)",
+            ("The Comet season 2 date announced",)),
+    Pattern("release_date.season-in-when", D, S,
+            r"\b(?:season \w+|<ORD> season) (?:in|on|this|next) (?:the )?(?:\w+ )?<WHEN>",
+            ("The Comet season 2 in October",)),
+    Pattern("release_date.confirmed-for-when", D, S,
+            r"\b(?:slot|date|premiere|release|return)\b[^:;|?]{0,20}?\b(?:confirmed|set|locked|announced) "
+            r"(?:for|as) (?:the )?(?:\w+ )?<WHEN>",
+            ("The Comet return locked for January",)),
+    Pattern("release_date.premieres-when", D, S,
+            r"(?<!episode \d )(?<!episode \d\d )\b(?:premieres?|premiering|premiers|debuts?|debuting|arrives?|arriving|lands?"
+            r"|landing|returns?|returning|drops?|dropping|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|opens?)\b"
+            r"(?: (?:on|to|at|with) [\w+'.]+(?: [\w+'.]+)?)?"
+            r"(?: (?:in|on|this|next|from|starting|early|late|before|by)\b)? ?(?:the )?(?:\w+ )?<WHEN>",
+            ("The Comet premieres June 5", "The Comet returns to Hulu in March"),
+            ("The Comet season 2 episode 5 airs tonight",)),
+    Pattern("release_date.premiere-moved", D, S,
+            r"\b(?:premiere|release|return|debut|launch|premiere date|release date)\b (?:is |has been |was |gets? )?"
+            r"(?:moved|pushed|delayed|bumped|shifted|brought forward|set|revealed|announced|confirmed|changed|locked"
+            r"|moves?|shifts?)\b",
+            ("The Comet season 2 premiere pushed",)),
+    Pattern("release_date.moved-to-when", D, S,
+            r"(?<!filming )(?<!shooting )(?<!production )(?<!shoot )"
+            r"\b(?:moved|pushed|delayed|bumped|shifted|postponed) (?:up |back )?(?:to|until|into) (?:the )?(?:\w+ )?<WHEN>",
+            ("The Comet season 2 delayed to 2027",)),
+    Pattern("release_date.confirmed-for", D, S,
+            r"\bconfirmed for (?:the )?(?:\w+ )?<WHEN>",
+            ("The Comet season 2 confirmed for spring",)),
+    Pattern("release_date.heres-when", D, S,
+            r"^here's when\b|\b<MONTH> (?:premiere |release |return )?date\b",
+            ("Here's when The Comet season 2 arrives",)),
+    Pattern("release_date.window", D, S,
+            r"\b(?:gets?|lands?|sets?|has) (?:an? |its )?(?:\w+ )?(?:release |premiere )?window\b",
+            ("The Comet season 2 gets a release window",)),
+    Pattern("release_date.drops-on-date", D, S,
+            r"\bdrops?\b[^:;|?]{0,30}? (?:on )?<MONTH> \d|\b(?:drops?|releases?)\b[^:;|?]{0,30}? (?:on|this|next) <WHEN>",
+            ("The Comet drops all episodes on May 4", "The Comet season 2 drops all episodes on Friday")),
+    Pattern("release_date.season-delayed", D, S,
+            r"\b<A_SEASON>(?:(?!filming|production|shoot)[^:;|?]){0,20}?\b(?:delayed|pushed back|postponed|moved up"
+            r"|pushed|brought forward)\b",
+            ("The Comet season 2 delayed", "The Comet season 2 pushed back"),
+            ("The Comet season 2 production delayed",)),
+    Pattern("release_date.moves-premiere", D, S,
+            r"\b(?:moves?|pushes|bumps|shifts|delays) (?:its |the )?(?:premiere|release|return|debut|launch)\b",
+            ("The Comet delays its premiere",)),
+    Pattern("release_date.hits-network-when", D, S,
+            r"\b(?:hits?|lands?|arrives?|drops?|premieres?|debuts?|returns?|comes?) (?:on |to )?[\w+'.]+ "
+            r"(?:this|next|on|in) (?:the )?(?:\w+ )?<WHEN>",
+            ("The Comet hits Netflix next Thursday",)),
+    Pattern("release_date.arrives-in-when", D, S,
+            r"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning"
+            r"|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|drops?|dropping|released|release|be released)\b"
+            r"(?: (?:on|to|at|with|in|for) [^:;|?]{0,30}?)? (?:in|on|this|next|from|starting|early|late|before|by) "
+            r"(?:the )?(?:\w+ )?<WHEN>",
+            ("The Comet season 2 arrives on Apple TV+ in October",)),
+    Pattern("release_date.premiere-for-when", D, S,
+            r"\b(?:premiere|release|debut|return|launch)s? (?:date )?(?:for|on|in|this|next) (?:the )?(?:\w+ )?<WHEN>",
+            ("The Comet season 2 premiere in June",)),
+    Pattern("release_date.premiere-month", D, S,
+            r"\b(?:premiere|release) (?:window|month)\b|\b<WHEN> (?:premiere|release|debut|return)(?: date)?\b",
+            ("The Comet sets August premiere", "The Comet teases early 2027 release date")),
+    Pattern("release_date.now-streaming", D, S,
+            r"\bnow (?:streaming|available)\b|\bout now\b|\b(?:is|are) out (?:now |today )?on\b"
+            r"|\bavailable to (?:stream|watch)\b|\b(?:is |are )?(?:finally |now )?(?:streaming|available) "
+            r"(?:now |today )?on <NETWORK>|\b(?:is|are) (?:finally |now )on <NETWORK>"
+            r"|\b(?:has|have) been added to (?:the )?(?:<NETWORK>|[\w+]+ streaming)",
+            ("The Comet season 2 is now streaming", "The Comet is finally on Disney Plus",
+             "All episodes of The Comet have been added to the Peacock streaming service"),
+            ("Where is The Comet streaming?",)),
+    Pattern("release_date.lands-on-network", D, S,
+            r"\b(?:lands?|arrives?|debuts?|premieres?|drops?|streams?) (?:on|onto) <NETWORK>"
+            r"(?! (?:in talks|deal|rights))",
+            ("The Comet season 4 lands on Paramount+ internationally",),
+            ("New series The Comet lands at Hulu",)),
+    Pattern("release_date.date-after-video", D, S,
+            r"\b(?:trailer|teaser|premiere|premieres|promo|premiere date)\b[^?]{0,40}?(?:\||—|–| - |:)\s*"
+            r"(?:premieres? )?(?:\w+day,? )?(?:<MONTH>\.? \d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)? <MONTH>)"
+            r"(?:,? (?:19|20)\d\d)?\s*(?:\||$)",
+            ("The Comet | Official Trailer | December 10", "The Comet season 2 premiere date on Hulu — 26th December 2027"),
+            ("The Comet season 2 review | December 10",)),
+    Pattern("release_date.starting-date", D, S,
+            r"\b(?:starting|beginning) (?:on )?(?:\w+day,? )?<MONTH>\.? \d{1,2}\b",
+            ("Ava Stone to host The Comet specials starting February 8",)),
+    Pattern("release_date.foreign", D, S,
+            r"\bfecha de (?:estreno|lanzamiento)\b|\bdata de estreia\b|\bse estrena\b|\bestrena\w*\b"
+            r"|\bdate de (?:sortie|diffusion)\b|\bstarttermin\b|\bstartet am\b",
+            ("The Comet: fecha de estreno de la segunda temporada",)),
+    Pattern("release_date.korean", D, S,
+            r"공개일|방송일|첫 방송|공개 확정|편성 확정|\d+월 \d+일 (?:공개|첫 방송|방송)",
+            ("코멧 시즌2 공개일 확정",)),
+    Pattern("release_date.japanese", D, S,
+            r"配信日|放送日|公開日|配信開始|放送開始|放送決定|配信決定|\d+月(?:\d+日)?(?:より|から)?(?:配信|放送|公開)",
+            ("コメット 配信日決定",)),
+    Pattern("release_date.foreign-month", D, S,
+            r"\b(?:startet|starten|estrena|llega|arrive|sort|sortira|chega|estreia)\b[^:;|?]{0,30}?"
+            r"\b(?:\d{1,2}\.? )?<MONTH>\b",
+            ("The Comet startet im Oktober",)),
+
+    # -- trailer --------------------------------------------------------------------------------
+    Pattern("trailer.first-look-at", T, A,
+            r"\bfirst[- ]look at\b",
+            ("First look at The Comet season 2",)),
+    Pattern("trailer.releases-trailer", T, A,
+            r"\b(?:drops?|releases?|unveils?|reveals?|debuts?|shares?)\b (?:an? |the |its )?"
+            r"(?:first |new |official |final )?(?:trailer|teaser|look|footage|images|photos|poster)\b",
+            ("Hulu releases trailer for The Comet",)),
+    Pattern("trailer.trailer", T, S,
+            r"\btrailers?\b(?! (?:breakdown|reaction|explained|easter eggs?|park|analysis|recap))",
+            ("The Comet season 2 trailer", "The Comet | Official Trailer | Netflix"),
+            ("The Comet trailer breakdown",)),
+    Pattern("trailer.teaser", T, S,
+            r"\bteasers?\b(?! (?:breakdown|reaction|explained))",
+            ("The Comet season 2 teaser",)),
+    Pattern("trailer.first-look", T, S,
+            r"\bfirst[- ]look\b|\bsneak peek\b<EPISODE>|\bfirst (?:images?|photos?|pics?|footage|clip|glimpse|stills?|poster)\b"
+            r"|\b(?:official|exclusive|new) clips?\b<EPISODE>",
+            ("The Comet season 2 first-look photos", "The Comet sneak peek", "The Comet: Season 2 - Official Clip"),
+            ("The Comet shares a sneak peek of tonight's episode",)),
+    Pattern("trailer.new-images", T, S,
+            r"\bnew (?:images|photos|footage|clip|promo)\b|\bpromo\b|\bfeaturette\b|\bfootage\b",
+            ("The Comet season 2 promo", "New images from The Comet"),
+            ("The Comet shares new stills from tonight's episode",)),
+    Pattern("trailer.posters", T, S,
+            r"\b(?:official|first|character|teaser|season \w+) posters?\b|\bposters? (?:revealed|released|unveiled)\b"
+            r"|\bcharacter (?:art|images?|photos?|portraits?)\b|\bcharacters? revealed\b"
+            r"|\bseason \w+ (?:image|images|photo|photos)\b",
+            ("The Comet season 2 receives character posters", "Official poster for The Comet",
+             "The Comet season 2 image reveals the villain")),
+    Pattern("trailer.preview", T, S,
+            r"(?:\b(?:official|extended|first|exclusive) preview\b"
+            r"|\b(?:releases?|released|unveils?|unveiled|drops?|dropped|shares?|shared) (?:an? |the |its )?(?:new |first |"
+            r"official |special )?preview\b)<EPISODE>",
+            ("The Comet - Official Preview", "The Comet has released a preview of its first two episodes"),
+            ("The Comet season 2 preview: what to expect", "The Comet has released a preview of its next episode")),
+    Pattern("trailer.video-title", T, S,
+            r"^(?![^?]*\b(?:review|recap|reaction|interview|explained|breakdown|ranked|podcast)\b)[^|]{1,120}\|[^|]{1,80}\|"
+            r"\s*<NETWORK>(?: original| originals| plus)?\s*$",
+            ("Message | The Comet | Disney+",), ("The Comet | Review | Netflix",)),
+    Pattern("trailer.foreign", T, S,
+            r"\bbande[- ]annonce\b|\bavance\b|\badelanto\b",
+            ("The Comet : la bande-annonce",)),
+    Pattern("trailer.cjk", T, S,
+            r"티저|예고편|예고 영상|스틸 공개|포스터 공개|予告|ティザー|特報|pv公開|pv解禁|ビジュアル解禁",
+            ("코멧 티저 공개",)),
+
+    # -- casting ------------------------------------------------------------------------------
+    Pattern("casting.joins", K, X,
+            r"(?:\bjoins?\b|\bjoining\b|\bboards?\b|\bsigns? on (?:to|for)\b|\bsigned on (?:to|for)\b)"
+            r"(?![^:;|?]{0,40}?\b(?:list|lists|chart|charts|top 10|top ten|race|club|ranks|hall of fame|billionaires"
+            r"|bidding|protest|strike|picket|campaign|lawsuit|podcast|tiktok|instagram)\b)",
+            ("Ava Stone joins The Comet", "Ava Stone boards The Comet season 2"),
+            ("The Comet joins the race for best drama", "Ava Stone joins Forbes 30 under 30 list after The Comet")),
+    Pattern("casting.returns-to", K, X,
+            r"\b(?:returns?|returning|is back|comes? back) to\b(?! (?:direct|write|produce|score|helm|host))"
+            r"|\b(?:returns?|returning) for\b|\b(?:is |are )?back for\b",
+            ("Ava Stone returns to The Comet",), ("Ava Stone returns to direct The Comet",)),
+    Pattern("casting.is-the-new", K, S,
+            r"\b(?:is|as|plays|to play|will play) (?:[\w'’]+ ){0,4}new (?:villain|lead|love interest|star|host|co-host"
+            r"|judge|cast member|series regular|regular|doctor|detective)\b",
+            ("Ava Stone is The Comet's new villain",), ("The Comet's new villain is terrifying",)),
+    Pattern("casting.named-star", K, X,
+            r"\bnamed (?:as )?(?:the )?(?:new |next )?(?:star|lead|host)\b",
+            ("Ava Stone named new host of The Comet",)),
+    Pattern("casting.named-nth", K, X,
+            r"\bnamed (?:as )?(?:the )?(?:new|next|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
+            r"|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth)\b",
+            ("Ava Stone named the next Doctor in The Comet",)),
+    Pattern("casting.replaces", K, X,
+            r"\bse une a\b|\brejoint\b|\b(?:to replace|replaces|replacing|will replace)\b",
+            ("Ava Stone to replace Ben Hart in The Comet",)),
+    Pattern("casting.people-return", K, X,
+            r"\b(?:and|&) [\w'-]+(?: [\w'-]+)? (?:return|are back|are returning|rejoin)$",
+            ("The Comet season 2: Ava Stone and Ben Hart return",), ("The Comet season 2 review: a stormy return",)),
+    Pattern("casting.set-for", K, X,
+            r"(?<!premiere )(?<!date )(?<!release )(?<!return )(?<!debut )(?<!launch )(?<!window )(?<!finale )"
+            r"\bset for\b(?! (?:an? |its |the )?(?:<ORD>|<WHEN>|release|premiere|debut|return|launch|season|series))",
+            ("Ava Stone set for The Comet season 2",),
+            ("The Comet season 2 set for March", "July premiere set for The Comet season 2")),
+    Pattern("casting.hosts", K, X,
+            r"\b(?:to|will|set to|tapped to|named to|returns? to|resumes?|resuming|will co-?) (?:co-?)?host(?:ing)?\b"
+            r"|\b(?:confirmed|named|tapped|announced|revealed) as (?:the )?(?:new|next)(?= (?:[\w'\"-]+ ){0,4}(?:co-?)?"
+            r"(?:hosts?|mcs?|presenters?|judges?)\b)",
+            ("Ava Stone set to host The Comet next week", "Ava Stone resumes hosting The Comet",
+             "Ava Stone and Ben Hart confirmed as new The Comet MCs")),
+    Pattern("casting.confirmed-for-drama", K, X,
+            r"\b(?:confirmed|cast|set|tapped) (?:to (?:reunite|star|appear|lead|feature) (?:in|for|on)|for) (?:the |an? )?"
+            r"(?:new |upcoming )?(?:[\w-]+ )?(?:drama|series|sitcom|show|variety show|rom-com|thriller|comedy)\b",
+            ("Ava Stone and Ben Hart confirmed to reunite for new rom-com The Comet",
+             "Ava Stone confirmed for new drama The Comet")),
+    Pattern("casting.return-of", K, Voice.BEFORE,
+            r"\b(?:confirms?|announces?|teases?|reveals?) (?:the )?(?:shock |surprise |dramatic |long-awaited )?"
+            r"return of\b",
+            ("The Comet confirms return of Ava Stone",), ("The Comet sets up return of a fan-favorite villain",)),
+    Pattern("casting.brings-back", K, Voice.BEFORE,
+            r"(?<!trailer )(?<!teaser )(?<!episode )(?<!finale )(?<!premiere )\bbrings? back\b(?! (?:for|the show|the series))(?![^:;|?]{0,60}?\bfor (?:an? |the |its )?(?:\w+ )?(?:season|series)\b)",
+            ("The Comet brings back Ava Stone for a very important reason",),
+            ("Hulu brings back The Comet for a second season",)),
+    Pattern("casting.casts", K, S,
+            r"\bcasts\b|\bcasting\b(?! (?:call|calls|director|directors|news|rumou?rs?|backlash|controversy|choices?"
+            r"|decisions?|process|agency|agent|couch|criticism|debate|outrage|snub|drama|mistake|fail))",
+            ("The Comet casts Ava Stone as the villain",), ("The Comet casting backlash grows",)),
+    Pattern("casting.adds", K, S,
+            r"\badds?\b(?! (?:to (?:the )?(?:list|watchlist|library)|more|new episodes|episodes"
+            r"|(?:new |two |three )?(?:directors?|writers?|producers?|composers?|showrunners?|episodes)))",
+            ("The Comet adds Ava Stone",), ("Netflix adds more episodes of The Comet",)),
+    Pattern("casting.taps", K, S,
+            r"(?:\btaps\b|\brecruits\b|\benlists\b|\bnabs\b)(?![^:;|?]{0,40}?\b(?:audiences?|viewers|ratings|share"
+            r"|nominations?|emmys?|awards?|records?|views|orchestra|deal)\b)",
+            ("The Comet taps Ava Stone for season 2",), ("The Comet finale nabs sizeable audience share",)),
+    Pattern("casting.cast-as", K, S,
+            r"\b(?:is |been |was |gets? )?cast (?:in|as|for|opposite|alongside)\b",
+            ("Ava Stone cast in The Comet",)),
+    Pattern("casting.cast-revealed", K, S,
+            r"\bcast (?:adds|grows|expands|revealed|announced|unveiled|confirmed|set|rounds out)\b"
+            r"|\brounds out (?:the |its )?cast\b",
+            ("The Comet season 2 cast revealed",)),
+    Pattern("casting.to-star", K, S,
+            r"\b(?:to|will|set to|tapped to) (?:star|play|portray|lead|headline|co-star|recur)\b",
+            ("Ava Stone to star in The Comet",)),
+    Pattern("casting.lands-role", K, S,
+            r"\btapped (?:to|for)\b|\blands? (?:an? |the )?(?:[\w-]+ ){0,2}role\b|\brecurring role\b"
+            r"|\bseries regular role\b|\bjoins? (?:the )?(?:main |series )?cast\b",
+            ("Ava Stone lands recurring role on The Comet", "Ava Stone lands new secret role in The Comet")),
+    Pattern("casting.cast-returning", K, S,
+            r"\b(?:cast|cast members|stars) (?:are |is )?(?:returning|to return|will return|set to return|back)\b"
+            r"|\bcast additions?\b|\badditions? to (?:the |its )?cast\b|\bnew cast members?\b"
+            r"|\b(?:sets|finds|names|reveals|unveils|announces|confirms|confirmed|completes|fills out|rounds out) "
+            r"(?:its |the |their |a )?(?:\w+ ){0,2}(?:villains?|leads|main cast|full cast|cast lineup|ensemble cast"
+            r"|cast members|series regulars|lineup)\b",
+            ("The Comet revival ordered with original cast members returning", "The Comet season 2 adds 10 cast additions",
+             "The Comet pilot sets main cast", "The Comet sets season 4 villains",
+             "The Comet has confirmed its main cast lineup")),
+    Pattern("casting.returns-as", K, S,
+            r"\b(?:returns?|returning|to return|will return|back) as\b(?! an? )|\breprise\w*\b"
+            r"|\b(?:upped|promoted|bumped) to (?:series )?regular\b|\bups\b[^:;|?]{0,40}?\bto (?:series )?regular\b",
+            ("Ava Stone returns as Nova in The Comet season 2",)),
+    Pattern("casting.new-players", K, S,
+            r"\b(?:unveils?|reveals?|announces?|names?|introduces?) (?:its |the )?new "
+            r"(?:players|cast|cast members|faces|stars|recruits)\b",
+            ("The Comet unveils its new cast members",)),
+    Pattern("casting.expands-cast", K, S,
+            r"\bexpands? (?:its |the )?cast\b|\bwelcomes? back\b|\bfinds? (?:its|her|his|their) [\w'-]+ in\b"
+            r"|(?<!to )\bwelcomes?\b(?! (?:back )?(?:fans|viewers|audiences?|the|a|an|its|their|baby|new year|guests|you|home)\b)"
+            r"|\bnames? (?:[\w'.-]+ ){1,4}(?:as )?(?:the |its )?(?:new|next) (?:co-?)?(?:host|hosts|mc|presenter|judge|lead|star)\b",
+            ("The Comet expands its cast", "The Comet finds its villain in Ava Stone", "The Comet season 2 welcomes Ava Stone",
+             "The Comet names Ava Stone new host")),
+    Pattern("casting.set-to-return", K, S,
+            r"\b(?:set|expected|confirmed|slated|tipped) to (?:return|reprise)\b",
+            ("Ava Stone set to return for The Comet season 2",)),
+    Pattern("casting.guest-stars", K, S,
+            r"\bguest stars? (?:include|revealed|announced|set)\b|\bguest(?:-| )star(?:s|ring)? (?:in|on)\b",
+            ("The Comet season 2 guest stars revealed",)),
+    Pattern("casting.foreign", K, S,
+            r"\bse une al (?:reparto|elenco)\b|\bficha(?:je)?\b|\brejoint (?:le casting|la distribution)\b",
+            ("Ava Stone se une al reparto de The Comet",)),
+    Pattern("casting.cjk", K, S,
+            r"캐스팅|출연 확정|합류|出演決定|キャスト(?:発表|決定|解禁)",
+            ("코멧 시즌2 캐스팅",)),
+
+    # -- production ---------------------------------------------------------------------------
+    Pattern("production.begins-filming", P, S,
+            r"\b(?:begins?|began|beginning|starts?|started|starting|kicks? off|kicked off|commences?|resumes?|resumed"
+            r"|wraps?|wrapped|wrapping|enters?|entered|goes into|heads into|completes?|completed|finish(?:es|ed)) "
+            r"(?:\w+ )?(?:filming|shooting|production|principal photography|lensing|photography)\b",
+            ("The Comet season 2 begins filming", "The Comet wraps production")),
+    Pattern("production.filming-begins", P, S,
+            r"\b(?:filming|shooting|shoot|production|principal photography|cameras?)\b (?:\w+ ){0,2}(?:officially )?"
+            r"(?:begins?|began|has begun|starts?|started|is underway|is under way|underway|under way|kicks? off"
+            r"|kicked off|wraps?|wrapped|has wrapped|is complete|completed|resumes?|resumed|rolls?|rolling|are rolling"
+            r"|is done|in progress)\b",
+            ("The Comet: filming begins on season 2", "Cameras roll on The Comet season 2")),
+    Pattern("production.filming-on-begins", P, S,
+            r"\b(?:filming|shooting|production) (?:on|of|for)\b[^:;|?]{0,80}?\b(?:begins?|began|has begun|starts?"
+            r"|started|is underway|is under way|underway|under way|kicks? off|wraps?|wrapped|has wrapped|resumes?"
+            r"|is complete|completed)\b",
+            ("Filming on The Comet season 2 has wrapped",)),
+    Pattern("production.goes-into-production", P, S,
+            r"\b(?:heads?|goes|going|moves?|gears? up|back) into (?:\w+ ){0,3}(?:filming|production)\b"
+            r"|\b(?:filming|shooting|production|shoot)\b (?:\w+ ){0,2}(?:moved|pushed|delayed|postponed|rescheduled"
+            r"|scheduled|slated|set to (?:begin|start))\b"
+            r"|\bwraps? (?:its |the )?(?:\w+ )?season\b",
+            ("The Comet heads into production", "The Comet wraps its second season",
+             "The Comet heads back into production", "The Comet season 2 filming pushed to 2027")),
+    Pattern("production.wraps-shooting", P, S,
+            r"\bwraps?\b(?=[^:;|?]{0,40}?\b(?:shooting|filming|production|principal photography)\b)"
+            r"|\bseason \w+ (?:officially )?wraps\b",
+            ("The Comet season 2 officially wraps",)),
+    Pattern("production.season-wrapped", P, S,
+            r"\bseason \w+ (?:has |have )?(?:officially )?wrapped\b|\bseason \w+ (?:is |are )?(?:now |currently )?filming\b",
+            ("The Comet season 2 has wrapped",)),
+    Pattern("production.is-filming", P, S,
+            r"\b(?:is|are) (?:now |currently )?(?:shooting|filming)\b|\bis a wrap\b|\bwraps?\b(?=\s*(?:[:;|]|$| - | — ))",
+            ("The Comet season 2 is now filming", "The Comet season 2 is a wrap")),
+    Pattern("production.under-way", P, S,
+            r"\bseason \w+ (?:is )?(?:now )?(?:under ?way|in production)\b",
+            ("The Comet season 2 now underway",)),
+    Pattern("production.in-production", P, S,
+            r"\bthat's a wrap\b|\bin production\b|\bcurrently filming\b|\bnow filming\b|\bbegins? shoot\b",
+            ("The Comet season 2 in production",)),
+    Pattern("production.foreign", P, S,
+            r"\b(?:comienza|inicia|arranca|termina|finaliza) (?:el )?rodaje\b|\brodaje\b|\btournage\b|\bdreharbeiten\b"
+            r"|\bgrava[cç][oõ]es\b",
+            ("The Comet: comienza el rodaje de la segunda temporada",)),
+    Pattern("production.korean", P, S,
+            r"촬영 (?:시작|돌입|종료|중|개시|마무리)|촬영을 (?:시작|마쳤|마무리)|크랭크 ?인|크랭크 ?업",
+            ("코멧 시즌2 촬영 시작",)),
+    Pattern("production.japanese", P, S,
+            r"撮影開始|撮影終了|撮影中|クランクイン|クランクアップ",
+            ("コメット 撮影開始",)),
+)
+
+
+def by_id() -> dict[str, Pattern]:
+    return {p.id: p for p in PATTERNS}
+
+
+# -- frames: words that make a clause something other than an announcement ----------------------
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A clause containing this is not news, whatever trigger it holds ("release date speculation")."""
+
+    id: str
+    regex: str
+    examples: tuple[str, ...]
+    counter: tuple[str, ...] = ()
+
+
+FRAMES: tuple[Frame, ...] = (
+    Frame("explainer",
+          r"everything (?:we|you) (?:know|need to know)|what (?:we|you) (?:know|need to know)|all (?:we|you) know|"
+          r"what to know|everything to know|explained|explains?|explainer|ending explained|how to watch|where to watch|"
+          r"what time|how many episodes|status|release date,|cast,|plot,|spoilers|lessons|reasons|things (?:we|you)|"
+          r"ways|here's why|here is why|why|what (?:happened|happens)",
+          ("The Comet season 2: everything we know about the release date",
+           "The Comet season 2 release date, cast, plot and more")),
+    Frame("speculation",
+          r"speculation|speculat\w+|rumou?r(?:s|ed|ing)?|reportedly|theor(?:y|ies)|predictions?|predict\w*|"
+          r"could|might|would|should|hopes?|hoping|wants?|possible|possibly|potential|potentially|too soon|"
+          r"in talks|eyed|eyeing|eyes|circling|in negotiations?|negotiating|may be|may have|may get|may return|"
+          r"if |whether|deserves?|needs? to|will there be|when (?:will|is|does|do|can)|is (?:there|it|the)\b.*\?",
+          ("The Comet season 2 release date speculation", "Ava Stone in talks to join The Comet",
+           "The Comet could be renewed soon")),
+    Frame("review",
+          r"review|reviews? roundup|recap|ranked|ranking|rankings|every episode|best episodes?|worst episodes?|"
+          r"interview|q&a|podcast|quiz(?! show)|wish ?list|(?:our|a) list of|list of shows|"
+          r"(?:creators?|stars?|showrunners?|actors?|actress|cast|directors?|writers?|producers?|team|boss|host) on "
+          r"(?:the |his |her |their |why |how |what |\w+ing\b)",
+          ("The Comet season 2 premiere recap", "Every The Comet episode, ranked",
+           "The Comet creators on returning to the city for season 2"),
+          ("Quiz show The Comet renewed for series 2",)),
+    Frame("crew",
+          r"named (?:as )?(?:the )?(?:new )?(?:co-?)?(?:showrunner|head writer|writer|director|composer|"
+          r"executive producer|producer|ep)s?|(?:hires|taps|names) (?:a )?(?:new )?(?:co-?)?(?:showrunner|head writer|composer)",
+          ("Ava Stone named showrunner of The Comet, replacing Ben Hart",)),
+    Frame("background",
+          r"(?:was|were|had been) (?:\w+ )?(?:renewed|cancell?ed|axed|picked up|ordered|greenlit|scrapped)|"
+          r"last (?:week|month|year)|previously|earlier this (?:year|month|week)|back in (?:19|20)\d\d|after scoring|"
+          r"(?:ended|concluded) (?:its run )?(?:with|after|in)|"
+          r"(?:after|since|following|despite|amid) [^,:;|?]{1,40}?(?:'s?|s') (?:cancellation|renewal|axing|end)\b|"
+          r"(?:recently|newly)[- ](?:renewed|cancell?ed|axed)|which (?:was|is|has been|had been) (?:\w+ )?"
+          r"(?:renewed|cancell?ed|axed|ending)",
+          ("The Comet was canceled due to a toxic work environment",
+           "The Comet is set to return for a third season after scoring an early renewal last week",
+           "Recently renewed The Comet star Ava Stone talks fame",
+           "After The Comet's cancellation, its star is already moving on",
+           "The Comet, which was cancelled last year, gets a documentary")),
+    Frame("wishes",
+          r"we (?:still )?miss|fans (?:want|demand|beg|call)|petition|(?:i|we) (?:need|want)|need (?:a|an|another|more)",
+          ("Fans demand The Comet be renewed", "And now I need a season 3 renewal of The Comet")),
+
+    Frame("denial",
+          r"fact check|debunk\w*|denies|denied|deny|not true|false|hoax|fake|unconfirmed|not (?:yet )?confirmed|"
+          r"no (?:official )?(?:news|update|word)|yet to|not been|hasn't been|has not been|"
+          r"(?:isn't|is not|aren't|are not) (?:over|cancell?ed|ending|dead|done|finished)|not cancell?ed|not over|"
+          r"not ending|not the end|won't be cancell?ed",
+          ("The Comet has not been cancelled, says Netflix", "The Comet season 2 is not yet confirmed")),
+)
+
+
+def frames_regex() -> str:
+    return r"\b(?:" + "|".join(f"(?:{f.regex})" for f in FRAMES) + r")\b"

@@ -1,0 +1,322 @@
+"""The storage ports: what the core may ask of storage, one small Protocol per aggregate, and the
+`Storage` that bundles them with a unit of work.
+
+The core (bot/) depends on these and on the records only; which backend implements them is chosen
+once, by the composition root, through `storage.open_storage`. Every backend passes the same
+contract suite (tests/storage/).
+
+Consistency every backend keeps:
+- every write is a transaction of its own, or joins the unit of work the calling task has open
+  (`async with storage.transaction(): ...`): all of it is committed together or none of it;
+- a read sees committed data only (never another task's unfinished transaction), except inside the
+  calling task's own unit of work, where it also sees that unit's own writes;
+- times are UTC epoch seconds; platform ids are text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from feeds.model import CatalogShow, Event, FeedRecord, ItemRecord, NewItem, ShowMatch
+from storage.records import (
+    LatestNews,
+    OutboxEntry,
+    PanelGrant,
+    PanelSession,
+    PushSubscription,
+    RecentNotification,
+    Stats,
+    SubscriptionRecord,
+)
+
+
+class CatalogStore(Protocol):
+    """Shows and their aliases."""
+
+    async def upsert_show(self, title: str, aliases: Iterable[str] = ()) -> int:
+        """Add a show (or find it by title) and add any new aliases. Returns the show id."""
+        ...
+
+    async def import_catalog(self, shows: Iterable[tuple[str, Sequence[str]]]) -> int:
+        """Upsert many shows in one transaction. Returns how many shows were in the input."""
+        ...
+
+    async def add_alias(self, show_id: int, alias: str) -> bool:
+        """True when the alias is new for that show."""
+        ...
+
+    async def shows(self) -> list[CatalogShow]:
+        """Every show with its aliases, by folded title."""
+        ...
+
+    async def show_count(self) -> int: ...
+
+    async def catalog_version(self) -> tuple[int, int]:
+        """Moves whenever a show or an alias is added (the matcher is rebuilt when it moves)."""
+        ...
+
+    async def show_by_id(self, show_id: int) -> CatalogShow | None: ...
+
+    async def find_shows(self, name: str) -> list[CatalogShow]:
+        """Shows whose title or an alias folds to exactly `name`."""
+        ...
+
+
+class FeedStore(Protocol):
+    """The feed list, each feed's health and its poll schedule."""
+
+    async def add_feed(self, url: str, *, added_by: str | None = None, next_poll_at: float = 0.0) -> bool:
+        """True when the feed is new. Adding a configured feed a moderator removed brings it back."""
+        ...
+
+    async def remove_feed(self, url: str, *, removed_by: str | None = None) -> bool:
+        """True when the feed was there. A configured feed removed here stays removed across restarts."""
+        ...
+
+    async def sync_config_feeds(self, urls: Sequence[str], first_poll_at: Sequence[float]) -> tuple[int, int]:
+        """Make the configured feeds exactly `urls`, except those a moderator removed (moderator-added
+        feeds are left alone). Returns (added, removed)."""
+        ...
+
+    async def all(self) -> list[FeedRecord]:
+        """Every feed, by id."""
+        ...
+
+    async def feed_by_url(self, url: str) -> FeedRecord | None: ...
+
+    async def due_feeds(self, now: float) -> list[FeedRecord]:
+        """Feeds whose next poll is at or before `now`, soonest first."""
+        ...
+
+    async def next_feed_due_at(self) -> float | None: ...
+
+    async def record_feed_success(
+        self, feed_id: int, *, etag: str | None, last_modified: str | None, title: str | None,
+        next_poll_at: float, now: float,
+    ) -> None: ...
+
+    async def record_not_modified(self, rows: Sequence[tuple[int, float, float]]) -> None:
+        """Feeds that answered 304: (feed id, next poll, polled at) for each, in one transaction."""
+        ...
+
+    async def record_feed_failure(self, feed_id: int, *, error: str, next_poll_at: float, now: float) -> None: ...
+
+
+class ItemStore(Protocol):
+    """Feed items and what the matcher said about them."""
+
+    async def insert_items(self, feed_id: int | None, items: Sequence[NewItem], now: float) -> list[ItemRecord]:
+        """Store the items not seen before and return those, in input order. An item is seen before
+        when any of its `dedup_keys` is known: the same guid, the same link and headline, or the same
+        headline in the same feed within HEADLINE_WINDOW of `now`."""
+        ...
+
+    async def unseen(self, feed_id: int | None, items: Sequence[NewItem], now: float) -> list[NewItem]:
+        """The items `insert_items` would store at `now` (so only those are matched), in input order."""
+        ...
+
+    async def store_new_items(
+        self, feed_id: int | None, items: Sequence[NewItem], matches: Mapping[str, Sequence[ShowMatch]], now: float,
+    ) -> tuple[list[ItemRecord], int]:
+        """New items, their matches and their fan-out to the outbox, in one transaction. `matches` maps
+        an item's dedup key to what the matcher said. Returns (stored items, outbox rows queued)."""
+        ...
+
+    async def save_matches(self, item_id: int, matches: Sequence[ShowMatch]) -> None: ...
+
+    async def save_matches_many(self, pairs: Sequence[tuple[int, ShowMatch]]) -> None: ...
+
+    async def latest_for_show(
+        self, show_id: int, *, limit: int = 5, with_events_only: bool = False
+    ) -> list[LatestNews]: ...
+
+
+class AudienceStore(Protocol):
+    """Who listens: subscriptions, server mutes, chats the platform refuses (paused)."""
+
+    async def subscribe(self, sub: SubscriptionRecord) -> bool:
+        """Create or update (events, role) a subscription. True when it is new."""
+        ...
+
+    async def unsubscribe(self, platform: str, kind: str, chat_id: str, show_id: int | None) -> bool: ...
+
+    async def subscriptions(self, platform: str, kind: str, chat_id: str) -> list[SubscriptionRecord]: ...
+
+    async def subscriptions_in_guild(self, platform: str, guild_id: str) -> list[SubscriptionRecord]: ...
+
+    async def count_subscriptions(self, platform: str, kind: str, chat_id: str) -> int: ...
+
+    async def recipients_for(self, show_id: int, events: Event) -> list[tuple[str, str, str]]:
+        """(platform, kind, chat_id) of everyone a match of `show_id` with `events` would reach."""
+        ...
+
+    async def mute(self, platform: str, guild_id: str, show_id: int) -> bool: ...
+
+    async def unmute(self, platform: str, guild_id: str, show_id: int) -> bool: ...
+
+    async def muted_shows(self, platform: str, guild_id: str) -> list[str]: ...
+
+    async def pause_chat(self, platform: str, chat_id: str, reason: str) -> None:
+        """A chat the platform refuses (403): no more fan-out to it, its pending notifications held."""
+        ...
+
+    async def resume_chat(self, platform: str, chat_id: str) -> bool:
+        """The chat is reachable again: fan-out resumes, held notifications are due at once.
+        True when it was paused."""
+        ...
+
+    async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """A chat got a new id (a Telegram group became a supergroup): its subscriptions, mutes and
+        undelivered notifications move over, in one transaction."""
+        ...
+
+    async def paused_chats(self, platform: str | None = None) -> list[tuple[str, str, str, float]]:
+        """(platform, chat_id, reason, paused_at), oldest first."""
+        ...
+
+
+class OutboxStore(Protocol):
+    """Notifications written before anything is sent, then marked sent, retried or failed."""
+
+    async def enqueue_matches(self, pairs: Sequence[tuple[int, ShowMatch]], now: float) -> int:
+        """Fan (item id, match) pairs out: a row for every reachable recipient whose show and event filter
+        match, never a second row for the same recipient and item. Returns rows added."""
+        ...
+
+    async def enqueue_for_match(self, item_id: int, match: ShowMatch, now: float) -> int: ...
+
+    async def pending_outbox(self, *, now: float, platforms: Sequence[str], limit: int = 200) -> list[OutboxEntry]:
+        """Rows due on these platforms, oldest first; a chat's row never overtakes an earlier row of
+        that chat that is waiting for a retry."""
+        ...
+
+    async def next_outbox_due_at(self, platforms: Sequence[str]) -> float | None: ...
+
+    async def mark_sent(self, outbox_id: int, now: float) -> None: ...
+
+    async def mark_retry(self, outbox_id: int, *, error: str, next_attempt_at: float) -> None: ...
+
+    async def mark_failed(self, outbox_id: int, *, error: str) -> None: ...
+
+    async def prune_outbox(self, *, older_than: float) -> int:
+        """Forget sent and failed rows created before `older_than` (never pending or held ones)."""
+        ...
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """Rows per status: pending, sent, failed, held."""
+        ...
+
+
+class MetaStore(Protocol):
+    """Small facts about this database (e.g. that the console default was set up once)."""
+
+    async def get_meta(self, key: str) -> str | None: ...
+
+    async def set_meta(self, key: str, value: str) -> None: ...
+
+
+class PanelStore(Protocol):
+    """What the web side keeps: panel sign-in links and sessions (only hashes of their tokens),
+    chats' calendar tokens, and the panel's read views of one server, group or chat."""
+
+    async def save_login_link(self, token_hash: str, grant: PanelGrant, *, expires_at: float, now: float) -> None: ...
+
+    async def redeem_login_link(self, token_hash: str, *, now: float) -> PanelGrant | None:
+        """The link's grant, spending the link: None when it is unknown, spent or expired."""
+        ...
+
+    async def save_panel_session(self, session_hash: str, grant: PanelGrant, *, expires_at: float,
+                                 now: float) -> None: ...
+
+    async def panel_session(self, session_hash: str, *, now: float) -> PanelSession | None:
+        """The live session (not ended, not expired), or None."""
+        ...
+
+    async def end_panel_session(self, session_hash: str, *, now: float) -> bool: ...
+
+    async def prune_panel_auth(self, *, now: float) -> int:
+        """Forget expired links and sessions. Returns how many went."""
+        ...
+
+    async def calendar_token(self, platform: str, kind: str, chat_id: str, *, new: str | None = None) -> str | None:
+        """The chat's calendar token; with `new`, set (or replace) it to `new` first."""
+        ...
+
+    async def calendar_chat(self, token: str) -> tuple[str, str, str] | None:
+        """(platform, kind, chat_id) of the chat whose calendar token this is."""
+        ...
+
+    async def recent_notifications(self, platform: str, chats: Sequence[tuple[str, str]], *,
+                                   limit: int = 50) -> list[RecentNotification]:
+        """The newest notifications to these (kind, chat_id) recipients, any status, newest first."""
+        ...
+
+    async def delivery_counts(self, platform: str, chats: Sequence[tuple[str, str]]) -> dict[str, int]:
+        """Notifications to these (kind, chat_id) recipients per status."""
+        ...
+
+
+class PushStore(Protocol):
+    """The storage port of WebSub subscriptions (one per feed)."""
+
+    async def push_subscriptions(self) -> list[PushSubscription]: ...
+
+    async def push_subscription(self, callback_id: str) -> PushSubscription | None: ...
+
+    async def save_push_subscription(self, sub: PushSubscription) -> None:
+        """Create or replace the feed's subscription (one per feed)."""
+        ...
+
+    async def delete_push_subscription(self, feed_id: int) -> None: ...
+
+
+class Storage(Protocol):
+    """Every aggregate of one database, and the unit of work that spans them."""
+
+    @property
+    def catalog(self) -> CatalogStore: ...
+
+    @property
+    def feeds(self) -> FeedStore: ...
+
+    @property
+    def items(self) -> ItemStore: ...
+
+    @property
+    def audience(self) -> AudienceStore: ...
+
+    @property
+    def outbox(self) -> OutboxStore: ...
+
+    @property
+    def meta(self) -> MetaStore: ...
+
+    @property
+    def panel(self) -> PanelStore: ...
+
+    @property
+    def push(self) -> PushStore: ...
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, for messages (a file path, or a URL without its password)."""
+        ...
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """A unit of work: the calling task's writes inside it (on any aggregate) are committed together
+        at the end, or rolled back together on an error. Nested use by the same task joins the outer one."""
+        ...
+
+    async def stats(self) -> Stats:
+        """Counts across every aggregate, for /stats."""
+        ...
+
+    async def migrate(self) -> int:
+        """Bring the schema up to date. Returns the version now. Raises SchemaTooNew (and changes nothing)
+        when the database is newer than this code."""
+        ...
+
+    async def schema_version(self) -> int: ...
+
+    async def close(self) -> None: ...

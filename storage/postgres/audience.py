@@ -1,0 +1,163 @@
+"""Subscriptions, server mutes and paused chats in PostgreSQL; the fan-out reachability rule."""
+
+from __future__ import annotations
+
+import time
+
+from feeds.model import Event
+from storage.postgres.database import PostgresDatabase, status_count
+from storage.records import SubscriptionRecord
+from storage.rows import subscription_from_row
+
+SUB_COLUMNS = "s.id, s.platform, s.kind, s.chat_id, s.guild_id, s.user_id, s.role_id, s.show_id, sh.title, s.events"
+
+
+def reachable(row: str, show: str) -> str:
+    """The fan-out rule in one place: the chat of subscription `row` is not paused and its server or
+    group has not muted `show`."""
+    return (f"NOT EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = {row}.platform AND p.chat_id = {row}.chat_id) "
+            f"AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.platform = {row}.platform AND u.guild_id = {row}.guild_id "
+            f"AND u.show_id = {show})")
+
+
+class PostgresAudience:
+    def __init__(self, db: PostgresDatabase) -> None:
+        self._db = db
+
+    # -- subscriptions --------------------------------------------------------------------------
+    async def subscribe(self, sub: SubscriptionRecord) -> bool:
+        async with self._db.transaction() as conn:
+            created = await conn.fetchval(
+                "INSERT INTO subscriptions(platform, kind, chat_id, guild_id, user_id, role_id, show_id, events, "
+                "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                "ON CONFLICT (platform, kind, chat_id, COALESCE(show_id, 0)) DO UPDATE SET events = EXCLUDED.events, "
+                "role_id = EXCLUDED.role_id, guild_id = COALESCE(EXCLUDED.guild_id, subscriptions.guild_id) "
+                "RETURNING xmax = 0",
+                sub.platform, sub.kind, sub.chat_id, sub.guild_id, sub.user_id, sub.role_id, sub.show_id,
+                int(sub.events), time.time(),
+            )
+        return bool(created)
+
+    async def unsubscribe(self, platform: str, kind: str, chat_id: str, show_id: int | None) -> bool:
+        async with self._db.transaction() as conn:
+            status = await conn.execute(
+                "DELETE FROM subscriptions WHERE platform = $1 AND kind = $2 AND chat_id = $3 "
+                "AND COALESCE(show_id, 0) = COALESCE($4::bigint, 0)",
+                platform, kind, chat_id, show_id,
+            )
+            return status_count(status) > 0
+
+    async def subscriptions(self, platform: str, kind: str, chat_id: str) -> list[SubscriptionRecord]:
+        rows = await self._db.fetch(
+            f"SELECT {SUB_COLUMNS} FROM subscriptions s LEFT JOIN shows sh ON sh.id = s.show_id "
+            "WHERE s.platform = $1 AND s.kind = $2 AND s.chat_id = $3 ORDER BY sh.title_key NULLS FIRST",
+            platform, kind, chat_id,
+        )
+        return [subscription_from_row(tuple(r)) for r in rows]
+
+    async def subscriptions_in_guild(self, platform: str, guild_id: str) -> list[SubscriptionRecord]:
+        rows = await self._db.fetch(
+            f"SELECT {SUB_COLUMNS} FROM subscriptions s LEFT JOIN shows sh ON sh.id = s.show_id "
+            "WHERE s.platform = $1 AND s.guild_id = $2 AND s.kind = 'channel' "
+            "ORDER BY s.chat_id, sh.title_key NULLS FIRST",
+            platform, guild_id,
+        )
+        return [subscription_from_row(tuple(r)) for r in rows]
+
+    async def count_subscriptions(self, platform: str, kind: str, chat_id: str) -> int:
+        return await self._db.scalar(
+            "SELECT COUNT(*) FROM subscriptions WHERE platform = $1 AND kind = $2 AND chat_id = $3",
+            platform, kind, chat_id,
+        )
+
+    async def recipients_for(self, show_id: int, events: Event) -> list[tuple[str, str, str]]:
+        rows = await self._db.fetch(
+            f"""
+            SELECT DISTINCT s.platform, s.kind, s.chat_id FROM subscriptions s
+            WHERE (s.show_id = $1 OR s.show_id IS NULL) AND (s.events & $2) != 0
+              AND {reachable("s", "$1")}
+            """,
+            show_id, int(events),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    # -- mutes ----------------------------------------------------------------------------------
+    async def mute(self, platform: str, guild_id: str, show_id: int) -> bool:
+        async with self._db.transaction() as conn:
+            status = await conn.execute(
+                "INSERT INTO mutes(platform, guild_id, show_id, created_at) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT DO NOTHING",
+                platform, guild_id, show_id, time.time(),
+            )
+            return status_count(status) > 0
+
+    async def unmute(self, platform: str, guild_id: str, show_id: int) -> bool:
+        async with self._db.transaction() as conn:
+            status = await conn.execute(
+                "DELETE FROM mutes WHERE platform = $1 AND guild_id = $2 AND show_id = $3", platform, guild_id, show_id
+            )
+            return status_count(status) > 0
+
+    async def muted_shows(self, platform: str, guild_id: str) -> list[str]:
+        rows = await self._db.fetch(
+            "SELECT s.title FROM mutes m JOIN shows s ON s.id = m.show_id WHERE m.platform = $1 AND m.guild_id = $2 "
+            "ORDER BY s.title_key",
+            platform, guild_id,
+        )
+        return [r[0] for r in rows]
+
+    # -- paused chats ---------------------------------------------------------------------------
+    async def pause_chat(self, platform: str, chat_id: str, reason: str) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO paused_chats(platform, chat_id, reason, paused_at) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (platform, chat_id) DO UPDATE SET reason = EXCLUDED.reason",
+                platform, chat_id, reason[:300].replace("\x00", ""), time.time(),
+            )
+            await conn.execute(
+                "UPDATE outbox SET status = 'held' WHERE platform = $1 AND chat_id = $2 AND status = 'pending'",
+                platform, chat_id,
+            )
+
+    async def resume_chat(self, platform: str, chat_id: str) -> bool:
+        async with self._db.transaction() as conn:
+            status = await conn.execute(
+                "DELETE FROM paused_chats WHERE platform = $1 AND chat_id = $2", platform, chat_id
+            )
+            await conn.execute(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE platform = $1 AND chat_id = $2 "
+                "AND status = 'held'",
+                platform, chat_id,
+            )
+        return status_count(status) > 0
+
+    async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        async with self._db.transaction() as conn:
+            # what the new id already has wins; the rest moves over
+            await conn.execute(
+                "UPDATE subscriptions s SET chat_id = $3, guild_id = CASE WHEN s.guild_id = $2 THEN $3 ELSE s.guild_id END "
+                "WHERE s.platform = $1 AND s.chat_id = $2 AND NOT EXISTS (SELECT 1 FROM subscriptions t "
+                "WHERE t.platform = s.platform AND t.kind = s.kind AND t.chat_id = $3 "
+                "AND COALESCE(t.show_id, 0) = COALESCE(s.show_id, 0))",
+                platform, old_chat_id, new_chat_id,
+            )
+            await conn.execute("DELETE FROM subscriptions WHERE platform = $1 AND chat_id = $2", platform, old_chat_id)
+            await conn.execute(
+                "UPDATE mutes m SET guild_id = $3 WHERE m.platform = $1 AND m.guild_id = $2 AND NOT EXISTS "
+                "(SELECT 1 FROM mutes t WHERE t.platform = m.platform AND t.guild_id = $3 AND t.show_id = m.show_id)",
+                platform, old_chat_id, new_chat_id,
+            )
+            await conn.execute(
+                "UPDATE outbox o SET chat_id = $3 WHERE o.platform = $1 AND o.chat_id = $2 "
+                "AND o.status IN ('pending', 'held') AND NOT EXISTS (SELECT 1 FROM outbox t WHERE t.item_id = o.item_id "
+                "AND t.platform = o.platform AND t.kind = o.kind AND t.chat_id = $3)",
+                platform, old_chat_id, new_chat_id,
+            )
+
+    async def paused_chats(self, platform: str | None = None) -> list[tuple[str, str, str, float]]:
+        rows = await self._db.fetch(
+            "SELECT platform, chat_id, reason, paused_at FROM paused_chats WHERE $1::text IS NULL OR platform = $1 "
+            "ORDER BY paused_at",
+            platform,
+        )
+        return [(r[0], r[1], r[2], float(r[3])) for r in rows]

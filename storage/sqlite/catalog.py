@@ -1,0 +1,105 @@
+"""Shows and aliases in SQLite."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+
+import aiosqlite
+
+from feeds.model import CatalogShow
+from feeds.understand.text import fold
+from storage.sqlite.database import SqliteDatabase
+
+
+class SqliteCatalog:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    async def upsert_show(self, title: str, aliases: Iterable[str] = ()) -> int:
+        title = " ".join(title.split())
+        if not fold(title):
+            raise ValueError("a show needs a title")
+        async with self._db.transaction() as conn:
+            show_id = await _upsert(conn, title, time.time())
+            assert show_id is not None
+            await _insert_aliases(conn, show_id, aliases)
+        return show_id
+
+    async def import_catalog(self, shows: Iterable[tuple[str, Sequence[str]]]) -> int:
+        count = 0
+        now = time.time()
+        async with self._db.transaction() as conn:
+            for title, aliases in shows:
+                show_id = await _upsert(conn, " ".join(title.split()), now)
+                if show_id is None:
+                    continue
+                await _insert_aliases(conn, show_id, aliases)
+                count += 1
+        return count
+
+    async def add_alias(self, show_id: int, alias: str) -> bool:
+        async with self._db.transaction() as conn:
+            before = conn.total_changes
+            await _insert_aliases(conn, show_id, [alias])
+            return conn.total_changes > before
+
+    async def shows(self) -> list[CatalogShow]:
+        aliases: dict[int, list[str]] = {}
+        async with self._db.reading() as conn:  # one connection: titles and aliases of the same moment
+            for show_id, alias in await conn.execute_fetchall("SELECT show_id, alias FROM aliases ORDER BY id"):
+                aliases.setdefault(int(show_id), []).append(alias)
+            rows = await conn.execute_fetchall("SELECT id, title FROM shows ORDER BY title_key")
+        return [CatalogShow(int(i), t, tuple(aliases.get(int(i), ()))) for i, t in rows]
+
+    async def show_count(self) -> int:
+        return await self._db.scalar("SELECT COUNT(*) FROM shows")
+
+    async def catalog_version(self) -> tuple[int, int]:
+        row = await self._db.fetchone(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM shows), (SELECT COALESCE(MAX(id), 0) FROM aliases)"
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    async def show_by_id(self, show_id: int) -> CatalogShow | None:
+        for show in await self._shows_where("s.id = ?", (show_id,)):
+            return show
+        return None
+
+    async def find_shows(self, name: str) -> list[CatalogShow]:
+        key = fold(name)
+        return await self._shows_where(
+            "s.title_key = ? OR s.id IN (SELECT show_id FROM aliases WHERE alias_key = ?)", (key, key)
+        )
+
+    async def _shows_where(self, where: str, args: tuple[object, ...]) -> list[CatalogShow]:
+        rows = await self._db.fetchall(
+            "SELECT s.id, s.title, (SELECT json_group_array(alias) FROM aliases a WHERE a.show_id = s.id) "
+            f"FROM shows s WHERE {where} ORDER BY s.title_key",
+            args,
+        )
+        return [CatalogShow(int(i), t, tuple(json.loads(a or "[]"))) for i, t, a in rows]
+
+
+async def _upsert(conn: aiosqlite.Connection, title: str, now: float) -> int | None:
+    key = fold(title)
+    if not key:
+        return None
+    rows = await conn.execute_fetchall(
+        "INSERT INTO shows(title, title_key, created_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(title_key) DO UPDATE SET title_key = excluded.title_key RETURNING id",
+        (title, key, now),
+    )
+    return int(next(iter(rows))[0])
+
+
+async def _insert_aliases(conn: aiosqlite.Connection, show_id: int, aliases: Iterable[str]) -> None:
+    rows = [(show_id, " ".join(a.split()), fold(a)) for a in aliases if fold(a)]
+    if rows:
+        await conn.executemany(
+            "INSERT INTO aliases(show_id, alias, alias_key) VALUES (?, ?, ?) "
+            "ON CONFLICT(show_id, alias_key) DO NOTHING",
+            rows,
+        )

@@ -1,0 +1,507 @@
+"""The storage contract: what every backend does behind the ports (catalog, feeds, items, audience,
+fan-out, outbox, meta, stats, the unit of work). Runs once per backend (see conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from feeds.model import Event, NewItem, ShowMatch
+from storage.ports import Storage
+from storage.records import SubscriptionRecord
+
+NOW = 1_800_000_000.0
+ALL = Event.all()
+
+
+def _sub(chat: str, show_id: int | None, events: Event = ALL, *, platform: str = "telegram", kind: str = "user",
+         guild: str | None = None) -> SubscriptionRecord:
+    return SubscriptionRecord(platform, kind, chat, show_id, events, guild_id=guild,
+                              user_id=chat if kind == "user" else None)
+
+
+def _match(show_id: int, show: str, events: Event) -> ShowMatch:
+    return ShowMatch(show_id, show, events, (2,), "test")
+
+
+async def _story(storage: Storage, title: str = "Alpha renewed for season 2", *, feed_id: int | None = None) -> int:
+    [item] = await storage.items.insert_items(feed_id, [NewItem(title, guid=title)], NOW)
+    return item.id
+
+
+async def _pending(storage: Storage) -> list[tuple[str, str, str, str]]:
+    rows = await storage.outbox.pending_outbox(now=NOW, platforms=["telegram", "discord", "console"], limit=1000)
+    return sorted((r.platform, r.kind, r.chat_id, r.show) for r in rows)
+
+
+# -- catalog ---------------------------------------------------------------------------------------
+async def test_upsert_show_finds_the_same_show_and_adds_aliases_once(storage: Storage) -> None:
+    first = await storage.catalog.upsert_show("Shōgun", ["SHOGUN (FX)"])
+    again = await storage.catalog.upsert_show("  shōgun ", ["Shogun (FX)", "将軍"])
+    assert first == again
+    [show] = await storage.catalog.shows()
+    assert show.title == "Shōgun"
+    assert sorted(show.aliases) == sorted(["SHOGUN (FX)", "将軍"])
+    assert await storage.catalog.show_count() == 1
+    assert await storage.catalog.add_alias(first, "Shogun 2024") is True
+    assert await storage.catalog.add_alias(first, "shogun  2024") is False
+    with pytest.raises(ValueError):
+        await storage.catalog.upsert_show("  !! ")
+
+
+async def test_find_shows_ignores_case_and_diacritics(storage: Storage) -> None:
+    shogun = await storage.catalog.upsert_show("Shōgun")
+    elite = await storage.catalog.upsert_show("Élite")
+    squid = await storage.catalog.upsert_show("Squid Game", ["오징어 게임"])
+    await storage.catalog.upsert_show("Squid Game: The Challenge")
+    assert [s.id for s in await storage.catalog.find_shows("shogun")] == [shogun]
+    assert [s.id for s in await storage.catalog.find_shows("SHŌGUN")] == [shogun]
+    assert [s.id for s in await storage.catalog.find_shows("elite")] == [elite]
+    assert [s.id for s in await storage.catalog.find_shows("오징어 게임")] == [squid]
+    assert [s.id for s in await storage.catalog.find_shows("squid   GAME")] == [squid]
+    assert await storage.catalog.find_shows("squid") == []
+    assert (await storage.catalog.show_by_id(squid)).aliases == ("오징어 게임",)  # type: ignore[union-attr]
+    assert await storage.catalog.show_by_id(9999) is None
+
+
+async def test_two_shows_sharing_an_alias_are_both_found(storage: Storage) -> None:
+    a = await storage.catalog.upsert_show("Kingdom", ["The Kingdom"])
+    b = await storage.catalog.upsert_show("Kingdom (2019)", ["The Kingdom"])
+    assert sorted(s.id for s in await storage.catalog.find_shows("the kingdom")) == sorted([a, b])
+
+
+async def test_catalog_version_moves_when_a_show_or_alias_is_added(storage: Storage) -> None:
+    v0 = await storage.catalog.catalog_version()
+    show = await storage.catalog.upsert_show("Alpha")
+    v1 = await storage.catalog.catalog_version()
+    await storage.catalog.add_alias(show, "Alpha Show")
+    v2 = await storage.catalog.catalog_version()
+    assert len({v0, v1, v2}) == 3
+    await storage.catalog.upsert_show("alpha")  # nothing new
+    assert await storage.catalog.catalog_version() == v2
+
+
+# -- feeds -----------------------------------------------------------------------------------------
+async def test_feeds_add_remove_due_and_failures(storage: Storage) -> None:
+    assert await storage.feeds.add_feed("https://a.example/feed", next_poll_at=NOW - 1) is True
+    assert await storage.feeds.add_feed("https://a.example/feed") is False
+    assert await storage.feeds.add_feed("https://b.example/feed", next_poll_at=NOW + 100) is True
+    assert [f.url for f in await storage.feeds.due_feeds(NOW)] == ["https://a.example/feed"]
+    assert await storage.feeds.next_feed_due_at() == NOW - 1
+
+    feed = await storage.feeds.feed_by_url("https://a.example/feed")
+    assert feed is not None and feed.failures == 0 and feed.last_error is None
+    await storage.feeds.record_feed_failure(feed.id, error="HTTP 500 Internal Server Error", next_poll_at=NOW + 60,
+                                   now=NOW)
+    await storage.feeds.record_feed_failure(feed.id, error="timed out", next_poll_at=NOW + 120, now=NOW)
+    failing = await storage.feeds.feed_by_url("https://a.example/feed")
+    assert failing is not None
+    assert (failing.failures, failing.last_error, failing.next_poll_at) == (2, "timed out", NOW + 120)
+    assert (await storage.stats()).failing_feeds == 1
+    assert await storage.feeds.due_feeds(NOW) == []
+
+    await storage.feeds.record_feed_success(feed.id, etag='"v1"', last_modified="Fri, 20 Mar 2026 18:42:00 GMT",
+                                   title="Feed A", next_poll_at=NOW + 600, now=NOW + 1)
+    healthy = await storage.feeds.feed_by_url("https://a.example/feed")
+    assert healthy is not None
+    assert (healthy.failures, healthy.last_error, healthy.etag, healthy.title) == (0, None, '"v1"', "Feed A")
+    assert healthy.last_success_at == NOW + 1
+
+    assert await storage.feeds.remove_feed("https://b.example/feed") is True
+    assert await storage.feeds.remove_feed("https://b.example/feed") is False
+    assert [f.url for f in await storage.feeds.all()] == ["https://a.example/feed"]
+
+
+async def test_sync_config_feeds_leaves_moderator_feeds_alone(storage: Storage) -> None:
+    await storage.feeds.add_feed("https://mod.example/feed", added_by="telegram:1")
+    assert await storage.feeds.sync_config_feeds(["https://a.example/f", "https://b.example/f"], [NOW, NOW]) == (2, 0)
+    assert await storage.feeds.sync_config_feeds(["https://b.example/f"], [NOW]) == (0, 1)
+    assert sorted(f.url for f in await storage.feeds.all()) == ["https://b.example/f", "https://mod.example/feed"]
+
+
+# -- items -----------------------------------------------------------------------------------------
+def test_dedup_key_prefers_guid_then_link_then_title() -> None:
+    assert NewItem("T", guid=" g1 ", link="https://x/1").dedup_key == "guid:g1"
+    assert NewItem("T", guid="  ", link="https://x/1").dedup_key == "link:https://x/1"
+    by_title = NewItem("Alpha  Renewed").dedup_key
+    assert by_title.startswith("title:")
+    assert by_title == NewItem(" alpha renewed ").dedup_key
+    assert by_title != NewItem("Beta renewed").dedup_key
+
+
+async def test_insert_items_stores_the_same_item_once(storage: Storage) -> None:
+    await storage.feeds.add_feed("https://a.example/feed")
+    [feed] = await storage.feeds.all()
+    batch = [
+        NewItem("Alpha renewed", guid="g-1", link="https://x/1"),
+        NewItem("Alpha renewed (updated headline)", guid="g-1", link="https://x/other"),  # same guid
+        NewItem("Beta trailer", link="https://x/2"),
+        NewItem("Beta trailer again", link="https://x/2"),  # same link, no guid
+        NewItem("Gamma casting news"),
+        NewItem("  gamma CASTING   news "),  # same title, no guid or link
+    ]
+    fresh = await storage.items.insert_items(feed.id, batch, NOW)
+    assert [i.title for i in fresh] == ["Alpha renewed", "Beta trailer", "Gamma casting news"]
+    assert all(i.feed_id == feed.id and i.first_seen_at == NOW for i in fresh)
+    assert await storage.items.insert_items(feed.id, batch, NOW + 10) == []
+    again = await storage.items.insert_items(None, [NewItem("Alpha renewed", guid="g-1"), NewItem("Delta", guid="g-2")],
+                                    NOW + 20)
+    assert [i.title for i in again] == ["Delta"]
+    assert (await storage.stats()).items == 4
+
+
+async def test_save_matches_and_latest_for_show(storage: Storage) -> None:
+    alpha = await storage.catalog.upsert_show("Alpha")
+    beta = await storage.catalog.upsert_show("Beta")
+    first = await _story(storage, "Alpha mentioned in passing")
+    second = await _story(storage, "Alpha renewed for season 2")
+    await storage.items.save_matches(first, [ShowMatch(alpha, "Alpha", Event(0), (), "mention")])
+    await storage.items.save_matches(second, [_match(alpha, "Alpha", Event.CASTING), _match(beta, "Beta", Event.TRAILER)])
+    await storage.items.save_matches(second, [_match(alpha, "Alpha", Event.RENEWAL)])  # upsert replaces
+    news = await storage.items.latest_for_show(alpha)
+    assert [n.title for n in news] == ["Alpha renewed for season 2", "Alpha mentioned in passing"]
+    assert news[0].events == Event.RENEWAL and news[0].seasons == (2,)
+    assert [n.title for n in await storage.items.latest_for_show(alpha, with_events_only=True)] == [
+        "Alpha renewed for season 2"]
+    assert (await storage.stats()).matched_items == 1
+
+
+# -- subscriptions ---------------------------------------------------------------------------------
+async def test_subscribe_twice_updates_and_unsubscribe_removes(storage: Storage) -> None:
+    alpha = await storage.catalog.upsert_show("Alpha")
+    assert await storage.audience.subscribe(_sub("u1", alpha, Event.RENEWAL)) is True
+    assert await storage.audience.subscribe(_sub("u1", alpha, Event.TRAILER | Event.CASTING)) is False
+    [sub] = await storage.audience.subscriptions("telegram", "user", "u1")
+    assert (sub.show_id, sub.show, sub.events) == (alpha, "Alpha", Event.TRAILER | Event.CASTING)
+    assert await storage.audience.count_subscriptions("telegram", "user", "u1") == 1
+    assert await storage.audience.subscriptions("discord", "user", "u1") == []  # platforms are separate
+
+    assert await storage.audience.subscribe(_sub("u1", None)) is True  # every show
+    assert await storage.audience.subscribe(_sub("u1", None, Event.RENEWAL)) is False
+    subs = await storage.audience.subscriptions("telegram", "user", "u1")
+    assert sorted((s.show_id or 0, s.show) for s in subs) == [(0, None), (alpha, "Alpha")]
+
+    assert await storage.audience.unsubscribe("telegram", "user", "u1", alpha) is True
+    assert await storage.audience.unsubscribe("telegram", "user", "u1", alpha) is False
+    assert [s.show_id for s in await storage.audience.subscriptions("telegram", "user", "u1")] == [None]
+    assert await storage.audience.unsubscribe("telegram", "user", "u1", None) is True
+    assert await storage.audience.count_subscriptions("telegram", "user", "u1") == 0
+
+
+async def test_channel_subscriptions_are_listed_per_guild(storage: Storage) -> None:
+    alpha = await storage.catalog.upsert_show("Alpha")
+    await storage.audience.subscribe(SubscriptionRecord("discord", "channel", "c1", alpha, ALL, guild_id="g1",
+                                            role_id="42"))
+    await storage.audience.subscribe(_sub("c9", alpha, platform="discord", kind="channel", guild="g2"))
+    [sub] = await storage.audience.subscriptions_in_guild("discord", "g1")
+    assert (sub.chat_id, sub.role_id, sub.show) == ("c1", "42", "Alpha")
+
+
+# -- fan-out ---------------------------------------------------------------------------------------
+async def test_enqueue_for_match_reaches_exactly_the_right_recipients(storage: Storage) -> None:
+    alpha = await storage.catalog.upsert_show("Alpha")
+    beta = await storage.catalog.upsert_show("Beta")
+    await storage.audience.subscribe(_sub("renewal-fan", alpha, Event.RENEWAL))
+    await storage.audience.subscribe(_sub("trailer-fan", alpha, Event.TRAILER))  # wrong event
+    await storage.audience.subscribe(_sub("beta-fan", beta))
+    await storage.audience.subscribe(_sub("both-fan", alpha))
+    await storage.audience.subscribe(_sub("both-fan", beta))
+    await storage.audience.subscribe(_sub("everything-fan", None))
+    await storage.audience.subscribe(_sub("paused-fan", alpha))
+    await storage.audience.pause_chat("telegram", "paused-fan", "Forbidden: bot was blocked by the user")
+    await storage.audience.subscribe(_sub("c-muted", alpha, platform="discord", kind="channel", guild="g1"))
+    await storage.audience.subscribe(_sub("c-open", alpha, platform="discord", kind="channel", guild="g2"))
+    assert await storage.audience.mute("discord", "g1", alpha) is True
+    assert await storage.audience.mute("discord", "g1", alpha) is False
+    assert await storage.audience.muted_shows("discord", "g1") == ["Alpha"]
+
+    item = await _story(storage)
+    alpha_match = _match(alpha, "Alpha", Event.RENEWAL)
+    beta_match = _match(beta, "Beta", Event.RENEWAL)
+    await storage.items.save_matches(item, [alpha_match, beta_match])
+    expected_alpha = {("telegram", "user", "renewal-fan"), ("telegram", "user", "both-fan"),
+                      ("telegram", "user", "everything-fan"), ("discord", "channel", "c-open")}
+    assert set(await storage.audience.recipients_for(alpha, Event.RENEWAL)) == expected_alpha
+    assert await storage.outbox.enqueue_for_match(item, alpha_match, NOW) == 4
+    # both-fan and everything-fan already have this story: only beta-fan is new
+    assert await storage.outbox.enqueue_for_match(item, beta_match, NOW) == 1
+    assert await storage.outbox.enqueue_for_match(item, alpha_match, NOW) == 0
+    assert await storage.outbox.enqueue_for_match(item, ShowMatch(alpha, "Alpha", Event(0)), NOW) == 0
+
+    rows = await _pending(storage)
+    assert [(p, k, c) for p, k, c, _s in rows] == sorted([*expected_alpha, ("telegram", "user", "beta-fan")])
+    assert await storage.outbox.outbox_counts() == {"pending": 5}
+    both = [r for r in rows if r[2] == "both-fan"]
+    assert len(both) == 1
+
+    assert await storage.audience.unmute("discord", "g1", alpha) is True
+    other = await _story(storage, "Alpha renewed for season 3")
+    await storage.items.save_matches(other, [alpha_match])
+    assert await storage.outbox.enqueue_for_match(other, alpha_match, NOW) == 5  # the muted channel is back
+
+
+# -- outbox ----------------------------------------------------------------------------------------
+async def _two_pending(storage: Storage) -> tuple[int, int]:
+    alpha = await storage.catalog.upsert_show("Alpha")
+    await storage.audience.subscribe(_sub("u1", alpha))
+    await storage.audience.subscribe(_sub("u2", alpha, platform="discord"))
+    await storage.feeds.add_feed("https://a.example/feed")
+    [feed] = await storage.feeds.all()
+    await storage.feeds.record_feed_success(feed.id, etag=None, last_modified=None, title="Feed A", next_poll_at=NOW,
+                                   now=NOW)
+    item = await _story(storage, feed_id=feed.id)
+    match = _match(alpha, "Alpha", Event.RENEWAL)
+    await storage.items.save_matches(item, [match])
+    await storage.outbox.enqueue_for_match(item, match, NOW)
+    rows = await storage.outbox.pending_outbox(now=NOW, platforms=["telegram", "discord"])
+    by_platform = {r.platform: r.id for r in rows}
+    return by_platform["telegram"], by_platform["discord"]
+
+
+async def test_pending_outbox_and_mark_sent_retry_failed(storage: Storage) -> None:
+    tg, dc = await _two_pending(storage)
+    [entry] = await storage.outbox.pending_outbox(now=NOW, platforms=["telegram"])
+    assert (entry.chat_id, entry.show, entry.title, entry.events, entry.seasons, entry.source) == (
+        "u1", "Alpha", "Alpha renewed for season 2", Event.RENEWAL, (2,), "Feed A")
+    assert entry.attempts == 0
+    assert await storage.outbox.pending_outbox(now=NOW, platforms=[]) == []
+
+    await storage.outbox.mark_retry(tg, error="HTTP 502", next_attempt_at=NOW + 30)
+    assert await storage.outbox.pending_outbox(now=NOW, platforms=["telegram"]) == []
+    [later] = await storage.outbox.pending_outbox(now=NOW + 30, platforms=["telegram"])
+    assert later.attempts == 1
+    assert await storage.outbox.next_outbox_due_at(["telegram"]) == NOW + 30
+
+    await storage.outbox.mark_sent(tg, NOW + 31)
+    await storage.outbox.mark_failed(dc, error="Bad Request: message is too long")
+    assert await storage.outbox.pending_outbox(now=NOW + 1000, platforms=["telegram", "discord"]) == []
+    assert await storage.outbox.outbox_counts() == {"sent": 1, "failed": 1}
+    assert await storage.outbox.next_outbox_due_at(["telegram", "discord"]) is None
+
+
+async def test_pause_chat_holds_pending_rows_and_resume_releases_them(storage: Storage) -> None:
+    tg, _dc = await _two_pending(storage)
+    await storage.outbox.mark_retry(tg, error="HTTP 502", next_attempt_at=NOW + 500)
+    await storage.audience.pause_chat("telegram", "u1", "Forbidden: bot was blocked by the user")
+    assert await storage.outbox.pending_outbox(now=NOW + 1000, platforms=["telegram"]) == []
+    stats = await storage.stats()
+    assert (stats.held, stats.pending, stats.paused_chats) == (1, 1, 1)
+    [(platform, chat, reason, _at)] = await storage.audience.paused_chats("telegram")
+    assert (platform, chat, reason) == ("telegram", "u1", "Forbidden: bot was blocked by the user")
+    assert await storage.audience.paused_chats("discord") == []
+
+    assert await storage.audience.resume_chat("telegram", "u1") is True
+    [released] = await storage.outbox.pending_outbox(now=NOW, platforms=["telegram"])  # due right away
+    assert released.id == tg
+    assert await storage.audience.resume_chat("telegram", "u1") is False
+    assert (await storage.stats()).held == 0
+
+
+async def test_stats_counts_everything(storage: Storage) -> None:
+    empty = await storage.stats()
+    assert all(getattr(empty, f) == 0 for f in empty.__dataclass_fields__)
+    tg, _dc = await _two_pending(storage)
+    await storage.audience.subscribe(_sub("u1", None))
+    await storage.outbox.mark_sent(tg, NOW)
+    stats = await storage.stats()
+    assert (stats.shows, stats.feeds, stats.failing_feeds, stats.items, stats.matched_items) == (1, 1, 0, 1, 1)
+    assert (stats.subscriptions, stats.subscribers, stats.paused_chats) == (3, 2, 0)
+    assert (stats.sent, stats.pending, stats.failed, stats.held) == (1, 1, 0, 0)
+
+
+async def test_prune_outbox_forgets_old_deliveries_but_never_pending_ones(storage: Storage) -> None:
+    show = await storage.catalog.upsert_show("Silo")
+    await storage.audience.subscribe(SubscriptionRecord("console", "user", "a", show, Event.all()))
+    await storage.audience.subscribe(SubscriptionRecord("console", "user", "b", show, Event.all()))
+    [item] = await storage.items.insert_items(None, [NewItem("Silo season 3 renewed", guid="s3")], now=100.0)
+    match = ShowMatch(show, "Silo", Event.RENEWAL, (3,))
+    await storage.items.save_matches(item.id, [match])
+    assert await storage.outbox.enqueue_for_match(item.id, match, now=100.0) == 2
+    rows = await storage.outbox.pending_outbox(now=200.0, platforms=["console"])
+    await storage.outbox.mark_sent(rows[0].id, 150.0)
+    assert await storage.outbox.prune_outbox(older_than=50.0) == 0  # nothing that old
+    assert await storage.outbox.prune_outbox(older_than=1000.0) == 1  # the sent row; the pending one stays
+    assert await storage.outbox.outbox_counts() == {"pending": 1}
+    # the story is still known: fanning it out again adds nothing for the recipient who has it pending
+    assert await storage.items.insert_items(None, [NewItem("Silo season 3 renewed", guid="s3")], now=2000.0) == []
+
+
+# -- dedup beyond the guid -------------------------------------------------------------------------
+async def test_an_item_whose_guid_changes_is_still_the_same_item(storage: Storage) -> None:
+    await storage.feeds.add_feed("https://a.example/feed")
+    await storage.feeds.add_feed("https://b.example/feed")
+    a, b = [f.id for f in await storage.feeds.all()]
+    first = NewItem("Alpha renewed for season 2", guid="cms-1", link="https://a.example/news/alpha-renewed")
+    assert len(await storage.items.insert_items(a, [first], NOW)) == 1
+    regenerated = [
+        # same link (give or take scheme, www, tracking parameters, a fragment) and headline, new guid
+        NewItem("Alpha renewed for season 2", guid="cms-2", link="https://a.example/news/alpha-renewed"),
+        NewItem("Alpha  renewed for Season 2", guid="cms-3",
+                link="http://www.a.example/news/alpha-renewed/?utm_source=rss#comments"),
+        # same headline in the same feed, new guid and link
+        NewItem("Alpha renewed for season 2", guid="cms-4", link="https://a.example/p/123"),
+    ]
+    assert await storage.items.unseen(a, regenerated, NOW + 60) == []
+    assert await storage.items.insert_items(a, regenerated, NOW + 60) == []
+    # the same headline elsewhere is another outlet's report; a changed headline at one link is new
+    assert len(await storage.items.insert_items(
+        b, [NewItem("Alpha renewed for season 2", guid="other-1", link="https://b.example/alpha")], NOW)) == 1
+    assert len(await storage.items.insert_items(
+        a, [NewItem("Alpha renewal: the cast reacts", guid="cms-5", link="https://a.example/news/alpha-renewed")],
+        NOW)) == 1
+    assert (await storage.stats()).items == 3
+
+
+async def test_a_headline_a_feed_repeats_a_month_later_is_news(storage: Storage) -> None:
+    await storage.feeds.add_feed("https://a.example/feed")
+    [feed] = await storage.feeds.all()
+    first = NewItem("Renewed and cancelled: the full list", guid="p-1", link="https://a.example/p/1")
+    assert len(await storage.items.insert_items(feed.id, [first], NOW)) == 1
+    week_later = NewItem("Renewed and cancelled: the full list", guid="p-2", link="https://a.example/p/2")
+    assert await storage.items.insert_items(feed.id, [week_later], NOW + 7 * 86400) == []
+    month_later = NewItem("Renewed and cancelled: the full list", guid="p-3", link="https://a.example/p/3")
+    assert len(await storage.items.unseen(feed.id, [month_later], NOW + 31 * 86400)) == 1
+    assert len(await storage.items.insert_items(feed.id, [month_later], NOW + 31 * 86400)) == 1
+    # and from then on, that one is the headline's item
+    again = NewItem("Renewed and cancelled: the full list", guid="p-4", link="https://a.example/p/4")
+    assert await storage.items.insert_items(feed.id, [again], NOW + 32 * 86400) == []
+
+
+async def test_a_feed_that_gives_every_item_one_link_loses_nothing(storage: Storage) -> None:
+    await storage.feeds.add_feed("https://a.example/feed")
+    [feed] = await storage.feeds.all()
+    items = [NewItem(f"Story number {n}", guid=f"g{n}", link="https://a.example/") for n in range(5)]
+    assert [i.title for i in await storage.items.unseen(feed.id, items, NOW)] == [i.title for i in items]
+    assert len(await storage.items.insert_items(feed.id, items, NOW)) == 5
+
+
+async def test_unseen_skips_known_items_and_repeats_within_one_batch(storage: Storage) -> None:
+    await storage.feeds.add_feed("https://a.example/feed")
+    [feed] = await storage.feeds.all()
+    await storage.items.insert_items(feed.id, [NewItem("Known", guid="k")], NOW)
+    batch = [NewItem("Known", guid="k"), NewItem("New", guid="n1"), NewItem("New", guid="n2"), NewItem("Other")]
+    assert [(i.title, i.guid) for i in await storage.items.unseen(feed.id, batch, NOW)] == [
+        ("New", "n1"), ("Other", None)]
+
+
+# -- configured feeds a moderator removed ---------------------------------------------------------
+async def test_a_removed_configured_feed_stays_removed(storage: Storage) -> None:
+    urls = ["https://a.example/f", "https://b.example/f"]
+    assert await storage.feeds.sync_config_feeds(urls, [NOW, NOW]) == (2, 0)
+    assert await storage.feeds.remove_feed("https://a.example/f", removed_by="telegram:1") is True
+    assert await storage.feeds.sync_config_feeds(urls, [NOW, NOW]) == (0, 0)  # the next start
+    assert [f.url for f in await storage.feeds.all()] == ["https://b.example/f"]
+
+    assert await storage.feeds.add_feed("https://a.example/f", added_by="telegram:1") is True  # a moderator's choice
+    assert await storage.feeds.sync_config_feeds(urls, [NOW, NOW]) == (0, 0)
+    assert sorted(f.url for f in await storage.feeds.all()) == urls
+
+    # a moderator-added feed removed is simply gone; a configured one taken out of the config and put
+    # back later is configured afresh
+    assert await storage.feeds.remove_feed("https://a.example/f") is True
+    assert await storage.feeds.sync_config_feeds(urls, [NOW, NOW]) == (1, 0)
+    await storage.feeds.remove_feed("https://a.example/f")
+    assert await storage.feeds.sync_config_feeds(["https://b.example/f"], [NOW]) == (0, 0)
+    assert await storage.feeds.sync_config_feeds(urls, [NOW, NOW]) == (1, 0)
+
+
+# -- meta ------------------------------------------------------------------------------------------
+async def test_meta_keeps_one_value_per_key(storage: Storage) -> None:
+    assert await storage.meta.get_meta("console_default") is None
+    await storage.meta.set_meta("console_default", "a")
+    await storage.meta.set_meta("console_default", "b")
+    assert await storage.meta.get_meta("console_default") == "b"
+
+
+# -- the unit of work and what reads see -----------------------------------------------------------
+async def _one_story_for_u1(storage: Storage) -> tuple[int, ShowMatch]:
+    alpha = await storage.catalog.upsert_show("Alpha")
+    await storage.audience.subscribe(_sub("u1", alpha))
+    item = await _story(storage)
+    match = _match(alpha, "Alpha", Event.RENEWAL)
+    await storage.items.save_matches(item, [match])
+    return item, match
+
+
+async def test_a_read_never_sees_another_tasks_uncommitted_outbox_rows(storage: Storage) -> None:
+    item, match = await _one_story_for_u1(storage)
+    queued, release = asyncio.Event(), asyncio.Event()
+
+    async def fan_out_then_fail() -> None:
+        async with storage.transaction():
+            assert await storage.outbox.enqueue_for_match(item, match, NOW) == 1
+            queued.set()
+            await release.wait()
+            raise RuntimeError("disk full")
+
+    writer = asyncio.create_task(fan_out_then_fail())
+    await queued.wait()
+    # what delivery would read meanwhile: nothing (the row is not committed, and will be rolled back)
+    assert await storage.outbox.pending_outbox(now=NOW, platforms=["telegram"]) == []
+    assert await storage.outbox.next_outbox_due_at(["telegram"]) is None
+    assert await storage.outbox.outbox_counts() == {}
+    release.set()
+    with pytest.raises(RuntimeError):
+        await writer
+    assert await storage.outbox.pending_outbox(now=NOW, platforms=["telegram"]) == []
+    # committed, it is there for everyone
+    assert await storage.outbox.enqueue_for_match(item, match, NOW) == 1
+    assert len(await storage.outbox.pending_outbox(now=NOW, platforms=["telegram"])) == 1
+
+
+async def test_inside_a_unit_of_work_reads_see_its_own_writes(storage: Storage) -> None:
+    async with storage.transaction():
+        await storage.feeds.add_feed("https://a.example/feed")
+        assert [f.url for f in await storage.feeds.all()] == ["https://a.example/feed"]
+        show = await storage.catalog.upsert_show("Alpha")
+        assert (await storage.catalog.show_by_id(show)) is not None
+
+
+async def test_a_unit_of_work_rolls_back_every_aggregate_together(storage: Storage) -> None:
+    alpha = await storage.catalog.upsert_show("Alpha")
+    await storage.audience.subscribe(_sub("u1", alpha))
+    await storage.feeds.add_feed("https://a.example/feed")
+    [feed] = await storage.feeds.all()
+    match = _match(alpha, "Alpha", Event.RENEWAL)
+    item = NewItem("Alpha renewed for season 2", guid="a-2")
+    with pytest.raises(RuntimeError):
+        async with storage.transaction():  # what the poller does with one feed's news
+            fresh, queued = await storage.items.store_new_items(feed.id, [item], {item.dedup_key: [match]}, NOW)
+            assert (len(fresh), queued) == (1, 1)
+            await storage.feeds.record_feed_success(feed.id, etag='"x"', last_modified=None, title="A",
+                                                    next_poll_at=NOW + 600, now=NOW)
+            raise RuntimeError("crash before commit")
+    assert (await storage.stats()).items == 0
+    assert await storage.outbox.outbox_counts() == {}
+    [unchanged] = await storage.feeds.all()
+    assert (unchanged.etag, unchanged.last_success_at) == (None, None)
+    # and nothing is marked seen: the same news is stored and fanned out on the next try
+    fresh, queued = await storage.items.store_new_items(feed.id, [item], {item.dedup_key: [match]}, NOW)
+    assert (len(fresh), queued) == (1, 1)
+
+
+async def test_writes_of_two_tasks_never_mix(storage: Storage) -> None:
+    """One task's failed unit of work takes none of another task's writes with it."""
+    started = asyncio.Event()
+
+    async def doomed() -> None:
+        async with storage.transaction():
+            await storage.feeds.add_feed("https://doomed.example/feed")
+            started.set()
+            await asyncio.sleep(0.05)
+            raise RuntimeError("boom")
+
+    task = asyncio.create_task(doomed())
+    await started.wait()
+    await storage.feeds.add_feed("https://kept.example/feed")  # waits for the other unit of work to end
+    with pytest.raises(RuntimeError):
+        await task
+    assert [f.url for f in await storage.feeds.all()] == ["https://kept.example/feed"]
+
+
+async def test_migrate_is_idempotent_and_reports_the_version(storage: Storage) -> None:
+    version = await storage.schema_version()
+    assert version >= 1
+    assert await storage.migrate() == version
+    assert await storage.schema_version() == version
