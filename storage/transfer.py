@@ -38,6 +38,11 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("outbox", ("id", "platform", "kind", "chat_id", "role_id", "item_id", "show_id", "status", "attempts",
                 "next_attempt_at", "last_error", "created_at", "sent_at")),
     ("meta", ("key", "value")),
+    ("panel_links", ("token_hash", "grant_json", "created_at", "expires_at", "used_at")),
+    ("panel_sessions", ("session_hash", "grant_json", "created_at", "expires_at", "ended_at")),
+    ("calendar_tokens", ("platform", "kind", "chat_id", "token", "created_at")),
+    ("push_subscriptions", ("feed_id", "feed_url", "hub", "topic", "callback_id", "secret", "state", "requested_at",
+                            "lease_seconds", "expires_at", "renew_at", "last_error", "last_push_at")),
 )
 IDENTITY_TABLES = ("shows", "aliases", "feeds", "items", "subscriptions", "outbox")
 

@@ -14,6 +14,8 @@ from storage.postgres.feeds import PostgresFeeds
 from storage.postgres.items import PostgresItems
 from storage.postgres.meta import PostgresMeta
 from storage.postgres.outbox import OUTBOX_FAILED, OUTBOX_HELD, OUTBOX_PENDING, OUTBOX_SENT, PostgresOutbox
+from storage.postgres.panel import PostgresPanel
+from storage.postgres.push import PostgresPush
 from storage.records import Stats
 
 __all__ = ["PostgresStorage", "open_postgres"]
@@ -30,6 +32,8 @@ class PostgresStorage:
         self.items = PostgresItems(db, self.outbox)
         self.audience = PostgresAudience(db)
         self.meta = PostgresMeta(db)
+        self.panel = PostgresPanel(db)
+        self.push = PostgresPush(db)
 
     @property
     def location(self) -> str:

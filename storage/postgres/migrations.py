@@ -131,4 +131,46 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 2: the web side (SQLite version 5). Panel sign-in links and sessions, stored by the SHA-256 of their
+    #    tokens; a chat's calendar token; the bot's WebSub subscriptions, one per feed (no foreign key: a
+    #    removed feed's subscription is still needed to unsubscribe).
+    """
+    CREATE TABLE panel_links (
+        token_hash TEXT PRIMARY KEY,
+        grant_json TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL,
+        used_at DOUBLE PRECISION
+    );
+    CREATE TABLE panel_sessions (
+        session_hash TEXT PRIMARY KEY,
+        grant_json TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL,
+        ended_at DOUBLE PRECISION
+    );
+    CREATE TABLE calendar_tokens (
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        created_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (platform, kind, chat_id)
+    );
+    CREATE TABLE push_subscriptions (
+        feed_id BIGINT PRIMARY KEY,
+        feed_url TEXT NOT NULL,
+        hub TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        callback_id TEXT NOT NULL UNIQUE,
+        secret TEXT,
+        state TEXT NOT NULL CHECK (state IN ('requested', 'active', 'denied', 'failed', 'unsubscribing')),
+        requested_at DOUBLE PRECISION NOT NULL,
+        lease_seconds INTEGER,
+        expires_at DOUBLE PRECISION,
+        renew_at DOUBLE PRECISION,
+        last_error TEXT,
+        last_push_at DOUBLE PRECISION
+    );
+    """,
 )

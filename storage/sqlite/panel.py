@@ -10,8 +10,8 @@ from dataclasses import asdict
 
 from feeds.model import Event
 from storage.records import PanelGrant, PanelSession, RecentNotification
+from storage.rows import seasons_from_text
 from storage.sqlite.database import SqliteDatabase
-from storage.sqlite.outbox import seasons_from_text
 
 MAX_CHATS = 500  # a server with more subscribed channels than this shows the first ones
 

@@ -28,7 +28,7 @@ from bot.service import ShowBot
 from feeds.model import Event, NewItem, ShowMatch
 from storage import SchemaTooNew, StorageError, StorageLocked, StorageUnavailable, open_storage
 from storage.postgres.migrations import MIGRATIONS
-from storage.records import SubscriptionRecord
+from storage.records import PanelGrant, PushState, PushSubscription, SubscriptionRecord
 from storage.transfer import TABLES
 from tests.support.http_server import LocalServer, Response
 from tests.support.postgres import postgres_or_skip, temporary_schema
@@ -176,6 +176,13 @@ async def _fill_every_table(db: str) -> None:
         await storage.outbox.mark_retry(rows[1].id, error="HTTP 502", next_attempt_at=NOW + 30)
         await storage.audience.pause_chat("telegram", "2", "Forbidden: bot was blocked by the user")
         await storage.meta.set_meta("console_default", "subscribed to every show")
+        grant = PanelGrant("discord", "5", "c1", group=True, guild_id="g1", chat_admin=True, name="Mod")
+        await storage.panel.save_login_link("l" * 64, grant, expires_at=NOW + 600, now=NOW)
+        await storage.panel.save_panel_session("s" * 64, grant, expires_at=NOW + 3600, now=NOW)
+        await storage.panel.calendar_token("telegram", "user", "1", new="calendar-token")
+        await storage.push.save_push_subscription(PushSubscription(
+            feed.id, feed.url, "https://hub.example/", feed.url, "cb-1", "s3cret", PushState.ACTIVE, NOW,
+            lease_seconds=86400, expires_at=NOW + 86400, renew_at=NOW + 80000))
 
 
 def _sqlite_rows(db: str, table: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
