@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import contextvars
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -31,6 +32,9 @@ PACING_MARGIN = 0.1  # per-chat spacing is 10 % above the platform's documented 
 RETRY_MARGIN = 0.1  # seconds added to a platform's retry_after
 FLOOD_WINDOW = 1.0  # 429s for two different chats this close together: a global flood wait
 MIN_GAP = 1e-6  # a global rate above a million a second is no limit (and its gap would drown in float rounding)
+
+# the chat turns the current task holds, as (limiter id, chat key)
+_TURNS: contextvars.ContextVar[frozenset[tuple[int, str]]] = contextvars.ContextVar("turns", default=frozenset())
 
 
 class RateLimiter:
@@ -110,15 +114,23 @@ class RateLimiter:
     @contextlib.asynccontextmanager
     async def slot(self, chat_key: str, *, group: bool, stop: asyncio.Event | None = None) -> AsyncIterator[bool]:
         """Hold the chat's turn: wait for a slot, yield (True, or False once `stop` is set), and pace
-        the chat's next send from the moment this one finished."""
+        the chat's next send from the moment this one finished. Within a turn the same task may ask
+        for the chat again (a send inside a send: the adapter's own port under the delivery loop's
+        turn): that is the same turn, not a second one to wait for."""
+        held = _TURNS.get()
+        if (id(self), chat_key) in held:
+            yield True
+            return
         lock, users = self._chat_locks.get(chat_key, (asyncio.Lock(), 0))
         self._chat_locks[chat_key] = (lock, users + 1)
         try:
             async with lock:
                 ready = await self.acquire(chat_key, group=group, stop=stop)
+                token = _TURNS.set(held | {(id(self), chat_key)})
                 try:
                     yield ready
                 finally:
+                    _TURNS.reset(token)
                     if ready:
                         after = self._clock() + self._interval(group) * (1 + PACING_MARGIN)
                         self._next_chat[chat_key] = max(self._next_chat.get(chat_key, 0.0), after)

@@ -250,3 +250,12 @@ def test_an_unlimited_rate_never_spins_on_float_rounding() -> None:
     limiter.penalise(None, 1.0)
     delays = [limiter.reserve(f"c{n}", group=False) for n in range(100)]
     assert all(delay == pytest.approx(1.0) for delay in delays)
+
+
+async def test_a_send_inside_the_same_chats_turn_does_not_wait_for_itself() -> None:
+    """The delivery loop holds a chat's turn while the adapter sends; if the adapter's own port asks
+    for that chat again (an edit, say), it is the same turn, not a deadlock."""
+    limiter = RateLimiter(RateLimits(per_second=1000, private_interval=1.0, group_interval=3.0))
+    async with limiter.slot("a", group=False) as outer:
+        async with asyncio.timeout(0.5), limiter.slot("a", group=False) as inner:
+            assert outer and inner
