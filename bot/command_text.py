@@ -28,7 +28,7 @@ def split_pipe(text: str) -> tuple[str, str]:
 
 
 COMMANDS = ("start", "help", "subscribe", "unsubscribe", "subscriptions", "shows", "latest", "channel", "mute",
-            "unmute", "feed", "catalog", "alias", "stats", "panel")
+            "unmute", "feed", "catalog", "alias", "stats", "panel", "calendar")
 
 
 async def dispatch(commands: Commands, caller: Caller, line: str) -> Reply:
@@ -62,6 +62,10 @@ async def dispatch(commands: Commands, caller: Caller, line: str) -> Reply:
         return await commands.stats(caller)
     if name == "panel":
         return await commands.panel(caller)
+    if name == "calendar":
+        if rest.lower() not in ("", "reset"):
+            return Reply("Usage: /calendar, or /calendar reset for a new address", ok=False)
+        return await commands.calendar(caller, reset=rest.lower() == "reset")
     action, _, args = rest.partition(" ")
     action = action.lower()
     args = args.strip()

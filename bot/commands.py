@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from bot.calendar_feed import new_token as new_calendar_token
 from bot.feed_health import ago, describe_feed
 from bot.notifications import EVENT_LABELS
 from bot.service import ShowBot
@@ -286,6 +287,7 @@ class Commands:
             "/subscriptions — what you follow",
             "/shows <name> — search the catalog",
             "/latest <show> — recent news with links",
+            "/calendar — a calendar feed of the release dates of the shows followed here",
             "/panel — a private sign-in link to manage this chat, group or server in the browser",
         ]
         if caller.in_group or self.is_moderator(caller):
@@ -322,6 +324,24 @@ class Commands:
         return Reply(f"Your sign-in link to manage {where}{rights} in the browser:\n{base}/login/{token}\n"
                      f"It works once, for {minutes} minutes. Don't share it: whoever opens it acts as you.",
                      private=True, secret=True)
+
+    async def calendar(self, caller: Caller, *, reset: bool = False) -> Reply:
+        """The address of this chat's release calendar (an .ics feed to subscribe to in any calendar
+        app): the caller's own shows in a private chat, the channel's or group's in a group. `reset`
+        makes a new address (the old one stops working); in a group only moderators may."""
+        base = self._bot.web_url
+        if base is None:
+            return _refuse("The calendar is not available on this bot (its web server is off).")
+        kind, chat = ("channel", caller.chat_id) if caller.in_group else ("user", caller.user_id)
+        if reset and caller.in_group and not self.is_moderator(caller):
+            return _refuse("Only moderators can make a new calendar address for this channel.")
+        token = None if reset else await self._storage.panel.calendar_token(caller.platform, kind, chat)
+        if token is None:
+            token = await self._storage.panel.calendar_token(caller.platform, kind, chat, new=new_calendar_token())
+        whose = "this channel's shows" if caller.in_group else "the shows you follow"
+        lead = "New address" if reset else "Release dates of " + whose
+        return Reply(f"{lead}, as a calendar to subscribe to (add it by URL in any calendar app):\n"
+                     f"{base}/calendar/{token}.ics\n/calendar reset makes a new address and retires this one.")
 
     # -- channel / group subscriptions ---------------------------------------------------------
     def _channel_refusal(self, caller: Caller) -> Reply | None:

@@ -233,6 +233,12 @@ class UserCog(ShowbotCog, name="Subscriptions"):
         await self.run(interaction, lambda c: self.layer.latest(c, show))
 
     @app_commands.command()
+    @app_commands.describe(reset="Make a new address (the old one stops working)")
+    async def calendar(self, interaction: discord.Interaction, reset: bool = False) -> None:
+        """A calendar feed of the release dates of the shows followed here."""
+        await self.run(interaction, lambda c: self.layer.calendar(c, reset=reset))
+
+    @app_commands.command()
     async def panel(self, interaction: discord.Interaction) -> None:
         """A private sign-in link to manage this server (or your subscriptions) in the browser."""
         await self.run(interaction, self.layer.panel)

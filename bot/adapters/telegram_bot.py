@@ -75,7 +75,7 @@ CONNECT_BACKOFF_CAP = 300.0
 # Commands whose answer depends on whether the caller administers the group: only these cost a
 # getChatMember call, and only in a group.
 ADMIN_COMMANDS = frozenset({"channel", "mute", "unmute", "feed", "catalog", "alias", "stats", "help", "start",
-                            "panel"})
+                            "panel", "calendar"})
 ADMIN_CHOICES = frozenset({"channel_subscribe", "mute"})
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP, Chat.CHANNEL)
@@ -93,6 +93,7 @@ MENU = (
     ("subscriptions", "The shows you follow"),
     ("shows", "Search the catalog: /shows <name>"),
     ("latest", "Recent news about a show"),
+    ("calendar", "Release dates of the shows followed here, as a calendar feed"),
     ("panel", "Manage this chat in the browser (a private sign-in link)"),
     ("help", "What I can do"),
 )
