@@ -99,9 +99,7 @@ class Commands:
         With `personal`, also the caller's private chat (someone subscribing from a server wants
         their DMs again, e.g. after unblocking the bot)."""
         chats = [caller.chat_id] + ([caller.user_id] if personal and caller.user_id != caller.chat_id else [])
-        for chat in chats:
-            if await self._storage.audience.resume_chat(caller.platform, chat):
-                _log.info("%s chat %s is back; resumed", caller.platform, chat)
+        await self._bot.chat_alive(caller.platform, *chats)
 
     def _catalog_names(self) -> list[tuple[str, CatalogShow]]:
         matcher = self._bot.matcher

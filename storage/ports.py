@@ -149,7 +149,8 @@ class AudienceStore(Protocol):
     async def count_subscriptions(self, platform: str, kind: str, chat_id: str) -> int: ...
 
     async def recipients_for(self, show_id: int, events: Event) -> list[tuple[str, str, str]]:
-        """(platform, kind, chat_id) of everyone a match of `show_id` with `events` would reach."""
+        """(platform, kind, chat_id) of everyone a match of `show_id` with `events` would reach now (paused
+        chats and muted servers left out)."""
         ...
 
     async def mute(self, platform: str, guild_id: str, show_id: int) -> bool: ...
@@ -159,7 +160,8 @@ class AudienceStore(Protocol):
     async def muted_shows(self, platform: str, guild_id: str) -> list[str]: ...
 
     async def pause_chat(self, platform: str, chat_id: str, reason: str) -> None:
-        """A chat the platform refuses (403): no more fan-out to it, its pending notifications held."""
+        """A chat the platform refuses (403): its pending notifications are held, and so is the news that
+        comes while it is paused."""
         ...
 
     async def resume_chat(self, platform: str, chat_id: str) -> bool:
@@ -181,8 +183,9 @@ class OutboxStore(Protocol):
     """Notifications written before anything is sent, then marked sent, retried or failed."""
 
     async def enqueue_matches(self, pairs: Sequence[tuple[int, ShowMatch]], now: float) -> int:
-        """Fan (item id, match) pairs out: a row for every reachable recipient whose show and event filter
-        match, never a second row for the same recipient and item. Returns rows added."""
+        """Fan (item id, match) pairs out: a row for every recipient whose show and event filter match and
+        whose server has not muted the show, never a second row for the same recipient and item. A paused
+        chat's row is held (sent when the chat is resumed). Returns rows added (held ones included)."""
         ...
 
     async def enqueue_for_match(self, item_id: int, match: ShowMatch, now: float) -> int: ...

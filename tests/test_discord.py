@@ -663,3 +663,26 @@ def test_the_core_never_imports_discord() -> None:
     root = Path(discord_bot.__file__).resolve().parents[1]
     offenders = [p.name for p in root.glob("*.py") if "import discord" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+# -- a paused chat comes back -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("guild", "kind", "resumed"), [(True, 2, str(CHANNEL)), (False, 2, str(USER)),
+                                                         (True, 4, str(CHANNEL))])
+async def test_any_interaction_resumes_its_paused_chat(adapter: DiscordAdapter, showbot: ShowBot,
+                                                       webhook: FakeWebhookAdapter, guild: bool, kind: int,
+                                                       resumed: str) -> None:
+    """Any interaction (a command, an autocomplete, a button) from a paused channel or DM resumes it,
+    through discord.py's own INTERACTION_CREATE handling."""
+    for chat in (str(CHANNEL), str(USER), "other"):
+        await showbot.storage.audience.pause_chat("discord", chat, "50013: Missing Permissions")
+    options = [text_option("show", "Squid", focused=kind == 4)]
+    await adapter.bot._async_setup_hook()  # the loop that login() would bind (events are scheduled on it)
+    adapter.bot._connection.parse_interaction_create(  # what the gateway does with INTERACTION_CREATE
+        interaction_payload(["subscribe"], options, guild=guild, kind=kind))  # type: ignore[arg-type]
+    still_paused: set[str] = set()
+    for _ in range(100):
+        still_paused = {c for _p, c, _r, _at in await showbot.storage.audience.paused_chats("discord")}
+        if resumed not in still_paused:
+            break
+        await asyncio.sleep(0.02)
+    assert still_paused == {str(CHANNEL), str(USER), "other"} - {resumed}

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Awaitable
 from typing import TextIO
 
-from bot.notifications import Notification, Recipient, render_plain
+from bot.notifications import Notification, Recipient, SentMessage, render_plain, render_plain_edit
 from bot.ports import RateLimits
 
 CONSOLE_LIMITS = RateLimits(per_second=1000.0, private_interval=0.0, group_interval=0.0)
@@ -23,10 +23,20 @@ class ConsoleMessenger:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
+        self._printed = 0
 
-    async def send(self, recipient: Recipient, notification: Notification) -> None:
+    async def send(self, recipient: Recipient, notification: Notification) -> SentMessage:
+        self._write(render_plain(notification))
+        self._printed += 1
+        return SentMessage(recipient.chat_id, f"printed-{self._printed}")
+
+    async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
+        """What was printed stays printed: an "also reported by" line says who else reports it."""
+        self._write(render_plain_edit(notification))
+
+    def _write(self, text: str) -> None:
         stream = self._stream or sys.stdout
-        stream.write(render_plain(notification) + "\n\n")
+        stream.write(text + "\n\n")
         stream.flush()
 
 

@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +32,11 @@ from discord.http import Route
 from bot.adapters.discord_cogs import COG_TYPES, NO_PINGS, PLATFORM, send_reply
 from bot.commands import Commands, Reply
 from bot.config import Settings
-from bot.notifications import Notification, Recipient, render_discord
+from bot.notifications import Notification, Recipient, SentMessage, render_discord
 from bot.ports import (
     ChatUnavailable,
     DeliveryError,
+    MessageGone,
     PermanentFailure,
     RateLimits,
     RetryLater,
@@ -106,7 +108,8 @@ class ShowbotDiscordBot(commands.Bot):
 
     def __init__(self, layer: Commands, *, moderator_role: str | None = None, meta: MetaStore | None = None,
                  sync_commands: bool = True, ready_event: asyncio.Event | None = None,
-                 api_base: str | None = None) -> None:
+                 api_base: str | None = None,
+                 chat_alive: Callable[[tuple[str, ...]], Awaitable[object]] | None = None) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands: everything is a slash command
             help_command=None,
@@ -122,6 +125,7 @@ class ShowbotDiscordBot(commands.Bot):
         self.sync_commands = sync_commands
         self.ready_event = ready_event or asyncio.Event()
         self.api_base = api_base
+        self.chat_alive = chat_alive
 
     async def login(self, token: str) -> None:
         """Log in at the configured API; with another API than discord.com, connect to the gateway
@@ -164,6 +168,20 @@ class ShowbotDiscordBot(commands.Bot):
         _log.info("discord: ready as %s in %d server(s)", self.user, len(self.guilds))
         self.ready_event.set()
 
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Every interaction (a slash command, a button, an autocomplete): a sign of life from its chat,
+        which resumes it if a 403 paused it. discord.py runs this beside the command tree's own handling."""
+        if self.chat_alive is not None:
+            await self.chat_alive(signs_of_life(interaction))
+
+
+def signs_of_life(interaction: discord.Interaction) -> tuple[str, ...]:
+    """The chat an interaction shows to be reachable: the channel it came from in a server, the
+    person's DM (which showbot addresses by their user id) in a direct message."""
+    if interaction.guild_id is None:
+        return (str(interaction.user.id),)
+    return (str(interaction.channel_id),) if interaction.channel_id is not None else ()
+
 
 # -- notifications ------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
@@ -184,6 +202,17 @@ def build_message(notification: Notification, *, role_id: str | None = None) -> 
         roles=[discord.Object(id=int(mention))] if mention else False,
     )
     return DiscordOutgoing(rendered.content, discord.Embed.from_dict(rendered.embed), allowed, notification.nonce)
+
+
+def _reply_to(destination: discord.abc.Messageable, notification: Notification) -> discord.MessageReference | None:
+    """An update replies to the earlier message when it is in the same channel (and is sent anyway
+    if that message was deleted)."""
+    earlier = notification.replying_to
+    channel_id = getattr(destination, "id", None)
+    if earlier is None or not earlier.message_id.isdigit() or str(channel_id) != earlier.chat_id:
+        return None
+    return discord.MessageReference(message_id=int(earlier.message_id), channel_id=int(earlier.chat_id),
+                                    fail_if_not_exists=False)
 
 
 def _retry_after(exc: discord.HTTPException) -> float:
@@ -243,7 +272,8 @@ class DiscordAdapter:
     def _new_bot(self) -> ShowbotDiscordBot:
         return ShowbotDiscordBot(self._layer, moderator_role=self._settings.discord_moderator_role,
                                  meta=self._showbot.storage.meta, sync_commands=self._sync_commands,
-                                 ready_event=self.ready, api_base=self._settings.discord_api_base)
+                                 ready_event=self.ready, api_base=self._settings.discord_api_base,
+                                 chat_alive=lambda chats: self._showbot.chat_alive(PLATFORM, *chats))
 
     @property
     def commands(self) -> Commands:
@@ -319,7 +349,7 @@ class DiscordAdapter:
                 _log.exception("discord client failed while closing")
 
     # -- Messenger ---------------------------------------------------------------------------
-    async def send(self, recipient: Recipient, notification: Notification) -> None:
+    async def send(self, recipient: Recipient, notification: Notification) -> SentMessage | None:
         bot = self.bot
         if bot.is_closed() or bot.user is None:
             raise TemporaryFailure("discord is not connected")
@@ -328,8 +358,28 @@ class DiscordAdapter:
         message = build_message(notification, role_id=recipient.role_id)
         try:
             destination = await self._destination(bot, recipient)
-            await destination.send(message.content, embed=message.embed, allowed_mentions=message.allowed_mentions,
-                                   nonce=message.nonce)
+            sent = await destination.send(message.content, embed=message.embed, allowed_mentions=message.allowed_mentions,
+                                          nonce=message.nonce, reference=_reply_to(destination, notification))
+        except Exception as exc:
+            error = delivery_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+        return SentMessage(str(sent.channel.id), str(sent.id))
+
+    async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
+        """PATCH the message with the notification as it reads now (more sources); an edit pings nobody."""
+        bot = self.bot
+        if bot.is_closed() or bot.user is None:
+            raise TemporaryFailure("discord is not connected")
+        if not (message.chat_id.isdigit() and message.message_id.isdigit()):
+            raise MessageGone(f"not a Discord message: {message}")
+        outgoing = build_message(notification, role_id=recipient.role_id)
+        target = bot.get_partial_messageable(int(message.chat_id)).get_partial_message(int(message.message_id))
+        try:
+            await target.edit(content=outgoing.content, embed=outgoing.embed, allowed_mentions=outgoing.allowed_mentions)
+        except (discord.NotFound, discord.Forbidden) as exc:  # deleted, or no longer ours to edit: left alone
+            raise MessageGone(f"{exc.status}: {exc.text or 'gone'}") from exc
         except Exception as exc:
             error = delivery_error(exc)
             if error is None:

@@ -50,14 +50,23 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.command_text import COMMANDS, dispatch
 from bot.commands import Caller, ChatType, Choice, Commands, Reply
 from bot.config import Settings
-from bot.notifications import TELEGRAM_LIMIT, Notification, Recipient, cut, escape_html, render_telegram
-from bot.ports import ChatUnavailable, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
+from bot.notifications import (
+    TELEGRAM_LIMIT,
+    Notification,
+    Recipient,
+    SentMessage,
+    cut,
+    escape_html,
+    render_telegram,
+)
+from bot.ports import ChatUnavailable, MessageGone, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
 from bot.service import ShowBot
 from bot.supervise import restart_delay
 
@@ -79,6 +88,13 @@ ADMIN_COMMANDS = frozenset({"channel", "mute", "unmute", "feed", "catalog", "ali
 ADMIN_CHOICES = frozenset({"channel_subscribe", "mute"})
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP, Chat.CHANNEL)
+GONE_STATUSES = (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)  # the bot blocked, kicked or removed
+SIGN_OF_LIFE_GROUP = -1  # before the handlers that answer (group 0)
+
+# A 400 to an edit that means the message is left alone: deleted, too old, or not the bot's to edit.
+GONE_MARKERS = ("message to edit not found", "message can't be edited", "message_id_invalid",
+                "message not found")
+NOT_MODIFIED = "message is not modified"
 
 # A 400 that means the chat is gone or closed to the bot, not that the message is wrong.
 UNAVAILABLE_MARKERS = (
@@ -146,6 +162,7 @@ class TelegramAdapter:
             base = self._settings.telegram_base_url
             builder = builder.base_url(base).base_file_url(file_base_url(base))
         app = builder.build()
+        app.add_handler(TypeHandler(Update, self._on_any_update), group=SIGN_OF_LIFE_GROUP)
         update_kinds = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         app.add_handler(CommandHandler(list(COMMANDS), self._on_command, filters=update_kinds))
         # an unknown /command in a private chat gets "I don't know /x" from the command layer;
@@ -170,7 +187,8 @@ class TelegramAdapter:
                 assert app.updater is not None
                 await app.updater.start_polling(
                     timeout=LONG_POLL, drop_pending_updates=False,
-                    allowed_updates=[Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY],
+                    allowed_updates=[Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY,
+                                     Update.MY_CHAT_MEMBER],
                 )
         except BaseException as exc:
             with contextlib.suppress(Exception):
@@ -236,15 +254,19 @@ class TelegramAdapter:
             _log.warning("telegram: could not set the command menu: %s", exc)
 
     # -- Messenger ---------------------------------------------------------------------------
-    async def send(self, recipient: Recipient, notification: Notification) -> None:
+    async def send(self, recipient: Recipient, notification: Notification) -> SentMessage | None:
         if self._app is None:
             raise TemporaryFailure("the Telegram adapter is not running")
         message = render_telegram(notification)
         preview = LinkPreviewOptions(url=message.link) if message.link else LinkPreviewOptions(is_disabled=True)
+        earlier = notification.replying_to
+        reply = (ReplyParameters(int(earlier.message_id), allow_sending_without_reply=True)
+                 if earlier is not None and earlier.chat_id == recipient.chat_id and earlier.message_id.isdigit()
+                 else None)
         try:
-            await self._app.bot.send_message(
+            sent = await self._app.bot.send_message(
                 chat_id=recipient.chat_id, text=message.html, parse_mode=ParseMode.HTML,
-                link_preview_options=preview,
+                link_preview_options=preview, reply_parameters=reply,
             )
         except ChatMigrated as exc:
             # the group became a supergroup: its subscriptions and pending news move to the new id,
@@ -253,6 +275,33 @@ class TelegramAdapter:
             raise TemporaryFailure(f"the group moved to {exc.new_chat_id}; resending there") from exc
         except TelegramError as exc:
             raise delivery_error(exc) from exc
+        return SentMessage(str(sent.chat.id), str(sent.message_id))
+
+    async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
+        """editMessageText with the notification as it reads now (more sources); no ping."""
+        if self._app is None:
+            raise TemporaryFailure("the Telegram adapter is not running")
+        if not message.message_id.isdigit():
+            raise MessageGone(f"not a Telegram message id: {message.message_id!r}")
+        rendered = render_telegram(notification)
+        preview = LinkPreviewOptions(url=rendered.link) if rendered.link else LinkPreviewOptions(is_disabled=True)
+        try:
+            await self._app.bot.edit_message_text(
+                rendered.html, chat_id=message.chat_id, message_id=int(message.message_id),
+                parse_mode=ParseMode.HTML, link_preview_options=preview,
+            )
+        except TelegramError as exc:
+            error = edit_error(exc)
+            if error is not None:  # (None: "message is not modified", the message already reads so)
+                raise error from exc
+
+    # -- any update --------------------------------------------------------------------------
+    async def _on_any_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update, before the handlers that answer it: a sign of life from its chat (a message,
+        a command, a button, the bot unblocked or added back) resumes a chat a 403 paused."""
+        chats = signs_of_life(update)
+        if chats:
+            await self._showbot.chat_alive(PLATFORM, *chats)
 
     # -- commands ------------------------------------------------------------------------------
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -389,6 +438,17 @@ class TelegramAdapter:
 
 
 # -- pure helpers (tested without a network) ----------------------------------------------------
+def signs_of_life(update: Update) -> tuple[str, ...]:
+    """The chat an update shows to be reachable: where a message, a command or a button press came
+    from, or where the bot was unblocked or added back. A my_chat_member update that removes the
+    bot (blocked, kicked, left) is no sign of life."""
+    member = update.my_chat_member
+    if member is not None and member.new_chat_member.status in GONE_STATUSES:
+        return ()
+    chat = update.effective_chat
+    return (str(chat.id),) if chat is not None else ()
+
+
 def file_base_url(base_url: str) -> str:
     """'http://host:8081/bot' -> 'http://host:8081/file/bot' (a local Bot API server's file URL)."""
     head, sep, tail = base_url.rpartition("/bot")
@@ -430,6 +490,18 @@ def delivery_error(exc: TelegramError) -> Exception:
     if isinstance(exc, NetworkError):  # TimedOut, 5xx, connection trouble
         return TemporaryFailure(message)
     return TemporaryFailure(message)  # InvalidToken, Conflict, …: retry later, never lose the row
+
+
+def edit_error(exc: TelegramError) -> Exception | None:
+    """A Bot API error to an edit as the delivery loop's kind of failure: "not modified" is no failure
+    (None: the edit is done), a message deleted or too old is left alone (MessageGone)."""
+    lowered = (str(exc) or "").lower()
+    if isinstance(exc, BadRequest):
+        if NOT_MODIFIED in lowered:
+            return None
+        if any(marker in lowered for marker in GONE_MARKERS):
+            return MessageGone(str(exc))
+    return delivery_error(exc)
 
 
 def fit_html(text: str, limit: int = TELEGRAM_LIMIT) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from feeds.model import Event, ShowMatch
-from storage.postgres.audience import reachable
+from storage.postgres.audience import not_muted, paused
 from storage.postgres.database import PostgresDatabase, status_count
 from storage.records import OutboxEntry
 from storage.rows import seasons_from_text
@@ -46,11 +46,12 @@ class PostgresOutbox:
                 ),
                 first AS (  -- one row per recipient and item: the earliest pair that reaches them
                     SELECT DISTINCT ON (c.item_id, c.platform, c.kind, c.chat_id) c.*
-                    FROM candidates c WHERE {reachable("c", "c.show_id")}
+                    FROM candidates c WHERE {not_muted("c", "c.show_id")}
                     ORDER BY c.item_id, c.platform, c.kind, c.chat_id, c.ord
                 )
                 INSERT INTO outbox(platform, kind, chat_id, role_id, item_id, show_id, status, created_at)
-                SELECT f.platform, f.kind, f.chat_id, f.role_id, f.item_id, f.show_id, 'pending', $4
+                SELECT f.platform, f.kind, f.chat_id, f.role_id, f.item_id, f.show_id,
+                       CASE WHEN {paused("f")} THEN 'held' ELSE 'pending' END, $4
                 FROM first f ORDER BY f.ord
                 ON CONFLICT (item_id, platform, kind, chat_id) DO NOTHING
                 """,

@@ -12,12 +12,20 @@ from storage.sqlite.database import SqliteDatabase
 SUB_COLUMNS = "s.id, s.platform, s.kind, s.chat_id, s.guild_id, s.user_id, s.role_id, s.show_id, sh.title, s.events"
 
 
-def reachable(row: str, show: str) -> str:
-    """The fan-out rule in one place: the chat of subscription `row` is not paused and its server or
-    group has not muted `show`."""
-    return (f"NOT EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = {row}.platform AND p.chat_id = {row}.chat_id) "
-            f"AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.platform = {row}.platform AND u.guild_id = {row}.guild_id "
+def not_muted(row: str, show: str) -> str:
+    """The fan-out rule in one place: the server or group of subscription `row` has not muted `show`."""
+    return (f"NOT EXISTS (SELECT 1 FROM mutes u WHERE u.platform = {row}.platform AND u.guild_id = {row}.guild_id "
             f"AND u.show_id = {show})")
+
+
+def paused(row: str) -> str:
+    """The chat of subscription `row` is paused (a 403): its news is queued as held, not pending."""
+    return f"EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = {row}.platform AND p.chat_id = {row}.chat_id)"
+
+
+def reachable(row: str, show: str) -> str:
+    """Who would be sent a notification now: not muted, and not paused."""
+    return f"NOT {paused(row)} AND {not_muted(row, show)}"
 
 
 class SqliteAudience:

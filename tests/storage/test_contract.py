@@ -223,7 +223,7 @@ async def test_enqueue_for_match_reaches_exactly_the_right_recipients(storage: S
     expected_alpha = {("telegram", "user", "renewal-fan"), ("telegram", "user", "both-fan"),
                       ("telegram", "user", "everything-fan"), ("discord", "channel", "c-open")}
     assert set(await storage.audience.recipients_for(alpha, Event.RENEWAL)) == expected_alpha
-    assert await storage.outbox.enqueue_for_match(item, alpha_match, NOW) == 4
+    assert await storage.outbox.enqueue_for_match(item, alpha_match, NOW) == 5  # paused-fan's is held
     # both-fan and everything-fan already have this story: only beta-fan is new
     assert await storage.outbox.enqueue_for_match(item, beta_match, NOW) == 1
     assert await storage.outbox.enqueue_for_match(item, alpha_match, NOW) == 0
@@ -231,14 +231,19 @@ async def test_enqueue_for_match_reaches_exactly_the_right_recipients(storage: S
 
     rows = await _pending(storage)
     assert [(p, k, c) for p, k, c, _s in rows] == sorted([*expected_alpha, ("telegram", "user", "beta-fan")])
-    assert await storage.outbox.outbox_counts() == {"pending": 5}
+    assert await storage.outbox.outbox_counts() == {"pending": 5, "held": 1}
     both = [r for r in rows if r[2] == "both-fan"]
     assert len(both) == 1
 
     assert await storage.audience.unmute("discord", "g1", alpha) is True
     other = await _story(storage, "Alpha renewed for season 3")
     await storage.items.save_matches(other, [alpha_match])
-    assert await storage.outbox.enqueue_for_match(other, alpha_match, NOW) == 5  # the muted channel is back
+    assert await storage.outbox.enqueue_for_match(other, alpha_match, NOW) == 6  # the muted channel is back
+
+    # the paused chat gets what it held, and only now, once it is resumed
+    assert await storage.audience.resume_chat("telegram", "paused-fan") is True
+    assert [r for r in await _pending(storage) if r[2] == "paused-fan"] == [
+        ("telegram", "user", "paused-fan", "Alpha")] * 2
 
 
 # -- outbox ----------------------------------------------------------------------------------------
