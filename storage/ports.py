@@ -14,11 +14,13 @@ Consistency every backend keeps:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import datetime as dt
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from feeds.model import CatalogShow, Event, FeedRecord, ItemRecord, NewItem, ShowMatch
+from feeds.understand.records import Story, StoryDecision, Verdict
 from storage.records import (
     CalendarItem,
     LatestNews,
@@ -131,6 +133,44 @@ class ItemStore(Protocol):
     async def latest_for_show(
         self, show_id: int, *, limit: int = 5, with_events_only: bool = False
     ) -> list[LatestNews]: ...
+
+
+class StoryStore(Protocol):
+    """Stories: one piece of news about one show, and the items that report it. What an item is
+    (join, update, new) is decided by `feeds.understand.stories.decide`; this keeps the result.
+
+    Deciding and saving happen inside one unit of work (`async with storage.transaction()`), and in
+    it `recent` gives the caller those shows' stories alone until it ends (SQLite's single writer;
+    a per-show lock where writers run in parallel), so two reports of the same news arriving at
+    once never both open a story."""
+
+    async def recent(self, show_ids: Collection[int], *, since: float) -> list[Story]:
+        """The stories of these shows last reported at or after `since`, oldest first, with their
+        sources: what `decide` compares a new report with."""
+        ...
+
+    async def save(self, decision: StoryDecision, *, item_id: int, reported_at: float) -> Story:
+        """Keep what `decide` said about one item (for the decision's show): a new story or an update is
+        inserted and gets its id, a joined story is rewritten, and the item is linked to the story
+        with its verdict and the time it reported it. An item already linked for that show keeps its
+        first story. Returns the story as stored, sources included."""
+        ...
+
+    async def get(self, story_id: int) -> Story | None: ...
+
+    async def for_item(self, item_id: int, show_id: int) -> tuple[Story, Verdict] | None:
+        """The story an item reports for a show, and the verdict that put it there."""
+        ...
+
+    async def for_show(self, show_id: int, *, limit: int = 10, before: float | None = None) -> list[Story]:
+        """A show's stories, latest first (by first report); `before` pages back (first report earlier
+        than it)."""
+        ...
+
+    async def dated(self, show_ids: Collection[int] | None, *, ending_from: dt.date | None = None) -> list[Story]:
+        """Stories that announced a release window, of these shows (None: every show), whose window
+        ends on or after `ending_from` (None: all), by window start: the release calendar."""
+        ...
 
 
 class AudienceStore(Protocol):
@@ -292,6 +332,9 @@ class Storage(Protocol):
 
     @property
     def items(self) -> ItemStore: ...
+
+    @property
+    def stories(self) -> StoryStore: ...
 
     @property
     def audience(self) -> AudienceStore: ...

@@ -38,13 +38,16 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("outbox", ("id", "platform", "kind", "chat_id", "role_id", "item_id", "show_id", "status", "attempts",
                 "next_attempt_at", "last_error", "created_at", "sent_at")),
     ("meta", ("key", "value")),
+    ("stories", ("id", "show_id", "events", "seasons", "facts", "signature", "headline", "first_seen", "last_seen",
+                 "updates", "release_start", "release_end", "created_at")),
+    ("story_items", ("item_id", "show_id", "story_id", "verdict", "reported_at")),
     ("panel_links", ("token_hash", "grant_json", "created_at", "expires_at", "used_at")),
     ("panel_sessions", ("session_hash", "grant_json", "created_at", "expires_at", "ended_at")),
     ("calendar_tokens", ("platform", "kind", "chat_id", "token", "created_at")),
     ("push_subscriptions", ("feed_id", "feed_url", "hub", "topic", "callback_id", "secret", "state", "requested_at",
                             "lease_seconds", "expires_at", "renew_at", "last_error", "last_push_at")),
 )
-IDENTITY_TABLES = ("shows", "aliases", "feeds", "items", "subscriptions", "outbox")
+IDENTITY_TABLES = ("shows", "aliases", "feeds", "items", "subscriptions", "outbox", "stories")
 
 
 @dataclass(slots=True)
