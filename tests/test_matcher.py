@@ -77,7 +77,7 @@ def test_latest_blind_set_does_not_regress() -> None:
 
 
 def test_the_phrasebook_of_trade_press_wording() -> None:
-    """310 headlines (some with summaries) written for the project in the styles of trade papers,
+    """332 headlines (some with summaries) written for the project in the styles of trade papers,
     soaps, K-drama outlets and Reddit posts: every common way to announce each event, and the
     look-alikes that announce nothing (a chart joined, a race, an award's nod, a review's subtitle)."""
     result = score(Matcher(load_catalog(DATA / "phrasebook_catalog.json")), load_items(DATA / "phrasebook_items.jsonl"))

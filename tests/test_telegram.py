@@ -14,13 +14,11 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.adapters.telegram_bot import (
     CALLBACK_DATA_LIMIT,
     TelegramAdapter,
-    decode_choice,
     delivery_error,
-    encode_choice,
     file_base_url,
     fit_html,
 )
-from bot.commands import Choice
+from bot.commands import Action, Choice
 from bot.config import load_settings
 from bot.notifications import TELEGRAM_LIMIT, Notification, NotificationKind, Recipient, Source
 from bot.ports import ChatUnavailable, MessageGone, PermanentFailure, RetryLater, TemporaryFailure
@@ -88,7 +86,7 @@ async def test_subscribe_round_trip(fake: FakeTelegram, showbot: ShowBot, adapte
     assert reply.params["parse_mode"] == "HTML"
     assert reply.params["link_preview_options"] == {"is_disabled": True}
     toggles = reply.buttons
-    assert len(toggles) == 6 and all(data.startswith("c:events:") for _label, data in toggles)
+    assert len(toggles) == 6 and all(data.startswith(f"c:{Action.SET_EVENTS.value}:") for _label, data in toggles)
     assert all(len(data.encode()) <= CALLBACK_DATA_LIMIT for _label, data in toggles)
     subs = await showbot.storage.audience.subscriptions("telegram", "user", str(USER))
     assert [(s.show, s.events) for s in subs] == [("Squid Game", Event.all())]
@@ -252,15 +250,23 @@ def test_long_replies_are_cut_and_escaped() -> None:
     assert len(one_line) <= TELEGRAM_LIMIT and one_line.endswith("&amp;…")
 
 
-def test_callback_data_round_trip_within_64_bytes() -> None:
-    choice = Choice("x", "channel_subscribe", 2_000_000_000, int(Event.all()))
-    data = encode_choice(choice)
-    assert data is not None and len(data.encode()) <= CALLBACK_DATA_LIMIT
-    assert decode_choice(data) == (Choice("", "channel_subscribe", 2_000_000_000, int(Event.all())), None)
-    toggle = encode_choice(Choice("✓ Trailer", "events", 5, 3), owner="123456789")
-    assert toggle == "c:events:5:3:123456789"
-    assert decode_choice(toggle) == (Choice("", "events", 5, 3), "123456789")
-    assert decode_choice("garbage") is None and decode_choice("c:subscribe:x:1") is None
+async def test_callback_data_round_trip_within_64_bytes(adapter: TelegramAdapter) -> None:
+    layer = adapter.commands
+    choice = Choice("x", Action.CHANNEL_SUBSCRIBE, 2_000_000_000, Event.all())
+    data = await layer.encode_choice(choice, owner=None, limit=CALLBACK_DATA_LIMIT)
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    assert await layer.decode_choice(data) == (Choice("", Action.CHANNEL_SUBSCRIBE, 2_000_000_000, Event.all()), None)
+    toggle = await layer.encode_choice(Choice("✓ Trailer", Action.SET_EVENTS, 5, Event(3)), owner="123456789",
+                                       limit=CALLBACK_DATA_LIMIT)
+    assert toggle == "c:e:5:3:123456789:"
+    assert await layer.decode_choice(toggle) == (Choice("", Action.SET_EVENTS, 5, Event(3)), "123456789")
+    # a choice too long for 64 bytes (an alias being added) is kept aside under a short key
+    long = Choice("Silo", Action.ALIAS_ADD, 7, text="Un nombre muy largo para una serie muy conocida")
+    key = await layer.encode_choice(long, owner="123456789", limit=CALLBACK_DATA_LIMIT)
+    assert key.startswith("k:") and len(key.encode()) <= CALLBACK_DATA_LIMIT
+    assert await layer.decode_choice(key) == (Choice("", Action.ALIAS_ADD, 7, text=long.text), "123456789")
+    for garbage in ("garbage", "c:subscribe:x:1", "c:zz:1:1::", "k:unknown", "c:s:-1:1::"):
+        assert await layer.decode_choice(garbage) is None, garbage
 
 
 def test_file_url_of_a_local_bot_api_server() -> None:

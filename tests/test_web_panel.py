@@ -16,7 +16,8 @@ from icalendar import Calendar
 
 from bot.adapters.web.server import WebServer
 from bot.app import open_web
-from bot.commands import Caller, ChatType, Commands
+from bot.commands import Commands
+from bot.commands.model import Caller, ChatType
 from bot.config import load_settings
 from bot.service import ShowBot
 from feeds.model import Event, NewItem, ShowMatch
@@ -36,7 +37,7 @@ class Panel:
     server: WebServer
 
     async def sign_in(self, caller: Caller) -> aiohttp.ClientSession:
-        reply = await self.commands.panel(caller)
+        reply = await self.commands.run(caller, "panel")
         assert reply.ok and reply.secret and reply.private, reply
         [link] = re.findall(r"https?://\S+/login/\S+", reply.text)
         client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
@@ -81,9 +82,9 @@ def _flash(page: str) -> str:
 
 # -- scope -----------------------------------------------------------------------------------------
 async def test_a_moderator_of_server_a_neither_sees_nor_changes_server_b(panel: Panel) -> None:
-    await panel.commands.channel_subscribe(MOD_A, "Squid Game")
-    await panel.commands.channel_subscribe(MOD_B, "Slow Horses")
-    await panel.commands.mute(MOD_B, "The Bear")
+    await panel.commands.run(MOD_A, "channel subscribe", show="Squid Game")
+    await panel.commands.run(MOD_B, "channel subscribe", show="Slow Horses")
+    await panel.commands.run(MOD_B, "mute", show="The Bear")
     client = await panel.sign_in(MOD_A)
     async with client:
         status, page_html = await panel.page(client, "/panel/subscriptions")
@@ -116,14 +117,14 @@ async def test_a_moderator_manages_the_servers_channels(panel: Panel) -> None:
 
 
 async def test_a_member_gets_the_same_refusals_as_in_chat(panel: Panel) -> None:
-    await panel.commands.channel_subscribe(MOD_A, "Squid Game")
+    await panel.commands.run(MOD_A, "channel subscribe", show="Squid Game")
     client = await panel.sign_in(MEMBER_A)
     async with client:
         _, page_html = await panel.page(client, "/panel/subscriptions")
         assert "Squid Game" not in page_html and "Only moderators" in page_html
         landed = await panel.do(client, "channel-subscribe", "/panel/subscriptions", channel="a1", show="Fallout",
                                 event=["renewal"])
-        chat = await panel.commands.channel_subscribe(MEMBER_A, "Fallout")
+        chat = await panel.commands.run(MEMBER_A, "channel subscribe", show="Fallout")
         assert (not chat.ok and chat.text in _flash(landed).replace("  ", " ")) or "Only moderators" in _flash(landed)
         assert (await panel.page(client, "/panel/feeds"))[0] == 403
         landed = await panel.do(client, "feed-add", "/panel", url="https://example.com/feed.xml")
@@ -145,7 +146,7 @@ async def test_a_fan_follows_and_edits_a_show_in_the_panel(panel: Panel) -> None
         assert "Pick at least one" in _flash(landed)
     subs = await panel.showbot.storage.audience.subscriptions("telegram", "user", "42")
     assert [(s.show, s.events) for s in subs] == [("Squid Game", Event.TRAILER)]
-    assert "Squid Game" in (await panel.commands.subscriptions(FAN)).text  # what chat says too
+    assert "Squid Game" in (await panel.commands.run(FAN, "subscriptions")).text  # what chat says too
 
 
 async def test_did_you_mean_buttons_are_the_command_layers_and_cannot_be_forged(panel: Panel) -> None:
@@ -177,7 +178,7 @@ async def test_every_panel_form_needs_its_csrf_token(panel: Panel) -> None:
 
 async def test_feed_text_is_escaped_in_every_page(panel: Panel) -> None:
     storage = panel.showbot.storage
-    await panel.commands.subscribe(FAN, "Squid Game")
+    await panel.commands.run(FAN, "subscribe", show="Squid Game")
     evil = '<script>alert("pwned")</script> Squid Game renewed for season 3 <img src=x onerror=alert(1)>'
     [item] = await storage.items.insert_items(None, [NewItem(evil, guid="evil", link="javascript:alert(1)")], NOW)
     [show] = await storage.catalog.find_shows("Squid Game")
@@ -206,7 +207,7 @@ async def test_panel_feeds_meet_the_same_ssrf_rules_as_chat(panel: Panel) -> Non
         for url in ("http://127.0.0.1:8080/feed", "http://169.254.169.254/latest/meta-data/", "file:///etc/passwd",
                     "http://[::1]/feed", "http://10.0.0.1/x"):
             landed = await panel.do(client, "feed-add", "/panel/feeds", url=url)
-            chat = await panel.commands.feed_add(owner, url)
+            chat = await panel.commands.run(owner, "feed add", url=url)
             assert not chat.ok
             assert "error:" in _flash(landed) and "can't add that feed" in _flash(landed), url
         _, page_html = await panel.page(client, "/panel/feeds")
@@ -215,7 +216,7 @@ async def test_panel_feeds_meet_the_same_ssrf_rules_as_chat(panel: Panel) -> Non
 
 async def test_javascript_links_from_feeds_are_not_clickable(panel: Panel) -> None:
     storage = panel.showbot.storage
-    await panel.commands.subscribe(FAN, "Squid Game")
+    await panel.commands.run(FAN, "subscribe", show="Squid Game")
     [item] = await storage.items.insert_items(None, [NewItem("Squid Game renewed", guid="js",
                                                              link="javascript:alert(1)")], NOW)
     [show] = await storage.catalog.find_shows("Squid Game")
@@ -231,7 +232,7 @@ async def test_javascript_links_from_feeds_are_not_clickable(panel: Panel) -> No
 # -- other pages -----------------------------------------------------------------------------------
 async def test_feeds_delivery_news_and_catalog_pages(panel: Panel) -> None:
     owner = Caller("telegram", "999", "999", name="Owner")
-    await panel.commands.subscribe(owner, "Squid Game")
+    await panel.commands.run(owner, "subscribe", show="Squid Game")
     await panel.showbot.poll_once(force=True)
     client = await panel.sign_in(owner)
     async with client:
@@ -261,7 +262,7 @@ async def test_the_calendar_feed_of_a_chat(panel: Panel) -> None:
         [show] = await storage.catalog.find_shows("Squid Game" if guid == "a" else "The Bear")
         events = Event.RELEASE_DATE if guid == "a" else Event.RENEWAL
         await storage.items.save_matches(item.id, [ShowMatch(show.id, show.title, events, (3,), "test")])
-    reply = await panel.commands.calendar(FAN)
+    reply = await panel.commands.run(FAN, "calendar")
     [link] = re.findall(r"https?://\S+\.ics", reply.text)
     async with aiohttp.ClientSession() as client:
         async with client.get(link) as response:
@@ -271,9 +272,9 @@ async def test_the_calendar_feed_of_a_chat(panel: Panel) -> None:
         assert len(events) == 1
         assert "Squid Game season 3" in str(events[0]["SUMMARY"])
         assert events[0]["DTSTART"].dt.isoformat() == "2025-06-27"
-        again = await panel.commands.calendar(FAN)
+        again = await panel.commands.run(FAN, "calendar")
         assert link in again.text  # the same address every time
-        reset = await panel.commands.calendar(FAN, reset=True)
+        reset = await panel.commands.run(FAN, "calendar", reset="reset")
         [new_link] = re.findall(r"https?://\S+\.ics", reset.text)
         assert new_link != link
         async with client.get(link) as response:
@@ -285,6 +286,6 @@ async def test_the_calendar_feed_of_a_chat(panel: Panel) -> None:
 
 
 async def test_calendar_reset_in_a_group_is_for_moderators(panel: Panel) -> None:
-    assert (await panel.commands.calendar(MEMBER_A)).ok
-    assert not (await panel.commands.calendar(MEMBER_A, reset=True)).ok
-    assert (await panel.commands.calendar(MOD_A, reset=True)).ok
+    assert (await panel.commands.run(MEMBER_A, "calendar")).ok
+    assert not (await panel.commands.run(MEMBER_A, "calendar", reset="reset")).ok
+    assert (await panel.commands.run(MOD_A, "calendar", reset="reset")).ok

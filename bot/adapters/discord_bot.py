@@ -6,7 +6,7 @@
     await adapter.stop()
 
 Minimal intents (guilds only, no message content): everything arrives as an interaction. The
-slash commands live in discord_cogs.py. discord.py keeps per-route rate-limit buckets and retries
+slash commands are generated from the command registry in discord_commands.py. discord.py keeps per-route rate-limit buckets and retries
 429s itself; only a wait longer than `MAX_RATELIMIT_WAIT` comes back to us, as RetryLater."""
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapters.discord_cogs import COG_TYPES, NO_PINGS, PLATFORM, send_reply
-from bot.commands import Commands, Reply
+from bot.adapters.discord_commands import NO_PINGS, PLATFORM, ChoiceButton, CommandRunner, app_commands_from
+from bot.commands import Commands
 from bot.config import Settings
+from bot.i18n import N_
 from bot.notifications import Notification, Recipient, SentMessage, render_discord
 from bot.ports import (
     ChatUnavailable,
@@ -90,17 +91,19 @@ class ShowbotTree(app_commands.CommandTree):
             _log.error("autocomplete for /%s failed", command, exc_info=error)
             return  # nothing to say: the user just sees no suggestions
         if isinstance(error, app_commands.NoPrivateMessage):
-            text = "That command works in a server channel, not in a DM."
+            text = N_("That command works in a server channel, not in a DM.")
         elif isinstance(error, app_commands.CheckFailure):
-            text = "You can't use that command here."
+            text = N_("You can't use that command here.")
         elif isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
             _log.warning("/%s is out of date on Discord's side: %s", command, error)
-            text = "My commands have just changed and Discord is still updating them; try again in a minute."
+            text = N_("My commands have just changed and Discord is still updating them; try again in a minute.")
         else:
             _log.error("/%s failed", command, exc_info=error)
-            text = "Something went wrong; please try again."
-        with contextlib.suppress(discord.HTTPException):
-            await send_reply(interaction, Reply(text, ok=False), cog=None)
+            text = N_("Something went wrong; please try again.")
+        runner = getattr(interaction.client, "command_runner", None)
+        if isinstance(runner, CommandRunner):
+            with contextlib.suppress(discord.HTTPException):
+                await runner.error(interaction, text)
 
 
 class ShowbotDiscordBot(commands.Bot):
@@ -121,6 +124,7 @@ class ShowbotDiscordBot(commands.Bot):
         )
         self.layer = layer
         self.moderator_role = moderator_role
+        self.command_runner = CommandRunner(layer, moderator_role=moderator_role)
         self.meta = meta
         self.sync_commands = sync_commands
         self.ready_event = ready_event or asyncio.Event()
@@ -140,8 +144,9 @@ class ShowbotDiscordBot(commands.Bot):
             _log.info("discord: gateway %s", url)
 
     async def setup_hook(self) -> None:
-        for cog_type in COG_TYPES:
-            await self.add_cog(cog_type(self.layer, moderator_role=self.moderator_role))
+        for command in app_commands_from(self.command_runner):
+            self.tree.add_command(command)
+        self.add_dynamic_items(ChoiceButton)
         if self.sync_commands:
             await self.sync_tree()
 

@@ -18,6 +18,13 @@ def not_muted(row: str, show: str) -> str:
             f"AND u.show_id = {show})")
 
 
+def own_rule(row: str, show: str) -> str:
+    """The chat of "every show" subscription `row` has a subscription of its own to `show`: that one's
+    event filter decides (events 0 = every show but this one), not the "every show" one's."""
+    return (f"EXISTS (SELECT 1 FROM subscriptions o WHERE o.platform = {row}.platform AND o.kind = {row}.kind "
+            f"AND o.chat_id = {row}.chat_id AND COALESCE(o.show_id, 0) = {show})")
+
+
 def paused(row: str) -> str:
     """The chat of subscription `row` is paused (a 403): its news is queued as held, not pending."""
     return f"EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = {row}.platform AND p.chat_id = {row}.chat_id)"
@@ -82,8 +89,8 @@ class PostgresAudience:
         rows = await self._db.fetch(
             f"""
             SELECT DISTINCT s.platform, s.kind, s.chat_id FROM subscriptions s
-            WHERE (s.show_id = $1 OR s.show_id IS NULL) AND (s.events & $2) != 0
-              AND {reachable("s", "$1")}
+            WHERE (s.show_id = $1 OR (s.show_id IS NULL AND NOT {own_rule("s", "$1")}))
+              AND (s.events & $2) != 0 AND {reachable("s", "$1")}
             """,
             show_id, int(events),
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from feeds.model import Event, ShowMatch
-from storage.postgres.audience import not_muted, paused
+from storage.postgres.audience import not_muted, own_rule, paused
 from storage.postgres.database import PostgresDatabase, status_count
 from storage.records import OutboxEntry
 from storage.rows import seasons_from_text
@@ -25,8 +25,8 @@ class PostgresOutbox:
         return await self.enqueue_matches([(item_id, match)], now)
 
     async def enqueue_matches(self, pairs: Sequence[tuple[int, ShowMatch]], now: float) -> int:
-        """One INSERT … SELECT for all pairs over the covering subscriptions index; the first match of an
-        item wins per recipient (rows are inserted in pair order, the rest conflict)."""
+        """One INSERT … SELECT for all pairs over the covering subscriptions index; a chat's own subscription
+        to a show decides over its "every show" one; the first match of an item wins per recipient (rows are inserted in pair order, the rest conflict)."""
         pairs = [(item_id, m) for item_id, m in pairs if m.events]
         if not pairs:
             return 0
@@ -42,7 +42,8 @@ class PostgresOutbox:
                     FROM m JOIN subscriptions s ON s.show_id = m.show_id WHERE (s.events & m.events) != 0
                     UNION ALL
                     SELECT m.ord, m.item_id, m.show_id, s.platform, s.kind, s.chat_id, s.guild_id, s.role_id
-                    FROM m JOIN subscriptions s ON s.show_id IS NULL WHERE (s.events & m.events) != 0
+                    FROM m JOIN subscriptions s ON s.show_id IS NULL
+                    WHERE (s.events & m.events) != 0 AND NOT {own_rule("s", "m.show_id")}
                 ),
                 first AS (  -- one row per recipient and item: the earliest pair that reaches them
                     SELECT DISTINCT ON (c.item_id, c.platform, c.kind, c.chat_id) c.*

@@ -34,7 +34,7 @@ async def test_sign_in_from_chat_and_subscribe_in_the_browser(page: Page, chat: 
     await page.goto(link)
     await page.click("#sign-in")
     await page.wait_for_url("**/panel")
-    assert "private chat" in await page.inner_text("h1")
+    assert "this bot" in await page.inner_text("h1")
 
     await page.click("text=Subscriptions")
     await page.wait_for_url("**/panel/subscriptions")

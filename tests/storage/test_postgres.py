@@ -75,7 +75,7 @@ async def test_the_bot_runs_on_postgresql_and_sends_nothing_twice(pg_url: str, s
     async with ShowBot.create(settings) as showbot:
         assert showbot.storage.location.startswith("postgresql://")
         showbot.register(messenger)
-        assert (await Commands(showbot).subscribe(FAN, "Wednesday", "renewal")).ok
+        assert (await Commands(showbot).run(FAN, "subscribe", show="Wednesday", events="renewal")).ok
         report = await showbot.run_once()
         assert (report.poll.new_items, report.delivery.sent) == (1, 1)
     async with ShowBot.create(settings) as showbot:  # a restart

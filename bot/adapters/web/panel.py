@@ -13,8 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp_jinja2
@@ -23,7 +22,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from bot.adapters.web.auth import CSRF_FIELD, require_session
 from bot.adapters.web.context import CONTEXT, WebContext
-from bot.commands import Caller, ChatType, Choice, Commands, Reply
+from bot.commands import Commands
+from bot.commands.model import Action, Caller, ChatType, Choice, Reply, refuse
 from feeds.model import EVENT_SLUGS, Event
 from feeds.text import fold
 from storage.records import PanelGrant, PanelSession, SubscriptionRecord
@@ -63,9 +63,10 @@ def add_routes(app: web.Application) -> None:
 # -- who is asking ------------------------------------------------------------------------------
 def caller_of(grant: PanelGrant, *, chat_id: str | None = None) -> Caller:
     """The chat caller the grant stands for (in another channel of the same server when `chat_id`)."""
-    return Caller(grant.platform, grant.user_id, chat_id or grant.chat_id,
-                  ChatType.GROUP if grant.group else ChatType.PRIVATE,
-                  guild_id=grant.guild_id if grant.group else None, is_chat_admin=grant.chat_admin, name=grant.name)
+    chat_type = ChatType(grant.chat_type) if grant.chat_type else (ChatType.GROUP if grant.group else ChatType.PRIVATE)
+    return Caller(grant.platform, grant.user_id, chat_id or grant.chat_id, chat_type,
+                  guild_id=grant.guild_id if grant.group else None, is_chat_admin=grant.chat_admin, name=grant.name,
+                  language=grant.language or None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +198,8 @@ async def catalog(request: web.Request) -> web.Response:
         key = fold(query)
         shows = await scope.storage.catalog.shows()
         direct = [s for s in shows if key in fold(s.title) or any(key in fold(a) for a in s.aliases)]
-        results = list(dict.fromkeys(direct + scope.commands.suggest(query, limit=SEARCH_RESULTS)))[:SEARCH_RESULTS]
+        results = list(dict.fromkeys(direct + scope.commands.shows.suggest(query, limit=SEARCH_RESULTS)))
+        results = results[:SEARCH_RESULTS]
     return await render(request, Page.CATALOG, token, scope, query=query, results=results)
 
 
@@ -220,13 +222,20 @@ async def delivery(request: web.Request) -> web.Response:
 
 
 # -- actions ------------------------------------------------------------------------------------
-Action = Callable[[Scope, dict[str, str], web.Request], Awaitable[Reply]]
+# A panel form runs one command of the registry, with the form's fields as its arguments.
+PANEL_COMMANDS: dict[str, str] = {
+    "subscribe": "subscribe", "unsubscribe": "unsubscribe",
+    "channel-subscribe": "channel subscribe", "channel-unsubscribe": "channel unsubscribe",
+    "mute": "mute", "unmute": "unmute", "feed-add": "feed add", "feed-remove": "feed remove",
+    "catalog-add": "catalog add", "alias-add": "alias add", "calendar": "calendar",
+}
+NEEDS_EVENTS = frozenset({"subscribe", "channel subscribe"})
+IN_A_CHANNEL = frozenset({"channel subscribe", "channel unsubscribe"})
 
 
-def _events_field(form: dict[str, str], request_form: Any) -> str | None:
-    """The checked event boxes as the command layer's events text ('' = every event); None when
-    none is checked."""
-    checked = [e for e in request_form.getall("event", []) if e in EVENT_SLUGS]
+def _events_field(posted: Any) -> str | None:
+    """The checked event boxes as the command's events text ('' = every event); None when none is."""
+    checked = [e for e in posted.getall("event", []) if e in EVENT_SLUGS]
     if not checked:
         return None
     return "" if len(set(checked)) == len(EVENT_SLUGS) else " ".join(dict.fromkeys(checked))
@@ -237,79 +246,22 @@ async def _channel_caller(scope: Scope, channel: str) -> Caller | None:
     return caller_of(scope.grant, chat_id=channel) if channel in await scope.channels() else None
 
 
-async def _do_subscribe(scope: Scope, form: dict[str, str], posted: Any) -> Reply:
-    events = _events_field(form, posted)
-    if events is None:
-        return Reply("Pick at least one kind of news (or remove the subscription).", ok=False)
-    return await scope.commands.subscribe(scope.caller, form.get("show", ""), events)
-
-
-async def _do_unsubscribe(scope: Scope, form: dict[str, str], posted: Any) -> Reply:
-    return await scope.commands.unsubscribe(scope.caller, form.get("show", ""))
-
-
-async def _do_channel_subscribe(scope: Scope, form: dict[str, str], posted: Any) -> Reply:
-    caller = await _channel_caller(scope, form.get("channel", ""))
-    if caller is None:
-        return Reply("That channel is not one of this server's.", ok=False)
-    events = _events_field(form, posted)
-    if events is None:
-        return Reply("Pick at least one kind of news (or remove the subscription).", ok=False)
-    role = form.get("role", "").strip() or None
-    return await scope.commands.channel_subscribe(caller, form.get("show", ""), events, role)
-
-
-async def _do_channel_unsubscribe(scope: Scope, form: dict[str, str], posted: Any) -> Reply:
-    caller = await _channel_caller(scope, form.get("channel", ""))
-    if caller is None:
-        return Reply("That channel is not one of this server's.", ok=False)
-    return await scope.commands.channel_unsubscribe(caller, form.get("show", ""))
-
-
-async def _do_mute(scope: Scope, form: dict[str, str], posted: Any) -> Reply:
-    return await scope.commands.mute(scope.caller, form.get("show", ""))
-
-
-async def _do_unmute(scope: Scope, form: dict[str, str], posted: Any) -> Reply:
-    return await scope.commands.mute(scope.caller, form.get("show", ""), on=False)
-
-
-async def _do_feed_add(scope: Scope, form: dict[str, str], posted: Any) -> Reply:
-    return await scope.commands.feed_add(scope.caller, form.get("url", ""))
-
-
-async def _do_feed_remove(scope: Scope, form: dict[str, str], posted: Any) -> Reply:
-    return await scope.commands.feed_remove(scope.caller, form.get("url", ""))
-
-
-async def _do_catalog_add(scope: Scope, form: dict[str, str], posted: Any) -> Reply:
-    return await scope.commands.catalog_add(scope.caller, form.get("title", ""), form.get("aliases", ""))
-
-
-async def _do_alias_add(scope: Scope, form: dict[str, str], posted: Any) -> Reply:
-    alias = form.get("alias", "")
-    if not alias.strip():
-        return Reply("Type the alias to add.", ok=False)
-    return await scope.commands.alias_add(scope.caller, form.get("show", ""), alias)
-
-
-async def _do_calendar(scope: Scope, form: dict[str, str], posted: Any) -> Reply:
-    return await scope.commands.calendar(scope.caller, reset=form.get("reset") == "1")
-
-
-ACTIONS: dict[str, Callable[[Scope, dict[str, str], Any], Awaitable[Reply]]] = {
-    "subscribe": _do_subscribe,
-    "unsubscribe": _do_unsubscribe,
-    "channel-subscribe": _do_channel_subscribe,
-    "channel-unsubscribe": _do_channel_unsubscribe,
-    "mute": _do_mute,
-    "unmute": _do_unmute,
-    "feed-add": _do_feed_add,
-    "feed-remove": _do_feed_remove,
-    "catalog-add": _do_catalog_add,
-    "alias-add": _do_alias_add,
-    "calendar": _do_calendar,
-}
+async def _run(scope: Scope, name: str, form: dict[str, str], posted: Any) -> Reply:
+    command = scope.commands.registry[name]
+    caller = scope.caller
+    if name in IN_A_CHANNEL:
+        found = await _channel_caller(scope, form.get("channel", ""))
+        if found is None:
+            return refuse("That channel is not one of this server's.")
+        caller = found
+    args = {arg.name: form[arg.name].strip() for arg in command.args_on(caller.platform)
+            if form.get(arg.name, "").strip()}
+    if name in NEEDS_EVENTS:
+        events = _events_field(posted)
+        if events is None:
+            return refuse("Pick at least one kind of news (or remove the subscription).")
+        args["events"] = events
+    return await scope.commands.execute(caller, name, args)
 
 
 async def act(request: web.Request) -> web.Response:
@@ -321,17 +273,16 @@ async def act(request: web.Request) -> web.Response:
     name = request.match_info["action"]
     channel = form.get("channel", "")
     if name == "choose":
-        reply = await _choose(request, scope, form.get("choice", ""), channel)
+        reply = await _choose(request, scope, form.get("choice", ""))
     else:
-        action = ACTIONS.get(name)
-        if action is None:
+        command = PANEL_COMMANDS.get(name)
+        if command is None:
             raise web.HTTPNotFound(text="No such action.")
-        posted = await request.post()
-        reply = await action(scope, form, posted)
+        reply = await _run(scope, command, form, await request.post())
     _log.info("panel: %s:%s %s in %s -> %s", scope.grant.platform, scope.grant.user_id, name, scope.grant.scope_label,
               "ok" if reply.ok else "refused")
-    choices = [{"label": c.label, "token": _choice_serializer(request).dumps(
-        {"choice": asdict(c), "channel": channel})} for c in reply.choices]
+    choices = [{"label": c.label, "token": _choice_serializer(request).dumps(_choice_data(c, channel))}
+               for c in reply.choices]
     flash = {"ok": reply.ok, "text": reply.text[:FLASH_LIMIT], "choices": choices}
     response = web.Response(status=303, headers={"Location": back})
     response.set_cookie(FLASH_COOKIE, _flash_serializer(request).dumps(flash), path="/panel", httponly=True,
@@ -339,20 +290,25 @@ async def act(request: web.Request) -> web.Response:
     return response
 
 
-async def _choose(request: web.Request, scope: Scope, signed: str, channel: str) -> Reply:
+def _choice_data(choice: Choice, channel: str) -> dict[str, object]:
+    return {"label": choice.label, "action": choice.action.value, "show_id": choice.show_id,
+            "events": int(choice.events), "text": choice.text, "channel": channel}
+
+
+async def _choose(request: web.Request, scope: Scope, signed: str) -> Reply:
     """A did-you-mean button: the choice the command layer offered on this panel, signed so that
-    nothing else can be pressed; the command layer checks it again."""
+    nothing else can be pressed; the command layer checks it again as it would a chat button."""
     try:
         data = _choice_serializer(request).loads(signed)
-        choice = Choice(**data["choice"])
+        choice = Choice(str(data["label"]), Action(data["action"]), int(data["show_id"]),
+                        Event(int(data["events"]) & int(Event.all())), str(data["text"]))
         channel = str(data.get("channel") or "")
     except (BadSignature, KeyError, TypeError, ValueError):
-        return Reply("That button has expired.", ok=False)
+        return refuse("That button has expired.")
     caller = scope.caller
     if channel:
         found = await _channel_caller(scope, channel)
         if found is None:
-            return Reply("That channel is not one of this server's.", ok=False)
+            return refuse("That channel is not one of this server's.")
         caller = found
-    return await scope.commands.choose(caller, choice)
-
+    return await scope.commands.press(caller, choice)
