@@ -43,7 +43,8 @@ BOT_USER = 42
 MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
 EPHEMERAL = 64
 MODERATOR_COMMANDS = ("feed", "catalog", "alias", "mute", "unmute", "stats")
-USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "help", "whoami", "panel", "language")
+USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "help", "whoami", "panel", "language",
+                 "calendar")
 
 
 # -- fixtures & builders ----------------------------------------------------------------------
