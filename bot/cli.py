@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from importlib import metadata
+from pathlib import Path
 
 from bot.config import ENV_HELP, ConfigError, Settings, load_settings
 from storage.errors import StorageError
@@ -54,7 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     catalog_sub.add_parser("list", parents=[common], help="list the shows in the db")
 
-    sub.add_parser("feeds", parents=[common], help="list feeds and their health")
+    feeds = sub.add_parser("feeds", parents=[common], help="list feeds and their health; import or export OPML")
+    feeds.add_argument("feeds_command", nargs="?", choices=("list", "import", "export"), default="list",
+                       metavar="list|import|export")
+    feeds.add_argument("path", nargs="?", help="import: an OPML file ('-' for stdin); export: where (default stdout)")
     sub.add_parser("migrate", parents=[common],
                    help="bring the database's schema up to date (SHOWBOT_DATABASE_URL, else the SQLite file)")
     db = sub.add_parser("db", help="move the data between databases")
@@ -107,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "catalog":
             return asyncio.run(_catalog(settings, args))
         if args.command == "feeds":
+            if args.feeds_command == "import":
+                return asyncio.run(_feeds_import(settings, args.path))
+            if args.feeds_command == "export":
+                return asyncio.run(_feeds_export(settings, args.path))
             return asyncio.run(_feeds(settings))
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
@@ -294,6 +302,53 @@ async def _feeds(settings: Settings) -> int:
         print("no feeds yet: `showbot run` adds the configured ones")
     for feed in feeds:
         print(describe_feed(feed))
+    return 0
+
+
+async def _feeds_import(settings: Settings, path: str | None) -> int:
+    from bot.feed_lists import add_listed_feeds
+    from feeds.opml import read_opml
+    from storage import open_storage
+
+    if not path:
+        print("showbot: feeds import needs an OPML file ('-' for stdin)", file=sys.stderr)
+        return 2
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else await asyncio.to_thread(Path(path).read_bytes)
+    except OSError as exc:
+        print(f"showbot: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    listing = read_opml(data)  # read first: a bad file creates nothing
+    if not listing.feeds:
+        print(f"showbot: {path}: {listing.problem}", file=sys.stderr)
+        return 2
+    async with open_storage(settings.storage_target) as storage:
+        report = await add_listed_feeds(storage.feeds, listing.feeds, added_by="cli",
+                                        allow_private=settings.allow_private_feeds)
+    print(f"added {len(report.added)} feeds, {len(report.known)} already polled, {len(report.refused)} refused")
+    for url, why in report.refused:
+        print(f"refused {url}: {why}", file=sys.stderr)
+    if listing.problem:
+        print(f"note: {listing.problem}", file=sys.stderr)
+    return 0 if report.added or report.known else 1
+
+
+async def _feeds_export(settings: Settings, path: str | None) -> int:
+    from bot.feed_lists import export_feeds
+    from storage import NoDatabase, open_storage
+
+    try:
+        async with open_storage(settings.storage_target, read_only=True) as storage:
+            data, count = await export_feeds(storage.feeds)
+    except NoDatabase as exc:
+        print(f"showbot: {exc}", file=sys.stderr)
+        return 1
+    if path and path != "-":
+        await asyncio.to_thread(Path(path).write_bytes, data)
+        print(f"exported {count} feeds to {path}")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0
 
 
