@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     imp = catalog_sub.add_parser("import", parents=[common], help="import a catalog JSON file into the db")
     imp.add_argument("file")
     catalog_sub.add_parser("list", parents=[common], help="list the shows in the db")
+    tvmaze = catalog_sub.add_parser("tvmaze", parents=[common],
+                                    help="add a show from TVmaze (its AKAs as aliases): a TVmaze id, or a name to search")
+    tvmaze.add_argument("query", metavar="QUERY|ID")
 
     feeds = sub.add_parser("feeds", parents=[common], help="list feeds and their health; import or export OPML")
     feeds.add_argument("feeds_command", nargs="?", choices=("list", "import", "export"), default="list",
@@ -197,10 +200,47 @@ def _match(catalog_path: str, items_path: str) -> int:
     return 1 if bad else 0
 
 
+async def _catalog_tvmaze(settings: Settings, query: str) -> int:
+    from bot.service import ensure_bundled_catalog
+    from bot.tvmaze_catalog import NotOnTvmaze, add_show, import_show
+    from feeds.tvmaze import TvmazeClient, TvmazeUnavailable
+    from storage import open_storage
+
+    async with TvmazeClient(settings.tvmaze_url) as tvmaze:
+        try:
+            others = []
+            if not query.strip().isdigit():  # ask TVmaze first: an unreachable TVmaze creates nothing
+                found = await tvmaze.search(query)
+                if not found:
+                    print(f"showbot: no show on TVmaze looks like {query!r}", file=sys.stderr)
+                    return 1
+                best, others = found[0], found[1:6]
+                detailed = await tvmaze.show(best.id) or best
+            async with open_storage(settings.storage_target) as storage:
+                await ensure_bundled_catalog(storage)
+                if query.strip().isdigit():
+                    show = await import_show(storage.catalog, tvmaze, int(query))
+                else:
+                    show = await add_show(storage.catalog, detailed)
+        except TvmazeUnavailable as exc:
+            print(f"showbot: {exc}", file=sys.stderr)
+            return 1
+        except NotOnTvmaze as exc:
+            print(f"showbot: {exc}", file=sys.stderr)
+            return 1
+    aliases = f" with aliases {', '.join(show.aliases)}" if show.aliases else ""
+    print(f"{show.title} (TVmaze {show.tvmaze_id}){aliases} is in the catalog")
+    for other in others:
+        print(f"  also on TVmaze: {other.label} — showbot catalog tvmaze {other.id}")
+    return 0
+
+
 async def _catalog(settings: Settings, args: argparse.Namespace) -> int:
     from bot.service import CatalogFormatError, ensure_bundled_catalog, read_catalog
     from storage import NoDatabase, open_storage
 
+    if args.catalog_command == "tvmaze":
+        return await _catalog_tvmaze(settings, args.query)
     if args.catalog_command == "import":
         try:
             shows = read_catalog(args.file)  # read first: a bad file creates nothing
