@@ -24,8 +24,10 @@ from bot.delivery import Delivery, DeliveryReport
 from bot.health import Health, StorageProbe
 from bot.metrics import Metrics
 from bot.panel_auth import PanelAuth
+from bot.poll_schedule import PollSchedule
 from bot.poller import Poller, PollReport, spread_offset
 from bot.ports import Messenger
+from bot.preferences import Preferences
 from bot.supervise import Supervisor
 from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
 from feeds.model import Event
@@ -46,9 +48,10 @@ OUTBOX_RETENTION = 30 * 86400  # delivered or failed notifications are kept this
 
 
 def health_stale_after(poll_interval: float) -> float:
-    """How long without one successful feed fetch before /healthz says unhealthy: a few of the
-    slowest polls, so one quiet feed's long interval never reads as an outage."""
-    return max(1800.0, 3 * poll_interval)
+    """How long without one successful feed fetch before /healthz says unhealthy: two of the slowest
+    adaptive polls (a quiet feed, or one whose news comes by push), so no feed's long interval ever
+    reads as an outage."""
+    return 2 * PollSchedule(poll_interval).slowest + 300.0
 
 
 class CatalogFormatError(ValueError):
@@ -112,6 +115,7 @@ class ShowBot:
         self.delivery = Delivery(storage, {}, clock=clock, metrics=self.metrics)
         self.poller = Poller(storage, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
         self.panel_auth = PanelAuth(storage.panel, clock=clock)
+        self.preferences = Preferences(storage.preferences)  # each chat's language and time zone
         self.web_url: str | None = None  # where the web server is reached, once it listens (panel links)
         self._poll_now = asyncio.Event()
         self.last_poll_at: float | None = None  # the end of the last poll cycle that did not fail
