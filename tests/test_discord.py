@@ -230,7 +230,7 @@ async def test_tree_has_every_command_with_typed_options(adapter: DiscordAdapter
     assert list(sub) == ["show", "events", "role"]
     assert sub["role"]["type"] == discord.AppCommandOptionType.role.value and sub["role"]["required"] is False
 
-    assert set(_options(_command(payloads, "feed"))) == {"add", "remove", "list"}
+    assert set(_options(_command(payloads, "feed"))) == {"add", "remove", "list", "import", "export"}
     assert _options(_options(_command(payloads, "feed"))["add"])["url"]["required"] is True
     catalog_add = _options(_options(_command(payloads, "catalog"))["add"])
     assert catalog_add["title"]["required"] is True and catalog_add["aliases"]["required"] is False
