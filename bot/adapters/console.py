@@ -86,6 +86,11 @@ class ConsoleChat:
         text = reply.text
         if reply.choices:
             text += "\n" + "  ".join(f"[{n}] {c.label}" for n, c in enumerate(reply.choices, 1))
+        if reply.attachment is not None:  # a terminal shows no files: say what came and how to get it
+            text += f"\n({reply.attachment.filename}, {len(reply.attachment.data)} bytes: " \
+                    "`showbot calendar export` writes the calendar to a file)" \
+                if reply.attachment.media_type == "text/calendar" else \
+                f"\n({reply.attachment.filename}, {len(reply.attachment.data)} bytes)"
         return text
 
     async def run(self, stream: TextIO, stop: asyncio.Event) -> None:
