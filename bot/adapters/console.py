@@ -87,10 +87,10 @@ class ConsoleChat:
         if reply.choices:
             text += "\n" + "  ".join(f"[{n}] {c.label}" for n, c in enumerate(reply.choices, 1))
         if reply.attachment is not None:  # a terminal shows no files: say what came and how to get it
-            text += f"\n({reply.attachment.filename}, {len(reply.attachment.data)} bytes: " \
-                    "`showbot calendar export` writes the calendar to a file)" \
-                if reply.attachment.media_type == "text/calendar" else \
-                f"\n({reply.attachment.filename}, {len(reply.attachment.data)} bytes)"
+            note = f"{reply.attachment.filename}, {len(reply.attachment.data)} bytes"
+            if reply.attachment.media_type == "text/calendar":
+                note += ": `showbot calendar export` writes it to a file"
+            text += f"\n({note})"
         return text
 
     async def run(self, stream: TextIO, stop: asyncio.Event) -> None:
