@@ -8,6 +8,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from bot.config import ENV_HELP, ConfigError, Settings, load_settings
 from storage.errors import StorageError
@@ -26,10 +27,14 @@ def _parser() -> argparse.ArgumentParser:
                "With no token set, `showbot run` uses the console adapter, the bundled sample feeds and\n"
                "./showbot.db, and prints notifications.",
     )
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="SQLite database file (env SHOWBOT_DB; default ./showbot.db)")
-    common.add_argument("--config", help="TOML config file (env vars override it)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--version", action="version", version=f"showbot {showbot_version()}")
+    # the common options go before the command (`showbot --db x run`) or after it (`showbot run --db x`);
+    # after it they are SUPPRESSed by default, so an absent one never hides one given before
+    for where, default in ((parser, None), (common := argparse.ArgumentParser(add_help=False), argparse.SUPPRESS)):
+        where.add_argument("--db", default=default, help="SQLite database file (env SHOWBOT_DB; default ./showbot.db)")
+        where.add_argument("--config", default=default, help="TOML config file (env vars override it)")
+        where.add_argument("-v", "--verbose", action="store_true", default=default or False,
+                           help="log debug details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="poll feeds and deliver notifications")
@@ -67,6 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("health", parents=[common],
                    help="ask the running bot's /healthz (exit 0 when healthy): Docker's HEALTHCHECK")
     return parser
+
+
+def showbot_version() -> str:
+    try:
+        return metadata.version("showbot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

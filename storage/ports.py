@@ -133,6 +133,11 @@ class ItemStore(Protocol):
         self, show_id: int, *, limit: int = 5, with_events_only: bool = False
     ) -> list[LatestNews]: ...
 
+    async def match_reason(self, item_id: int, show: str) -> str | None:
+        """Why the matcher said item `item_id` is news about the show titled `show` (its stored
+        reason), or None when no such match is kept."""
+        ...
+
 
 class StoryStore(Protocol):
     """Stories: one piece of news about one show, and the items that report it. What an item is

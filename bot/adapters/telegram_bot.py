@@ -56,6 +56,7 @@ from telegram.ext import (
 )
 
 from bot.commands import Action, Caller, ChatType, Choice, Commands, Permission, Reply, Status
+from bot.commands.info import why_choice
 from bot.commands.text import command_word
 from bot.config import Settings
 from bot.i18n import N_, _, use_language
@@ -251,7 +252,7 @@ class TelegramAdapter:
         try:
             sent = await self._app.bot.send_message(
                 chat_id=recipient.chat_id, text=message.html, parse_mode=ParseMode.HTML,
-                link_preview_options=preview, reply_parameters=reply,
+                link_preview_options=preview, reply_parameters=reply, reply_markup=await self._why(notification),
             )
         except ChatMigrated as exc:
             # the group became a supergroup: its subscriptions and pending news move to the new id,
@@ -273,12 +274,18 @@ class TelegramAdapter:
         try:
             await self._app.bot.edit_message_text(
                 rendered.html, chat_id=message.chat_id, message_id=int(message.message_id),
-                parse_mode=ParseMode.HTML, link_preview_options=preview,
+                parse_mode=ParseMode.HTML, link_preview_options=preview, reply_markup=await self._why(notification),
             )
         except TelegramError as exc:
             error = edit_error(exc)
             if error is not None:  # (None: "message is not modified", the message already reads so)
                 raise error from exc
+
+    async def _why(self, notification: Notification) -> InlineKeyboardMarkup | None:
+        """A "Why?" button under a notification: pressing it shows the matcher's reason (anyone may)."""
+        if not notification.reason.strip():
+            return None
+        return await self.keyboard((why_choice(notification.item_id, notification.show),))
 
     # -- any update --------------------------------------------------------------------------
     async def _on_any_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -340,7 +347,7 @@ class TelegramAdapter:
             text = (await self.commands.say(caller, N_("Something went wrong on my side; please try again later."))).text
             await query.answer(text, show_alert=True)
             raise
-        if not reply.ok and not reply.choices:
+        if reply.alert or (not reply.ok and not reply.choices):  # the message the button is on stays as it is
             await query.answer(cut(reply.text, CALLBACK_ANSWER_LIMIT), show_alert=True)
             return
         await query.answer()
