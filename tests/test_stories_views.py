@@ -121,7 +121,7 @@ async def test_timeline_and_calendar_commands(db_path: str) -> None:
         showbot._clock = lambda: NOW + 40 * HOUR  # "today" is 2027-01-16, whatever the machine's date
         cmds = Commands(showbot)
         assert "follow any show yet" in (await cmds.run(user, "calendar")).text
-        severance, _ = await fill(showbot.storage)
+        await fill(showbot.storage)
         assert (await cmds.run(user, "subscribe", show="Severance")).ok
         timeline = (await cmds.run(user, "timeline", show="severance")).text.splitlines()
         assert timeline[0] == "Severance:"
