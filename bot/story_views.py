@@ -109,19 +109,23 @@ class ChatCalendar:
 
 async def chat_calendar(storage: Storage, platform: str, kind: str, chat_id: str, *,
                         ending_from: dt.date | None = None) -> ChatCalendar:
-    """The release dates announced for the shows a chat follows (every show, if it follows every
-    show); a muted show of the chat's server is left out."""
+    """The release dates announced for the shows a chat follows for release-date news (every show,
+    if it follows every show for them; a show's own rule wins over the every-show one); a show muted
+    in the chat's server is left out."""
     subscriptions = await storage.audience.subscriptions(platform, kind, chat_id)
-    every = any(sub.show_id is None for sub in subscriptions)
-    show_ids = None if every else {sub.show_id for sub in subscriptions if sub.show_id is not None}
-    if show_ids is not None and not show_ids:
+    own = {sub.show_id: sub.events for sub in subscriptions if sub.show_id is not None}
+    every = any(sub.show_id is None and Event.RELEASE_DATE in sub.events for sub in subscriptions)
+    wanted = {show for show, events in own.items() if Event.RELEASE_DATE in events}
+    if not every and not wanted:
         return ChatCalendar((), every_show=False)
-    stories = await storage.stories.dated(show_ids, ending_from=ending_from)
+    stories = await storage.stories.dated(None if every else wanted, ending_from=ending_from)
     guilds = {sub.guild_id for sub in subscriptions if sub.guild_id}
     muted = {name.casefold() for guild in guilds for name in await storage.audience.muted_shows(platform, guild)}
     titles: dict[int, str] = {}
     entries: list[CalendarEntry] = []
     for story in stories:
+        if story.show_id in own and story.show_id not in wanted:
+            continue  # the show's own rule leaves its release dates out
         if story.show_id not in titles:
             show = await storage.catalog.show_by_id(story.show_id)
             titles[story.show_id] = show.title if show else f"show {story.show_id}"

@@ -132,7 +132,7 @@ async def test_timeline_and_calendar_commands(db_path: str) -> None:
         assert listed.text.splitlines() == ["Upcoming release dates:",
                                             "• February 21, 2027 — Severance season 2 (moved from January 17, 2027)"]
         assert listed.attachment is None
-        ics = await cmds.run(user, "calendar", format="ics")
+        ics = await cmds.run(user, "calendar", option="ics")
         assert ics.attachment is not None and ics.attachment.media_type == "text/calendar"
         [event] = Calendar.from_ical(ics.attachment.data).walk("VEVENT")
         assert event.decoded("dtstart") == dt.date(2027, 2, 21)

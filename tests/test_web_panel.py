@@ -21,6 +21,7 @@ from bot.commands.model import Caller, ChatType
 from bot.config import load_settings
 from bot.service import ShowBot
 from feeds.model import Event, NewItem, ShowMatch
+from feeds.understand.stories import Report, decide
 from storage.records import SubscriptionRecord
 
 MOD_A = Caller("discord", "5", "a1", ChatType.GROUP, guild_id="guild-a", is_chat_admin=True, name="Mod A")
@@ -261,7 +262,10 @@ async def test_the_calendar_feed_of_a_chat(panel: Panel) -> None:
                                                                  published_at=1_740_000_000.0)], time.time())
         [show] = await storage.catalog.find_shows("Squid Game" if guid == "a" else "The Bear")
         events = Event.RELEASE_DATE if guid == "a" else Event.RENEWAL
-        await storage.items.save_matches(item.id, [ShowMatch(show.id, show.title, events, (3,), "test")])
+        match = ShowMatch(show.id, show.title, events, (3,), "test")
+        await storage.items.save_matches(item.id, [match])
+        report = Report(title, "", item.link, "News", 1_740_000_000.0, item.id)  # told into a story, as polled
+        await storage.stories.save(decide(report, match, []), item_id=item.id, reported_at=report.published_at)
     reply = await panel.commands.run(FAN, "calendar")
     [link] = re.findall(r"https?://\S+\.ics", reply.text)
     async with aiohttp.ClientSession() as client:
@@ -274,7 +278,7 @@ async def test_the_calendar_feed_of_a_chat(panel: Panel) -> None:
         assert events[0]["DTSTART"].dt.isoformat() == "2025-06-27"
         again = await panel.commands.run(FAN, "calendar")
         assert link in again.text  # the same address every time
-        reset = await panel.commands.run(FAN, "calendar", reset="reset")
+        reset = await panel.commands.run(FAN, "calendar", option="reset")
         [new_link] = re.findall(r"https?://\S+\.ics", reset.text)
         assert new_link != link
         async with client.get(link) as response:
@@ -287,5 +291,5 @@ async def test_the_calendar_feed_of_a_chat(panel: Panel) -> None:
 
 async def test_calendar_reset_in_a_group_is_for_moderators(panel: Panel) -> None:
     assert (await panel.commands.run(MEMBER_A, "calendar")).ok
-    assert not (await panel.commands.run(MEMBER_A, "calendar", reset="reset")).ok
-    assert (await panel.commands.run(MOD_A, "calendar", reset="reset")).ok
+    assert not (await panel.commands.run(MEMBER_A, "calendar", option="reset")).ok
+    assert (await panel.commands.run(MOD_A, "calendar", option="reset")).ok

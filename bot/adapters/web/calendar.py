@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 from aiohttp import web
 
@@ -25,7 +24,7 @@ async def calendar(request: web.Request) -> web.Response:
     chat = await context.storage.panel.calendar_chat(token)
     if chat is None:
         raise web.HTTPNotFound(text="No such calendar (its address may have been reset: ask /calendar again).")
-    body = await chat_calendar(context.storage.panel, *chat, now=time.time())
+    body = await chat_calendar(context.storage, *chat)
     return web.Response(body=body, headers={"Content-Type": "text/calendar; charset=utf-8",
                                             "Content-Disposition": 'inline; filename="showbot.ics"',
                                             "Cache-Control": "private, max-age=900"})
