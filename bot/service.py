@@ -27,6 +27,7 @@ from bot.panel_auth import PanelAuth
 from bot.poll_schedule import PollSchedule
 from bot.poller import Poller, PollReport, spread_offset
 from bot.ports import Messenger
+from bot.preferences import Preferences
 from bot.supervise import Supervisor
 from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
 from feeds.model import Event
@@ -114,6 +115,7 @@ class ShowBot:
         self.delivery = Delivery(storage, {}, clock=clock, metrics=self.metrics)
         self.poller = Poller(storage, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
         self.panel_auth = PanelAuth(storage.panel, clock=clock)
+        self.preferences = Preferences(storage.preferences)  # each chat's language and time zone
         self.web_url: str | None = None  # where the web server is reached, once it listens (panel links)
         self._poll_now = asyncio.Event()
         self.last_poll_at: float | None = None  # the end of the last poll cycle that did not fail

@@ -317,4 +317,16 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     """,
     _v6_stories,
+    # 7: each chat's own choices: the language it reads and the time zone it lives in
+    """
+    CREATE TABLE chat_preferences (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        language TEXT,
+        timezone TEXT,
+        platform_language TEXT,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    """,
 )
