@@ -33,8 +33,7 @@ def build_registry() -> Registry:
     from bot.commands import catalog, channels, feeds, info, settings, stories, subscriptions, web
 
     return Registry([subscriptions.group, catalog.group, stories.group, channels.group, feeds.group, settings.group,
-                     web.group,
-                     info.group])
+                     web.group, info.group])
 
 
 class Commands:
