@@ -88,6 +88,7 @@ class Stats:
     pending: int
     failed: int
     held: int
+    stories: int = 0
 
 
 @dataclass(frozen=True, slots=True)
