@@ -13,6 +13,7 @@ chat at a time; chats go in parallel under the platform's rate limits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -33,6 +34,7 @@ BACKOFF_BASE = 5.0
 BACKOFF_CAP = 1800.0
 MAX_INLINE_RETRY_AFTER = 60.0  # a longer 429 wait is rescheduled instead of slept through
 BATCH = 500
+CLAIM_LEASE = 120.0  # a worker that dies mid-delivery loses its chats to the others after this long
 
 
 @dataclass(slots=True)
@@ -58,9 +60,11 @@ def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> float:
 class Delivery:
     def __init__(
         self, storage: Storage, messengers: Mapping[str, Messenger], *, clock: Callable[[], float] = time.time,
-        concurrency: int = 64, metrics: MetricsSink = NO_METRICS,
+        concurrency: int = 64, metrics: MetricsSink = NO_METRICS, worker: str = "local", shared_slots: bool = False,
     ) -> None:
         self._storage = storage
+        self.worker = worker  # whose chat claims these are: several workers on one database split the chats
+        self._shared_slots = shared_slots  # other workers send too: each platform's global rate is shared
         self.metrics = metrics
         self._messengers = dict(messengers)
         self._limiters = {name: RateLimiter(m.limits) for name, m in self._messengers.items()}
@@ -84,14 +88,45 @@ class Delivery:
         """Send every row that is due now. Returns when they are all sent or rescheduled — or, once
         `stop` is set, as soon as the sends in flight are done: the rest stay pending for the next start."""
         report = DeliveryReport()
-        while stop is None or not stop.is_set():
-            rows = await self._storage.outbox.pending_outbox(now=self._clock(), platforms=self.platforms, limit=BATCH)
-            if not rows:
-                return report
-            report.add(await self._deliver_rows(rows, stop))
-            if len(rows) < BATCH:
-                return report
-        return report
+        try:
+            while stop is None or not stop.is_set():
+                rows = await self._storage.outbox.claim_outbox(
+                    now=self._clock(), platforms=self.platforms, worker=self.worker, lease=CLAIM_LEASE, limit=BATCH)
+                if not rows:
+                    return report
+                report.add(await self._deliver_claimed(rows, stop))
+                if len(rows) < BATCH:
+                    return report
+            return report
+        finally:
+            await self._release_claims()
+
+    async def _deliver_claimed(self, rows: list[OutboxEntry], stop: asyncio.Event | None) -> DeliveryReport:
+        """Deliver, keeping the chats' claims alive while it takes (429 waits, per-chat pacing)."""
+        renewer = asyncio.create_task(self._renew_claims())
+        try:
+            return await self._deliver_rows(rows, stop)
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+
+    async def _renew_claims(self) -> None:
+        while True:
+            await asyncio.sleep(CLAIM_LEASE / 3)
+            try:
+                await self._storage.outbox.renew_outbox_claims(worker=self.worker, now=self._clock(), lease=CLAIM_LEASE)
+            except Exception as exc:  # the claims may run out: then at most the row in flight goes twice
+                _log.warning("could not renew the chat claims (%s: %s)", type(exc).__name__, exc)
+
+    async def _release_claims(self) -> None:
+        """Hand the chats back; another worker takes one no sooner than its per-chat interval allows."""
+        intervals = [max(m.limits.private_interval, m.limits.group_interval) for m in self._messengers.values()]
+        try:
+            await self._storage.outbox.release_outbox(worker=self.worker, now=self._clock(),
+                                                      cooldown=max(intervals, default=0.0))
+        except Exception as exc:  # they run out on their own
+            _log.warning("could not release the chat claims (%s: %s)", type(exc).__name__, exc)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver as rows become due, until `stop` is set. A database error ends the pass; the
@@ -107,6 +142,19 @@ class Delivery:
             _done, pending = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
+
+    async def _shared_slot(self, platform: str, messenger: Messenger, stop: asyncio.Event | None) -> bool:
+        """Wait for a send slot shared with every worker (the platform's global limit holds for all of them
+        together). False when `stop` was set meanwhile."""
+        delay = await self._storage.coordination.reserve_slot(f"send:{platform}",
+                                                              interval=1.0 / messenger.limits.per_second)
+        if delay > 0:
+            if stop is None:
+                await asyncio.sleep(delay)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+        return stop is None or not stop.is_set()
 
     async def _deliver_rows(self, rows: list[OutboxEntry], stop: asyncio.Event | None = None) -> DeliveryReport:
         by_chat: OrderedDict[tuple[str, str, str], list[OutboxEntry]] = OrderedDict()
@@ -140,6 +188,8 @@ class Delivery:
                 if stop is not None and stop.is_set():
                     return  # shutting down: this row and the chat's later ones stay pending
                 if not await limiter.acquire(chat_key, group=kind == "channel", stop=stop):
+                    return
+                if self._shared_slots and not await self._shared_slot(platform, messenger, stop):
                     return
                 try:
                     await messenger.send(recipient, notification)

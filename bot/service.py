@@ -12,6 +12,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ from bot.delivery import Delivery, DeliveryReport
 from bot.health import Health, StorageProbe
 from bot.metrics import Metrics
 from bot.panel_auth import PanelAuth
-from bot.poller import Poller, PollReport, spread_offset
+from bot.poller import SHARED_BATCH, SINGLE_WORKER_BATCH, Poller, PollReport, spread_offset
 from bot.ports import Messenger
 from bot.supervise import Supervisor
 from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
@@ -49,6 +52,11 @@ def health_stale_after(poll_interval: float) -> float:
     """How long without one successful feed fetch before /healthz says unhealthy: a few of the
     slowest polls, so one quiet feed's long interval never reads as an outage."""
     return max(1800.0, 3 * poll_interval)
+
+
+def worker_name() -> str:
+    """host:pid:random — unique among the processes running the bot on one database."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class CatalogFormatError(ValueError):
@@ -109,8 +117,13 @@ class ShowBot:
         self._catalog_version: tuple[int, int] | None = None
         self.metrics = Metrics()
         self.health = Health(StorageProbe(storage), stale_after=health_stale_after(settings.poll_interval), clock=clock)
-        self.delivery = Delivery(storage, {}, clock=clock, metrics=self.metrics)
-        self.poller = Poller(storage, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
+        # several workers on one database share the work under this name (feed leases, chat claims)
+        self.worker = worker_name()
+        shared = storage.several_workers
+        self.delivery = Delivery(storage, {}, clock=clock, metrics=self.metrics, worker=self.worker,
+                                 shared_slots=shared)
+        self.poller = Poller(storage, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock,
+                             worker=self.worker, batch=SHARED_BATCH if shared else SINGLE_WORKER_BATCH)
         self.panel_auth = PanelAuth(storage.panel, clock=clock)
         self.web_url: str | None = None  # where the web server is reached, once it listens (panel links)
         self._poll_now = asyncio.Event()

@@ -212,6 +212,10 @@ class OutboxStore(Protocol):
         place, and a worker that dies loses its chats when the lease ends."""
         ...
 
+    async def renew_outbox_claims(self, *, worker: str, now: float, lease: float) -> None:
+        """Extend `worker`'s live chat claims to `now + lease` (a long delivery pass keeps its chats)."""
+        ...
+
     async def release_outbox(self, *, worker: str, now: float, cooldown: float = 0.0) -> None:
         """End `worker`'s chat claims; another worker may take a released chat `cooldown` seconds later
         (the platform's per-chat interval, so a handover never sends faster than one worker would)."""

@@ -84,7 +84,7 @@ class PostgresFeeds:
         async with self._db.transaction() as conn:
             rows = await conn.fetch(
                 "WITH due AS (SELECT id FROM feeds WHERE next_poll_at <= $1 AND (lease_until IS NULL "
-                "OR lease_until <= $1 OR lease_owner = $2) ORDER BY next_poll_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) "
+                "OR lease_until <= $1) ORDER BY next_poll_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) "
                 "UPDATE feeds f SET lease_owner = $2, lease_until = $1 + $3 FROM due WHERE f.id = due.id "
                 f"RETURNING {', '.join('f.' + c.strip() for c in FEED_COLUMNS.split(','))}",
                 now, worker, lease, limit,

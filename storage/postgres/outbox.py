@@ -109,6 +109,11 @@ class PostgresOutbox:
             rows = await conn.fetch(_due_rows_sql(claimed=True), now, list(platforms), limit, worker)
         return [_entry(r) for r in rows]
 
+    async def renew_outbox_claims(self, *, worker: str, now: float, lease: float) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE chat_claims SET until = $1 WHERE owner = $2 AND until > $3",
+                               now + lease, worker, now)
+
     async def release_outbox(self, *, worker: str, now: float, cooldown: float = 0.0) -> None:
         async with self._db.transaction() as conn:
             await conn.execute("UPDATE chat_claims SET until = $1 WHERE owner = $2", now + cooldown, worker)

@@ -81,10 +81,10 @@ class SqliteFeeds:
         async with self._db.transaction() as conn:
             rows = await conn.execute_fetchall(
                 f"UPDATE feeds SET lease_owner = ?, lease_until = ? WHERE id IN ("
-                "SELECT id FROM feeds WHERE next_poll_at <= ? AND (lease_until IS NULL OR lease_until <= ? "
-                "OR lease_owner = ?) ORDER BY next_poll_at, id LIMIT ?) "
+                "SELECT id FROM feeds WHERE next_poll_at <= ? AND (lease_until IS NULL OR lease_until <= ?) "
+                "ORDER BY next_poll_at, id LIMIT ?) "
                 f"RETURNING {FEED_COLUMNS}",
-                (worker, now + lease, now, now, worker, limit),
+                (worker, now + lease, now, now, limit),
             )
         return sorted((FeedRecord(*row) for row in rows), key=lambda f: (f.next_poll_at, f.id))
 

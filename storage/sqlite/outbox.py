@@ -113,6 +113,11 @@ class SqliteOutbox:
                                                (now, worker, now, now, *platforms, limit))
         return [_entry(r) for r in rows]
 
+    async def renew_outbox_claims(self, *, worker: str, now: float, lease: float) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE chat_claims SET until = ? WHERE owner = ? AND until > ?",
+                               (now + lease, worker, now))
+
     async def release_outbox(self, *, worker: str, now: float, cooldown: float = 0.0) -> None:
         async with self._db.transaction() as conn:
             await conn.execute("UPDATE chat_claims SET until = ? WHERE owner = ?", (now + cooldown, worker))

@@ -629,3 +629,14 @@ async def test_one_leader_per_role(storage: Storage) -> None:
     assert await storage.coordination.try_lead("telegram-updates")  # asking again while leading: still yes
     await storage.coordination.release_lead("telegram-updates")
     assert not await storage.coordination.still_leading("telegram-updates")
+
+
+async def test_a_worker_keeps_its_chats_while_it_renews_their_claims(storage: Storage) -> None:
+    await _stories_for(storage, ["u1"], stories=1)
+    [row] = await storage.outbox.claim_outbox(now=NOW, platforms=["telegram"], worker="w1", lease=60)
+    await storage.outbox.renew_outbox_claims(worker="w1", now=NOW + 50, lease=60)
+    assert await storage.outbox.claim_outbox(now=NOW + 100, platforms=["telegram"], worker="w2", lease=60) == []
+    assert [r.id for r in await storage.outbox.claim_outbox(now=NOW + 110, platforms=["telegram"], worker="w2",
+                                                            lease=60)] == [row.id]
+    await storage.outbox.renew_outbox_claims(worker="w1", now=NOW + 111, lease=60)  # too late: w2 has it now
+    assert await storage.outbox.claim_outbox(now=NOW + 112, platforms=["telegram"], worker="w1", lease=60) == []
