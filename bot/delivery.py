@@ -61,10 +61,12 @@ class Delivery:
     def __init__(
         self, storage: Storage, messengers: Mapping[str, Messenger], *, clock: Callable[[], float] = time.time,
         concurrency: int = 64, metrics: MetricsSink = NO_METRICS, worker: str = "local", shared_slots: bool = False,
+        lease: float = CLAIM_LEASE,
     ) -> None:
         self._storage = storage
         self.worker = worker  # whose chat claims these are: several workers on one database split the chats
         self._shared_slots = shared_slots  # other workers send too: each platform's global rate is shared
+        self.lease = lease  # a chat claim lasts this long unless renewed: a dead worker's chats go after it
         self.metrics = metrics
         self._messengers = dict(messengers)
         self._limiters = {name: RateLimiter(m.limits) for name, m in self._messengers.items()}
@@ -91,7 +93,7 @@ class Delivery:
         try:
             while stop is None or not stop.is_set():
                 rows = await self._storage.outbox.claim_outbox(
-                    now=self._clock(), platforms=self.platforms, worker=self.worker, lease=CLAIM_LEASE, limit=BATCH)
+                    now=self._clock(), platforms=self.platforms, worker=self.worker, lease=self.lease, limit=BATCH)
                 if not rows:
                     return report
                 report.add(await self._deliver_claimed(rows, stop))
@@ -113,9 +115,9 @@ class Delivery:
 
     async def _renew_claims(self) -> None:
         while True:
-            await asyncio.sleep(CLAIM_LEASE / 3)
+            await asyncio.sleep(self.lease / 3)
             try:
-                await self._storage.outbox.renew_outbox_claims(worker=self.worker, now=self._clock(), lease=CLAIM_LEASE)
+                await self._storage.outbox.renew_outbox_claims(worker=self.worker, now=self._clock(), lease=self.lease)
             except Exception as exc:  # the claims may run out: then at most the row in flight goes twice
                 _log.warning("could not renew the chat claims (%s: %s)", type(exc).__name__, exc)
 

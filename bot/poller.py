@@ -26,7 +26,7 @@ from storage.ports import Storage
 _log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 6 * 3600.0
-FEED_LEASE = 600.0  # a worker that dies mid-poll loses its feeds to the others after this long
+FEED_LEASE = 120.0  # a worker that dies mid-poll loses its feeds to the others after this long
 SINGLE_WORKER_BATCH = 100_000  # alone on the database: every due feed at once
 SHARED_BATCH = 200  # with other workers: a few hundred at a time, so the feeds spread over the workers
 PROCESS_POOL_MIN_FEEDS = 64  # fewer feeds are parsed in threads (no worker processes to start)

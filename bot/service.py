@@ -121,9 +121,10 @@ class ShowBot:
         self.worker = worker_name()
         shared = storage.several_workers
         self.delivery = Delivery(storage, {}, clock=clock, metrics=self.metrics, worker=self.worker,
-                                 shared_slots=shared)
+                                 shared_slots=shared, lease=settings.worker_lease)
         self.poller = Poller(storage, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock,
-                             worker=self.worker, batch=SHARED_BATCH if shared else SINGLE_WORKER_BATCH)
+                             worker=self.worker, batch=SHARED_BATCH if shared else SINGLE_WORKER_BATCH,
+                             lease=settings.worker_lease)
         self.panel_auth = PanelAuth(storage.panel, clock=clock)
         self.web_url: str | None = None  # where the web server is reached, once it listens (panel links)
         self._poll_now = asyncio.Event()
