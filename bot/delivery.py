@@ -7,8 +7,14 @@ chat at a time; chats go in parallel under the platform's rate limits.
 
   429  -> wait `retry_after`, then resend the same row (the chat, or everyone, is slowed down)
   5xx, timeouts -> exponential backoff with jitter, resend later, forever (capped at 30 minutes)
-  403  -> the chat is paused: its rows are held, its subscriptions skipped, moderators see it
-  400  -> the row is marked failed with the platform's reason (retrying the same message can't help)"""
+  403  -> the chat is paused: its rows are held (news that comes meanwhile too), moderators see it;
+          any sign of life from the chat (a command, a message, a button, an interaction: the
+          adapter calls `chat_alive`) resumes it and delivers what it held at once
+  400  -> the row is marked failed with the platform's reason (retrying the same message can't help)
+
+What the platform answered is recorded after the answer; when that write fails (disk full), the
+answer is kept in memory (bot/unwritten.py) and the write retried with backoff: a message the
+platform accepted is never sent again because its row could not be marked."""
 
 from __future__ import annotations
 
@@ -18,13 +24,14 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.metrics import NO_METRICS, MetricsSink
 from bot.notifications import Notification, Recipient
 from bot.ports import ChatUnavailable, Messenger, PermanentFailure, RetryLater, TemporaryFailure
 from bot.ratelimit import RateLimiter
+from bot.unwritten import Outcome, OutcomeKind, Pause, UnwrittenOutcomes, write_outcome
 from storage.ports import Storage
 from storage.records import OutboxEntry
 
@@ -35,6 +42,11 @@ BACKOFF_CAP = 1800.0
 MAX_INLINE_RETRY_AFTER = 60.0  # a longer 429 wait is rescheduled instead of slept through
 BATCH = 500
 CLAIM_LEASE = 120.0  # a worker that dies mid-delivery loses its chats to the others after this long
+# Workers' sends leave their slots a little late at times (a busy loop, the network), and late sends
+# bunch up: the shared rate keeps 10% below the platform's figure so a bunch still stays under it.
+SHARED_RATE_MARGIN = 0.9
+PAUSED_REFRESH = 60.0  # seconds the known paused chats are trusted before storage is asked again
+FINAL_WRITE_TRIES = 3  # at a stop, unrecorded outcomes get this many more tries
 
 
 @dataclass(slots=True)
@@ -43,12 +55,14 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     paused_chats: list[str] = field(default_factory=list)
+    attempted: int = field(default=0, compare=False)  # rows this pass tried to send
 
     def add(self, other: DeliveryReport) -> None:
         self.sent += other.sent
         self.retried += other.retried
         self.failed += other.failed
         self.paused_chats.extend(other.paused_chats)
+        self.attempted += other.attempted
 
 
 def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> float:
@@ -73,6 +87,9 @@ class Delivery:
         self._clock = clock
         self._concurrency = concurrency
         self._wake = asyncio.Event()
+        self.unwritten = UnwrittenOutcomes()
+        self._paused: set[tuple[str, str]] | None = None  # (platform, chat id) paused after a 403
+        self._paused_read_at = 0.0
 
     @property
     def platforms(self) -> list[str]:
@@ -86,18 +103,64 @@ class Delivery:
         """New rows are in the outbox: wake the loop."""
         self._wake.set()
 
+    # -- a chat that talks to the bot again ---------------------------------------------------
+    async def chat_alive(self, platform: str, chat_ids: Sequence[str]) -> bool:
+        """A sign of life from these chats (any command, message, button or interaction): a chat a
+        403 paused is resumed, and what it held is delivered at once. Cheap when nothing is paused
+        (a set lookup); never raises (the adapter still has to answer). True when one was resumed."""
+        resumed = False
+        try:
+            paused = await self._paused_chats()
+            for chat_id in dict.fromkeys(chat_ids):
+                key = (platform, chat_id)
+                if key not in paused and not self.unwritten.paused(platform, chat_id):
+                    continue
+                self.unwritten.forget_pause(platform, chat_id)
+                await self._storage.audience.resume_chat(platform, chat_id)
+                paused.discard(key)
+                resumed = True
+                _log.info("%s chat %s is back; resumed, delivering what it held", platform, chat_id)
+        except Exception as exc:
+            _log.warning("could not resume %s chat(s) %s (%s: %s); the next sign of life will try again",
+                         platform, ", ".join(chat_ids), type(exc).__name__, exc)
+            self._paused = None
+        if resumed:
+            self.notify()
+        return resumed
+
+    async def _paused_chats(self) -> set[tuple[str, str]]:
+        now = time.monotonic()
+        if self._paused is None or now - self._paused_read_at > PAUSED_REFRESH:
+            rows = await self._storage.audience.paused_chats()
+            self._paused = {(platform, chat_id) for platform, chat_id, _reason, _at in rows}
+            self._paused_read_at = now
+        return self._paused
+
+    async def _pause(self, platform: str, chat_id: str, reason: str) -> None:
+        try:
+            await self._storage.audience.pause_chat(platform, chat_id, reason)
+        except Exception as exc:
+            _log.warning("could not record that %s chat %s is paused (%s: %s); kept in memory", platform,
+                         chat_id, type(exc).__name__, exc)
+            self.unwritten.keep_pause(Pause(platform, chat_id, reason), self._clock())
+        if self._paused is not None:
+            self._paused.add((platform, chat_id))
+
+    # -- passes ------------------------------------------------------------------------------
     async def deliver_due(self, stop: asyncio.Event | None = None) -> DeliveryReport:
         """Send every row that is due now. Returns when they are all sent or rescheduled — or, once
         `stop` is set, as soon as the sends in flight are done: the rest stay pending for the next start."""
         report = DeliveryReport()
+        await self.unwritten.write(self._storage, self._clock())
         try:
             while stop is None or not stop.is_set():
                 rows = await self._storage.outbox.claim_outbox(
                     now=self._clock(), platforms=self.platforms, worker=self.worker, lease=self.lease, limit=BATCH)
                 if not rows:
                     return report
-                report.add(await self._deliver_claimed(rows, stop))
-                if len(rows) < BATCH:
+                batch = await self._deliver_claimed(rows, stop)
+                report.add(batch)
+                if len(rows) < BATCH or not batch.attempted:  # (a full batch of rows kept back: no busy loop)
                     return report
             return report
         finally:
@@ -130,14 +193,35 @@ class Delivery:
         except Exception as exc:  # they run out on their own
             _log.warning("could not release the chat claims (%s: %s)", type(exc).__name__, exc)
 
+    async def write_unwritten(self) -> bool:
+        """A last try at recording what the platforms answered (at a stop, after `run --once`).
+        True when nothing is left; otherwise says what a restart will send again."""
+        for attempt in range(FINAL_WRITE_TRIES):
+            if await self.unwritten.write(self._storage, self._clock(), force=True):
+                return True
+            await asyncio.sleep(0.2 * (attempt + 1))
+        _log.error("delivery: %d outcome(s) could not be recorded; after a restart those messages may be "
+                   "sent once more", len(self.unwritten))
+        return False
+
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver as rows become due, until `stop` is set. A database error ends the pass; the
         supervisor (bot/supervise.py) logs it and starts the loop again after a backoff."""
+        try:
+            await self._run(stop)
+        finally:
+            if stop.is_set() and self.unwritten:
+                await self.write_unwritten()
+
+    async def _run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            await self.deliver_due(stop)
+            report = await self.deliver_due(stop)
             if stop.is_set():
                 return
             next_due = await self._storage.outbox.next_outbox_due_at(self.platforms)
+            if self.unwritten and (next_due is None or not report.attempted or self.unwritten.next_write_at < next_due):
+                # what is due may be rows kept back until their outcome is written: try that next
+                next_due = self.unwritten.next_write_at
             timeout = 60.0 if next_due is None else min(60.0, max(0.05, next_due - self._clock()))
             self._wake.clear()
             waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
@@ -148,8 +232,8 @@ class Delivery:
     async def _shared_slot(self, platform: str, messenger: Messenger, stop: asyncio.Event | None) -> bool:
         """Wait for a send slot shared with every worker (the platform's global limit holds for all of them
         together). False when `stop` was set meanwhile."""
-        delay = await self._storage.coordination.reserve_slot(f"send:{platform}",
-                                                              interval=1.0 / messenger.limits.per_second)
+        interval = 1.0 / (messenger.limits.per_second * SHARED_RATE_MARGIN)
+        delay = await self._storage.coordination.reserve_slot(f"send:{platform}", interval=interval)
         if delay > 0:
             if stop is None:
                 await asyncio.sleep(delay)
@@ -184,6 +268,12 @@ class Delivery:
         limiter = self._limiters[platform]
         chat_key = f"{kind}:{chat_id}"
         for row in rows:
+            if self.unwritten.blocks(row, self._clock()):
+                outcome = self.unwritten.outcome(row.id)
+                if outcome is not None and outcome.kind is not OutcomeKind.RETRY:
+                    continue  # sent (or refused) already; only its row is not marked yet
+                return  # its retry is not due, or the chat is paused: the chat's later rows wait too
+            report.attempted += 1
             recipient = Recipient(platform, kind, chat_id, row.role_id)
             notification = Notification.from_outbox(row)
             while True:
@@ -201,38 +291,51 @@ class Delivery:
                     if exc.retry_after <= MAX_INLINE_RETRY_AFTER:
                         _log.info("%s asked to wait %.1fs before %s", platform, exc.retry_after, chat_key)
                         continue  # resend the same row once the wait is over: order kept
-                    await self._storage.outbox.mark_retry(
-                        row.id, error=f"rate limited: {exc}", next_attempt_at=self._clock() + exc.retry_after)
+                    await self._record(Outcome(row.id, OutcomeKind.RETRY, self._clock() + exc.retry_after,
+                                               f"rate limited: {exc}"))
                     report.retried += 1
                     return  # the chat's later rows wait behind this one
                 except ChatUnavailable as exc:
                     _log.warning("%s chat %s unavailable (%s): pausing it", platform, chat_id, exc)
-                    await self._storage.audience.pause_chat(platform, chat_id, str(exc) or "forbidden")
+                    await self._pause(platform, chat_id, str(exc) or "forbidden")
                     report.paused_chats.append(f"{platform}:{chat_id}")
                     self.metrics.chat_paused(platform)
                     return
                 except PermanentFailure as exc:
                     _log.error("%s refused notification %d for %s: %s", platform, row.id, chat_id, exc)
-                    await self._storage.outbox.mark_failed(row.id, error=str(exc) or "rejected")
+                    await self._record(Outcome(row.id, OutcomeKind.FAILED, self._clock(), str(exc) or "rejected"))
                     report.failed += 1
                     self.metrics.delivery_failed(platform)
                     break
                 except (TemporaryFailure, TimeoutError, OSError) as exc:
                     delay = backoff_delay(row.attempts)
                     _log.warning("%s send to %s failed (%s); retry in %.0fs", platform, chat_id, exc, delay)
-                    await self._storage.outbox.mark_retry(
-                        row.id, error=str(exc) or type(exc).__name__, next_attempt_at=self._clock() + delay)
+                    await self._record(Outcome(row.id, OutcomeKind.RETRY, self._clock() + delay,
+                                               str(exc) or type(exc).__name__))
                     report.retried += 1
                     return
                 except Exception as exc:  # an adapter bug must not lose the row or stop the others
                     delay = backoff_delay(row.attempts)
                     _log.exception("unexpected error sending notification %d to %s", row.id, chat_id)
-                    await self._storage.outbox.mark_retry(
-                        row.id, error=f"{type(exc).__name__}: {exc}", next_attempt_at=self._clock() + delay)
+                    await self._record(Outcome(row.id, OutcomeKind.RETRY, self._clock() + delay,
+                                               f"{type(exc).__name__}: {exc}"))
                     report.retried += 1
                     return
                 else:
-                    await self._storage.outbox.mark_sent(row.id, self._clock())
+                    await self._record(Outcome(row.id, OutcomeKind.SENT, self._clock()))
                     report.sent += 1
                     self.metrics.delivered(platform, row.published_at, self._clock())
                     break
+
+    async def _record(self, outcome: Outcome) -> None:
+        """Write what the platform answered; if storage can't take it now, keep it in memory (the row is
+        then skipped, never sent again) and write it later."""
+        try:
+            await write_outcome(self._storage, outcome)
+        except Exception as exc:
+            if not self.unwritten:
+                _log.warning("delivery: could not record notification %d as %s (%s: %s); kept in memory, "
+                             "not sent again", outcome.outbox_id, outcome.kind.value, type(exc).__name__, exc)
+            self.unwritten.keep(outcome, self._clock())
+        else:
+            self.unwritten.discard(outcome.outbox_id)

@@ -1,4 +1,4 @@
-"""The poll cycle: due feeds -> fetch -> parse -> new items -> match -> fan-out to the outbox.
+"""The poll cycle: due feeds -> fetch -> parse -> new items -> match -> stories -> fan-out to the outbox.
 
 Every feed is polled in its own guard: one broken, slow or hostile feed is recorded (its error
 shown in `/feed list`, its next poll backed off exponentially) and never stops the others."""
@@ -16,11 +16,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from bot.clustering import StoryClustering, count
 from bot.poll_schedule import PollSchedule, previous_interval
 from feeds.fetch import FeedFetcher, FetchResult, FetchStatus
 from feeds.model import FeedRecord, NewItem, ShowMatch
 from feeds.parse import parse_feed_async
 from feeds.understand.matcher import Matcher
+from feeds.understand.records import Verdict
 from storage.ports import Storage
 
 _log = logging.getLogger(__name__)
@@ -42,11 +44,15 @@ class PollReport:
     new_items: int = 0
     matched_items: int = 0
     notifications: int = 0
+    new_stories: int = 0  # news no story reported yet
+    updates: int = 0  # stories that moved on (a date set or moved, renewed then cancelled)
+    joined: int = 0  # reports that joined a story already told
     errors: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return (f"{self.feeds} feeds polled ({self.fetched} fetched, {self.not_modified} not modified, "
-                f"{self.failed} failed), {self.new_items} new items, {self.matched_items} with news, "
+                f"{self.failed} failed), {self.new_items} new items, {self.matched_items} with news "
+                f"({self.new_stories} new stories, {self.updates} updates, {self.joined} joined a story), "
                 f"{self.notifications} notifications queued")
 
 
@@ -71,10 +77,11 @@ def spread_offset(url: str, interval: float) -> float:
 class Poller:
     def __init__(
         self, storage: Storage, fetcher: FeedFetcher, matcher: Callable[[], Matcher], *, interval: float,
-        clock: Callable[[], float] = time.time, worker: str = "local", batch: int = SINGLE_WORKER_BATCH,
-        lease: float = FEED_LEASE,
+        clock: Callable[[], float] = time.time, stories: StoryClustering | None = None, worker: str = "local",
+        batch: int = SINGLE_WORKER_BATCH, lease: float = FEED_LEASE,
     ) -> None:
         self._storage = storage
+        self._stories = stories or StoryClustering()
         self.worker = worker  # who leases the due feeds; several workers on one database poll each feed once
         self.batch = batch  # feeds claimed at a time: small when several workers share the feeds
         self.lease = lease
@@ -242,14 +249,20 @@ class Poller:
                 continue
             if found:
                 matches[item.dedup_key] = found
-        async with self._storage.transaction():  # stored and fanned out together, or not at all
+        # the stories' facts are read here too, before the transaction: the writer waits for no parsing
+        pending = self._stories.prepare(new, matches, outlet=title or feed.title or feed.url, now=now)
+        async with self._storage.transaction():  # stored, told into stories and fanned out together, or not at all
             fresh, queued = await self._storage.items.store_new_items(feed.id, new, matches, now)
+            clustered = await self._stories.cluster(self._storage, fresh, pending)
             await self._storage.feeds.record_feed_success(
                 feed.id, etag=result.etag, last_modified=result.last_modified, title=title,
                 next_poll_at=self._next_poll(now, feed, result, items), now=now)
         report.new_items += len(fresh)
         report.matched_items += sum(1 for r in fresh if any(m.events for m in matches.get(r.dedup_key, ())))
         report.notifications += queued
+        report.new_stories += count(clustered, Verdict.NEW)
+        report.updates += count(clustered, Verdict.UPDATE)
+        report.joined += count(clustered, Verdict.JOIN)
 
     async def _fail(self, feed: FeedRecord, error: str, now: float, *, permanent: bool, report: PollReport,
                     headers: dict[str, str] | None = None) -> None:

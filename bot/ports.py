@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.notifications import Notification, Recipient
+from bot.notifications import Notification, Recipient, SentMessage
 
 
 class DeliveryError(Exception):
@@ -32,6 +32,11 @@ class PermanentFailure(DeliveryError):
     """The platform rejected this message itself (400): retrying the same message cannot help."""
 
 
+class MessageGone(DeliveryError):
+    """The message to edit is gone (deleted) or can no longer be edited (too old, no rights): it is
+    left alone. Not a failure of the chat: nothing is paused."""
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimits:
     """Sending limits a platform documents; the delivery loop stays under them."""
@@ -47,6 +52,12 @@ class Messenger(Protocol):
     platform: str
     limits: RateLimits
 
-    async def send(self, recipient: Recipient, notification: Notification) -> None:
-        """Deliver or raise a DeliveryError subclass."""
+    async def send(self, recipient: Recipient, notification: Notification) -> SentMessage | None:
+        """Deliver (replying to `notification.replying_to` when it is set and the platform can), or raise
+        a DeliveryError subclass. Returns the platform's message, for later edits and replies."""
+        ...
+
+    async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
+        """Make `message` read as `notification` now does (its sources grew), without a new ping.
+        "Not modified" is success; a message gone or too old raises MessageGone; otherwise as `send`."""
         ...

@@ -167,6 +167,11 @@ class ShowBot:
     def register(self, messenger: Messenger) -> None:
         self.delivery.add_messenger(messenger)
 
+    async def chat_alive(self, platform: str, *chat_ids: str) -> bool:
+        """The one hook adapters call on any sign of life from a chat (a command, a message, a button,
+        an interaction): a chat paused after a 403 is resumed and what it held is delivered at once."""
+        return await self.delivery.chat_alive(platform, chat_ids)
+
     # -- the catalog -------------------------------------------------------------------------
     @property
     def matcher(self) -> Matcher:
@@ -197,6 +202,8 @@ class ShowBot:
         """Poll every feed now, deliver everything due, return."""
         poll = await self.poll_once(force=True)
         delivery = await self.delivery.deliver_due()
+        if self.delivery.unwritten:
+            await self.delivery.write_unwritten()
         return CycleReport(poll, delivery)
 
     def poll_soon(self) -> None:

@@ -14,11 +14,13 @@ Consistency every backend keeps:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import datetime as dt
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from feeds.model import CatalogShow, Event, FeedRecord, ItemRecord, NewItem, ShowMatch
+from feeds.understand.records import Story, StoryDecision, Verdict
 from storage.records import (
     LatestNews,
     OutboxEntry,
@@ -144,6 +146,44 @@ class ItemStore(Protocol):
     ) -> list[LatestNews]: ...
 
 
+class StoryStore(Protocol):
+    """Stories: one piece of news about one show, and the items that report it. What an item is
+    (join, update, new) is decided by `feeds.understand.stories.decide`; this keeps the result.
+
+    Deciding and saving happen inside one unit of work (`async with storage.transaction()`), and in
+    it `recent` gives the caller those shows' stories alone until it ends (SQLite's single writer;
+    a per-show lock where writers run in parallel), so two reports of the same news arriving at
+    once never both open a story."""
+
+    async def recent(self, show_ids: Collection[int], *, since: float) -> list[Story]:
+        """The stories of these shows last reported at or after `since`, oldest first, with their
+        sources: what `decide` compares a new report with."""
+        ...
+
+    async def save(self, decision: StoryDecision, *, item_id: int, reported_at: float) -> Story:
+        """Keep what `decide` said about one item (for the decision's show): a new story or an update is
+        inserted and gets its id, a joined story is rewritten, and the item is linked to the story
+        with its verdict and the time it reported it. An item already linked for that show keeps its
+        first story. Returns the story as stored, sources included."""
+        ...
+
+    async def get(self, story_id: int) -> Story | None: ...
+
+    async def for_item(self, item_id: int, show_id: int) -> tuple[Story, Verdict] | None:
+        """The story an item reports for a show, and the verdict that put it there."""
+        ...
+
+    async def for_show(self, show_id: int, *, limit: int = 10, before: float | None = None) -> list[Story]:
+        """A show's stories, latest first (by first report); `before` pages back (first report earlier
+        than it)."""
+        ...
+
+    async def dated(self, show_ids: Collection[int] | None, *, ending_from: dt.date | None = None) -> list[Story]:
+        """Stories that announced a release window, of these shows (None: every show), whose window
+        ends on or after `ending_from` (None: all), by window start: the release calendar."""
+        ...
+
+
 class AudienceStore(Protocol):
     """Who listens: subscriptions, server mutes, chats the platform refuses (paused)."""
 
@@ -160,7 +200,8 @@ class AudienceStore(Protocol):
     async def count_subscriptions(self, platform: str, kind: str, chat_id: str) -> int: ...
 
     async def recipients_for(self, show_id: int, events: Event) -> list[tuple[str, str, str]]:
-        """(platform, kind, chat_id) of everyone a match of `show_id` with `events` would reach."""
+        """(platform, kind, chat_id) of everyone a match of `show_id` with `events` would reach now (paused
+        chats and muted servers left out)."""
         ...
 
     async def mute(self, platform: str, guild_id: str, show_id: int) -> bool: ...
@@ -170,7 +211,8 @@ class AudienceStore(Protocol):
     async def muted_shows(self, platform: str, guild_id: str) -> list[str]: ...
 
     async def pause_chat(self, platform: str, chat_id: str, reason: str) -> None:
-        """A chat the platform refuses (403): no more fan-out to it, its pending notifications held."""
+        """A chat the platform refuses (403): its pending notifications are held, and so is the news that
+        comes while it is paused."""
         ...
 
     async def resume_chat(self, platform: str, chat_id: str) -> bool:
@@ -192,8 +234,9 @@ class OutboxStore(Protocol):
     """Notifications written before anything is sent, then marked sent, retried or failed."""
 
     async def enqueue_matches(self, pairs: Sequence[tuple[int, ShowMatch]], now: float) -> int:
-        """Fan (item id, match) pairs out: a row for every reachable recipient whose show and event filter
-        match, never a second row for the same recipient and item. Returns rows added."""
+        """Fan (item id, match) pairs out: a row for every recipient whose show and event filter match and
+        whose server has not muted the show, never a second row for the same recipient and item. A paused
+        chat's row is held (sent when the chat is resumed). Returns rows added (held ones included)."""
         ...
 
     async def enqueue_for_match(self, item_id: int, match: ShowMatch, now: float) -> int: ...
@@ -331,6 +374,9 @@ class Storage(Protocol):
 
     @property
     def items(self) -> ItemStore: ...
+
+    @property
+    def stories(self) -> StoryStore: ...
 
     @property
     def audience(self) -> AudienceStore: ...

@@ -9,12 +9,20 @@ from dataclasses import dataclass
 from feeds.model import Event
 
 
+class Audience(enum.StrEnum):
+    """Who a subscription delivers to (stored as its value)."""
+
+    USER = "user"  # the subscriber, privately (a DM)
+    CHANNEL = "channel"  # a Discord channel, a Telegram group: everyone there
+
+
 @dataclass(frozen=True, slots=True)
 class SubscriptionRecord:
-    """Who (platform + user or channel), which show (None = every show), which events."""
+    """Who (platform + user or channel), which show (None = every show), which events. A per-show
+    subscription wins over the same chat's "every show" one (events 0: every show but this one)."""
 
     platform: str
-    kind: str  # "user" (delivered privately) or "channel" (a Discord channel, a Telegram group)
+    kind: str  # an Audience: "user" (delivered privately) or "channel" (a Discord channel, a Telegram group)
     chat_id: str
     show_id: int | None
     events: Event

@@ -38,6 +38,9 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("outbox", ("id", "platform", "kind", "chat_id", "role_id", "item_id", "show_id", "status", "attempts",
                 "next_attempt_at", "last_error", "created_at", "sent_at")),
     ("meta", ("key", "value")),
+    ("stories", ("id", "show_id", "events", "seasons", "facts", "signature", "headline", "first_seen", "last_seen",
+                 "updates", "release_start", "release_end", "created_at")),
+    ("story_items", ("item_id", "show_id", "story_id", "verdict", "reported_at")),
     ("panel_links", ("token_hash", "grant_json", "created_at", "expires_at", "used_at")),
     ("panel_sessions", ("session_hash", "grant_json", "created_at", "expires_at", "ended_at")),
     ("calendar_tokens", ("platform", "kind", "chat_id", "token", "created_at")),
@@ -46,7 +49,7 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("chat_claims", ("platform", "kind", "chat_id", "owner", "until")),
 )
 POSTGRES_ONLY = ("schema_version", "rate_slots")  # the version row; send slots (SQLite keeps them in memory)
-IDENTITY_TABLES = ("shows", "aliases", "feeds", "items", "subscriptions", "outbox")
+IDENTITY_TABLES = ("shows", "aliases", "feeds", "items", "subscriptions", "outbox", "stories")
 
 
 @dataclass(slots=True)

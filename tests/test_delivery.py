@@ -6,6 +6,7 @@ A real Storage on a temporary database; the platforms are Fake messengers."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
 import sqlite3
@@ -21,12 +22,13 @@ from bot.notifications import Notification, Recipient
 from bot.poller import Poller
 from bot.ports import ChatUnavailable, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
 from bot.ratelimit import RateLimiter
+from bot.supervise import Supervisor
 from feeds.fetch import FeedFetcher
 from feeds.model import Event, NewItem, ShowMatch
 from feeds.understand.matcher import Matcher
 from storage import open_storage
 from storage.ports import Storage
-from storage.records import SubscriptionRecord
+from storage.records import OutboxEntry, SubscriptionRecord
 from tests.support.fakes import FakeClock
 from tests.support.http_server import LocalServer, Response
 
@@ -58,9 +60,11 @@ class FakeMessenger:
     limits: RateLimits = FAST
     sent: list[Sent] = field(default_factory=list)
     attempts: Counter[int] = field(default_factory=Counter)
+    tries: list[tuple[str, int]] = field(default_factory=list)
 
     async def send(self, recipient: Recipient, notification: Notification) -> None:
         self.attempts[notification.outbox_id] += 1
+        self.tries.append((recipient.chat_id, notification.outbox_id))
         record = Sent(recipient.chat_id, notification.outbox_id, notification.item_id)
         if self.accept_then_behave:
             self.sent.append(record)
@@ -70,6 +74,9 @@ class FakeMessenger:
 
     def items_for(self, chat_id: str) -> list[int]:
         return [s.item_id for s in self.sent if s.chat_id == chat_id]
+
+    def attempts_for(self, chat_id: str) -> int:
+        return sum(1 for chat, _outbox_id in self.tries if chat == chat_id)
 
 
 @dataclass
@@ -368,22 +375,22 @@ async def test_an_unavailable_chat_is_paused_and_its_rows_held(storage: Storage,
     assert {r[2] for r in outbox_rows(db_path) if r[1] == "bob"} == {"held"}
     assert await storage.outbox.outbox_counts() == {"sent": 4, "held": 2}
 
-    # held rows are neither sent nor failed on later passes, and new stories skip bob
+    # held rows are neither sent nor failed on later passes; news that comes meanwhile is held for bob too
     await room.publish(1)
     await delivery.deliver_due()
     assert messenger.items_for("bob") == []
-    assert await storage.outbox.outbox_counts() == {"sent": 6, "held": 2}
+    assert await storage.outbox.outbox_counts() == {"sent": 6, "held": 3}
     assert (PLATFORM, "user", "bob") not in await storage.audience.recipients_for(room.show_id, Event.RENEWAL)
 
     bob_blocked = False
     assert await storage.audience.resume_chat(PLATFORM, "bob")
     assert await storage.audience.paused_chats() == []
     await delivery.deliver_due()
-    assert messenger.items_for("bob") == room.published[:2]  # the held ones, in order
-    assert await storage.outbox.outbox_counts() == {"sent": 8}
+    assert messenger.items_for("bob") == room.published  # everything held, in order
+    assert await storage.outbox.outbox_counts() == {"sent": 9}
     await room.publish(1)
     await delivery.deliver_due()
-    assert messenger.items_for("bob") == [*room.published[:2], room.published[-1]]
+    assert messenger.items_for("bob") == room.published
 
 
 # -- 400: the row fails, the chat goes on --------------------------------------------------
@@ -522,3 +529,173 @@ async def test_a_crash_between_storing_a_story_and_queuing_it_loses_nothing(
         messenger = FakeMessenger()
         await Delivery(storage, {PLATFORM: messenger}).deliver_due()
     assert [s.chat_id for s in messenger.sent] == ["alice"], "the story was stored but never queued"
+
+
+# -- a write that fails after the platform accepted (issue 11: disk full) --------------------
+DISK_FULL = sqlite3.OperationalError("database or disk is full")
+
+
+class UnwritableMarks:
+    """outbox.mark_sent (and its siblings) fail while `full` is set, as on a full disk."""
+
+    def __init__(self, storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.full = True
+        self.refused = 0
+        for name in ("mark_sent", "mark_retry", "mark_failed"):
+            real = getattr(storage.outbox, name)
+            monkeypatch.setattr(storage.outbox, name, self._guard(real))
+        real_pause = storage.audience.pause_chat
+        monkeypatch.setattr(storage.audience, "pause_chat", self._guard(real_pause))
+
+    def _guard(self, real: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        async def guarded(*args: object, **kwargs: object) -> None:
+            if self.full:
+                self.refused += 1
+                raise DISK_FULL
+            await real(*args, **kwargs)
+
+        return guarded
+
+
+async def test_a_mark_that_fails_after_an_accepted_send_never_resends(
+        storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On main the pass died on the failed mark and the next one (the supervisor's restart, ~5 s later)
+    sent the accepted rows again: one user got the same story 9 times in 45 s."""
+    room = await newsroom(storage)
+    chats = ["alice", "bob", "carol"]
+    await room.subscribe(*chats)
+    await room.publish(3)
+    disk = UnwritableMarks(storage, monkeypatch)
+    messenger = FakeMessenger()
+    delivery = Delivery(storage, {PLATFORM: messenger})
+    for _ in range(5):  # what the supervisor does with a pass that fails: run it again
+        with contextlib.suppress(Exception):
+            await delivery.deliver_due()
+    assert disk.refused >= 9
+    for chat in chats:
+        assert messenger.items_for(chat) == room.published, f"{chat}: {messenger.items_for(chat)}"
+    assert await storage.outbox.outbox_counts() == {"pending": 9}  # nothing recorded yet …
+    assert len(delivery.unwritten) == 9  # … but remembered
+
+    disk.full = False
+    assert await delivery.write_unwritten()
+    await delivery.deliver_due()
+    assert await storage.outbox.outbox_counts() == {"sent": 9}
+    assert sum(messenger.attempts.values()) == 9, "a message the platform accepted was sent again"
+
+
+async def test_the_loop_retries_the_write_with_backoff_not_the_send(
+        storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    room = await newsroom(storage)
+    await room.subscribe("alice", "bob")
+    await room.publish(2)
+    disk = UnwritableMarks(storage, monkeypatch)
+    messenger = FakeMessenger()
+    delivery = Delivery(storage, {PLATFORM: messenger})
+    passes = 0
+    real_pending = storage.outbox.pending_outbox
+
+    async def counted(**kwargs: object) -> list[OutboxEntry]:
+        nonlocal passes
+        passes += 1
+        return await real_pending(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(storage.outbox, "pending_outbox", counted)
+    stop = asyncio.Event()
+    async with Supervisor(backoff_base=0.05) as supervisor:
+        supervisor.spawn("delivery", lambda: delivery.run(stop))
+        await asyncio.sleep(1.5)
+        assert sum(messenger.attempts.values()) == 4  # sent once each, not again
+        assert passes <= 6, f"{passes} passes in 1.5 s: the loop spins on rows it already sent"
+        assert 2 <= disk.refused <= 12  # the writes are retried, with backoff (1 s, 2 s …)
+        disk.full = False
+        for _ in range(40):  # the next write (within the backoff) records them
+            if await storage.outbox.outbox_counts() == {"sent": 4}:
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+    assert await storage.outbox.outbox_counts() == {"sent": 4}
+    assert sum(messenger.attempts.values()) == 4
+    assert not delivery.unwritten
+
+
+async def test_a_pause_that_cannot_be_written_still_holds_the_chat(
+        storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    room = await newsroom(storage)
+    await room.subscribe("alice", "bob")
+    await room.publish(2)
+    disk = UnwritableMarks(storage, monkeypatch)
+
+    async def bob_blocked(r: Recipient, _n: Notification, _a: int) -> None:
+        if r.chat_id == "bob":
+            raise ChatUnavailable("Forbidden: bot was blocked by the user")
+
+    messenger = FakeMessenger(bob_blocked)
+    delivery = Delivery(storage, {PLATFORM: messenger})
+    await delivery.deliver_due()
+    await delivery.deliver_due()
+    assert messenger.attempts_for("bob") == 1  # not asked again while the pause is unwritten
+    disk.full = False
+    await delivery.write_unwritten()
+    assert [c for _p, c, _r, _at in await storage.audience.paused_chats()] == ["bob"]
+    assert await storage.outbox.outbox_counts() == {"sent": 2, "held": 2}
+
+
+# -- a paused chat (403): held, resumed by any sign of life, delivered at once ---------------
+async def test_a_sign_of_life_resumes_a_paused_chat_and_delivers_at_once(storage: Storage) -> None:
+    """On main, news that came while a chat was paused was never queued for it, only /subscribe
+    resumed it, and resuming did not wake delivery (held news went out up to a minute later)."""
+    room = await newsroom(storage)
+    await room.subscribe("alice", "bob")
+    blocked = True
+
+    async def bob_blocked(r: Recipient, _n: Notification, _a: int) -> None:
+        if r.chat_id == "bob" and blocked:
+            raise ChatUnavailable("Forbidden: bot was blocked by the user")
+
+    messenger = FakeMessenger(bob_blocked)
+    delivery = Delivery(storage, {PLATFORM: messenger})
+    stop = asyncio.Event()
+    task = asyncio.create_task(delivery.run(stop))
+    try:
+        await room.publish(1)
+        delivery.notify()
+        await _until(lambda: messenger.items_for("alice") == room.published)
+        await _until_async(lambda: _paused(storage, "bob"))
+        await room.publish(2)  # news while bob is paused: held for him
+        delivery.notify()
+        await _until(lambda: messenger.items_for("alice") == room.published)
+        assert await storage.outbox.outbox_counts() == {"sent": 3, "held": 3}
+        await asyncio.sleep(0.2)  # the loop is idle now, waiting for up to a minute
+
+        blocked = False
+        assert not await delivery.chat_alive(PLATFORM, ["alice"])  # not paused: nothing to do
+        started = time.monotonic()
+        assert await delivery.chat_alive(PLATFORM, ["bob"])  # e.g. bob wrote "hi"
+        await _until(lambda: messenger.items_for("bob") == room.published, within=2.0)
+        assert time.monotonic() - started < 1.0, "resuming did not wake delivery"
+    finally:
+        stop.set()
+        await task
+    assert await storage.outbox.outbox_counts() == {"sent": 6}
+    assert await storage.audience.paused_chats() == []
+
+
+async def _until(probe: Callable[[], bool], *, within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while not probe():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+async def _until_async(probe: Callable[[], Awaitable[bool]], *, within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while not await probe():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+async def _paused(storage: Storage, chat: str) -> bool:
+    return any(c == chat for _p, c, _r, _at in await storage.audience.paused_chats())

@@ -17,7 +17,7 @@ import pytest
 from discord import app_commands
 from discord.webhook.async_ import async_context
 
-from bot.adapters import discord_bot, discord_cogs
+from bot.adapters import discord_bot, discord_commands
 from bot.adapters.discord_bot import (
     COMMANDS_META_KEY,
     DISCORD_LIMITS,
@@ -26,8 +26,8 @@ from bot.adapters.discord_bot import (
     build_message,
     delivery_error,
 )
-from bot.adapters.discord_cogs import ChoiceView, caller_from
-from bot.commands import ChatType, Choice, Commands, Reply
+from bot.adapters.discord_commands import ChoiceButton, caller_from
+from bot.commands import Action, ChatType, Choice, Commands, Reply
 from bot.config import load_settings
 from bot.notifications import DISCORD_TITLE_LIMIT, Notification, Recipient
 from bot.ports import ChatUnavailable, PermanentFailure, RetryLater, TemporaryFailure
@@ -41,7 +41,7 @@ BOT_USER = 42
 MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
 EPHEMERAL = 64
 MODERATOR_COMMANDS = ("feed", "catalog", "alias", "mute", "unmute", "stats")
-USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "help", "panel")
+USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "help", "whoami", "panel")
 
 
 # -- fixtures & builders ----------------------------------------------------------------------
@@ -225,7 +225,7 @@ async def test_tree_has_every_command_with_typed_options(adapter: DiscordAdapter
     assert catalog_add["title"]["required"] is True and catalog_add["aliases"]["required"] is False
     assert list(_options(_options(_command(payloads, "alias"))["add"])) == ["show", "alias"]
     assert _options(_command(payloads, "shows"))["query"]["required"] is False
-    assert _command(payloads, "help")["description"].startswith("What I do")  # docstrings are descriptions
+    assert _command(payloads, "help")["description"].startswith("What I can do")  # the registry's description
 
 
 async def test_every_show_option_autocompletes(adapter: DiscordAdapter) -> None:
@@ -360,7 +360,7 @@ async def test_the_configured_moderator_role_moderates(showbot: ShowBot, webhook
         interaction = await invoke(adapter, interaction_payload(["feed", "list"], roles=(777,)))
         assert caller_from(interaction, moderator_role="Show Mods").is_chat_admin
         assert caller_from(interaction, moderator_role="777").is_chat_admin  # by id too
-        assert "feed(s)" in webhook.last["data"]["content"]
+        assert "feeds:" in webhook.last["data"]["content"]
     finally:
         await adapter.bot.close()
 
@@ -374,7 +374,7 @@ async def test_channel_subscribe_posts_here_and_mentions_the_role(adapter: Disco
     [sub] = await showbot.storage.audience.subscriptions("discord", "channel", str(CHANNEL))
     assert (sub.show, sub.guild_id, sub.role_id) == ("Squid Game", str(GUILD), "555")
     data = webhook.last["data"]
-    assert "mention that role" in data["content"]
+    assert "mentions that role" in data["content"]
     assert not data.get("flags", 0) & EPHEMERAL  # the channel sees what it will now get
 
     await invoke(adapter, interaction_payload(["channel", "subscribe"], [text_option("show", "Squid Game")]))
@@ -393,13 +393,16 @@ async def test_channel_subscribe_refuses_the_everyone_role(adapter: DiscordAdapt
 
 async def test_a_slow_command_defers_then_follows_up(adapter: DiscordAdapter, webhook: FakeWebhookAdapter,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(discord_cogs, "DEFER_AFTER", 0.01)
+    monkeypatch.setattr(discord_commands, "DEFER_AFTER", 0.01)
+    real = adapter.commands.execute
 
-    async def slow_stats(caller: Any) -> Reply:
+    async def slow(caller: Any, name: str, args: Any = None) -> Reply:
+        if name != "stats":
+            return await real(caller, name, args)
         await asyncio.sleep(0.1)
         return Reply("counted")
 
-    monkeypatch.setattr(adapter.commands, "stats", slow_stats)
+    monkeypatch.setattr(adapter.commands, "execute", slow)
     await invoke(adapter, interaction_payload(["stats"], permissions=MANAGE_GUILD))
     assert webhook.last["type"] == discord.InteractionResponseType.deferred_channel_message.value
     assert webhook.followups[-1]["content"] == "counted"
@@ -408,10 +411,10 @@ async def test_a_slow_command_defers_then_follows_up(adapter: DiscordAdapter, we
 async def test_a_failing_command_is_logged_and_answered(adapter: DiscordAdapter, webhook: FakeWebhookAdapter,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         caplog: pytest.LogCaptureFixture) -> None:
-    async def broken(caller: Any) -> Reply:
+    async def broken(caller: Any, name: str, args: Any = None) -> Reply:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(adapter.commands, "subscriptions", broken)
+    monkeypatch.setattr(adapter.commands, "execute", broken)
     await invoke(adapter, interaction_payload(["subscriptions"]))
     assert webhook.last["data"]["content"].startswith("Something went wrong")
     assert webhook.last["data"]["flags"] & EPHEMERAL
@@ -429,30 +432,45 @@ async def test_an_out_of_date_command_on_discords_side_gets_an_explanation(
 async def test_pressing_a_choice_button_runs_it_as_the_presser(adapter: DiscordAdapter, showbot: ShowBot,
                                                                webhook: FakeWebhookAdapter) -> None:
     [show] = await showbot.storage.catalog.find_shows("Squid Game")
-    cog = adapter.bot.get_cog("Subscriptions")
-    view = ChoiceView(cog, USER, [Choice("Follow Squid Game", "subscribe", show.id, int(Event.TRAILER))])
-    [button] = view.children
+    view = await adapter.bot.command_runner.view([Choice("Follow Squid Game", Action.SUBSCRIBE, show.id, Event.TRAILER)],
+                                                 caller_from(discord.Interaction(data=interaction_payload(["help"]),
+                                                                                 state=adapter.bot._connection)))
+    assert view is not None
+    [item] = view.children
+    assert isinstance(item, ChoiceButton) and item.custom_id == f"c:s:{show.id}:{int(Event.TRAILER)}:{USER}:"
 
-    press = interaction_payload(["subscribe"], kind=3)
-    press["data"] = {"custom_id": button.custom_id, "component_type": 2}
-    press["message"] = {"id": "4242", "channel_id": str(CHANNEL), "author": _user_payload(BOT_USER), "content": "",
-                        "timestamp": "2024-01-01T00:00:00+00:00", "edited_timestamp": None, "tts": False,
-                        "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-                        "embeds": [], "pinned": False, "type": 0, "flags": EPHEMERAL}
-    interaction = discord.Interaction(data=press, state=adapter.bot._connection)
-    assert await view.interaction_check(interaction)
-    await button.callback(interaction)
+    def pressed(user_id: int) -> dict[str, Any]:
+        press = interaction_payload(["subscribe"], kind=3, user_id=user_id)
+        press["data"] = {"custom_id": item.custom_id, "component_type": 2}
+        press["message"] = {"id": "4242", "channel_id": str(CHANNEL), "author": _user_payload(BOT_USER),
+                            "content": "", "timestamp": "2024-01-01T00:00:00+00:00", "edited_timestamp": None,
+                            "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
+                            "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": EPHEMERAL,
+                            "components": [{"type": 1, "components": [item.to_component_dict()]}]}
+        return press
+
+    # the button is dispatched by its custom id alone (no view kept in memory: it survives a restart)
+    state = adapter.bot._connection
+    state._view_store.dispatch_view(2, item.custom_id, discord.Interaction(data=pressed(USER), state=state))
+    await _settle(lambda: webhook.responses)
 
     [sub] = await showbot.storage.audience.subscriptions("discord", "user", str(USER))
     assert sub.events == Event.TRAILER
     assert webhook.last["type"] == discord.InteractionResponseType.message_update.value
     assert webhook.last["data"]["content"].startswith("You now follow Squid Game")
-    assert view.is_finished()
 
-    stranger = interaction_payload(["subscribe"], kind=3, user_id=222)
-    stranger["data"] = press["data"]
-    assert not await view.interaction_check(discord.Interaction(data=stranger, state=adapter.bot._connection))
+    state._view_store.dispatch_view(2, item.custom_id, discord.Interaction(data=pressed(222), state=state))
+    await _settle(lambda: len(webhook.responses) == 2)
     assert "someone else's" in webhook.last["data"]["content"]
+    assert not await showbot.storage.audience.subscriptions("discord", "user", "222")
+
+
+async def _settle(done: Any) -> None:
+    for _ in range(200):
+        if done():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("nothing happened")
 
 
 # -- notifications: the embed and its mentions -----------------------------------------------------
@@ -663,3 +681,26 @@ def test_the_core_never_imports_discord() -> None:
     root = Path(discord_bot.__file__).resolve().parents[1]
     offenders = [p.name for p in root.glob("*.py") if "import discord" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+# -- a paused chat comes back -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("guild", "kind", "resumed"), [(True, 2, str(CHANNEL)), (False, 2, str(USER)),
+                                                         (True, 4, str(CHANNEL))])
+async def test_any_interaction_resumes_its_paused_chat(adapter: DiscordAdapter, showbot: ShowBot,
+                                                       webhook: FakeWebhookAdapter, guild: bool, kind: int,
+                                                       resumed: str) -> None:
+    """Any interaction (a command, an autocomplete, a button) from a paused channel or DM resumes it,
+    through discord.py's own INTERACTION_CREATE handling."""
+    for chat in (str(CHANNEL), str(USER), "other"):
+        await showbot.storage.audience.pause_chat("discord", chat, "50013: Missing Permissions")
+    options = [text_option("show", "Squid", focused=kind == 4)]
+    await adapter.bot._async_setup_hook()  # the loop that login() would bind (events are scheduled on it)
+    adapter.bot._connection.parse_interaction_create(  # what the gateway does with INTERACTION_CREATE
+        interaction_payload(["subscribe"], options, guild=guild, kind=kind))  # type: ignore[arg-type]
+    still_paused: set[str] = set()
+    for _ in range(100):
+        still_paused = {c for _p, c, _r, _at in await showbot.storage.audience.paused_chats("discord")}
+        if resumed not in still_paused:
+            break
+        await asyncio.sleep(0.02)
+    assert still_paused == {str(CHANNEL), str(USER), "other"} - {resumed}

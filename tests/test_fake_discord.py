@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,8 @@ from discord.http import Route
 
 from bot.adapters.discord_bot import LIBRARY_GATEWAY, DiscordAdapter, use_api_base
 from bot.config import load_settings
-from bot.notifications import Notification, Recipient
-from bot.ports import ChatUnavailable, RetryLater
+from bot.notifications import Notification, NotificationKind, Recipient, Source
+from bot.ports import ChatUnavailable, MessageGone, RetryLater
 from bot.service import ShowBot
 from feeds.model import Event
 from tests.support.fake_discord import (
@@ -286,3 +286,37 @@ async def test_the_standalone_control_api(running: Running) -> None:
         async with http.get(f"{fake.base}/_fake/replies") as answer:
             replies: list[dict[str, Any]] = await answer.json()
     assert [r["interaction_id"] for r in replies] == [str(invocation_id)]
+
+
+# -- one story, one message: edits for more sources, replies for updates ---------------------------------
+async def test_the_adapter_edits_its_post_and_an_update_replies_to_it(running: Running) -> None:
+    fake, adapter = running.fake, running.adapter
+    news = Recipient("discord", "channel", str(NEWS_CHANNEL), str(FANS_ROLE))
+    story = _notification()
+    sent = await adapter.send(news, story)
+    assert sent is not None and sent.chat_id == str(NEWS_CHANNEL)
+    (post,) = fake.channel_messages(NEWS_CHANNEL)
+    assert sent.message_id == str(post.id)
+
+    more = story.with_sources((Source("TV Wire", "https://news.example/slow-horses-s6"),
+                               Source("Variety", "https://variety.example/sh6"), Source("Deadline", None)))
+    await adapter.edit(news, sent, more)
+    after = fake.message(post.id)
+    assert after.edits == 1 and len(fake.channel_messages(NEWS_CHANNEL)) == 1
+    sources = next(f["value"] for f in after.embed["fields"] if f["name"] == "Sources")
+    assert sources == "[TV Wire](https://news.example/slow-horses-s6) · [Variety](https://variety.example/sh6) · Deadline"
+    assert after.pings == Pings(False, (FANS_ROLE,), ())  # the mention stays; an edit notifies nobody anew
+    assert after.allowed_mentions is not None and after.allowed_mentions.get("parse") == []
+
+    update = replace(_notification(outbox_id=9, headline="Slow Horses season 6 sets a September premiere"),
+                     kind=NotificationKind.UPDATE, change="date set: September 2026", replying_to=sent)
+    answer = await adapter.send(news, update)
+    assert answer is not None
+    reply = fake.message(int(answer.message_id))
+    assert reply.message_reference is not None and int(reply.message_reference["message_id"]) == post.id
+    assert reply.message_reference.get("fail_if_not_exists") is False
+    assert reply.embed["description"].startswith("🔄 Update")
+
+    await adapter.bot.get_partial_messageable(NEWS_CHANNEL).get_partial_message(post.id).delete()  # a moderator
+    with pytest.raises(MessageGone):
+        await adapter.edit(news, sent, more)

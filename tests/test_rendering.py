@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -14,8 +15,11 @@ from bot.notifications import (
     MAX_LINK_LENGTH,
     TELEGRAM_LIMIT,
     Notification,
+    NotificationKind,
+    Source,
     escape_discord,
     render_discord,
+    render_plain_edit,
     render_telegram_html,
 )
 from feeds.model import Event
@@ -122,3 +126,41 @@ def test_a_headline_with_a_heart_keeps_its_words() -> None:
             b"</item></channel></rss>")
     [item] = parse_feed(feed).items
     assert item.title == "Fans <3 Squid Game: season 3 is bigger > than ever"
+
+
+# -- sources and updates -----------------------------------------------------------------------------
+def _sourced(count: int, *, link_length: int = 60, outlet: str = "Outlet") -> Notification:
+    sources = tuple(Source(f"{outlet} {n}", NEWS + "/" + "x" * max(0, link_length - len(NEWS) - 1) + str(n))
+                    for n in range(count))
+    return replace(_notification(), sources=sources)
+
+
+@pytest.mark.parametrize(("count", "link_length"), [(2, 60), (3, 2000), (12, 1000), (40, MAX_LINK_LENGTH)])
+def test_every_outlet_is_named_within_the_limits(count: int, link_length: int) -> None:
+    n = _sourced(count, link_length=link_length)
+    text = render_telegram_html(n)
+    assert html_problem(text) is None and len(text) <= TELEGRAM_LIMIT
+    assert "via Outlet 0" in re.sub(r"<[^>]+>", "", text)
+    assert ("more" in text) == (count > 12)
+    field = next(f for f in render_discord(n).embed["fields"] if f["name"] == "Sources")
+    assert len(field["value"]) <= 1024 and field["value"].startswith(("[Outlet 0]", "Outlet 0"))
+
+
+def test_outlet_names_are_feed_text_and_escaped() -> None:
+    n = replace(_notification(), sources=(Source("<b>Dead</b>line & co", NEWS), Source("@everyone *Variety*", NEWS)))
+    text = render_telegram_html(n)
+    assert html_problem(text) is None and "&lt;b&gt;Dead&lt;/b&gt;line &amp; co" in text
+    sources = next(f for f in render_discord(n).embed["fields"] if f["name"] == "Sources")["value"]
+    assert "@everyone" not in sources and "\\*Variety\\*" in sources
+
+
+def test_one_outlet_reads_as_before_and_an_update_is_marked() -> None:
+    plain = render_telegram_html(_notification())
+    assert "<i>via Deadline · " in plain and plain.startswith("<b>Squid Game</b>")
+    update = replace(_notification(), kind=NotificationKind.UPDATE, change="date moved: June 21 → July 12")
+    text = render_telegram_html(update)
+    assert text.startswith("🔄 Update · <b>Squid Game</b>") and "<i>date moved: June 21 → July 12</i>" in text
+    embed = render_discord(update).embed
+    assert embed["description"].startswith("🔄 Update · Squid Game")
+    assert {"name": "What changed", "value": "date moved: June 21 → July 12", "inline": False} in embed["fields"]
+    assert "also reported by Outlet 1 (" in render_plain_edit(_sourced(3))

@@ -104,7 +104,7 @@ async def running_bot(db_path: str, url: str) -> AsyncIterator[tuple[ShowBot, Fa
 
 
 async def _subscribe(showbot: ShowBot) -> None:
-    reply = await Commands(showbot).subscribe(SUBSCRIBER, "Wednesday", "renewal release_date")
+    reply = await Commands(showbot).run(SUBSCRIBER, "subscribe", show="Wednesday", events="renewal release_date")
     assert reply.ok, reply.text
 
 

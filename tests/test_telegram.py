@@ -3,8 +3,10 @@ request path, with a real ShowBot on a temporary database."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -12,16 +14,14 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.adapters.telegram_bot import (
     CALLBACK_DATA_LIMIT,
     TelegramAdapter,
-    decode_choice,
     delivery_error,
-    encode_choice,
     file_base_url,
     fit_html,
 )
-from bot.commands import Choice
+from bot.commands import Action, Choice
 from bot.config import load_settings
-from bot.notifications import TELEGRAM_LIMIT, Notification, Recipient
-from bot.ports import ChatUnavailable, PermanentFailure, RetryLater, TemporaryFailure
+from bot.notifications import TELEGRAM_LIMIT, Notification, NotificationKind, Recipient, Source
+from bot.ports import ChatUnavailable, MessageGone, PermanentFailure, RetryLater, TemporaryFailure
 from bot.service import ShowBot
 from feeds.model import Event, NewItem, ShowMatch
 from tests.support.fake_telegram import Call, FakeTelegram
@@ -86,7 +86,7 @@ async def test_subscribe_round_trip(fake: FakeTelegram, showbot: ShowBot, adapte
     assert reply.params["parse_mode"] == "HTML"
     assert reply.params["link_preview_options"] == {"is_disabled": True}
     toggles = reply.buttons
-    assert len(toggles) == 6 and all(data.startswith("c:events:") for _label, data in toggles)
+    assert len(toggles) == 6 and all(data.startswith(f"c:{Action.SET_EVENTS.value}:") for _label, data in toggles)
     assert all(len(data.encode()) <= CALLBACK_DATA_LIMIT for _label, data in toggles)
     subs = await showbot.storage.audience.subscriptions("telegram", "user", str(USER))
     assert [(s.show, s.events) for s in subs] == [("Squid Game", Event.all())]
@@ -250,15 +250,23 @@ def test_long_replies_are_cut_and_escaped() -> None:
     assert len(one_line) <= TELEGRAM_LIMIT and one_line.endswith("&amp;…")
 
 
-def test_callback_data_round_trip_within_64_bytes() -> None:
-    choice = Choice("x", "channel_subscribe", 2_000_000_000, int(Event.all()))
-    data = encode_choice(choice)
-    assert data is not None and len(data.encode()) <= CALLBACK_DATA_LIMIT
-    assert decode_choice(data) == (Choice("", "channel_subscribe", 2_000_000_000, int(Event.all())), None)
-    toggle = encode_choice(Choice("✓ Trailer", "events", 5, 3), owner="123456789")
-    assert toggle == "c:events:5:3:123456789"
-    assert decode_choice(toggle) == (Choice("", "events", 5, 3), "123456789")
-    assert decode_choice("garbage") is None and decode_choice("c:subscribe:x:1") is None
+async def test_callback_data_round_trip_within_64_bytes(adapter: TelegramAdapter) -> None:
+    layer = adapter.commands
+    choice = Choice("x", Action.CHANNEL_SUBSCRIBE, 2_000_000_000, Event.all())
+    data = await layer.encode_choice(choice, owner=None, limit=CALLBACK_DATA_LIMIT)
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    assert await layer.decode_choice(data) == (Choice("", Action.CHANNEL_SUBSCRIBE, 2_000_000_000, Event.all()), None)
+    toggle = await layer.encode_choice(Choice("✓ Trailer", Action.SET_EVENTS, 5, Event(3)), owner="123456789",
+                                       limit=CALLBACK_DATA_LIMIT)
+    assert toggle == "c:e:5:3:123456789:"
+    assert await layer.decode_choice(toggle) == (Choice("", Action.SET_EVENTS, 5, Event(3)), "123456789")
+    # a choice too long for 64 bytes (an alias being added) is kept aside under a short key
+    long = Choice("Silo", Action.ALIAS_ADD, 7, text="Un nombre muy largo para una serie muy conocida")
+    key = await layer.encode_choice(long, owner="123456789", limit=CALLBACK_DATA_LIMIT)
+    assert key.startswith("k:") and len(key.encode()) <= CALLBACK_DATA_LIMIT
+    assert await layer.decode_choice(key) == (Choice("", Action.ALIAS_ADD, 7, text=long.text), "123456789")
+    for garbage in ("garbage", "c:subscribe:x:1", "c:zz:1:1::", "k:unknown", "c:s:-1:1::"):
+        assert await layer.decode_choice(garbage) is None, garbage
 
 
 def test_file_url_of_a_local_bot_api_server() -> None:
@@ -273,3 +281,104 @@ async def test_a_long_link_is_delivered_without_it(fake: FakeTelegram, adapter: 
     [sent] = fake.sent
     assert "Squid Game renewed" in sent.text and "href" not in sent.text
     assert sent.params["link_preview_options"] == {"is_disabled": True}
+
+
+# -- a paused chat comes back ---------------------------------------------------------------------------
+async def _queue_story(showbot: ShowBot, headline: str, link: str) -> None:
+    squid_game = await _show_id(showbot, "Squid Game")
+    now = time.time()
+    (item,) = await showbot.storage.items.insert_items(None, [NewItem(headline, link=link)], now)
+    match = ShowMatch(squid_game, "Squid Game", Event.RENEWAL, (3,), "test")
+    await showbot.storage.items.save_matches(item.id, [match])
+    await showbot.storage.outbox.enqueue_for_match(item.id, match, now)
+    showbot.delivery.notify()
+
+
+@pytest.mark.parametrize("sign", ["hello", "/start", "button", "unblocked"])
+async def test_any_sign_of_life_resumes_a_blocked_chat_and_delivers_at_once(
+        fake: FakeTelegram, showbot: ShowBot, adapter: TelegramAdapter, sign: str) -> None:
+    """On main only /subscribe resumed a paused chat, news that came while it was paused was never
+    queued, and the held news went out up to a minute after resuming."""
+    storage = showbot.storage
+    fake.push_message(user=USER, text="/subscribe Squid Game")
+    subscribed = await fake.wait_for_sent(_to(USER))
+    stop = asyncio.Event()
+    loop = asyncio.create_task(showbot.delivery.run(stop))
+    try:
+        fake.fail_next_send(status=403, chat_id=USER)
+        await _queue_story(showbot, "Squid Game renewed for season 3", "https://e.com/1")
+        for _ in range(100):
+            if await storage.audience.paused_chats("telegram"):
+                break
+            await asyncio.sleep(0.02)
+        await _queue_story(showbot, "Squid Game season 3 premiere date set", "https://e.com/2")  # while blocked
+        await asyncio.sleep(0.3)
+        assert await storage.outbox.outbox_counts() == {"held": 2}
+
+        fake.push_update({"my_chat_member": _my_chat_member(USER, "kicked")})  # blocking is no sign of life
+        await asyncio.sleep(0.5)
+        assert await storage.outbox.outbox_counts() == {"held": 2}
+
+        if sign == "button":
+            fake.push_callback(user=USER, data=subscribed.buttons[0][1], message=subscribed)
+        elif sign == "unblocked":
+            fake.push_update({"my_chat_member": _my_chat_member(USER, "member")})
+        else:
+            fake.push_message(user=USER, text=sign)
+        started = time.monotonic()
+        first = await fake.wait_for_sent(lambda c: "renewed for season 3" in c.text, within=5)
+        second = await fake.wait_for_sent(lambda c: "premiere date set" in c.text, within=5)
+        assert time.monotonic() - started < 3.0
+        assert first.chat_id == second.chat_id == str(USER) and first.at <= second.at  # in order
+        assert not await storage.audience.paused_chats("telegram")
+    finally:
+        stop.set()
+        await loop
+    assert await storage.outbox.outbox_counts() == {"sent": 2}
+
+
+def _my_chat_member(user: int, status: str) -> dict[str, object]:
+    person = {"id": user, "is_bot": False, "first_name": "Ann"}
+    bot = {"id": 123, "is_bot": True, "first_name": "ShowBot", "username": "showbot_test"}
+    return {"chat": {"id": user, "type": "private", "first_name": "Ann"}, "from": person, "date": int(time.time()),
+            "old_chat_member": {"status": "member" if status == "kicked" else "kicked", "user": bot,
+                                **({"until_date": 0} if status == "member" else {})},
+            "new_chat_member": {"status": status, "user": bot, **({"until_date": 0} if status == "kicked" else {})}}
+
+
+# -- one story, one message: edits for more sources, replies for updates ---------------------------------
+async def test_send_gives_the_message_edit_lists_the_sources_and_an_update_replies(
+        fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    user = Recipient("telegram", "user", str(USER))
+    story = _notification("Squid Game renewed for season 3", link="https://deadline.example/sg3")
+    sent = await adapter.send(user, story)
+    assert sent is not None and sent.chat_id == str(USER)
+    (call,) = fake.sent
+    assert sent.message_id == str(call.params["_result"]["message_id"])
+    assert "reply_parameters" not in call.params
+
+    more = story.with_sources((Source("Deadline", "https://deadline.example/sg3"),
+                               Source("Variety", "https://variety.example/sg3"), Source("TVLine", None)))
+    await adapter.edit(user, sent, more)
+    shown = fake.message(USER, int(sent.message_id))
+    assert shown is not None
+    assert ('via <a href="https://deadline.example/sg3">Deadline</a> · '
+            '<a href="https://variety.example/sg3">Variety</a> · TVLine') in shown["text"]
+    assert len(fake.sent) == 1 and len(fake.edits) == 1  # edited, not sent again
+    await adapter.edit(user, sent, more)  # "message is not modified": success
+    assert len(fake.edits) == 1
+
+    update = replace(_notification("Squid Game season 3 premieres June 27"), kind=NotificationKind.UPDATE,
+                     change="date set: June 27", replying_to=sent)
+    await adapter.send(user, update)
+    reply = fake.sent[-1]
+    assert reply.params["reply_parameters"] == {"message_id": int(sent.message_id),
+                                                "allow_sending_without_reply": True}
+    assert reply.text.startswith("🔄 Update · <b>Squid Game</b>") and "<i>date set: June 27</i>" in reply.text
+
+    fake.make_uneditable(USER, int(sent.message_id))
+    with pytest.raises(MessageGone):
+        await adapter.edit(user, sent, more.with_sources((*more.sources, Source("EW", None))))
+    fake.delete(USER, int(sent.message_id))
+    with pytest.raises(MessageGone):
+        await adapter.edit(user, sent, more.with_sources((*more.sources, Source("EW", None))))

@@ -206,7 +206,7 @@ async def test_delivery_reports_sends_429s_and_latency(showbot: ShowBot) -> None
             if self.calls == 1:
                 raise RetryLater("slow down", 0.0)
 
-    await Commands(showbot).subscribe(Caller("console", "local", "local"), "Squid Game")
+    await Commands(showbot).run(Caller("console", "local", "local"), "subscribe", show="Squid Game")
     report = await showbot.poll_once(force=True)
     showbot.register(Limited())  # type: ignore[arg-type]
     delivered = await showbot.delivery.deliver_due()

@@ -89,7 +89,7 @@ async def world(server: LocalServer, db_path: str) -> AsyncIterator[World]:
             store = showbot.storage.push
             messenger = FakeMessenger()
             showbot.register(messenger)  # type: ignore[arg-type]
-            await Commands(showbot).subscribe(Caller("fake", "u1", "u1"), "Slow Horses")
+            await Commands(showbot).run(Caller("fake", "u1", "u1"), "subscribe", show="Slow Horses")
             context = WebContext(settings, showbot.health, showbot.metrics, lambda: stored_counts(showbot.storage))
             # the callback base is only known once the server listens (port 0)
             app = build_app(context)

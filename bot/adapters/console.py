@@ -6,15 +6,28 @@ newcomer can try the whole bot offline with no token."""
 from __future__ import annotations
 
 import asyncio
+import locale
+import os
 import sys
 import threading
 from collections.abc import Awaitable
 from typing import TextIO
 
-from bot.notifications import Notification, Recipient, render_plain
+from bot.commands import Caller, ChatType, Choice, Commands, Reply
+from bot.notifications import Notification, Recipient, SentMessage, render_plain, render_plain_edit
 from bot.ports import RateLimits
+from bot.service import CONSOLE_CHAT, CONSOLE_PLATFORM, ShowBot
 
 CONSOLE_LIMITS = RateLimits(per_second=1000.0, private_interval=0.0, group_interval=0.0)
+
+
+def console_language() -> str | None:
+    """The terminal's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), e.g. 'ko_KR.UTF-8' -> 'ko_KR'."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").split(":", 1)[0].split(".", 1)[0]
+        if value and value not in ("C", "POSIX"):
+            return value
+    return locale.getlocale()[0]
 
 
 class ConsoleMessenger:
@@ -23,23 +36,33 @@ class ConsoleMessenger:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
+        self._printed = 0
 
-    async def send(self, recipient: Recipient, notification: Notification) -> None:
+    async def send(self, recipient: Recipient, notification: Notification) -> SentMessage:
+        self._write(render_plain(notification))
+        self._printed += 1
+        return SentMessage(recipient.chat_id, f"printed-{self._printed}")
+
+    async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
+        """What was printed stays printed: an "also reported by" line says who else reports it."""
+        self._write(render_plain_edit(notification))
+
+    def _write(self, text: str) -> None:
         stream = self._stream or sys.stdout
-        stream.write(render_plain(notification) + "\n\n")
+        stream.write(text + "\n\n")
         stream.flush()
 
 
 class ConsoleChat:
-    """`showbot chat`: type the bot's commands at a terminal, as the local user (who owns the bot)."""
+    """`showbot chat`: type the bot's commands at a terminal, as the local user, who owns the bot. The
+    console is both their private chat and their own server: /channel, /mute and /unmute work here."""
 
-    def __init__(self, showbot: object, settings: object, *, output: TextIO | None = None) -> None:
-        from bot.commands import Caller, ChatType, Commands
-
-        self._commands = Commands(showbot)  # type: ignore[arg-type]
-        self._caller = Caller("console", "local", "local", ChatType.PRIVATE, name="you")
+    def __init__(self, showbot: ShowBot, settings: object = None, *, output: TextIO | None = None) -> None:
+        self._commands = Commands(showbot)
+        self._caller = Caller(CONSOLE_PLATFORM, CONSOLE_CHAT, CONSOLE_CHAT, ChatType.CONSOLE, guild_id=CONSOLE_CHAT,
+                              name="you", language=console_language())
         self._out = output
-        self._choices: tuple = ()
+        self._choices: tuple[Choice, ...] = ()
 
     def _print(self, text: str) -> None:
         stream = self._out or sys.stdout
@@ -48,21 +71,21 @@ class ConsoleChat:
 
     async def handle(self, line: str) -> str:
         """One typed line -> the reply text (numbers pick a button from the previous reply)."""
-        from bot.command_text import dispatch
-
         line = line.strip()
         if line.isdigit() and self._choices:
             index = int(line) - 1
             if not 0 <= index < len(self._choices):
-                return f"Pick a number from 1 to {len(self._choices)}."
-            reply = await self._commands.choose(self._caller, self._choices[index])
+                return f"1 … {len(self._choices)}?"
+            reply = await self._commands.press(self._caller, self._choices[index])
         else:
-            reply = await dispatch(self._commands, self._caller, line)
+            reply = await self._commands.line(self._caller, line)
+        return self.render(reply)
+
+    def render(self, reply: Reply) -> str:
         self._choices = reply.choices
         text = reply.text
         if reply.choices:
             text += "\n" + "  ".join(f"[{n}] {c.label}" for n, c in enumerate(reply.choices, 1))
-            text += "\n(type a number to pick)"
         return text
 
     async def run(self, stream: TextIO, stop: asyncio.Event) -> None:

@@ -6,7 +6,7 @@
     await adapter.stop()
 
 Minimal intents (guilds only, no message content): everything arrives as an interaction. The
-slash commands live in discord_cogs.py. discord.py keeps per-route rate-limit buckets and retries
+slash commands are generated from the command registry in discord_commands.py. discord.py keeps per-route rate-limit buckets and retries
 429s itself; only a wait longer than `MAX_RATELIMIT_WAIT` comes back to us, as RetryLater."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,13 +29,15 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapters.discord_cogs import COG_TYPES, NO_PINGS, PLATFORM, send_reply
-from bot.commands import Commands, Reply
+from bot.adapters.discord_commands import NO_PINGS, PLATFORM, ChoiceButton, CommandRunner, app_commands_from
+from bot.commands import Commands
 from bot.config import Settings
-from bot.notifications import Notification, Recipient, render_discord
+from bot.i18n import N_
+from bot.notifications import Notification, Recipient, SentMessage, render_discord
 from bot.ports import (
     ChatUnavailable,
     DeliveryError,
+    MessageGone,
     PermanentFailure,
     RateLimits,
     RetryLater,
@@ -88,17 +91,19 @@ class ShowbotTree(app_commands.CommandTree):
             _log.error("autocomplete for /%s failed", command, exc_info=error)
             return  # nothing to say: the user just sees no suggestions
         if isinstance(error, app_commands.NoPrivateMessage):
-            text = "That command works in a server channel, not in a DM."
+            text = N_("That command works in a server channel, not in a DM.")
         elif isinstance(error, app_commands.CheckFailure):
-            text = "You can't use that command here."
+            text = N_("You can't use that command here.")
         elif isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
             _log.warning("/%s is out of date on Discord's side: %s", command, error)
-            text = "My commands have just changed and Discord is still updating them; try again in a minute."
+            text = N_("My commands have just changed and Discord is still updating them; try again in a minute.")
         else:
             _log.error("/%s failed", command, exc_info=error)
-            text = "Something went wrong; please try again."
-        with contextlib.suppress(discord.HTTPException):
-            await send_reply(interaction, Reply(text, ok=False), cog=None)
+            text = N_("Something went wrong; please try again.")
+        runner = getattr(interaction.client, "command_runner", None)
+        if isinstance(runner, CommandRunner):
+            with contextlib.suppress(discord.HTTPException):
+                await runner.error(interaction, text)
 
 
 class ShowbotDiscordBot(commands.Bot):
@@ -106,7 +111,9 @@ class ShowbotDiscordBot(commands.Bot):
 
     def __init__(self, layer: Commands, *, moderator_role: str | None = None, meta: MetaStore | None = None,
                  sync_commands: bool = True, ready_event: asyncio.Event | None = None,
-                 api_base: str | None = None, **client_options: Any) -> None:
+                 api_base: str | None = None,
+                 chat_alive: Callable[[tuple[str, ...]], Awaitable[object]] | None = None,
+                 **client_options: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands: everything is a slash command
             help_command=None,
@@ -119,10 +126,12 @@ class ShowbotDiscordBot(commands.Bot):
         )
         self.layer = layer
         self.moderator_role = moderator_role
+        self.command_runner = CommandRunner(layer, moderator_role=moderator_role)
         self.meta = meta
         self.sync_commands = sync_commands
         self.ready_event = ready_event or asyncio.Event()
         self.api_base = api_base
+        self.chat_alive = chat_alive
 
     async def login(self, token: str) -> None:
         """Log in at the configured API; with another API than discord.com, connect to the gateway
@@ -137,8 +146,9 @@ class ShowbotDiscordBot(commands.Bot):
             _log.info("discord: gateway %s", url)
 
     async def setup_hook(self) -> None:
-        for cog_type in COG_TYPES:
-            await self.add_cog(cog_type(self.layer, moderator_role=self.moderator_role))
+        for command in app_commands_from(self.command_runner):
+            self.tree.add_command(command)
+        self.add_dynamic_items(ChoiceButton)
         if self.sync_commands:
             await self.sync_tree()
 
@@ -165,6 +175,20 @@ class ShowbotDiscordBot(commands.Bot):
         _log.info("discord: ready as %s in %d server(s)", self.user, len(self.guilds))
         self.ready_event.set()
 
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Every interaction (a slash command, a button, an autocomplete): a sign of life from its chat,
+        which resumes it if a 403 paused it. discord.py runs this beside the command tree's own handling."""
+        if self.chat_alive is not None:
+            await self.chat_alive(signs_of_life(interaction))
+
+
+def signs_of_life(interaction: discord.Interaction) -> tuple[str, ...]:
+    """The chat an interaction shows to be reachable: the channel it came from in a server, the
+    person's DM (which showbot addresses by their user id) in a direct message."""
+    if interaction.guild_id is None:
+        return (str(interaction.user.id),)
+    return (str(interaction.channel_id),) if interaction.channel_id is not None else ()
+
 
 # -- notifications ------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
@@ -185,6 +209,17 @@ def build_message(notification: Notification, *, role_id: str | None = None) -> 
         roles=[discord.Object(id=int(mention))] if mention else False,
     )
     return DiscordOutgoing(rendered.content, discord.Embed.from_dict(rendered.embed), allowed, notification.nonce)
+
+
+def _reply_to(destination: discord.abc.Messageable, notification: Notification) -> discord.MessageReference | None:
+    """An update replies to the earlier message when it is in the same channel (and is sent anyway
+    if that message was deleted)."""
+    earlier = notification.replying_to
+    channel_id = getattr(destination, "id", None)
+    if earlier is None or not earlier.message_id.isdigit() or str(channel_id) != earlier.chat_id:
+        return None
+    return discord.MessageReference(message_id=int(earlier.message_id), channel_id=int(earlier.chat_id),
+                                    fail_if_not_exists=False)
 
 
 def _retry_after(exc: discord.HTTPException) -> float:
@@ -249,7 +284,8 @@ class DiscordAdapter:
     def _new_bot(self) -> ShowbotDiscordBot:
         options: dict[str, Any] = dict(
             moderator_role=self._settings.discord_moderator_role, meta=self._showbot.storage.meta,
-            sync_commands=self._sync_commands, ready_event=self.ready, api_base=self._settings.discord_api_base)
+            sync_commands=self._sync_commands, ready_event=self.ready, api_base=self._settings.discord_api_base,
+            chat_alive=lambda chats: self._showbot.chat_alive(PLATFORM, *chats))
         shards = self._settings.discord_shards
         if shards:  # this worker's shards of SHOWBOT_DISCORD_SHARD_COUNT
             return ShowbotShardedDiscordBot(self._layer, shard_ids=list(shards),
@@ -345,7 +381,7 @@ class DiscordAdapter:
                 _log.exception("discord client failed while closing")
 
     # -- Messenger ---------------------------------------------------------------------------
-    async def send(self, recipient: Recipient, notification: Notification) -> None:
+    async def send(self, recipient: Recipient, notification: Notification) -> SentMessage | None:
         bot = self.bot
         if bot.is_closed() or bot.user is None:
             raise TemporaryFailure("discord is not connected")
@@ -354,8 +390,28 @@ class DiscordAdapter:
         message = build_message(notification, role_id=recipient.role_id)
         try:
             destination = await self._destination(bot, recipient)
-            await destination.send(message.content, embed=message.embed, allowed_mentions=message.allowed_mentions,
-                                   nonce=message.nonce)
+            sent = await destination.send(message.content, embed=message.embed, allowed_mentions=message.allowed_mentions,
+                                          nonce=message.nonce, reference=_reply_to(destination, notification))
+        except Exception as exc:
+            error = delivery_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+        return SentMessage(str(sent.channel.id), str(sent.id))
+
+    async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
+        """PATCH the message with the notification as it reads now (more sources); an edit pings nobody."""
+        bot = self.bot
+        if bot.is_closed() or bot.user is None:
+            raise TemporaryFailure("discord is not connected")
+        if not (message.chat_id.isdigit() and message.message_id.isdigit()):
+            raise MessageGone(f"not a Discord message: {message}")
+        outgoing = build_message(notification, role_id=recipient.role_id)
+        target = bot.get_partial_messageable(int(message.chat_id)).get_partial_message(int(message.message_id))
+        try:
+            await target.edit(content=outgoing.content, embed=outgoing.embed, allowed_mentions=outgoing.allowed_mentions)
+        except (discord.NotFound, discord.Forbidden) as exc:  # deleted, or no longer ours to edit: left alone
+            raise MessageGone(f"{exc.status}: {exc.text or 'gone'}") from exc
         except Exception as exc:
             error = delivery_error(exc)
             if error is None:

@@ -2,8 +2,8 @@
 
 It is a Messenger (notifications rendered as Telegram HTML, Bot API errors mapped onto the
 delivery loop's error kinds) and a front end for the command layer (typed commands become
-`command_text.dispatch` calls; a Reply's choices become an inline keyboard whose presses come
-back as `Commands.choose`). Long polling; no JobQueue: the core runs the only scheduler.
+`Commands.line` calls; a Reply's choices become an inline keyboard whose presses come
+back as `Commands.press`; the command menu is generated from the registry). Long polling; no JobQueue: the core runs the only scheduler.
 
     adapter = TelegramAdapter(settings, showbot)
     await adapter.start()      # getMe, setMyCommands, then getUpdates in the background
@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from telegram import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
+    BotCommandScopeChat,
     BotCommandScopeDefault,
     CallbackQuery,
     Chat,
@@ -50,14 +51,24 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot.command_text import COMMANDS, dispatch
-from bot.commands import Caller, ChatType, Choice, Commands, Reply
+from bot.commands import Action, Caller, ChatType, Choice, Commands, Permission, Reply, Status
+from bot.commands.text import command_word
 from bot.config import Settings
-from bot.notifications import TELEGRAM_LIMIT, Notification, Recipient, cut, escape_html, render_telegram
-from bot.ports import ChatUnavailable, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
+from bot.i18n import N_, _, use_language
+from bot.notifications import (
+    TELEGRAM_LIMIT,
+    Notification,
+    Recipient,
+    SentMessage,
+    cut,
+    escape_html,
+    render_telegram,
+)
+from bot.ports import ChatUnavailable, MessageGone, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
 from bot.service import ShowBot
 from bot.supervise import restart_delay
 
@@ -72,13 +83,15 @@ BUTTON_LABEL_LIMIT = 60
 LONG_POLL = dtm.timedelta(seconds=25)
 CONNECT_BACKOFF_CAP = 300.0
 
-# Commands whose answer depends on whether the caller administers the group: only these cost a
-# getChatMember call, and only in a group.
-ADMIN_COMMANDS = frozenset({"channel", "mute", "unmute", "feed", "catalog", "alias", "stats", "help", "start",
-                            "panel"})
-ADMIN_CHOICES = frozenset({"channel_subscribe", "mute"})
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP, Chat.CHANNEL)
+GONE_STATUSES = (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)  # the bot blocked, kicked or removed
+SIGN_OF_LIFE_GROUP = -1  # before the handlers that answer (group 0)
+
+# A 400 to an edit that means the message is left alone: deleted, too old, or not the bot's to edit.
+GONE_MARKERS = ("message to edit not found", "message can't be edited", "message_id_invalid",
+                "message not found")
+NOT_MODIFIED = "message is not modified"
 
 # A 400 that means the chat is gone or closed to the bot, not that the message is wrong.
 UNAVAILABLE_MARKERS = (
@@ -87,24 +100,7 @@ UNAVAILABLE_MARKERS = (
     "group chat was upgraded", "peer_id_invalid",
 )
 
-MENU = (
-    ("subscribe", "Follow a show: /subscribe Squid Game [events]"),
-    ("unsubscribe", "Stop following a show (or 'all')"),
-    ("subscriptions", "The shows you follow"),
-    ("shows", "Search the catalog: /shows <name>"),
-    ("latest", "Recent news about a show"),
-    ("panel", "Manage this chat in the browser (a private sign-in link)"),
-    ("help", "What I can do"),
-)
-MODERATOR_MENU = (
-    ("channel", "Post a show's news in this group: /channel subscribe <show>"),
-    ("mute", "Silence a show in this group"),
-    ("unmute", "Un-silence a show in this group"),
-    ("feed", "Manage feeds: /feed add|remove|list"),
-    ("catalog", "Add a show: /catalog add <title> | aliases"),
-    ("alias", "Add an alias: /alias add <show> | <alias>"),
-    ("stats", "Bot statistics"),
-)
+MENU_DESCRIPTION_LIMIT = 256  # characters of a setMyCommands description
 
 
 class TelegramStartError(Exception):
@@ -145,8 +141,9 @@ class TelegramAdapter:
             base = self._settings.telegram_base_url
             builder = builder.base_url(base).base_file_url(file_base_url(base))
         app = builder.build()
+        app.add_handler(TypeHandler(Update, self._on_any_update), group=SIGN_OF_LIFE_GROUP)
         update_kinds = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
-        app.add_handler(CommandHandler(list(COMMANDS), self._on_command, filters=update_kinds))
+        app.add_handler(CommandHandler(self.commands.registry.typed_names(), self._on_command, filters=update_kinds))
         # an unknown /command in a private chat gets "I don't know /x" from the command layer;
         # in groups it may be meant for another bot
         app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE,
@@ -185,7 +182,7 @@ class TelegramAdapter:
         assert app.updater is not None
         await app.updater.start_polling(
             timeout=LONG_POLL, drop_pending_updates=False,
-            allowed_updates=[Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY],
+            allowed_updates=[Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER],
         )
 
     async def start_updates(self) -> None:
@@ -242,25 +239,35 @@ class TelegramAdapter:
         finally:
             await app.shutdown()
 
-    @staticmethod
-    async def _set_menu(app: Application) -> None:
+    async def _set_menu(self, app: Application) -> None:
+        """The command menu, from the registry: everyone's commands by default, every command for group
+        administrators and in the private chats of the bot's owners."""
+        everyone = menu(self.commands, moderators=False)
+        everything = menu(self.commands, moderators=True)
+        owners = [user for platform, _sep, user in (o.partition(":") for o in self._settings.owners)
+                  if platform == PLATFORM and user.lstrip("-").isdigit()]
         try:
-            await app.bot.set_my_commands([BotCommand(n, d) for n, d in MENU], scope=BotCommandScopeDefault())
-            await app.bot.set_my_commands([BotCommand(n, d) for n, d in MENU + MODERATOR_MENU],
-                                          scope=BotCommandScopeAllChatAdministrators())
+            await app.bot.set_my_commands(everyone, scope=BotCommandScopeDefault())
+            await app.bot.set_my_commands(everything, scope=BotCommandScopeAllChatAdministrators())
+            for owner in owners:
+                await app.bot.set_my_commands(everything, scope=BotCommandScopeChat(int(owner)))
         except TelegramError as exc:  # the menu is a convenience; commands work without it
             _log.warning("telegram: could not set the command menu: %s", exc)
 
     # -- Messenger ---------------------------------------------------------------------------
-    async def send(self, recipient: Recipient, notification: Notification) -> None:
+    async def send(self, recipient: Recipient, notification: Notification) -> SentMessage | None:
         if self._app is None:
             raise TemporaryFailure("the Telegram adapter is not running")
         message = render_telegram(notification)
         preview = LinkPreviewOptions(url=message.link) if message.link else LinkPreviewOptions(is_disabled=True)
+        earlier = notification.replying_to
+        reply = (ReplyParameters(int(earlier.message_id), allow_sending_without_reply=True)
+                 if earlier is not None and earlier.chat_id == recipient.chat_id and earlier.message_id.isdigit()
+                 else None)
         try:
-            await self._app.bot.send_message(
+            sent = await self._app.bot.send_message(
                 chat_id=recipient.chat_id, text=message.html, parse_mode=ParseMode.HTML,
-                link_preview_options=preview,
+                link_preview_options=preview, reply_parameters=reply,
             )
         except ChatMigrated as exc:
             # the group became a supergroup: its subscriptions and pending news move to the new id,
@@ -269,49 +276,85 @@ class TelegramAdapter:
             raise TemporaryFailure(f"the group moved to {exc.new_chat_id}; resending there") from exc
         except TelegramError as exc:
             raise delivery_error(exc) from exc
+        return SentMessage(str(sent.chat.id), str(sent.message_id))
+
+    async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
+        """editMessageText with the notification as it reads now (more sources); no ping."""
+        if self._app is None:
+            raise TemporaryFailure("the Telegram adapter is not running")
+        if not message.message_id.isdigit():
+            raise MessageGone(f"not a Telegram message id: {message.message_id!r}")
+        rendered = render_telegram(notification)
+        preview = LinkPreviewOptions(url=rendered.link) if rendered.link else LinkPreviewOptions(is_disabled=True)
+        try:
+            await self._app.bot.edit_message_text(
+                rendered.html, chat_id=message.chat_id, message_id=int(message.message_id),
+                parse_mode=ParseMode.HTML, link_preview_options=preview,
+            )
+        except TelegramError as exc:
+            error = edit_error(exc)
+            if error is not None:  # (None: "message is not modified", the message already reads so)
+                raise error from exc
+
+    # -- any update --------------------------------------------------------------------------
+    async def _on_any_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update, before the handlers that answer it: a sign of life from its chat (a message,
+        a command, a button, the bot unblocked or added back) resumes a chat a 403 paused."""
+        chats = signs_of_life(update)
+        if chats:
+            await self._showbot.chat_alive(PLATFORM, *chats)
 
     # -- commands ------------------------------------------------------------------------------
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None or not message.text:
             return
-        name = command_name(message.text)
-        caller = await self._caller(update, context, needs_admin=name in ADMIN_COMMANDS)
+        name = command_word(message.text)
+        caller = await self._caller(update, context, needs_admin=self.commands.needs_admin_check(name))
         if caller is None:
             return
         try:
-            reply = await dispatch(self.commands, caller, message.text)
+            reply = await self.commands.line(caller, message.text)
         except Exception:
-            await self._apologise(message)
+            await self._apologise(message, caller)
             raise  # the error handler logs it
         await self._reply(message, caller, reply)
 
     async def _on_chatter(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.effective_message is not None:
-            await update.effective_message.reply_text(
-                "I answer commands: /subscribe <show> to follow one, /help for the rest.",
-                link_preview_options=LinkPreviewOptions(is_disabled=True), do_quote=False)
+        message = update.effective_message
+        if message is None:
+            return
+        user = update.effective_user
+        with use_language(await self.commands.language_for(
+                Caller(PLATFORM, str(user.id) if user else "", str(message.chat.id),
+                       language=user.language_code if user else None))):
+            text = _("I answer commands: /subscribe <show> to follow one, /help for the rest.")
+        await message.reply_text(text, link_preview_options=LinkPreviewOptions(is_disabled=True), do_quote=False)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
             return
-        decoded = decode_choice(query.data or "")
+        decoded = await self.commands.decode_choice(query.data or "")
+        presser = Caller(PLATFORM, str(query.from_user.id), str(query.from_user.id),
+                         language=query.from_user.language_code)
         if decoded is None:
-            await query.answer("That button has expired.", show_alert=True)
+            await query.answer((await self.commands.say(presser, N_("That button has expired."))).text, show_alert=True)
             return
         choice, owner = decoded
         if owner is not None and str(query.from_user.id) != owner:
-            await query.answer("These buttons belong to someone else: send your own command.", show_alert=True)
+            text = (await self.commands.say(presser, N_("These buttons belong to someone else: send your own command."))).text
+            await query.answer(text, show_alert=True)
             return
-        caller = await self._caller(update, context, needs_admin=choice.action in ADMIN_CHOICES)
+        caller = await self._caller(update, context, needs_admin=self.commands.press_needs_admin_check(choice))
         if caller is None:
             await query.answer()
             return
         try:
-            reply = await self.commands.choose(caller, choice)
+            reply = await self.commands.press(caller, choice)
         except Exception:
-            await query.answer("Something went wrong on my side; please try again later.", show_alert=True)
+            text = (await self.commands.say(caller, N_("Something went wrong on my side; please try again later."))).text
+            await query.answer(text, show_alert=True)
             raise
         if not reply.ok and not reply.choices:
             await query.answer(cut(reply.text, CALLBACK_ANSWER_LIMIT), show_alert=True)
@@ -343,8 +386,11 @@ class TelegramAdapter:
             user_id, name, is_admin = str(chat.id), chat.title or "", True
         else:
             return None
+        thread = message.message_thread_id if isinstance(message, Message) and message.is_topic_message else None
         return Caller(PLATFORM, user_id, str(chat.id), ChatType.GROUP if in_group else ChatType.PRIVATE,
-                      guild_id=str(chat.id) if in_group else None, is_chat_admin=is_admin, name=name)
+                      guild_id=str(chat.id) if in_group else None, is_chat_admin=is_admin, name=name,
+                      language=user.language_code if user is not None else None,
+                      thread_id=str(thread) if thread is not None else None)
 
     @staticmethod
     async def _is_admin(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int) -> bool:
@@ -361,7 +407,7 @@ class TelegramAdapter:
             reply = await self._send_privately(caller, reply)
         await message.reply_text(
             fit_html(reply.text), parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True),
-            reply_markup=keyboard(reply.choices, owner=caller.user_id),
+            reply_markup=await self.keyboard(reply.choices, owner=caller.user_id),
             # in a group, quote the command (and still answer if it was deleted meanwhile)
             reply_parameters=(ReplyParameters(message.message_id, allow_sending_without_reply=True)
                               if caller.in_group else None),
@@ -372,18 +418,22 @@ class TelegramAdapter:
         """A reply only the caller may see, asked for in a group: sent to their private chat; the
         group is told where it went (or how to let the bot write to them)."""
         if caller.user_id == caller.chat_id:  # an anonymous admin or a channel post: no one to write to
-            return Reply("Send this command as yourself (not anonymously): the answer is private.", ok=False)
+            return await self.commands.say(
+                caller, N_("Send this command as yourself (not anonymously): the answer is private."))
+        assert self._app is not None
         try:
-            await self._app.bot.send_message(chat_id=caller.user_id, text=fit_html(reply.text), parse_mode=ParseMode.HTML,
+            await self._app.bot.send_message(chat_id=caller.user_id, text=fit_html(reply.text),
+                                             parse_mode=ParseMode.HTML,
                                              link_preview_options=LinkPreviewOptions(is_disabled=True))
         except Forbidden:
-            return Reply("I can't write to you privately yet: open a private chat with me, press Start, then send "
-                         "the command here again.", ok=False)
-        return Reply("I've sent you the answer in a private message.")
+            return await self.commands.say(
+                caller, N_("I can't write to you privately yet: open a private chat with me, press Start, then send "
+                           "the command here again."))
+        return await self.commands.say(caller, N_("I've sent you the answer in a private message."), Status.OK)
 
     async def _edit(self, query: CallbackQuery, caller: Caller, reply: Reply) -> None:
         text = fit_html(reply.text)
-        markup = keyboard(reply.choices, owner=caller.user_id)
+        markup = await self.keyboard(reply.choices, owner=caller.user_id)
         try:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
                                           link_preview_options=LinkPreviewOptions(is_disabled=True))
@@ -396,27 +446,43 @@ class TelegramAdapter:
         await query.get_bot().send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
                                            link_preview_options=LinkPreviewOptions(is_disabled=True))
 
-    @staticmethod
-    async def _apologise(message: Message) -> None:
+    async def _apologise(self, message: Message, caller: Caller) -> None:
         try:
-            await message.reply_text("Something went wrong on my side; please try again later.", do_quote=False)
+            text = (await self.commands.say(caller, N_("Something went wrong on my side; please try again later."))).text
+            await message.reply_text(text, do_quote=False)
         except TelegramError:
             pass
 
+    async def keyboard(self, choices: tuple[Choice, ...], *, owner: str | None = None) -> InlineKeyboardMarkup | None:
+        """A reply's choices as an inline keyboard; only `owner` (who asked) may press them."""
+        buttons: list[InlineKeyboardButton] = []
+        for choice in choices:
+            data = await self.commands.encode_choice(choice, owner=owner, limit=CALLBACK_DATA_LIMIT)
+            buttons.append(InlineKeyboardButton(cut(choice.label, BUTTON_LABEL_LIMIT), callback_data=data))
+        if not buttons:
+            return None
+        per_row = 2 if all(c.action is Action.SET_EVENTS for c in choices) else 1
+        return InlineKeyboardMarkup([buttons[i:i + per_row] for i in range(0, len(buttons), per_row)])
+
 
 # -- pure helpers (tested without a network) ----------------------------------------------------
+def signs_of_life(update: Update) -> tuple[str, ...]:
+    """The chat an update shows to be reachable: where a message, a command or a button press came
+    from, or where the bot was unblocked or added back. A my_chat_member update that removes the
+    bot (blocked, kicked, left) is no sign of life."""
+    member = update.my_chat_member
+    if member is not None and member.new_chat_member.status in GONE_STATUSES:
+        return ()
+    chat = update.effective_chat
+    return (str(chat.id),) if chat is not None else ()
+
+
 def file_base_url(base_url: str) -> str:
     """'http://host:8081/bot' -> 'http://host:8081/file/bot' (a local Bot API server's file URL)."""
     head, sep, tail = base_url.rpartition("/bot")
     if sep and tail in ("", "{token}", "{0}"):
         return f"{head}/file/bot{tail}"
     return base_url.rstrip("/") + "/file/bot"
-
-
-def command_name(text: str) -> str:
-    """'/Channel@showbot subscribe X' -> 'channel'."""
-    first = text.strip().split(maxsplit=1)[0] if text.strip() else ""
-    return first.lstrip("/").split("@", 1)[0].lower()
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -448,6 +514,18 @@ def delivery_error(exc: TelegramError) -> Exception:
     return TemporaryFailure(message)  # InvalidToken, Conflict, …: retry later, never lose the row
 
 
+def edit_error(exc: TelegramError) -> Exception | None:
+    """A Bot API error to an edit as the delivery loop's kind of failure: "not modified" is no failure
+    (None: the edit is done), a message deleted or too old is left alone (MessageGone)."""
+    lowered = (str(exc) or "").lower()
+    if isinstance(exc, BadRequest):
+        if NOT_MODIFIED in lowered:
+            return None
+        if any(marker in lowered for marker in GONE_MARKERS):
+            return MessageGone(str(exc))
+    return delivery_error(exc)
+
+
 def fit_html(text: str, limit: int = TELEGRAM_LIMIT) -> str:
     """Escape plain `text` for Telegram HTML, cut (at a line when possible) to `limit` characters."""
     escaped = escape_html(text)
@@ -474,36 +552,14 @@ def fit_html(text: str, limit: int = TELEGRAM_LIMIT) -> str:
     return escape_html(text[:low]) + "…"
 
 
-def encode_choice(choice: Choice, *, owner: str | None = None) -> str | None:
-    """'c:<action>:<show_id>:<events>[:<owner>]' within 64 bytes, or None when it cannot fit.
-    Event toggles carry their owner: only the person whose subscription they edit may press them."""
-    data = f"c:{choice.action}:{choice.show_id}:{choice.events}"
-    if owner is not None and choice.action == "events":
-        data += f":{owner}"
-    return data if len(data.encode()) <= CALLBACK_DATA_LIMIT else None
-
-
-def decode_choice(data: str) -> tuple[Choice, str | None] | None:
-    parts = data.split(":")
-    if len(parts) not in (4, 5) or parts[0] != "c" or not parts[1]:
-        return None
-    try:
-        show_id, events = int(parts[2]), int(parts[3])
-    except ValueError:
-        return None
-    owner = parts[4] if len(parts) == 5 and parts[4] else None
-    return Choice("", parts[1], show_id, events), owner
-
-
-def keyboard(choices: tuple[Choice, ...], *, owner: str | None = None) -> InlineKeyboardMarkup | None:
-    buttons: list[InlineKeyboardButton] = []
-    for choice in choices:
-        data = encode_choice(choice, owner=owner)
-        if data is None:
-            _log.warning("telegram: button %r does not fit in callback data; left out", choice.label)
+def menu(commands: Commands, *, moderators: bool) -> list[BotCommand]:
+    """The registry's commands as a Telegram menu (one entry per top-level name, groups included)."""
+    registry = commands.registry
+    entries = []
+    for top, members in registry.entries():
+        if not any(c.in_menu for c in members):
             continue
-        buttons.append(InlineKeyboardButton(cut(choice.label, BUTTON_LABEL_LIMIT), callback_data=data))
-    if not buttons:
-        return None
-    per_row = 2 if all(c.action == "events" for c in choices) else 1
-    return InlineKeyboardMarkup([buttons[i:i + per_row] for i in range(0, len(buttons), per_row)])
+        if not moderators and all(c.permission is not Permission.ANYONE for c in members):
+            continue
+        entries.append(BotCommand(top, cut(_(registry.description(top)), MENU_DESCRIPTION_LIMIT)))
+    return entries

@@ -28,106 +28,11 @@ from functools import lru_cache
 from dateparser.date import DateDataParser
 
 from feeds.understand.masking import blank_out, blank_spans
+from feeds.understand.records import Precision, ReleaseWindow, WindowChange
 
 _log = logging.getLogger(__name__)
 
 __all__ = ["Precision", "ReleaseWindow", "WindowChange", "guess_language", "read_release_window"]
-
-
-class Precision(enum.Enum):
-    """How exactly a window is known, finest first."""
-
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    SEASON = "season"  # a season of the year, a half, a quarter, "early 2027"
-    YEAR = "year"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-
-_RANK = {p: i for i, p in enumerate(Precision)}
-
-
-class WindowChange(enum.Enum):
-    """How a newly reported window relates to the one a story already has."""
-
-    SAME = "same"  # the same date, or a vaguer one that includes it: nothing new
-    REFINED = "refined"  # a finer date inside the old window: "fall 2027" -> "September 14, 2027"
-    MOVED = "moved"  # a different date
-
-
-@dataclass(frozen=True, slots=True)
-class ReleaseWindow:
-    """When something is released: first and last possible day (inclusive), how exactly, and the
-    words it was read from."""
-
-    start: dt.date
-    end: dt.date
-    precision: Precision
-    text: str = ""
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise ValueError(f"release window ends before it starts: {self.start} .. {self.end}")
-
-    def contains(self, other: ReleaseWindow) -> bool:
-        return self.start <= other.start and other.end <= self.end
-
-    def change_to(self, new: ReleaseWindow, *, slack_days: int = 0) -> WindowChange:
-        """What a later report's window says about this one. `slack_days`: day dates this close
-        count as the same (outlets in other time zones)."""
-        if (self.precision is Precision.DAY and new.precision is Precision.DAY
-                and abs((new.start - self.start).days) <= slack_days):
-            return WindowChange.SAME
-        if (new.start, new.end) == (self.start, self.end) or new.contains(self):
-            return WindowChange.SAME
-        if self.contains(new):
-            return WindowChange.REFINED
-        return WindowChange.MOVED
-
-    def describe(self) -> str:
-        """'August 6, 2026', 'March 2027', 'fall 2027', '2027', 'week of May 4, 2026'."""
-        match self.precision:
-            case Precision.DAY:
-                return f"{calendar.month_name[self.start.month]} {self.start.day}, {self.start.year}"
-            case Precision.WEEK:
-                return f"week of {calendar.month_name[self.start.month]} {self.start.day}, {self.start.year}"
-            case Precision.MONTH:
-                return f"{calendar.month_name[self.start.month]} {self.start.year}"
-            case Precision.SEASON:
-                return _describe_span(self.start, self.end)
-            case Precision.YEAR:
-                if (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31):
-                    return str(self.start.year)
-                return _describe_span(self.start, self.end)
-
-    def to_json(self) -> dict[str, str]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(),
-                "precision": self.precision.value, "text": self.text}
-
-    @classmethod
-    def from_json(cls, data: dict[str, str]) -> ReleaseWindow:
-        return cls(dt.date.fromisoformat(data["start"]), dt.date.fromisoformat(data["end"]),
-                   Precision(data["precision"]), data.get("text", ""))
-
-
-_SPAN_NAMES = {(1, 3): "winter {y}", (3, 5): "spring {y}", (6, 8): "summer {y}", (9, 11): "fall {y}",
-               (1, 4): "early {y}", (5, 8): "mid-{y}", (9, 12): "late {y}", (10, 12): "end of {y}",
-               (1, 6): "first half of {y}", (7, 12): "second half of {y}", (4, 6): "Q2 {y}", (7, 9): "Q3 {y}"}
-
-
-def _describe_span(start: dt.date, end: dt.date) -> str:
-    whole_months = start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]
-    if start.year == end.year and whole_months and (start.month, end.month) in _SPAN_NAMES:
-        return _SPAN_NAMES[(start.month, end.month)].format(y=start.year)
-    if start.year == end.year and (end.month, end.day) == (12, 31):
-        return f"by the end of {end.year}"
-    first = f"{calendar.month_abbr[start.month]} {start.day}, {start.year}"
-    last = f"{calendar.month_abbr[end.month]} {end.day}, {end.year}"
-    return f"{first} – {last}"
 
 
 # -- the table for what dateparser does not read ---------------------------------------------------

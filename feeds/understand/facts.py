@@ -14,125 +14,20 @@ identity (teaser, trailer, final trailer, first look, poster, clip; its number) 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from feeds.model import Event, ShowMatch
-from feeds.understand.dates import ReleaseWindow, read_release_window
+from feeds.understand.dates import read_release_window
 from feeds.understand.lexicon import NETWORKS, english_words
 from feeds.understand.masking import blank_out, blank_spans
+from feeds.understand.records import Facts, TrailerConflict, TrailerId, TrailerKind
 from feeds.understand.text import clean, fold
 
 _log = logging.getLogger(__name__)
 
 __all__ = ["Facts", "TrailerConflict", "TrailerId", "TrailerKind", "read_facts", "signature"]
-
-
-class TrailerKind(enum.Enum):
-    TEASER = "teaser"
-    TRAILER = "trailer"
-    FINAL = "final trailer"
-    FIRST_LOOK = "first look"  # pictures or a video: the words do not say which
-    IMAGES = "images"  # photos, stills
-    POSTER = "poster"  # posters, key art, character art
-    CLIP = "clip"  # clips, promos, sneak peeks, featurettes
-
-    @property
-    def family(self) -> str:
-        if self is TrailerKind.FIRST_LOOK:
-            return "any"
-        return "picture" if self in (TrailerKind.IMAGES, TrailerKind.POSTER) else "video"
-
-
-class TrailerConflict(enum.Enum):
-    NUMBER = "number"  # teaser #1 and teaser #2
-    FINAL = "final"  # the final trailer and an earlier one
-    MEDIUM = "medium"  # a poster or stills and a video (one marketing drop when released together)
-    PICTURES = "pictures"  # stills and a poster
-
-
-@dataclass(frozen=True, slots=True)
-class TrailerId:
-    """Which trailer a report is about: its kind and number ("teaser #2", "second trailer")."""
-
-    kind: TrailerKind | None = None
-    number: int | None = None
-
-    def conflicts(self, other: TrailerId) -> bool:
-        """Certainly another trailer: another number, a final trailer against an earlier one, a
-        picture against a video."""
-        return self.conflict(other) is not None
-
-    def conflict(self, other: TrailerId) -> TrailerConflict | None:
-        """Why the two are certainly different assets, if they are."""
-        if self.number is not None and other.number is not None and self.number != other.number:
-            return TrailerConflict.NUMBER
-        if self.kind is None or other.kind is None or self.kind is other.kind:
-            return None
-        if (self.kind is TrailerKind.FINAL) != (other.kind is TrailerKind.FINAL):
-            return TrailerConflict.FINAL
-        if "any" in (self.kind.family, other.kind.family):
-            return None  # a first look goes with whatever came out with it
-        if self.kind.family != other.kind.family:
-            return TrailerConflict.MEDIUM
-        if {self.kind, other.kind} == {TrailerKind.IMAGES, TrailerKind.POSTER}:
-            return TrailerConflict.PICTURES
-        return None
-
-    def differs(self, other: TrailerId) -> bool:
-        """Named differently without a certain conflict ("teaser" and "trailer" of the same video?)."""
-        if self.kind is None or other.kind is None or self.kind is other.kind:
-            return False
-        return TrailerKind.FIRST_LOOK not in (self.kind, other.kind)
-
-    def to_json(self) -> dict[str, object]:
-        return {"kind": self.kind.value if self.kind else None, "number": self.number}
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> TrailerId:
-        kind, number = data.get("kind"), data.get("number")
-        return cls(TrailerKind(str(kind)) if kind else None, int(str(number)) if number is not None else None)
-
-
-@dataclass(frozen=True, slots=True)
-class Facts:
-    """What a story is about beyond show, event and season. Empty facts are unknown, not different."""
-
-    names: frozenset[str] = field(default_factory=frozenset)
-    release: ReleaseWindow | None = None
-    trailer: TrailerId | None = None
-    part: int | None = None  # "Part 2", "Volume 2"
-
-    def joined(self, other: Facts) -> Facts:
-        """A story's facts after another report of the same news: names pooled, what the story
-        lacked (a date, the trailer's identity, the part) filled in, nothing it had replaced."""
-        return Facts(self.names | other.names, self.release or other.release, self.trailer or other.trailer,
-                     self.part if self.part is not None else other.part)
-
-    def updated(self, newer: Facts) -> Facts:
-        """The facts of an update: the newer report's, with what it does not say kept from before."""
-        return Facts(self.names | newer.names, newer.release or self.release, newer.trailer or self.trailer,
-                     newer.part if newer.part is not None else self.part)
-
-    def to_json(self) -> dict[str, object]:
-        return {"names": sorted(self.names),
-                "release": self.release.to_json() if self.release else None,
-                "trailer": self.trailer.to_json() if self.trailer else None,
-                "part": self.part}
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> Facts:
-        names = data.get("names") or []
-        release = data.get("release")
-        trailer = data.get("trailer")
-        part = data.get("part")
-        return cls(frozenset(str(n) for n in names) if isinstance(names, list) else frozenset(),
-                   ReleaseWindow.from_json(release) if isinstance(release, dict) else None,
-                   TrailerId.from_json(trailer) if isinstance(trailer, dict) else None,
-                   int(str(part)) if part is not None else None)
 
 
 def read_facts(title: str, summary: str = "", *, match: ShowMatch, published: dt.datetime) -> Facts:

@@ -194,7 +194,8 @@ SENTENCE_OPENERS = FUNCTION_WORDS | frozenset(
 PLACE_AFTER = frozenset(
     "festival film-festival airport city council mayor police university college zoo marathon station county state "
     "hospital school district market club fc stock stocks shares residents weather museum church cathedral "
-    "restaurant hotel bridge river street court senate parliament government".split()
+    "restaurant hotel bridge river street court senate parliament government national park department airport "
+    "stadium arena county".split()
 )
 # Before a one-word title, a place ("in Fargo").
 LOCATION_BEFORE = frozenset("in at near across around outside inside via to".split())

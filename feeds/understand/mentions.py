@@ -193,7 +193,8 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
     if len(alias.keys) == 1 and not first.cjk:
         if start > 0 and tokens[start - 1].key in LOCATION_BEFORE and first.key not in FUNCTION_WORDS:
             return Verdict(False, f"a place after {tokens[start - 1].text!r}")
-        if end < len(tokens) and tokens[end].key in PLACE_AFTER and tokens[end].text.islower():
+        if end < len(tokens) and tokens[end].key in PLACE_AFTER and (tokens[end].text.islower()
+                                                                      or not headline.sentence_case):
             return Verdict(False, f"a place or organisation ({tokens[end].text!r})")
     one_word_in_prose = headline.prose and len(alias.keys) == 1 and not first.cjk
     if alias.risk is Risk.DISTINCT and not one_word_in_prose:

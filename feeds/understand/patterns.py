@@ -397,9 +397,9 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("release_date.arrives-in-when", D, S,
             r"\b(?:premieres?|premiering|debuts?|debuting|arrives?|arriving|lands?|landing|returns?|returning"
             r"|launch(?:es)?|streams?|airs?|comes?|coming|hits?|bows?|drops?|dropping|released|release|be released)\b"
-            r"(?: (?:on|to|at|with|in|for) [^:;|?]{0,30}?)? (?:in|on|this|next|from|starting|early|late|before|by) "
+            r"(?: (?:on|to|at|with|in|for) [^:;|?]{0,30}?)? (?:in|on|this|next|from|starting|early|late|before|by|until) "
             r"(?:the )?(?:\w+ )?<WHEN>",
-            ("The Comet season 2 arrives on Apple TV+ in October",)),
+            ("The Comet season 2 arrives on Apple TV+ in October", "The Comet season 2 won't be released until 2028")),
     Pattern("release_date.premiere-for-when", D, S,
             r"\b(?:premiere|release|debut|return|launch)s? (?:date )?(?:for|on|in|this|next) (?:the )?(?:\w+ )?<WHEN>",
             ("The Comet season 2 premiere in June",)),

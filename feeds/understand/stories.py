@@ -24,16 +24,26 @@ what it returns. `StoryBook` keeps stories in memory with the same rules, for te
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
-from feeds.model import NO_EVENT, Event, ShowMatch
-from feeds.understand.dates import ReleaseWindow, WindowChange
-from feeds.understand.facts import Facts, TrailerConflict, TrailerId, read_facts, signature
+from feeds.model import Event, ShowMatch
+from feeds.understand.facts import read_facts, signature
+from feeds.understand.records import (
+    ChangeKind,
+    Facts,
+    Story,
+    StoryChange,
+    StoryDecision,
+    StorySource,
+    TrailerConflict,
+    TrailerId,
+    Verdict,
+    WindowChange,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -64,98 +74,6 @@ class Report:
     @property
     def published(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.published_at, dt.UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class StorySource:
-    """One report of a story: which outlet, its link, when."""
-
-    source: str
-    link: str | None
-    published_at: float
-    item_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Story:
-    """One piece of news about one show. `id` is None until storage stores it; `updates` is the id of
-    the earlier story this one updates (None for a first report)."""
-
-    id: int | None
-    show_id: int
-    events: Event
-    seasons: tuple[int, ...]
-    facts: Facts
-    signature: str
-    first_seen: float
-    last_seen: float
-    sources: tuple[StorySource, ...]
-    updates: int | None = None
-
-    def outlets(self) -> tuple[StorySource, ...]:
-        """The first report of each outlet, in the order they came: what a message lists."""
-        seen: dict[str, StorySource] = {}
-        for src in self.sources:
-            seen.setdefault(src.source.casefold() or (src.link or ""), src)
-        return tuple(seen.values())
-
-    def has_link(self, link: str | None) -> bool:
-        return bool(link) and any(src.link == link for src in self.sources)
-
-
-class Verdict(enum.Enum):
-    NEW = "new"
-    JOIN = "join"
-    UPDATE = "update"
-
-
-class ChangeKind(enum.Enum):
-    EVENTS_ADDED = "events_added"  # "renewed" -> "renewed, premieres in the fall"
-    STATUS = "status"  # other news about the show's state: renewed -> cancelled, renewed -> dated
-    DATE_SET = "date_set"  # a finer date inside the old window
-    DATE_MOVED = "date_moved"  # another date
-
-
-@dataclass(frozen=True, slots=True)
-class StoryChange:
-    """What an update changes. `events`: the events it adds (EVENTS_ADDED, STATUS);
-    `before`/`after`: the release windows (DATE_SET, DATE_MOVED)."""
-
-    kind: ChangeKind
-    events: Event = NO_EVENT
-    before: ReleaseWindow | None = None
-    after: ReleaseWindow | None = None
-
-    def describe(self) -> str:
-        match self.kind:
-            case ChangeKind.EVENTS_ADDED | ChangeKind.STATUS:
-                return "now: " + ", ".join(self.events.slugs())
-            case ChangeKind.DATE_SET:
-                return f"date set: {self.after.describe() if self.after else '?'}"
-            case ChangeKind.DATE_MOVED:
-                before = self.before.describe() if self.before else "?"
-                after = self.after.describe() if self.after else "?"
-                return f"date moved: {before} → {after}"
-
-
-@dataclass(frozen=True, slots=True)
-class StoryDecision:
-    """What to do with one report.
-
-    - JOIN: `story` is the joined story with this report added (same id); `earlier` is the story as
-      it was; `new_source` is False when the report adds no outlet (the same outlet again, the same
-      link in another feed), so nothing needs editing.
-    - UPDATE: `story` is the new story to store (id None, `updates` = `earlier.id`); `changes` say
-      what changed.
-    - NEW: `story` is the new story to store (id None)."""
-
-    verdict: Verdict
-    story: Story
-    earlier: Story | None = None
-    changes: tuple[StoryChange, ...] = ()
-    new_source: bool = True
-    score: float = 0.0
-    why: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +136,11 @@ def decide(report: Report, match: ShowMatch, stories: Iterable[Story], *, rules:
         score, _seen, story, changes, why = max(updates, key=lambda u: (u[0], u[1]))
         draft = Story(None, match.show_id, match.events, match.seasons or story.seasons,
                       story.facts.updated(facts), sig, report.published_at, report.published_at,
-                      (_source(report),), updates=story.id)
+                      (_source(report),), updates=story.id, headline=report.title)
         return StoryDecision(Verdict.UPDATE, draft, story, changes, score=score,
                              why=f"updates story {story.id}: {why}")
     draft = Story(None, match.show_id, match.events, match.seasons, facts, sig, report.published_at,
-                  report.published_at, (_source(report),))
+                  report.published_at, (_source(report),), headline=report.title)
     return StoryDecision(Verdict.NEW, draft, why="no open story reports this")
 
 

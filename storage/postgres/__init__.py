@@ -17,6 +17,7 @@ from storage.postgres.meta import PostgresMeta
 from storage.postgres.outbox import OUTBOX_FAILED, OUTBOX_HELD, OUTBOX_PENDING, OUTBOX_SENT, PostgresOutbox
 from storage.postgres.panel import PostgresPanel
 from storage.postgres.push import PostgresPush
+from storage.postgres.stories import PostgresStories
 from storage.records import Stats
 
 __all__ = ["PostgresStorage", "open_postgres"]
@@ -32,6 +33,7 @@ class PostgresStorage:
         self.outbox = PostgresOutbox(db)
         self.items = PostgresItems(db, self.outbox)
         self.audience = PostgresAudience(db)
+        self.stories = PostgresStories(db)
         self.meta = PostgresMeta(db)
         self.panel = PostgresPanel(db)
         self.push = PostgresPush(db)

@@ -12,12 +12,27 @@ from storage.rows import subscription_from_row
 SUB_COLUMNS = "s.id, s.platform, s.kind, s.chat_id, s.guild_id, s.user_id, s.role_id, s.show_id, sh.title, s.events"
 
 
-def reachable(row: str, show: str) -> str:
-    """The fan-out rule in one place: the chat of subscription `row` is not paused and its server or
-    group has not muted `show`."""
-    return (f"NOT EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = {row}.platform AND p.chat_id = {row}.chat_id) "
-            f"AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.platform = {row}.platform AND u.guild_id = {row}.guild_id "
+def not_muted(row: str, show: str) -> str:
+    """The fan-out rule in one place: the server or group of subscription `row` has not muted `show`."""
+    return (f"NOT EXISTS (SELECT 1 FROM mutes u WHERE u.platform = {row}.platform AND u.guild_id = {row}.guild_id "
             f"AND u.show_id = {show})")
+
+
+def own_rule(row: str, show: str) -> str:
+    """The chat of "every show" subscription `row` has a subscription of its own to `show`: that one's
+    event filter decides (events 0 = every show but this one), not the "every show" one's."""
+    return (f"EXISTS (SELECT 1 FROM subscriptions o WHERE o.platform = {row}.platform AND o.kind = {row}.kind "
+            f"AND o.chat_id = {row}.chat_id AND COALESCE(o.show_id, 0) = {show})")
+
+
+def paused(row: str) -> str:
+    """The chat of subscription `row` is paused (a 403): its news is queued as held, not pending."""
+    return f"EXISTS (SELECT 1 FROM paused_chats p WHERE p.platform = {row}.platform AND p.chat_id = {row}.chat_id)"
+
+
+def reachable(row: str, show: str) -> str:
+    """Who would be sent a notification now: not muted, and not paused."""
+    return f"NOT {paused(row)} AND {not_muted(row, show)}"
 
 
 class PostgresAudience:
@@ -74,8 +89,8 @@ class PostgresAudience:
         rows = await self._db.fetch(
             f"""
             SELECT DISTINCT s.platform, s.kind, s.chat_id FROM subscriptions s
-            WHERE (s.show_id = $1 OR s.show_id IS NULL) AND (s.events & $2) != 0
-              AND {reachable("s", "$1")}
+            WHERE (s.show_id = $1 OR (s.show_id IS NULL AND NOT {own_rule("s", "$1")}))
+              AND (s.events & $2) != 0 AND {reachable("s", "$1")}
             """,
             show_id, int(events),
         )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from feeds.model import Event, ShowMatch
-from storage.postgres.audience import reachable
+from storage.postgres.audience import not_muted, own_rule, paused
 from storage.postgres.database import PostgresDatabase, status_count
 from storage.records import OutboxEntry
 from storage.rows import seasons_from_text
@@ -31,8 +31,8 @@ class PostgresOutbox:
         return await self.enqueue_matches([(item_id, match)], now)
 
     async def enqueue_matches(self, pairs: Sequence[tuple[int, ShowMatch]], now: float) -> int:
-        """One INSERT … SELECT for all pairs over the covering subscriptions index; the first match of an
-        item wins per recipient (rows are inserted in pair order, the rest conflict)."""
+        """One INSERT … SELECT for all pairs over the covering subscriptions index; a chat's own subscription
+        to a show decides over its "every show" one; the first match of an item wins per recipient (rows are inserted in pair order, the rest conflict)."""
         pairs = [(item_id, m) for item_id, m in pairs if m.events]
         if not pairs:
             return 0
@@ -48,15 +48,17 @@ class PostgresOutbox:
                     FROM m JOIN subscriptions s ON s.show_id = m.show_id WHERE (s.events & m.events) != 0
                     UNION ALL
                     SELECT m.ord, m.item_id, m.show_id, s.platform, s.kind, s.chat_id, s.guild_id, s.role_id
-                    FROM m JOIN subscriptions s ON s.show_id IS NULL WHERE (s.events & m.events) != 0
+                    FROM m JOIN subscriptions s ON s.show_id IS NULL
+                    WHERE (s.events & m.events) != 0 AND NOT {own_rule("s", "m.show_id")}
                 ),
                 first AS (  -- one row per recipient and item: the earliest pair that reaches them
                     SELECT DISTINCT ON (c.item_id, c.platform, c.kind, c.chat_id) c.*
-                    FROM candidates c WHERE {reachable("c", "c.show_id")}
+                    FROM candidates c WHERE {not_muted("c", "c.show_id")}
                     ORDER BY c.item_id, c.platform, c.kind, c.chat_id, c.ord
                 )
                 INSERT INTO outbox(platform, kind, chat_id, role_id, item_id, show_id, status, created_at)
-                SELECT f.platform, f.kind, f.chat_id, f.role_id, f.item_id, f.show_id, 'pending', $4
+                SELECT f.platform, f.kind, f.chat_id, f.role_id, f.item_id, f.show_id,
+                       CASE WHEN {paused("f")} THEN 'held' ELSE 'pending' END, $4
                 FROM first f ORDER BY f.ord
                 ON CONFLICT (item_id, platform, kind, chat_id) DO NOTHING
                 """,

@@ -17,6 +17,7 @@ from storage.sqlite.meta import SqliteMeta
 from storage.sqlite.outbox import OUTBOX_FAILED, OUTBOX_HELD, OUTBOX_PENDING, OUTBOX_SENT, SqliteOutbox
 from storage.sqlite.panel import SqlitePanel
 from storage.sqlite.push import SqlitePush
+from storage.sqlite.stories import SqliteStories
 
 __all__ = ["SqliteStorage", "open_sqlite"]
 
@@ -31,6 +32,7 @@ class SqliteStorage:
         self.outbox = SqliteOutbox(db)
         self.items = SqliteItems(db, self.outbox)
         self.audience = SqliteAudience(db)
+        self.stories = SqliteStories(db)
         self.meta = SqliteMeta(db)
         self.panel = SqlitePanel(db)
         self.push = SqlitePush(db)

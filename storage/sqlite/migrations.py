@@ -5,11 +5,12 @@ Never edit a migration that has shipped: append a new one."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 
 import aiosqlite
 
-from feeds.model import NewItem
+from feeds.model import Event, NewItem, ShowMatch
 
 Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
 
@@ -48,6 +49,85 @@ async def _v4_item_keys_and_removed_feeds(conn: aiosqlite.Connection) -> None:
             keys,
         )
         last = int(rows[-1][0])
+
+
+_V6_SCHEMA = (
+    """
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE,
+        events INTEGER NOT NULL,
+        seasons TEXT NOT NULL DEFAULT '',
+        facts TEXT NOT NULL DEFAULT '{}',
+        signature TEXT NOT NULL DEFAULT '',
+        headline TEXT NOT NULL DEFAULT '',
+        first_seen REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        updates INTEGER REFERENCES stories(id) ON DELETE SET NULL,
+        release_start TEXT,
+        release_end TEXT,
+        created_at REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX stories_show ON stories(show_id, last_seen)",
+    "CREATE INDEX stories_show_first ON stories(show_id, first_seen)",
+    "CREATE INDEX stories_release ON stories(release_end) WHERE release_end IS NOT NULL",
+    """
+    CREATE TABLE story_items (
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE,
+        story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        verdict TEXT NOT NULL CHECK (verdict IN ('new', 'join', 'update')),
+        reported_at REAL NOT NULL,
+        PRIMARY KEY (item_id, show_id)
+    )
+    """,
+    "CREATE INDEX story_items_story ON story_items(story_id, reported_at)",
+)
+
+
+async def _v6_stories(conn: aiosqlite.Connection) -> None:
+    """6: stories — one piece of news about one show, and the items that report it. The news already
+    stored is told into stories the way the poller now does it, oldest first, so /latest and the
+    calendar start with the history instead of an empty page."""
+    from feeds.understand.stories import Report, StoryBook  # the parsers load only when migrating
+
+    for statement in _V6_SCHEMA:
+        await conn.execute(statement)
+    book = StoryBook()
+    links: list[tuple[int, int, str, float]] = []  # (item, show, verdict, reported at); story ids from the book
+    story_of: list[int] = []
+    last = (-1.0, 0, 0)
+    while rows := list(await conn.execute_fetchall(
+        """
+        SELECT COALESCE(i.published_at, i.first_seen_at) AS at, i.id, m.show_id, i.title, i.summary, i.link,
+               COALESCE(f.title, f.url, ''), sh.title, m.events, m.seasons, m.reason, i.first_seen_at
+        FROM item_matches m JOIN items i ON i.id = m.item_id JOIN shows sh ON sh.id = m.show_id
+        LEFT JOIN feeds f ON f.id = i.feed_id
+        WHERE m.events != 0 AND (COALESCE(i.published_at, i.first_seen_at), i.id, m.show_id) > (?, ?, ?)
+        ORDER BY 1, 2, 3 LIMIT 2000
+        """, last,
+    )):
+        for at, item_id, show_id, title, summary, link, outlet, show, events, seasons, reason, seen in rows:
+            when = min(float(at), float(seen))  # a feed's future date is not trusted over when it was seen
+            seasons_t = tuple(int(x) for x in str(seasons or "").split(",") if x.strip().isdigit())
+            match = ShowMatch(int(show_id), str(show), Event(int(events)), seasons_t, str(reason or ""))
+            decision = book.add(Report(str(title), str(summary or ""), link, str(outlet), when, int(item_id)), match)
+            links.append((int(item_id), int(show_id), decision.verdict.value, when))
+            story_of.append(decision.story.id or 0)
+        last = (float(rows[-1][0]), int(rows[-1][1]), int(rows[-1][2]))
+    for story in book.stories:
+        release = story.facts.release
+        await conn.execute(
+            "INSERT INTO stories(id, show_id, events, seasons, facts, signature, headline, first_seen, last_seen, "
+            "updates, release_start, release_end, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (story.id, story.show_id, int(story.events), ",".join(map(str, story.seasons)),
+             json.dumps(story.facts.to_json(), ensure_ascii=False, sort_keys=True), story.signature, story.headline,
+             story.first_seen, story.last_seen, story.updates, release.start.isoformat() if release else None,
+             release.end.isoformat() if release else None, story.first_seen))
+    await conn.executemany(
+        "INSERT INTO story_items(item_id, show_id, story_id, verdict, reported_at) VALUES (?, ?, ?, ?, ?)",
+        [(item, show, story, verdict, at) for (item, show, verdict, at), story in zip(links, story_of, strict=True)])
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -236,7 +316,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         last_push_at REAL
     );
     """,
-    # 6: several workers. A feed's lease (who polls it, until when) and a chat's claim (who delivers to
+    _v6_stories,
+    # 7: several workers. A feed's lease (who polls it, until when) and a chat's claim (who delivers to
     #    it, until when); one SQLite process uses them alone, kept uniform with PostgreSQL.
     """
     ALTER TABLE feeds ADD COLUMN lease_owner TEXT;

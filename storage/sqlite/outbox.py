@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from feeds.model import Event, ShowMatch
 from storage.records import OutboxEntry
 from storage.rows import seasons_from_text
-from storage.sqlite.audience import reachable
+from storage.sqlite.audience import not_muted, own_rule, paused
 from storage.sqlite.database import SqliteDatabase
 
 OUTBOX_PENDING = "pending"
@@ -27,7 +27,9 @@ class SqliteOutbox:
         return await self.enqueue_matches([(item_id, match)], now)
 
     async def enqueue_matches(self, pairs: Sequence[tuple[int, ShowMatch]], now: float) -> int:
-        """Paused chats and guild mutes are skipped, and the first match of an item wins per recipient.
+        """Guild mutes are skipped, a paused chat's rows are held (sent once it is resumed), a chat's own
+        subscription to a show decides over its "every show" one, and the first match of an item wins per
+        recipient.
         One INSERT … SELECT over the covering subscriptions index: no Python loop over subscriptions."""
         pairs = [(item_id, m) for item_id, m in pairs if m.events]
         if not pairs:
@@ -38,10 +40,11 @@ class SqliteOutbox:
                 cur = await conn.execute(
                     f"""
                     INSERT INTO outbox(platform, kind, chat_id, role_id, item_id, show_id, status, created_at)
-                    SELECT s.platform, s.kind, s.chat_id, s.role_id, :item, :show, 'pending', :now
+                    SELECT s.platform, s.kind, s.chat_id, s.role_id, :item, :show,
+                           CASE WHEN {paused("s")} THEN 'held' ELSE 'pending' END, :now
                     FROM subscriptions s
-                    WHERE (s.show_id = :show OR s.show_id IS NULL) AND (s.events & :events) != 0
-                      AND {reachable("s", ":show")}
+                    WHERE (s.show_id = :show OR (s.show_id IS NULL AND NOT {own_rule("s", ":show")}))
+                      AND (s.events & :events) != 0 AND {not_muted("s", ":show")}
                     ON CONFLICT(item_id, platform, kind, chat_id) DO NOTHING
                     """,
                     {"item": item_id, "show": match.show_id, "events": int(match.events), "now": now},
@@ -62,12 +65,14 @@ class SqliteOutbox:
                         FROM m JOIN subscriptions s ON s.show_id = m.show_id WHERE (s.events & m.events) != 0
                         UNION ALL
                         SELECT m.ord, m.item_id, m.show_id, s.platform, s.kind, s.chat_id, s.guild_id, s.role_id
-                        FROM m JOIN subscriptions s ON s.show_id IS NULL WHERE (s.events & m.events) != 0
+                        FROM m JOIN subscriptions s ON s.show_id IS NULL
+                        WHERE (s.events & m.events) != 0 AND NOT {own_rule("s", "m.show_id")}
                     )
                     INSERT INTO outbox(platform, kind, chat_id, role_id, item_id, show_id, status, created_at)
-                    SELECT c.platform, c.kind, c.chat_id, c.role_id, c.item_id, c.show_id, 'pending', ?
+                    SELECT c.platform, c.kind, c.chat_id, c.role_id, c.item_id, c.show_id,
+                           CASE WHEN {paused("c")} THEN 'held' ELSE 'pending' END, ?
                     FROM candidates c
-                    WHERE {reachable("c", "c.show_id")}
+                    WHERE {not_muted("c", "c.show_id")}
                     ORDER BY c.ord
                     ON CONFLICT(item_id, platform, kind, chat_id) DO NOTHING
                     """,

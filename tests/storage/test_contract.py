@@ -224,7 +224,7 @@ async def test_enqueue_for_match_reaches_exactly_the_right_recipients(storage: S
     expected_alpha = {("telegram", "user", "renewal-fan"), ("telegram", "user", "both-fan"),
                       ("telegram", "user", "everything-fan"), ("discord", "channel", "c-open")}
     assert set(await storage.audience.recipients_for(alpha, Event.RENEWAL)) == expected_alpha
-    assert await storage.outbox.enqueue_for_match(item, alpha_match, NOW) == 4
+    assert await storage.outbox.enqueue_for_match(item, alpha_match, NOW) == 5  # paused-fan's is held
     # both-fan and everything-fan already have this story: only beta-fan is new
     assert await storage.outbox.enqueue_for_match(item, beta_match, NOW) == 1
     assert await storage.outbox.enqueue_for_match(item, alpha_match, NOW) == 0
@@ -232,14 +232,49 @@ async def test_enqueue_for_match_reaches_exactly_the_right_recipients(storage: S
 
     rows = await _pending(storage)
     assert [(p, k, c) for p, k, c, _s in rows] == sorted([*expected_alpha, ("telegram", "user", "beta-fan")])
-    assert await storage.outbox.outbox_counts() == {"pending": 5}
+    assert await storage.outbox.outbox_counts() == {"pending": 5, "held": 1}
     both = [r for r in rows if r[2] == "both-fan"]
     assert len(both) == 1
 
     assert await storage.audience.unmute("discord", "g1", alpha) is True
     other = await _story(storage, "Alpha renewed for season 3")
     await storage.items.save_matches(other, [alpha_match])
-    assert await storage.outbox.enqueue_for_match(other, alpha_match, NOW) == 5  # the muted channel is back
+    assert await storage.outbox.enqueue_for_match(other, alpha_match, NOW) == 6  # the muted channel is back
+
+    # the paused chat gets what it held, and only now, once it is resumed
+    assert await storage.audience.resume_chat("telegram", "paused-fan") is True
+    assert [r for r in await _pending(storage) if r[2] == "paused-fan"] == [
+        ("telegram", "user", "paused-fan", "Alpha")] * 2
+
+
+async def test_a_chats_own_subscription_to_a_show_decides_over_its_every_show_one(storage: Storage) -> None:
+    """A per-show filter wins over "every show" (issue 12): Squid Game limited to renewal and trailer
+    gets no release date though every show is followed; events 0 for a show is "every show but this"."""
+    squid = await storage.catalog.upsert_show("Squid Game")
+    fallout = await storage.catalog.upsert_show("Fallout")
+    silo = await storage.catalog.upsert_show("Silo")
+    await storage.audience.subscribe(_sub("fan", None))  # every show, every event
+    await storage.audience.subscribe(_sub("fan", squid, Event.RENEWAL | Event.TRAILER))
+    await storage.audience.subscribe(_sub("fan", fallout, Event(0)))  # every show but Fallout
+    await storage.audience.subscribe(_sub("other", None, Event.RELEASE_DATE))
+    dated = {show: _match(show, name, Event.RELEASE_DATE) for show, name in
+             ((squid, "Squid Game"), (fallout, "Fallout"), (silo, "Silo"))}
+
+    assert set(await storage.audience.recipients_for(squid, Event.RELEASE_DATE)) == {("telegram", "user", "other")}
+    assert set(await storage.audience.recipients_for(squid, Event.RENEWAL)) == {("telegram", "user", "fan")}
+    assert set(await storage.audience.recipients_for(fallout, Event.all())) == {("telegram", "user", "other")}
+    assert {c for _p, _k, c in await storage.audience.recipients_for(silo, Event.RELEASE_DATE)} == {"fan", "other"}
+
+    one = await _story(storage, "Squid Game season 3 release date")
+    await storage.items.save_matches(one, [dated[squid]])
+    assert await storage.outbox.enqueue_for_match(one, dated[squid], NOW) == 1  # "other" only
+    many = [(await _story(storage, f"{name} dated"), match) for name, match in
+            (("Squid Game", dated[squid]), ("Fallout", dated[fallout]), ("Silo", dated[silo]))]
+    for item, match in many:
+        await storage.items.save_matches(item, [match])
+    assert await storage.outbox.enqueue_matches(many, NOW) == 4  # other x3, fan for Silo only
+    rows = await _pending(storage)
+    assert sorted((c, s) for _p, _k, c, s in rows if c == "fan") == [("fan", "Silo")]
 
 
 # -- outbox ----------------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ async def test_a_feed_that_changes_guids_does_not_resend_the_story(db_path: str,
     messenger = FakeMessenger()
     async with ShowBot.create(settings) as showbot:
         showbot.register(messenger)
-        assert (await Commands(showbot).subscribe(FAN, "Wednesday", "renewal")).ok
+        assert (await Commands(showbot).run(FAN, "subscribe", show="Wednesday", events="renewal")).ok
         for _ in range(4):
             await showbot.poll_once(force=True)
             await showbot.delivery.deliver_due()
@@ -88,9 +88,9 @@ async def test_feed_remove_of_a_configured_feed_survives_a_restart(db_path: str)
     urls = ["https://one.example.test/feed", "https://two.example.test/feed"]
     settings = load_settings(env={"SHOWBOT_FEEDS": ",".join(urls)}, db=db_path)
     async with ShowBot.create(settings) as showbot:
-        assert (await Commands(showbot).feed_remove(CONSOLE, urls[0])).ok
+        assert (await Commands(showbot).run(CONSOLE, "feed remove", url=urls[0])).ok
     async with ShowBot.create(settings) as showbot:  # the next start
-        listing = (await Commands(showbot).feed_list(CONSOLE)).text
+        listing = (await Commands(showbot).run(CONSOLE, "feed list")).text
     assert urls[1] in listing and urls[0] not in listing
 
 

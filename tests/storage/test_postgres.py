@@ -26,6 +26,7 @@ from bot.notifications import Notification, Recipient
 from bot.ports import RateLimits
 from bot.service import ShowBot
 from feeds.model import Event, NewItem, ShowMatch
+from feeds.understand.stories import Report, decide
 from storage import SchemaTooNew, StorageError, StorageLocked, StorageUnavailable, open_storage
 from storage.postgres.migrations import MIGRATIONS
 from storage.records import PanelGrant, PushState, PushSubscription, SubscriptionRecord
@@ -74,7 +75,7 @@ async def test_the_bot_runs_on_postgresql_and_sends_nothing_twice(pg_url: str, s
     async with ShowBot.create(settings) as showbot:
         assert showbot.storage.location.startswith("postgresql://")
         showbot.register(messenger)
-        assert (await Commands(showbot).subscribe(FAN, "Wednesday", "renewal")).ok
+        assert (await Commands(showbot).run(FAN, "subscribe", show="Wednesday", events="renewal")).ok
         report = await showbot.run_once()
         assert (report.poll.new_items, report.delivery.sent) == (1, 1)
     async with ShowBot.create(settings) as showbot:  # a restart
@@ -158,6 +159,12 @@ async def _fill_every_table(db: str) -> None:
         ], NOW)
         await storage.items.save_matches(items[0].id, [ShowMatch(alpha, "Alpha", Event.RENEWAL, (2,), "renewed")])
         await storage.items.save_matches(items[1].id, [ShowMatch(beta, "Beta", Event.TRAILER, (), "trailer")])
+        renewal = ShowMatch(alpha, "Alpha", Event.RENEWAL, (2,), "renewed")
+        first = decide(Report("Alpha renewed for season 2", "", "https://a.example/alpha", "A", NOW - 3600), renewal, [])
+        story = await storage.stories.save(first, item_id=items[0].id, reported_at=NOW - 3600)
+        again = decide(Report("Alpha renewed for season 2", "", "https://a.example/alpha", "A", NOW - 3600),
+                       renewal, [story])
+        await storage.stories.save(again, item_id=items[2].id, reported_at=NOW)
         await storage.audience.subscribe(SubscriptionRecord("telegram", "user", "1", None, Event.all(), user_id="1"))
         await storage.audience.subscribe(SubscriptionRecord("discord", "channel", "c1", alpha, Event.RENEWAL,
                                                             guild_id="g1", role_id="42"))

@@ -3,7 +3,10 @@
 Point the bot at `fake.base_url` (TELEGRAM_BASE_URL). It answers getMe, deleteWebhook,
 setMyCommands, getUpdates (scripted updates served once each, then a brief long poll),
 getChatMember (scripted statuses), sendMessage (recorded; can be told to answer 429 or 403),
-answerCallbackQuery and editMessageText. Every call is recorded with its decoded parameters.
+answerCallbackQuery and editMessageText (of a message it holds: like the real one it answers 400
+"message is not modified" to the same text, "message to edit not found" once `delete` removed
+it, "message can't be edited" once `make_uneditable` says so). Every call is recorded with its
+decoded parameters; `message(chat, id)` is a message as it reads now, edits applied.
 Another token is answered 401 Unauthorized; `unreachable = True` closes every connection unanswered.
 Like the real one it refuses (400) text over 4096 characters and HTML it cannot parse: an
 unsupported or unclosed tag, a stray `<` or `&`, a tag cut in the middle.
@@ -133,6 +136,8 @@ class FakeTelegram:
         self._lock = threading.Condition()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
+        self._messages: dict[tuple[str, int], dict[str, Any]] = {}  # what each chat shows now
+        self._uneditable: set[tuple[str, int]] = set()
         self._callback_ids = itertools.count(1)
         handlers: dict[str, Callable[[dict[str, Any]], Response]] = {
             "getMe": self._get_me, "deleteWebhook": lambda p: _ok(True), "setMyCommands": lambda p: _ok(True),
@@ -202,7 +207,27 @@ class FakeTelegram:
         with self._lock:
             self._send_failures.append((None if chat_id is None else str(chat_id), response))
 
+    def delete(self, chat_id: int | str, message_id: int) -> None:
+        """The user deleted the message: an edit of it is answered "message to edit not found"."""
+        with self._lock:
+            self._messages.pop((str(chat_id), int(message_id)), None)
+
+    def make_uneditable(self, chat_id: int | str, message_id: int) -> None:
+        """The message can no longer be edited (too old, say)."""
+        with self._lock:
+            self._uneditable.add((str(chat_id), int(message_id)))
+
     # -- what the bot did ------------------------------------------------------------------------
+    def message(self, chat_id: int | str, message_id: int) -> dict[str, Any] | None:
+        """The message as the chat shows it now (edits applied), or None if there is none."""
+        with self._lock:
+            return self._messages.get((str(chat_id), int(message_id)))
+
+    @property
+    def edits(self) -> list[Call]:
+        """editMessageText calls that changed a message."""
+        return [c for c in self.calls_to("editMessageText") if c.params.get("_accepted")]
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -301,7 +326,18 @@ class FakeTelegram:
     def _edit_message_text(self, params: dict[str, Any]) -> Response:
         if refused := text_problem(params):
             return refused
-        return _ok(self._message(str(params.get("chat_id")), params, message_id=params.get("message_id")))
+        key = (str(params.get("chat_id")), int(params.get("message_id") or 0))
+        with self._lock:
+            current = self._messages.get(key)
+            if current is None:
+                return _error(400, "Bad Request: message to edit not found")
+            if key in self._uneditable:
+                return _error(400, "Bad Request: message can't be edited")
+            if current.get("text") == params.get("text") and current.get("reply_markup") == params.get("reply_markup"):
+                return _error(400, "Bad Request: message is not modified: specified new message content and reply "
+                                   "markup are exactly the same as a current content and reply markup of the message")
+        params["_accepted"] = True
+        return _ok(self._message(key[0], params, message_id=key[1]))
 
     def _message(self, chat_id: str, params: dict[str, Any], *, message_id: Any = None) -> dict[str, Any]:
         chat = int(chat_id) if chat_id.lstrip("-").isdigit() else 1
@@ -312,6 +348,10 @@ class FakeTelegram:
         }
         if params.get("reply_markup"):
             result["reply_markup"] = params["reply_markup"]
+        if message_id:
+            result["edit_date"] = int(time.time())
+        with self._lock:
+            self._messages[(chat_id, int(result["message_id"]))] = {**result, "params": params}
         return result
 
 
