@@ -176,9 +176,8 @@ class TelegramAdapter:
         self._app = app
         _log.info("telegram: %s as @%s", "polling" if updates else "connected", app.bot.username)
 
-    @staticmethod
-    async def _read_updates(app: Application) -> None:
-        await TelegramAdapter._set_menu(app)
+    async def _read_updates(self, app: Application) -> None:
+        await self._set_menu(app)
         assert app.updater is not None
         await app.updater.start_polling(
             timeout=LONG_POLL, drop_pending_updates=False,
