@@ -38,6 +38,7 @@ from bot.adapters.telegram_bot import TelegramAdapter
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.ports import RateLimits
+from bot.ratelimit import RateLimiter
 from bot.service import ShowBot
 from feeds.model import Event, NewItem, ShowMatch
 from storage.records import SubscriptionRecord
@@ -203,6 +204,7 @@ async def run(args: argparse.Namespace, fake: FakeBotAPI) -> None:
                     await asyncio.sleep(PRIVATE_INTERVAL)  # let the per-chat windows pass
                     queued = await enqueue(showbot, show.id, show.title, args.stories, "baseline")
                     adapter.limits = UNLIMITED  # type: ignore[misc]  # this instance only: no limiter
+                    adapter.rate_limiter = RateLimiter(UNLIMITED)  # the one delivery shares with replies
                     baseline = await drain(showbot, adapter, fake, "baseline, limiter off", queued)
             finally:
                 await adapter.stop()

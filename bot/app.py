@@ -86,7 +86,7 @@ class _Platforms:
             from bot.adapters.discord_bot import DiscordAdapter
 
             discord = DiscordAdapter(self._settings, self._showbot)
-            await discord.start(self._stop)  # connects (and retries) in its own background task
+            await discord.start(self._stop, supervisor=supervisor)  # connects (and retries) in the background
             if discord.failure is not None:
                 self._refused("discord", f"{discord.failure} (check DISCORD_TOKEN)")
                 await discord.stop()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from bot.config import ENV_HELP, ConfigError, Settings, load_settings
 from storage.errors import StorageError
@@ -25,10 +27,14 @@ def _parser() -> argparse.ArgumentParser:
                "With no token set, `showbot run` uses the console adapter, the bundled sample feeds and\n"
                "./showbot.db, and prints notifications.",
     )
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="SQLite database file (env SHOWBOT_DB; default ./showbot.db)")
-    common.add_argument("--config", help="TOML config file (env vars override it)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--version", action="version", version=f"showbot {showbot_version()}")
+    # the common options go before the command (`showbot --db x run`) or after it (`showbot run --db x`);
+    # after it they are SUPPRESSed by default, so an absent one never hides one given before
+    for where, default in ((parser, None), (common := argparse.ArgumentParser(add_help=False), argparse.SUPPRESS)):
+        where.add_argument("--db", default=default, help="SQLite database file (env SHOWBOT_DB; default ./showbot.db)")
+        where.add_argument("--config", default=default, help="TOML config file (env vars override it)")
+        where.add_argument("-v", "--verbose", action="store_true", default=default or False,
+                           help="log debug details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="poll feeds and deliver notifications")
@@ -56,9 +62,23 @@ def _parser() -> argparse.ArgumentParser:
     copy = db_sub.add_parser("copy", parents=[common],
                              help="copy the SQLite database (--db / SHOWBOT_DB) into an empty PostgreSQL database")
     copy.add_argument("--to", required=True, metavar="URL", help="postgresql://user:password@host:5432/dbname")
+    calendar = sub.add_parser("calendar", help="the release dates of the shows a chat follows")
+    calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
+    export = calendar_sub.add_parser("export", parents=[common], help="write a chat's release calendar as an .ics file")
+    export.add_argument("--chat", required=True, metavar="PLATFORM:KIND:CHAT",
+                        help="whose calendar: telegram:user:12345, discord:channel:987…, console:user:local "
+                             "(KIND is user or channel; PLATFORM:CHAT means a user)")
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help="the .ics file to write ('-': stdout)")
     sub.add_parser("health", parents=[common],
                    help="ask the running bot's /healthz (exit 0 when healthy): Docker's HEALTHCHECK")
     return parser
+
+
+def showbot_version() -> str:
+    try:
+        return metadata.version("showbot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_migrate(settings))
         if args.command == "db":
             return asyncio.run(_db_copy(settings, args.to))
+        if args.command == "calendar":
+            return asyncio.run(_calendar_export(settings, args.chat, args.output))
         if args.command == "health":
             from bot.health import probe_running_bot
 
@@ -190,6 +212,72 @@ async def _catalog(settings: Settings, args: argparse.Namespace) -> int:
     except NoDatabase as exc:
         print(f"showbot: {exc}", file=sys.stderr)
     return 0
+
+
+def _chat_address(text: str) -> tuple[str, str, str] | None:
+    """'telegram:user:12345' -> ('telegram', 'user', '12345'); 'telegram:12345' means a user."""
+    parts = text.strip().split(":", 2)
+    if len(parts) == 2:
+        parts = [parts[0], "user", parts[1]]
+    if len(parts) != 3 or not all(p.strip() for p in parts) or parts[1] not in ("user", "channel"):
+        return None
+    return parts[0].strip().lower(), parts[1], parts[2].strip()
+
+
+async def _calendar_export(settings: Settings, chat: str, output: str) -> int:
+    from bot.story_views import chat_calendar
+    from storage import NoDatabase, open_storage
+
+    address = _chat_address(chat)
+    if address is None:
+        print(f"showbot: --chat {chat!r}: write PLATFORM:KIND:CHAT, e.g. telegram:user:12345 or "
+              "discord:channel:987654321 (KIND is user or channel)", file=sys.stderr)
+        return 2
+    try:
+        async with open_storage(settings.storage_target, read_only=True) as storage:
+            calendar = await chat_calendar(storage, *address)
+    except NoDatabase as exc:
+        print(f"showbot: {exc}", file=sys.stderr)
+        return 1
+    data = calendar.ics(name=f"showbot release dates ({':'.join(address)})")
+    releases = len(calendar.releases())
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        try:
+            await asyncio.to_thread(_write_atomically, output, data)
+        except OSError as exc:
+            print(f"showbot: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+    if not calendar.entries and not await _follows_anything(settings, address):
+        print(f"showbot: {':'.join(address)} follows no show: the calendar is empty", file=sys.stderr)
+    print(f"{releases} release{'s' if releases != 1 else ''} written to {output}", file=sys.stderr)
+    return 0
+
+
+async def _follows_anything(settings: Settings, address: tuple[str, str, str]) -> bool:
+    from storage import open_storage
+
+    async with open_storage(settings.storage_target, read_only=True) as storage:
+        return await storage.audience.count_subscriptions(*address) > 0
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    """Write beside the target, then rename over it: a reader never sees half a calendar."""
+    import os
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(prefix=".showbot-", suffix=".ics", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 async def _feeds(settings: Settings) -> int:

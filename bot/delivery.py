@@ -24,12 +24,19 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.metrics import NO_METRICS, MetricsSink
 from bot.notifications import Notification, Recipient
-from bot.ports import ChatUnavailable, Messenger, PermanentFailure, RetryLater, TemporaryFailure
+from bot.ports import (
+    ChatUnavailable,
+    Messenger,
+    PacedMessenger,
+    PermanentFailure,
+    RetryLater,
+    TemporaryFailure,
+)
 from bot.ratelimit import RateLimiter
 from bot.unwritten import Outcome, OutcomeKind, Pause, UnwrittenOutcomes, write_outcome
 from storage.ports import Storage
@@ -39,7 +46,8 @@ _log = logging.getLogger(__name__)
 
 BACKOFF_BASE = 5.0
 BACKOFF_CAP = 1800.0
-MAX_INLINE_RETRY_AFTER = 60.0  # a longer 429 wait is rescheduled instead of slept through
+MAX_INLINE_RETRY_AFTER = 60.0  # a longer global 429 wait is rescheduled instead of slept through
+MAX_INLINE_CHAT_WAIT = 5.0  # a chat's own longer wait is rescheduled: a delivery pass never waits on one chat
 BATCH = 500
 CLAIM_LEASE = 120.0  # a worker that dies mid-delivery loses its chats to the others after this long
 # Workers' sends leave their slots a little late at times (a busy loop, the network), and late sends
@@ -67,6 +75,11 @@ class DeliveryReport:
         self.attempted += other.attempted
 
 
+def _limiter_of(messenger: Messenger) -> RateLimiter:
+    """The messenger's own limiter when it has one (its replies then share the same pacing)."""
+    return messenger.rate_limiter if isinstance(messenger, PacedMessenger) else RateLimiter(messenger.limits)
+
+
 def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> float:
     """Exponential backoff with full jitter: 5s, 10s, 20s … capped at 30 minutes."""
     ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts)))
@@ -85,7 +98,7 @@ class Delivery:
         self.lease = lease  # a chat claim lasts this long unless renewed: a dead worker's chats go after it
         self.metrics = metrics
         self._messengers = dict(messengers)
-        self._limiters = {name: RateLimiter(m.limits) for name, m in self._messengers.items()}
+        self._limiters = {name: _limiter_of(m) for name, m in self._messengers.items()}
         self._clock = clock
         self._concurrency = concurrency
         self._wake = asyncio.Event()
@@ -99,7 +112,7 @@ class Delivery:
 
     def add_messenger(self, messenger: Messenger) -> None:
         self._messengers[messenger.platform] = messenger
-        self._limiters[messenger.platform] = RateLimiter(messenger.limits)
+        self._limiters[messenger.platform] = _limiter_of(messenger)
 
     def notify(self) -> None:
         """New rows are in the outbox: wake the loop."""
@@ -275,7 +288,7 @@ class Delivery:
         platform, kind, chat_id = key
         messenger = self._messengers[platform]
         limiter = self._limiters[platform]
-        chat_key = f"{kind}:{chat_id}"
+        group = kind == "channel"
         for row in rows:
             if self.unwritten.blocks(row, self._clock()):
                 outcome = self.unwritten.outcome(row.id)
@@ -288,53 +301,51 @@ class Delivery:
             while True:
                 if stop is not None and stop.is_set():
                     return  # shutting down: this row and the chat's later ones stay pending
-                if not await limiter.acquire(chat_key, group=kind == "channel", stop=stop):
-                    return
-                if self._shared_slots and not await self._shared_slot(platform, messenger, stop):
-                    return
-                try:
-                    await messenger.send(recipient, notification)
-                except RetryLater as exc:
-                    self.metrics.rate_limited(platform)
-                    limiter.penalise(chat_key, exc.retry_after)
-                    if exc.retry_after <= MAX_INLINE_RETRY_AFTER:
-                        _log.info("%s asked to wait %.1fs before %s", platform, exc.retry_after, chat_key)
-                        continue  # resend the same row once the wait is over: order kept
-                    await self._record(Outcome(row.id, OutcomeKind.RETRY, self._clock() + exc.retry_after,
-                                               f"rate limited: {exc}"))
-                    report.retried += 1
-                    return  # the chat's later rows wait behind this one
-                except ChatUnavailable as exc:
-                    _log.warning("%s chat %s unavailable (%s): pausing it", platform, chat_id, exc)
-                    await self._pause(platform, chat_id, str(exc) or "forbidden")
-                    report.paused_chats.append(f"{platform}:{chat_id}")
-                    self.metrics.chat_paused(platform)
-                    return
-                except PermanentFailure as exc:
-                    _log.error("%s refused notification %d for %s: %s", platform, row.id, chat_id, exc)
-                    await self._record(Outcome(row.id, OutcomeKind.FAILED, self._clock(), str(exc) or "rejected"))
-                    report.failed += 1
-                    self.metrics.delivery_failed(platform)
-                    break
-                except (TemporaryFailure, TimeoutError, OSError) as exc:
-                    delay = backoff_delay(row.attempts)
-                    _log.warning("%s send to %s failed (%s); retry in %.0fs", platform, chat_id, exc, delay)
-                    await self._record(Outcome(row.id, OutcomeKind.RETRY, self._clock() + delay,
-                                               str(exc) or type(exc).__name__))
-                    report.retried += 1
-                    return
-                except Exception as exc:  # an adapter bug must not lose the row or stop the others
-                    delay = backoff_delay(row.attempts)
-                    _log.exception("unexpected error sending notification %d to %s", row.id, chat_id)
-                    await self._record(Outcome(row.id, OutcomeKind.RETRY, self._clock() + delay,
-                                               f"{type(exc).__name__}: {exc}"))
-                    report.retried += 1
-                    return
-                else:
+                async with limiter.slot(chat_id, group=group, stop=stop) as ready:  # the key replies use too
+                    if not ready:
+                        return
+                    if self._shared_slots and not await self._shared_slot(platform, messenger, stop):
+                        return
+                    failure = await _attempt(messenger.send(recipient, notification))
+                if failure is None:
                     await self._record(Outcome(row.id, OutcomeKind.SENT, self._clock()))
                     report.sent += 1
                     self.metrics.delivered(platform, row.published_at, self._clock())
                     break
+                if isinstance(failure, RetryLater):
+                    self.metrics.rate_limited(platform)
+                    held = limiter.rate_limited(chat_id, failure.retry_after)
+                    whom = f"chat {chat_id}" if held is not None else "every chat (a global flood wait)"
+                    if failure.retry_after <= (MAX_INLINE_RETRY_AFTER if held is None else MAX_INLINE_CHAT_WAIT):
+                        _log.info("%s asked to wait %.1fs: holding %s", platform, failure.retry_after, whom)
+                        continue  # resend the same row once the wait is over: order kept
+                    _log.info("%s asked to wait %.0fs: holding %s; rescheduled", platform, failure.retry_after, whom)
+                    await self._record(Outcome(row.id, OutcomeKind.RETRY, self._clock() + failure.retry_after,
+                                               f"rate limited: {failure}"))
+                    report.retried += 1
+                    return  # the chat's later rows wait behind this one; the other chats go on
+                if isinstance(failure, ChatUnavailable):
+                    _log.warning("%s chat %s unavailable (%s): pausing it", platform, chat_id, failure)
+                    await self._pause(platform, chat_id, str(failure) or "forbidden")
+                    report.paused_chats.append(f"{platform}:{chat_id}")
+                    self.metrics.chat_paused(platform)
+                    return
+                if isinstance(failure, PermanentFailure):
+                    _log.error("%s refused notification %d for %s: %s", platform, row.id, chat_id, failure)
+                    await self._record(Outcome(row.id, OutcomeKind.FAILED, self._clock(), str(failure) or "rejected"))
+                    report.failed += 1
+                    self.metrics.delivery_failed(platform)
+                    break
+                delay = backoff_delay(row.attempts)
+                if isinstance(failure, TemporaryFailure | TimeoutError | OSError):
+                    _log.warning("%s send to %s failed (%s); retry in %.0fs", platform, chat_id, failure, delay)
+                    error = str(failure) or type(failure).__name__
+                else:  # an adapter bug must not lose the row or stop the others
+                    _log.error("unexpected error sending notification %d to %s", row.id, chat_id, exc_info=failure)
+                    error = f"{type(failure).__name__}: {failure}"
+                await self._record(Outcome(row.id, OutcomeKind.RETRY, self._clock() + delay, error))
+                report.retried += 1
+                return
 
     async def _record(self, outcome: Outcome) -> None:
         """Write what the platform answered; if storage can't take it now, keep it in memory (the row is
@@ -348,3 +359,12 @@ class Delivery:
             self.unwritten.keep(outcome, self._clock())
         else:
             self.unwritten.discard(outcome.outbox_id)
+
+
+async def _attempt(send: Awaitable[object]) -> Exception | None:
+    """Run a send; its failure as a value (handled once the chat's slot is given back)."""
+    try:
+        await send
+    except Exception as exc:
+        return exc
+    return None

@@ -145,6 +145,16 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip(" ,;:-") + "…"
 
 
+_RULE_IDS = re.compile(r"\s*\[[\w-]+(?:\.[\w-]+)+\]")
+WHY_LIMIT = 1000
+
+
+def explain(reason: str, limit: int = WHY_LIMIT) -> str:
+    """The matcher's stored reason as a reader sees it (why this notification was sent): its rule ids
+    left out, cut to `limit` characters. '"Silo" (distinct title); renewal: 'renewed'; season from …'"""
+    return cut(_RULE_IDS.sub("", reason), limit)
+
+
 def _when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
 
@@ -288,6 +298,9 @@ def render_discord(n: Notification, *, role_id: str | None = None) -> DiscordMes
     link = _usable_link(n.link)
     if link:
         embed["url"] = link
+    if n.reason.strip():
+        embed["fields"].append({"name": "Why", "value": fit_discord(explain(n.reason), DISCORD_FIELD_LIMIT),
+                                "inline": False})
     outlets, more = _named(n.outlets)
     if len(outlets) > 1:
         embed["fields"].append({"name": "Sources", "value": discord_sources(outlets, more), "inline": False})

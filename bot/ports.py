@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.notifications import Notification, Recipient, SentMessage
+
+if TYPE_CHECKING:
+    from bot.ratelimit import RateLimiter
 
 
 class DeliveryError(Exception):
@@ -61,3 +64,11 @@ class Messenger(Protocol):
         """Make `message` read as `notification` now does (its sources grew), without a new ping.
         "Not modified" is success; a message gone or too old raises MessageGone; otherwise as `send`."""
         ...
+
+
+@runtime_checkable
+class PacedMessenger(Messenger, Protocol):
+    """A Messenger whose other sends (command replies) go through this same limiter: the delivery
+    loop uses it too, so notifications and replies share one pacing per chat and one global rate."""
+
+    rate_limiter: RateLimiter

@@ -22,6 +22,7 @@ from typing import Protocol
 from feeds.model import CatalogShow, Event, FeedRecord, ItemRecord, NewItem, ShowMatch
 from feeds.understand.records import Story, StoryDecision, Verdict
 from storage.records import (
+    CalendarItem,
     LatestNews,
     OutboxEntry,
     PanelGrant,
@@ -144,6 +145,11 @@ class ItemStore(Protocol):
     async def latest_for_show(
         self, show_id: int, *, limit: int = 5, with_events_only: bool = False
     ) -> list[LatestNews]: ...
+
+    async def match_reason(self, item_id: int, show: str) -> str | None:
+        """Why the matcher said item `item_id` is news about the show titled `show` (its stored
+        reason), or None when no such match is kept."""
+        ...
 
 
 class StoryStore(Protocol):
@@ -316,6 +322,12 @@ class PanelStore(Protocol):
 
     async def calendar_chat(self, token: str) -> tuple[str, str, str] | None:
         """(platform, kind, chat_id) of the chat whose calendar token this is."""
+        ...
+
+    async def calendar_items(self, platform: str, kind: str, chat_id: str, *, since: float,
+                             limit: int = 500) -> list[CalendarItem]:
+        """Items first seen since `since` with release-date news about a show this chat follows
+        (any show, for an every-show subscription), newest first."""
         ...
 
     async def recent_notifications(self, platform: str, chats: Sequence[tuple[str, str]], *,

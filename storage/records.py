@@ -95,6 +95,8 @@ class PanelGrant:
     chat_admin: bool = False
     name: str = ""
     chat_title: str = ""
+    chat_type: str = ""  # the command layer's kind of chat ("private", "group", "console"); "" = from `group`
+    language: str = ""  # the platform's language hint when the link was asked for
 
     @property
     def scope_id(self) -> str:
@@ -103,6 +105,8 @@ class PanelGrant:
 
     @property
     def scope_label(self) -> str:
+        if self.chat_type == "console":
+            return "this bot (the console)"
         if not self.group:
             return f"{self.platform} private chat {self.user_id}"
         kind = "server" if self.platform == "discord" else "group"
@@ -160,3 +164,18 @@ class RecentNotification:
     events: Event
     seasons: tuple[int, ...]
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarItem:
+    """A stored item that carries release-date news about a show a chat follows."""
+
+    item_id: int
+    show_id: int
+    show: str
+    title: str
+    summary: str
+    link: str | None
+    published_at: float
+    seasons: tuple[int, ...]
+    source: str | None

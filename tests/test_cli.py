@@ -194,3 +194,47 @@ def test_catalog_import_before_the_first_run_keeps_the_bundled_catalog(
     assert "Zorblax Chronicles" in listed and "Squid Game" in listed
     assert main(["run", "--once", "--db", db]) == 0
     assert "Squid Game" in capsys.readouterr().out  # the sample feeds' news about a bundled show
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("showbot ")
+
+
+def test_common_options_go_before_or_after_the_command(tmp_path: Path, catalog_file: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """`showbot --db x run` was rejected (issue 12); either place works, the later one wins."""
+    first, second = str(tmp_path / "first.db"), str(tmp_path / "second.db")
+    assert main(["--db", first, "catalog", "import", str(catalog_file)]) == 0
+    assert first in capsys.readouterr().out
+    assert main(["--db", first, "catalog", "import", str(catalog_file), "--db", second]) == 0
+    assert second in capsys.readouterr().out
+    assert main(["--db", first, "run", "--once"]) == 0
+    assert "Squid Game" in capsys.readouterr().out
+    assert not (tmp_path / "showbot.db").exists()
+
+
+def test_read_only_commands_create_no_database_or_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "not" / "there" / "showbot.db"
+    for command in (["feeds"], ["catalog", "list"]):
+        main(["--db", str(missing), *command])
+        said = capsys.readouterr()
+        assert "no database" in said.out + said.err, command
+        assert not (tmp_path / "not").exists(), command
+
+
+def test_showbot_chat_is_its_own_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """`showbot chat` listed /channel, /mute and /unmute in /help but refused them (issue 12)."""
+    lines = ["/channel subscribe Squid Game trailer", "/channel list", "/mute Silo", "/unmute Silo",
+             "/whoami", "/quit"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert main(["chat", "--no-poll", "--db", str(tmp_path / "chat.db")]) == 0
+    out = capsys.readouterr().out
+    assert "This channel will now post Squid Game news (trailer)." in out
+    assert "Squid Game → this channel (trailer)" in out
+    assert "Silo is muted here." in out and "Silo is no longer muted here." in out
+    assert "You are console:local" in out
+    assert "works in a server channel" not in out

@@ -41,7 +41,7 @@ BOT_USER = 42
 MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
 EPHEMERAL = 64
 MODERATOR_COMMANDS = ("feed", "catalog", "alias", "mute", "unmute", "stats")
-USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "help", "whoami", "panel")
+USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "help", "whoami", "panel", "calendar")
 
 
 # -- fixtures & builders ----------------------------------------------------------------------
@@ -484,10 +484,17 @@ def test_embed_escapes_markdown_and_shows_the_fields() -> None:
     assert embed.url == "https://news.example/squid-game-s3"
     assert embed.footer.text == "Variety"
     fields = {f.name: f.value for f in embed.fields}
-    assert fields == {"Show": "Squid Game", "News": "🔁 Renewed, 🎬 Trailer", "Season": "Season 3"}
+    assert fields == {"Show": "Squid Game", "News": "🔁 Renewed, 🎬 Trailer", "Season": "Season 3", "Why": "title"}
     assert embed.timestamp is not None and embed.timestamp.year == 2023
     assert out.content is None  # no role: nothing in the message body to ping
     assert out.nonce == "showbot-7"
+
+
+def test_the_embed_says_why_the_notification_was_sent() -> None:
+    n = _notification(reason="\"Squid Game\" (distinct title); renewal: 'renewed' [renewal.renewed]")
+    fields = {f["name"]: f["value"] for f in build_message(n).embed.to_dict()["fields"]}
+    assert fields["Why"] == "\"Squid Game\" (distinct title); renewal: 'renewed'"
+    assert "Why" not in {f["name"] for f in build_message(_notification(reason="")).embed.to_dict()["fields"]}
 
 
 def test_everyone_in_a_headline_cannot_ping() -> None:

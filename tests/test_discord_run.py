@@ -27,9 +27,12 @@ import pytest
 
 from bot.poller import spread_offset
 from bot.service import INITIAL_SPREAD_CAP
+from feeds.model import Event
 from storage import open_storage
+from storage.records import SubscriptionRecord
 from tests.support.fake_discord import (
     FANS_ROLE,
+    GUILD_ID,
     MODERATOR,
     MODS_ROLE,
     NEWS_CHANNEL,
@@ -249,3 +252,25 @@ async def test_run_on_discord_answers_commands_and_delivers_each_story_once(
     assert len(fake.calls_to("POST", "/channels/{channel_id}/messages")) == 4  # no resend, not even deduplicated
     assert len(fake.syncs) == 1 and "slash commands unchanged" in second.output
     assert not fake.unknown_calls
+
+
+async def test_run_once_with_a_discord_token_delivers(fake: FakeDiscord, server: LocalServer, tmp_path: Path) -> None:
+    """`run --once` with DISCORD_TOKEN connects, delivers what the poll queued, and stops (on the
+    original main it queued the notifications and never sent them)."""
+    path = _feed_paths(server, 1)[0]
+    server.routes[path] = Response(200, _rss(Story(RENEWAL, "renewed", 5)), {"Content-Type": "application/rss+xml"})
+    db = str(tmp_path / "showbot.db")
+    async with open_storage(db) as storage:
+        show = await storage.catalog.upsert_show("Slow Horses")
+        await storage.audience.subscribe(SubscriptionRecord("discord", "channel", str(NEWS_CHANNEL), show,
+                                                            Event.all(), guild_id=str(GUILD_ID)))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--once", env=_environment(fake, [server.url(path)], db), cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output, _ = await asyncio.wait_for(process.communicate(), 90)
+    assert process.returncode == 0, output.decode()
+    [post] = _posts(fake, "Slow Horses")
+    assert post.channel_id == NEWS_CHANNEL
+    async with open_storage(db) as storage:
+        assert await storage.outbox.outbox_counts() == {"sent": 1}
+    assert not fake.syncs, "a once-run sends; it does not sync the slash commands"

@@ -382,3 +382,27 @@ async def test_send_gives_the_message_edit_lists_the_sources_and_an_update_repli
     fake.delete(USER, int(sent.message_id))
     with pytest.raises(MessageGone):
         await adapter.edit(user, sent, more.with_sources((*more.sources, Source("EW", None))))
+
+
+async def test_a_notification_has_a_why_button_that_shows_the_stored_reason(fake: FakeTelegram, showbot: ShowBot,
+                                                                           adapter: TelegramAdapter) -> None:
+    """The reason a notification was sent was stored but shown nowhere (issue 12)."""
+    squid_game = await _show_id(showbot, "Squid Game")
+    (item,) = await showbot.storage.items.insert_items(
+        None, [NewItem("Squid Game renewed for season 3", link="https://e.com/why")], time.time())
+    reason = "\"Squid Game\" (distinct title); renewal: 'renewed' [renewal.renewed]; season from 'season 3'"
+    await showbot.storage.items.save_matches(item.id, [ShowMatch(squid_game, "Squid Game", Event.RENEWAL, (3,), reason)])
+    notification = Notification(outbox_id=9, item_id=item.id, show="Squid Game", events=Event.RENEWAL, seasons=(3,),
+                                headline="Squid Game renewed for season 3", link="https://e.com/why", source="Deadline",
+                                published_at=time.time(), reason=reason)
+    await adapter.send(Recipient("telegram", "channel", str(GROUP)), notification)
+    sent = fake.sent[-1]
+    [(label, data)] = sent.buttons
+    assert label == "Why?" and len(data.encode()) <= CALLBACK_DATA_LIMIT
+
+    fake.push_callback(user=MEMBER, data=data, message=sent)  # anyone in the group may ask
+    answer = await fake.wait_for("answerCallbackQuery", lambda c: "Why you got this" in str(c.params.get("text")))
+    text = str(answer.params["text"])
+    assert "Squid Game" in text and "renewal: 'renewed'" in text and "[renewal.renewed]" not in text
+    assert answer.params.get("show_alert") in (True, "true", "True")
+    assert not fake.calls_to("editMessageText"), "the notification itself stays as it is"

@@ -16,14 +16,15 @@ import pytest
 
 from bot.adapters.web.app import build_app
 from bot.adapters.web.auth import COOKIE
-from bot.adapters.web.context import PanelAccess, WebContext
+from bot.adapters.web.context import WebContext
 from bot.adapters.web.server import WebServer
 from bot.adapters.web.signing import Signer
+from bot.app import open_web
 from bot.config import load_settings
 from bot.health import Health
 from bot.metrics import Metrics, StoredCounts
 from bot.panel_auth import LINK_TTL, SESSION_TTL, PanelAuth
-from storage import open_storage
+from bot.service import ShowBot
 from storage.ports import Storage
 from storage.records import PanelGrant
 from tests.support.fakes import FakeClock
@@ -58,13 +59,12 @@ class Site:
 
 async def _site(env: dict[str, str], db: str) -> AsyncIterator[Site]:
     clock = FakeClock()
-    async with open_storage(db) as storage:
-        auth = PanelAuth(storage.panel, clock=clock)
-        settings = load_settings(env=env)
-        context = WebContext(settings, Health(_Probe(), stale_after=1800), Metrics(), _counts,
-                             PanelAccess(auth, Signer("test-secret", max_age=SESSION_TTL)))
-        async with WebServer(build_app(context), "127.0.0.1", 0) as server:
-            yield Site(server, auth, storage, clock)
+    settings = load_settings(env={**env, "SHOWBOT_WEB_SECRET": "test-secret"}, db=db, web="127.0.0.1:0")
+    async with ShowBot.create(settings) as showbot:
+        showbot.panel_auth = PanelAuth(showbot.storage.panel, clock=clock)
+        async with open_web(settings, showbot) as side:
+            assert side is not None
+            yield Site(side.server, showbot.panel_auth, showbot.storage, clock)
 
 
 @pytest.fixture

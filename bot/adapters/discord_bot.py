@@ -44,6 +44,7 @@ from bot.ports import (
     TemporaryFailure,
 )
 from bot.service import ShowBot
+from bot.supervise import Supervisor
 from storage.ports import MetaStore
 
 _log = logging.getLogger(__name__)
@@ -302,12 +303,17 @@ class DiscordAdapter:
         return self._layer
 
     # -- lifecycle ---------------------------------------------------------------------------
-    async def start(self, stop: asyncio.Event | None = None) -> None:
-        """Log in and connect in the background; return once ready, or after `ready_timeout`."""
+    async def start(self, stop: asyncio.Event | None = None, *, supervisor: Supervisor | None = None) -> None:
+        """Log in and connect in the background (under `supervisor` when given, so its failure is
+        logged and shown in the liveness line); return once ready, or after `ready_timeout`."""
         token = self._settings.discord_token
         if not token:
             raise ValueError("DiscordAdapter needs settings.discord_token")
-        self._task = asyncio.create_task(self._run(token, stop), name="discord")
+        if supervisor is not None:
+            supervisor.spawn("discord", lambda: self._run(token, stop), restart=False)  # _run retries itself
+            self._task = supervisor.task("discord")
+        else:
+            self._task = asyncio.create_task(self._run(token, stop), name="discord")
         ready = asyncio.ensure_future(self.ready.wait())
         try:
             await asyncio.wait({self._task, ready}, timeout=self._ready_timeout,

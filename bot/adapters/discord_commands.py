@@ -18,6 +18,7 @@ import io
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -174,6 +175,9 @@ class CommandRunner:
             await self.send(interaction, caller, refused)
             return
         reply = await self.layer.press(caller, choice)
+        if reply.alert:  # an answer about the message, which stays as it is
+            await self.send(interaction, caller, replace(reply, private=True))
+            return
         follow_up = await self.view(reply.choices, caller)
         if reply.private:
             await interaction.response.edit_message(content=reply_text(reply), view=follow_up,

@@ -19,6 +19,8 @@ import contextlib
 import datetime as dtm
 import logging
 import warnings
+from collections.abc import Callable, Coroutine
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -47,6 +49,7 @@ from telegram.error import (
 )
 from telegram.ext import (
     Application,
+    BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -56,6 +59,7 @@ from telegram.ext import (
 )
 
 from bot.commands import Action, Caller, ChatType, Choice, Commands, Permission, Reply, Status
+from bot.commands.info import why_choice
 from bot.commands.text import command_word
 from bot.config import Settings
 from bot.i18n import N_, _, use_language
@@ -69,10 +73,13 @@ from bot.notifications import (
     render_telegram,
 )
 from bot.ports import ChatUnavailable, MessageGone, PermanentFailure, RateLimits, RetryLater, TemporaryFailure
+from bot.ratelimit import RETRY_MARGIN, RateLimiter
 from bot.service import ShowBot
 from bot.supervise import restart_delay
 
 _log = logging.getLogger(__name__)
+
+JSONDict = dict[str, Any]  # a Bot API answer, as python-telegram-bot passes it through its rate limiter
 
 PLATFORM = "telegram"
 # Bot API: about 30 messages a second overall, one a second per chat, 20 a minute per group.
@@ -81,6 +88,9 @@ CALLBACK_DATA_LIMIT = 64  # bytes, a Bot API limit
 CALLBACK_ANSWER_LIMIT = 200
 BUTTON_LABEL_LIMIT = 60
 LONG_POLL = dtm.timedelta(seconds=25)
+PACED = "paced by the delivery loop"  # rate_limit_args of a notification: its slot is already held
+PACED_ENDPOINTS = ("send", "edit", "copy", "forward")  # requests that put a message in a chat
+REPLY_RETRIES = 5
 CONNECT_BACKOFF_CAP = 300.0
 
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
@@ -103,6 +113,52 @@ UNAVAILABLE_MARKERS = (
 MENU_DESCRIPTION_LIMIT = 256  # characters of a setMyCommands description
 
 
+class PacedRateLimiter(BaseRateLimiter[str]):
+    """python-telegram-bot's rate-limiter port over the bot's own RateLimiter: every request that
+    sends to a chat (command replies, edits, buttons' answers) takes that chat's turn and a global
+    slot, and a 429 is waited out and retried instead of dropping the reply. Notifications pass
+    `rate_limit_args=PACED`: the delivery loop already holds their slot and handles their 429s."""
+
+    def __init__(self, limiter: RateLimiter, *, max_retries: int = REPLY_RETRIES) -> None:
+        self.limiter = limiter
+        self._max_retries = max_retries
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def process_request(
+        self, callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]], args: Any,
+        kwargs: dict[str, Any], endpoint: str, data: dict[str, Any], rate_limit_args: str | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        if rate_limit_args == PACED:
+            return await callback(*args, **kwargs)
+        chat_id = data.get("chat_id")
+        paced = chat_id is not None and endpoint.startswith(PACED_ENDPOINTS)
+        key = str(chat_id)
+        group = not key.lstrip("-").isdigit() or key.startswith("-")  # groups, channels, @usernames
+        for attempt in range(self._max_retries + 1):
+            try:
+                if not paced:
+                    return await callback(*args, **kwargs)
+                async with self.limiter.slot(key, group=group):
+                    return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                wait = retry_after_seconds(exc)
+                if attempt == self._max_retries:
+                    raise
+                if paced:
+                    held = self.limiter.rate_limited(key, wait)
+                    _log.info("telegram: %s to %s answered 429; retrying after %.1fs (%s)", endpoint, key, wait,
+                              "that chat waits" if held is not None else "everyone waits")
+                else:
+                    _log.info("telegram: %s answered 429; retrying after %.1fs", endpoint, wait)
+                    await asyncio.sleep(wait + RETRY_MARGIN)
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
 class TelegramStartError(Exception):
     """Telegram could not be started; the message is one line for the operator, without the token."""
 
@@ -118,6 +174,7 @@ class BotApiUnreachable(TelegramStartError):
 class TelegramAdapter:
     platform = PLATFORM
     limits = TELEGRAM_LIMITS
+    rate_limiter: RateLimiter  # shared by the delivery loop and every reply: one pacing per chat
 
     def __init__(self, settings: Settings, showbot: ShowBot, *, commands: Commands | None = None) -> None:
         if not settings.telegram_token:
@@ -125,6 +182,7 @@ class TelegramAdapter:
         self._settings = settings
         self._showbot = showbot
         self.commands = commands or Commands(showbot)
+        self.rate_limiter = RateLimiter(TELEGRAM_LIMITS)
         self._app: Application | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -133,6 +191,8 @@ class TelegramAdapter:
             Application.builder()
             .token(self._settings.telegram_token or "")
             .job_queue(None)  # one scheduler: the core's
+            .rate_limiter(PacedRateLimiter(self.rate_limiter))  # replies paced like notifications
+            .concurrent_updates(True)  # a reply waiting for its chat's turn never holds up other chats
             .connect_timeout(10.0).read_timeout(20.0).write_timeout(20.0).pool_timeout(10.0)
             .get_updates_connect_timeout(10.0).get_updates_read_timeout(10.0)
             .get_updates_write_timeout(10.0).get_updates_pool_timeout(10.0)
@@ -266,7 +326,8 @@ class TelegramAdapter:
         try:
             sent = await self._app.bot.send_message(
                 chat_id=recipient.chat_id, text=message.html, parse_mode=ParseMode.HTML,
-                link_preview_options=preview, reply_parameters=reply,
+                link_preview_options=preview, reply_parameters=reply, reply_markup=await self._why(notification),
+                rate_limit_args=PACED,
             )
         except ChatMigrated as exc:
             # the group became a supergroup: its subscriptions and pending news move to the new id,
@@ -288,12 +349,18 @@ class TelegramAdapter:
         try:
             await self._app.bot.edit_message_text(
                 rendered.html, chat_id=message.chat_id, message_id=int(message.message_id),
-                parse_mode=ParseMode.HTML, link_preview_options=preview,
+                parse_mode=ParseMode.HTML, link_preview_options=preview, reply_markup=await self._why(notification),
             )
         except TelegramError as exc:
             error = edit_error(exc)
             if error is not None:  # (None: "message is not modified", the message already reads so)
                 raise error from exc
+
+    async def _why(self, notification: Notification) -> InlineKeyboardMarkup | None:
+        """A "Why?" button under a notification: pressing it shows the matcher's reason (anyone may)."""
+        if not notification.reason.strip():
+            return None
+        return await self.keyboard((why_choice(notification.item_id, notification.show),))
 
     # -- any update --------------------------------------------------------------------------
     async def _on_any_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -355,7 +422,7 @@ class TelegramAdapter:
             text = (await self.commands.say(caller, N_("Something went wrong on my side; please try again later."))).text
             await query.answer(text, show_alert=True)
             raise
-        if not reply.ok and not reply.choices:
+        if reply.alert or (not reply.ok and not reply.choices):  # the message the button is on stays as it is
             await query.answer(cut(reply.text, CALLBACK_ANSWER_LIMIT), show_alert=True)
             return
         await query.answer()

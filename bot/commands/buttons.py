@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from bot.commands import catalog, channels, subscriptions
+from bot.commands import catalog, channels, info, subscriptions
 from bot.commands.context import Context
 from bot.commands.model import Action, Choice, Reply
 
@@ -22,6 +22,7 @@ GOVERNED_BY: dict[Action, str] = {
     Action.UNMUTE: "unmute",
     Action.LATEST: "latest",
     Action.ALIAS_ADD: "alias add",
+    Action.WHY: "help",
 }
 
 
@@ -50,5 +51,7 @@ async def press(ctx: Context, choice: Choice) -> Reply:
             return await catalog.latest_show(ctx, choice.show_id)
         case Action.ALIAS_ADD:
             return await catalog.alias_add_show(ctx, choice.show_id, choice.text)
+        case Action.WHY:
+            return await info.why(ctx, choice.show_id, choice.text)
         case _:
             assert_never(choice.action)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.commands.context import Context
-from bot.commands.model import ChatType, Reply, refuse
+from bot.commands.model import Action, ChatType, Choice, Reply, Status, refuse
 from bot.commands.registry import Arg, ArgKind, Command, Group, Permission, Place
 from bot.feed_health import ago
 from bot.i18n import N_, _, ngettext
+from bot.notifications import explain
 
 group = Group("info")
 
@@ -101,3 +102,19 @@ async def stats(ctx: Context) -> Reply:
                               "Paused chats ({n}), the platform refused them:", len(paused)).format(n=len(paused)))
         lines += [f"• {chat} — {reason} ({ago(at)})" for _p, chat, reason, at in paused[:10]]
     return Reply("\n".join(lines))
+
+
+WHY_LABEL = N_("Why?")
+
+
+def why_choice(item_id: int, show: str) -> Choice:
+    """The button under a notification that says why it was sent."""
+    return Choice(_(WHY_LABEL), Action.WHY, item_id, text=show)
+
+
+async def why(ctx: Context, item_id: int, show: str) -> Reply:
+    """Why a notification about `show` was sent for item `item_id`: the matcher's stored reason."""
+    reason = await ctx.storage.items.match_reason(item_id, show)
+    if reason is None:
+        return Reply(_("I no longer know why that was sent."), Status.REFUSED, alert=True)
+    return Reply(_("Why you got this — {show}: {reason}").format(show=show, reason=explain(reason)), alert=True)

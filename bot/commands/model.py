@@ -70,6 +70,7 @@ class Action(enum.Enum):
     UNMUTE = "um"
     LATEST = "l"
     ALIAS_ADD = "a"
+    WHY = "w"  # why a notification was sent: show_id is the item, text the show's title
 
     @classmethod
     def from_code(cls, code: str) -> Action | None:
@@ -107,6 +108,7 @@ class Reply:
     choices: tuple[Choice, ...] = field(default=())
     attachment: Attachment | None = None
     secret: bool = False  # holds a credential (a sign-in link): only the caller may ever see it
+    alert: bool = False  # a short answer shown over the message its button is on, leaving that message as it is
 
     @property
     def ok(self) -> bool:

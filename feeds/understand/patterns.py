@@ -152,7 +152,7 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|\b(?:go-?ahead|green light|greenlight) for (?:an? |its )?<A_SEASON>",
             ("The Comet season 2 gets the green light", "The Comet season 2 is a go",
              "The Comet gets the green light for season 2"),
-            ("The Comet gets series green light at Hulu",)),
+            ("The Comet gets series green light at Hulu", "The Comet gets the nod for best drama")),
     Pattern("renewal.season-order", R, S,
             r"\b<A_SEASON> ?(?:order|pickup|renewal)\b(?! (?:hopes|odds|status|chances))",
             ("The Comet lands season 2 pickup", "The Comet gets early season 3 renewal"),

@@ -65,6 +65,15 @@ class PostgresItems:
         return [LatestNews(r[0], r[1], float(r[2]), Event(r[3]), seasons_from_text(r[4]), r[5]) for r in rows]
 
 
+    async def match_reason(self, item_id: int, show: str) -> str | None:
+        async with self._db.reading() as conn:
+            reason = await conn.fetchval(
+                "SELECT m.reason FROM item_matches m JOIN shows s ON s.id = m.show_id "
+                "WHERE m.item_id = $1 AND s.title = $2", item_id, show,
+            )
+        return None if reason is None else str(reason)
+
+
 async def _known_keys(conn: asyncpg.Connection, keys: Collection[str], now: float) -> set[str]:
     """The keys an item already has: every key, except headline keys older than HEADLINE_WINDOW."""
     if not keys:

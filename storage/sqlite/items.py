@@ -64,6 +64,14 @@ class SqliteItems:
                 for t, link, at, ev, s, src in rows]
 
 
+    async def match_reason(self, item_id: int, show: str) -> str | None:
+        row = await self._db.fetchone(
+            "SELECT m.reason FROM item_matches m JOIN shows s ON s.id = m.show_id WHERE m.item_id = ? AND s.title = ?",
+            (item_id, show),
+        )
+        return None if row is None else str(row[0])
+
+
 async def _known_keys(conn: aiosqlite.Connection, keys: Collection[str], now: float) -> set[str]:
     """The keys an item already has: every key, except headline keys older than HEADLINE_WINDOW."""
     wanted = list(keys)

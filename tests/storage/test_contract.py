@@ -277,6 +277,15 @@ async def test_a_chats_own_subscription_to_a_show_decides_over_its_every_show_on
     assert sorted((c, s) for _p, _k, c, s in rows if c == "fan") == [("fan", "Silo")]
 
 
+async def test_the_reason_of_a_match_is_kept_for_why(storage: Storage) -> None:
+    alpha = await storage.catalog.upsert_show("Alpha")
+    item = await _story(storage)
+    await storage.items.save_matches(item, [ShowMatch(alpha, "Alpha", Event.RENEWAL, (2,), '"Alpha"; renewal')])
+    assert await storage.items.match_reason(item, "Alpha") == '"Alpha"; renewal'
+    assert await storage.items.match_reason(item, "Beta") is None
+    assert await storage.items.match_reason(item + 1000, "Alpha") is None
+
+
 # -- outbox ----------------------------------------------------------------------------------------
 async def _two_pending(storage: Storage) -> tuple[int, int]:
     alpha = await storage.catalog.upsert_show("Alpha")

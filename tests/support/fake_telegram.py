@@ -8,6 +8,10 @@ answerCallbackQuery and editMessageText (of a message it holds: like the real on
 it, "message can't be edited" once `make_uneditable` says so). Every call is recorded with its
 decoded parameters; `message(chat, id)` is a message as it reads now, edits applied.
 Another token is answered 401 Unauthorized; `unreachable = True` closes every connection unanswered.
+`strict = True` enforces Telegram's limits as a server would (one message a second per private
+chat, 20 a minute per group, 30 a second overall, counted at arrival) and answers 429 past them;
+`jitter` delays each request's arrival by up to that many seconds; `flood()` answers every send
+(or one chat's) 429 for a while. Every 429 the fake gave is in `too_many`.
 Like the real one it refuses (400) text over 4096 characters and HTML it cannot parse: an
 unsupported or unclosed tag, a stray `<` or `&`, a tag cut in the middle.
 
@@ -22,6 +26,8 @@ import asyncio
 import html
 import itertools
 import json
+import math
+import random
 import re
 import threading
 import time
@@ -149,6 +155,12 @@ class FakeTelegram:
             self.server.routes[f"/bot{token}/{method}"] = self._recorded(method, handler)
         self.server.fallback = self._unknown
         self.unreachable = False  # True: every request's connection is closed unanswered
+        self.strict = False
+        self.jitter = 0.0
+        self.too_many: list[Call] = []  # every send answered 429, with why in params["_429"]
+        self._arrivals: dict[str, list[float]] = {}  # chat -> arrival times of its accepted messages
+        self._all_arrivals: list[float] = []
+        self._floods: dict[str | None, float] = {}  # chat (None: everyone) -> monotonic end of its flood wait
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -206,6 +218,11 @@ class FakeTelegram:
             response = _error(status, "Bad Request: message text is empty")
         with self._lock:
             self._send_failures.append((None if chat_id is None else str(chat_id), response))
+
+    def flood(self, seconds: float, *, chat_id: int | str | None = None) -> None:
+        """From now on, for `seconds`, answer every send (to `chat_id`, or to anyone) 429."""
+        with self._lock:
+            self._floods[None if chat_id is None else str(chat_id)] = time.monotonic() + seconds
 
     def delete(self, chat_id: int | str, message_id: int) -> None:
         """The user deleted the message: an edit of it is answered "message to edit not found"."""
@@ -270,6 +287,8 @@ class FakeTelegram:
         def route(request: Request) -> Response:
             if self.unreachable:
                 return Response(drop=True)
+            if self.jitter:
+                time.sleep(random.uniform(0, self.jitter))  # the request arrives a little late
             params = _decode(request)
             call = Call(method, params, time.time())
             with self._lock:
@@ -318,10 +337,38 @@ class FakeTelegram:
                     return response
         if refused := text_problem(params):
             return refused
+        if limited := self._rate_limit(chat_id, params):
+            return limited
         result = self._message(chat_id, params)
         params["_accepted"] = True
         params["_result"] = result
         return _ok(result)
+
+    def _rate_limit(self, chat_id: str, params: dict[str, Any]) -> Response | None:
+        """429 during a flood, or (strict) past Telegram's limits; else count the message."""
+        now = time.monotonic()
+        with self._lock:
+            for target in (chat_id, None):
+                until = self._floods.get(target, 0.0)
+                if until > now:
+                    return self._too_many(params, math.ceil(until - now), "flood" if target is None else "chat flood")
+            if self.strict:
+                arrivals = self._arrivals.setdefault(chat_id, [])
+                group = chat_id.startswith("-")
+                if group and len([t for t in arrivals if now - t < 60.0]) >= 20:
+                    return self._too_many(params, 3, "group over 20 a minute")
+                if not group and arrivals and now - arrivals[-1] < 1.0:
+                    return self._too_many(params, 1, f"private chat {now - arrivals[-1]:.3f}s after the last")
+                if len([t for t in self._all_arrivals if now - t < 1.0]) >= 30:
+                    return self._too_many(params, 1, "over 30 a second")
+            self._arrivals.setdefault(chat_id, []).append(now)
+            self._all_arrivals = [t for t in self._all_arrivals if now - t < 1.0] + [now]
+        return None
+
+    def _too_many(self, params: dict[str, Any], retry_after: int, why: str) -> Response:
+        params["_429"] = why
+        self.too_many.append(Call("sendMessage", params, time.time()))
+        return _error(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 
     def _edit_message_text(self, params: dict[str, Any]) -> Response:
         if refused := text_problem(params):

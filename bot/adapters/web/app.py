@@ -6,12 +6,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
+from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.adapters.web import auth, ops, panel, websub
+from bot.adapters.web import auth, calendar, ops, panel, websub
 from bot.adapters.web.context import CONTEXT, WebContext
 from bot.feed_health import ago
 
@@ -37,13 +38,14 @@ def build_app(context: WebContext) -> web.Application:
                           middlewares=[_forwarded(context.settings.trust_proxy), _security_headers])
     app[CONTEXT] = context
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.adapters.web", "templates"), autoescape=True,
-                         undefined=jinja2.StrictUndefined, filters={"utc": utc, "ago": ago})
+                         undefined=jinja2.StrictUndefined, filters={"utc": utc, "ago": ago, "web_link": web_link})
     app.router.add_get("/", _index, name="index")
     app.router.add_static("/static/", str(resources.files("bot.adapters.web").joinpath("static")), name="static")
     ops.add_routes(app)
     auth.add_routes(app)
     panel.add_routes(app)
     websub.add_routes(app)
+    calendar.add_routes(app)
     return app
 
 
@@ -52,6 +54,14 @@ def utc(ts: float | None) -> str:
     if ts is None:
         return "never"
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
+
+
+def web_link(url: str | None) -> str | None:
+    """A feed-supplied link, only if it is one a browser may follow safely (http or https)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 @aiohttp_jinja2.template("index.html")

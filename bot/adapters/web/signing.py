@@ -8,7 +8,7 @@ import hmac
 import secrets
 from typing import Protocol
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 _SALT = "showbot.panel.session"
 SECRET_META_KEY = "web_secret"
@@ -38,6 +38,7 @@ class Signer:
     """Signs session cookies and derives CSRF tokens from one server secret."""
 
     def __init__(self, secret: str, *, max_age: float) -> None:
+        self._secret = secret
         self._serializer = URLSafeTimedSerializer(secret, salt=_SALT)
         self._csrf_key = hashlib.sha256(("csrf:" + secret).encode()).digest()
         self.max_age = max_age
@@ -53,6 +54,10 @@ class Signer:
         except BadSignature:  # also SignatureExpired
             return None
         return value if isinstance(value, str) else None
+
+    def serializer(self, purpose: str) -> URLSafeSerializer:
+        """Signed values for one purpose (its own salt: a value signed for one use is useless for another)."""
+        return URLSafeSerializer(self._secret, salt=purpose)
 
     def csrf_token(self, session_token: str) -> str:
         return hmac.new(self._csrf_key, session_token.encode(), hashlib.sha256).hexdigest()
