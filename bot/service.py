@@ -27,6 +27,7 @@ from bot.delivery import Delivery, DeliveryReport
 from bot.health import Health, StorageProbe
 from bot.metrics import Metrics
 from bot.panel_auth import PanelAuth
+from bot.poll_schedule import PollSchedule
 from bot.poller import SHARED_BATCH, SINGLE_WORKER_BATCH, Poller, PollReport, spread_offset
 from bot.ports import Messenger
 from bot.supervise import Supervisor
@@ -49,9 +50,10 @@ OUTBOX_RETENTION = 30 * 86400  # delivered or failed notifications are kept this
 
 
 def health_stale_after(poll_interval: float) -> float:
-    """How long without one successful feed fetch before /healthz says unhealthy: a few of the
-    slowest polls, so one quiet feed's long interval never reads as an outage."""
-    return max(1800.0, 3 * poll_interval)
+    """How long without one successful feed fetch before /healthz says unhealthy: two of the slowest
+    adaptive polls (a quiet feed, or one whose news comes by push), so no feed's long interval ever
+    reads as an outage."""
+    return 2 * PollSchedule(poll_interval).slowest + 300.0
 
 
 def worker_name() -> str:
