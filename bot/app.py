@@ -166,7 +166,7 @@ class _Platforms:
 async def run_bot(settings: Settings, *, once: bool = False) -> int:
     async with ShowBot.create(settings) as showbot:
         if settings.use_console:
-            showbot.register(ConsoleMessenger())
+            showbot.register(ConsoleMessenger(preferences=showbot.preferences))
         stop = asyncio.Event()
         _stop_on_signals(stop)
         platforms = _Platforms(settings, showbot, stop)
@@ -274,7 +274,7 @@ async def run_chat(settings: Settings, *, poll: bool = True) -> int:
     from bot.adapters.console import ConsoleChat
 
     async with ShowBot.create(settings, exclusive=poll) as showbot:  # chatting alone may run beside a bot
-        showbot.register(ConsoleMessenger())
+        showbot.register(ConsoleMessenger(preferences=showbot.preferences))
         stop = asyncio.Event()
         _stop_on_signals(stop)
         chat = ConsoleChat(showbot, settings)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import gettext
+import hashlib
 import logging
 from collections.abc import Iterator
 from functools import cache
@@ -42,6 +43,18 @@ def translations(language: str) -> gettext.NullTranslations:
     except FileNotFoundError:
         _log.error("the %s catalog is missing (%s); run `python tools/i18n.py compile`", language, path)
         return gettext.NullTranslations()
+
+
+@cache
+def catalog_digest() -> str:
+    """Changes whenever a compiled catalog does (Discord's localized commands are synced again)."""
+    digest = hashlib.sha256()
+    for language in sorted(LANGUAGES):
+        if language == DEFAULT_LANGUAGE:
+            continue
+        path = resources.files("bot").joinpath("locale", language, "LC_MESSAGES", f"{DOMAIN}.mo")
+        digest.update(language.encode() + (path.read_bytes() if path.is_file() else b""))
+    return digest.hexdigest()[:16]
 
 
 def negotiate(code: str | None) -> str | None:

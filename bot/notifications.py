@@ -4,7 +4,8 @@ A notification is one of three kinds: the first word of a story (a ping), an upd
 moved on: a ping, replying to the earlier message), or an edit of the message already sent (more
 outlets report it: the sources line grows, nobody is pinged).
 
-Every renderer escapes every feed-supplied string for its target (plain text, Telegram HTML,
+Renderers write in the current language (bot.i18n: the adapter sets the recipient's). Every
+renderer escapes every feed-supplied string for its target (plain text, Telegram HTML,
 Discord markdown) and cuts it to the platform's limits, so a headline can neither inject markup
 nor mention @everyone."""
 
@@ -17,16 +18,17 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.i18n import N_, _, ngettext
 from feeds.model import Event
 from storage.records import OutboxEntry
 
-EVENT_LABELS: dict[Event, tuple[str, str]] = {
-    Event.RENEWAL: ("🔁", "Renewed"),
-    Event.CANCELLATION: ("🛑", "Cancelled / ending"),
-    Event.RELEASE_DATE: ("📅", "Release date"),
-    Event.TRAILER: ("🎬", "Trailer"),
-    Event.CASTING: ("🎭", "Casting"),
-    Event.PRODUCTION: ("🎥", "Filming"),
+EVENT_LABELS: dict[Event, tuple[str, str]] = {  # labels N_()-marked: translated where shown
+    Event.RENEWAL: ("🔁", N_("Renewed")),
+    Event.CANCELLATION: ("🛑", N_("Cancelled / ending")),
+    Event.RELEASE_DATE: ("📅", N_("Release date")),
+    Event.TRAILER: ("🎬", N_("Trailer")),
+    Event.CASTING: ("🎭", N_("Casting")),
+    Event.PRODUCTION: ("🎥", N_("Filming")),
 }
 TELEGRAM_LIMIT = 4096
 DISCORD_TITLE_LIMIT = 256
@@ -36,7 +38,7 @@ SHOW_LIMIT = 200
 OUTLET_LIMIT = 60  # characters of one outlet's name in a sources line
 MAX_OUTLETS = 12  # outlets named in a sources line; more are counted ("+3 more")
 CHANGE_LIMIT = 200
-UPDATE_MARK = "🔄 Update"
+UPDATE_MARK = N_("🔄 Update")
 
 
 class NotificationKind(enum.Enum):
@@ -112,20 +114,20 @@ class Notification:
 
     @property
     def event_labels(self) -> list[str]:
-        return [f"{icon} {label}" for event, (icon, label) in EVENT_LABELS.items() if event in self.events]
+        return [f"{icon} {_(label)}" for event, (icon, label) in EVENT_LABELS.items() if event in self.events]
 
     @property
     def season_label(self) -> str:
         if not self.seasons:
             return ""
         if len(self.seasons) == 1:
-            return f"Season {self.seasons[0]}"
-        return "Seasons " + ", ".join(map(str, self.seasons[:-1])) + f" and {self.seasons[-1]}"
+            return _("Season {n}").format(n=self.seasons[0])
+        return _("Seasons {list} and {last}").format(list=", ".join(map(str, self.seasons[:-1])), last=self.seasons[-1])
 
     @property
     def kicker(self) -> str:
         """'Stranger Things · 🎬 Trailer · Season 5' ('🔄 Update · Stranger Things · …' for an update)"""
-        parts = (UPDATE_MARK if self.is_update else "", self.show, ", ".join(self.event_labels), self.season_label)
+        parts = (_(UPDATE_MARK) if self.is_update else "", self.show, ", ".join(self.event_labels), self.season_label)
         return " · ".join(p for p in parts if p)
 
     @property
@@ -155,6 +157,11 @@ def explain(reason: str, limit: int = WHY_LIMIT) -> str:
     return cut(_RULE_IDS.sub("", reason), limit)
 
 
+def _more(more: int) -> str:
+    """' +3 more' after the outlets a sources line names ('' when it names them all)."""
+    return " " + ngettext("+{n} more", "+{n} more", more).format(n=more) if more else ""
+
+
 def _when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
 
@@ -177,8 +184,8 @@ def render_plain(n: Notification) -> str:
         lines.append(n.link)
     outlets, more = _named(n.outlets)
     if outlets:
-        names = " · ".join(cut(o.outlet, OUTLET_LIMIT) for o in outlets) + (f" +{more} more" if more else "")
-        lines.append(f"via {names} · {_when(n.published_at)}")
+        names = " · ".join(cut(o.outlet, OUTLET_LIMIT) for o in outlets) + _more(more)
+        lines.append(_("via {outlets}").format(outlets=names) + f" · {_when(n.published_at)}")
     return "\n".join(lines)
 
 
@@ -187,8 +194,8 @@ def render_plain_edit(n: Notification) -> str:
     outlets, more = _named(n.outlets)
     later = outlets[1:]
     names = " · ".join(f"{cut(o.outlet, OUTLET_LIMIT)}" + (f" ({o.link})" if _usable_link(o.link) else "")
-                       for o in later) + (f" +{more} more" if more else "")
-    return f"[{n.kicker}] {cut(n.headline, 80)}\n  also reported by {names or '—'}"
+                       for o in later) + _more(more)
+    return f"[{n.kicker}] {cut(n.headline, 80)}\n  " + _("also reported by {outlets}").format(outlets=names or "—")
 
 
 # -- Telegram HTML --------------------------------------------------------------------------
@@ -210,7 +217,7 @@ def render_telegram(n: Notification) -> TelegramMessage:
     if n.season_label:
         head += f" · {escape_html(n.season_label)}"
     if n.is_update:
-        head = f"{UPDATE_MARK} · {head}"
+        head = f"{escape_html(_(UPDATE_MARK))} · {head}"
     headline = escape_html(cut(n.headline, HEADLINE_LIMIT))
     change = [f"<i>{escape_html(cut(n.change, CHANGE_LIMIT))}</i>"] if n.change else []
     link = _usable_link(n.link)
@@ -220,10 +227,11 @@ def render_telegram(n: Notification) -> TelegramMessage:
     text = "\n".join([head, body, *change])
     outlets, more = _named(n.outlets)
     if outlets:
-        tail_end = f"{' +' + str(more) + ' more' if more else ''} · {_when(n.published_at)}</i>"
+        tail_end = f"{escape_html(_more(more))} · {_when(n.published_at)}</i>"
         names = [escape_html(cut(o.outlet, OUTLET_LIMIT)) for o in outlets]
         linked = list(names)
-        budget = TELEGRAM_LIMIT - len(text) - len(tail_end) - len("\n<i>via ") - 3 * len(outlets)
+        via_head, _sep, via_tail = escape_html(_("via {outlets}")).partition("{outlets}")
+        budget = TELEGRAM_LIMIT - len(text) - len(tail_end) - len(via_head) - len(via_tail) - 4 - 3 * len(outlets)
         budget -= sum(len(name) for name in names)
         if len(outlets) > 1:  # one outlet is the headline's own link; several are linked each
             for index, source in enumerate(outlets):
@@ -235,7 +243,7 @@ def render_telegram(n: Notification) -> TelegramMessage:
                     continue
                 budget -= len(anchor) - len(names[index])
                 linked[index] = anchor
-        tail = "<i>via " + " · ".join(linked) + tail_end
+        tail = "<i>" + via_head + " · ".join(linked) + via_tail + tail_end
         if len(text) + 1 + len(tail) <= TELEGRAM_LIMIT:
             text += "\n" + tail
     return TelegramMessage(text, link)
@@ -286,26 +294,26 @@ def render_discord(n: Notification, *, role_id: str | None = None) -> DiscordMes
         "color": 0x2B7BE4 if n.is_update else 0xE50914,
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(n.published_at)),
         "fields": [
-            {"name": "Show", "value": fit_discord(n.show, DISCORD_FIELD_LIMIT), "inline": True},
-            {"name": "News", "value": ", ".join(n.event_labels) or "—", "inline": True},
+            {"name": _("Show"), "value": fit_discord(n.show, DISCORD_FIELD_LIMIT), "inline": True},
+            {"name": _("News"), "value": ", ".join(n.event_labels) or "—", "inline": True},
         ],
     }
     if n.season_label:
-        embed["fields"].append({"name": "Season", "value": n.season_label, "inline": True})
+        embed["fields"].append({"name": _("Season"), "value": n.season_label, "inline": True})
     if n.change:
-        embed["fields"].append({"name": "What changed", "value": fit_discord(n.change, DISCORD_FIELD_LIMIT),
+        embed["fields"].append({"name": _("What changed"), "value": fit_discord(n.change, DISCORD_FIELD_LIMIT),
                                 "inline": False})
     link = _usable_link(n.link)
     if link:
         embed["url"] = link
     if n.reason.strip():
-        embed["fields"].append({"name": "Why", "value": fit_discord(explain(n.reason), DISCORD_FIELD_LIMIT),
+        embed["fields"].append({"name": _("Why"), "value": fit_discord(explain(n.reason), DISCORD_FIELD_LIMIT),
                                 "inline": False})
     outlets, more = _named(n.outlets)
     if len(outlets) > 1:
-        embed["fields"].append({"name": "Sources", "value": discord_sources(outlets, more), "inline": False})
+        embed["fields"].append({"name": _("Sources"), "value": discord_sources(outlets, more), "inline": False})
     if outlets:  # footers show no markdown and ping nobody
-        embed["footer"] = {"text": cut(" · ".join(o.outlet for o in outlets) + (f" +{more} more" if more else ""),
+        embed["footer"] = {"text": cut(" · ".join(o.outlet for o in outlets) + _more(more),
                                        200)}
     content = f"<@&{role_id}>" if role_id and role_id.isdigit() else None
     return DiscordMessage(content, embed, role_id if content else None)
@@ -314,7 +322,7 @@ def render_discord(n: Notification, *, role_id: str | None = None) -> DiscordMes
 def discord_sources(outlets: tuple[Source, ...], more: int) -> str:
     """'[Deadline](…) · [Variety](…) · TVLine' within a field's 1024 characters: names escaped, a link
     that doesn't fit (or would end the markdown early) left out, its name kept."""
-    tail = f" +{more} more" if more else ""
+    tail = _more(more)
     names = [fit_discord(o.outlet, OUTLET_LIMIT) for o in outlets]
     parts = list(names)
     budget = DISCORD_FIELD_LIMIT - len(tail) - 3 * (len(names) - 1) - sum(len(name) for name in names)

@@ -30,6 +30,7 @@ from bot.panel_auth import PanelAuth
 from bot.poll_schedule import PollSchedule
 from bot.poller import SHARED_BATCH, SINGLE_WORKER_BATCH, Poller, PollReport, spread_offset
 from bot.ports import Messenger
+from bot.preferences import Preferences
 from bot.supervise import Supervisor
 from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
 from feeds.model import Event
@@ -128,6 +129,7 @@ class ShowBot:
                              worker=self.worker, batch=SHARED_BATCH if shared else SINGLE_WORKER_BATCH,
                              lease=settings.worker_lease)
         self.panel_auth = PanelAuth(storage.panel, clock=clock)
+        self.preferences = Preferences(storage.preferences)  # each chat's language and time zone
         self.web_url: str | None = None  # where the web server is reached, once it listens (panel links)
         self._poll_now = asyncio.Event()
         self.last_poll_at: float | None = None  # the end of the last poll cycle that did not fail

@@ -23,6 +23,7 @@ from feeds.model import CatalogShow, Event, FeedRecord, ItemRecord, NewItem, Sho
 from feeds.understand.records import Story, StoryDecision, Verdict
 from storage.records import (
     CalendarItem,
+    ChatPreferences,
     LatestNews,
     OutboxEntry,
     PanelGrant,
@@ -285,6 +286,28 @@ class OutboxStore(Protocol):
         ...
 
 
+class PreferenceStore(Protocol):
+    """Each chat's own choices (language, time zone), by (platform, chat id): a person's DM is their
+    user id, a channel or group its chat id."""
+
+    async def preferences(self, platform: str, chat_id: str) -> ChatPreferences:
+        """What the chat chose (every field None when it chose nothing)."""
+        ...
+
+    async def set_language(self, platform: str, chat_id: str, language: str | None) -> None:
+        """Choose a language (None: back to the platform's)."""
+        ...
+
+    async def set_timezone(self, platform: str, chat_id: str, timezone: str | None) -> None:
+        """Choose a time zone (None: back to UTC)."""
+        ...
+
+    async def set_platform_language(self, platform: str, chat_id: str, language: str | None) -> None:
+        """Note the language the platform says the chat uses (Telegram's language_code, Discord's
+        locale), for notifications when the chat chose none."""
+        ...
+
+
 class MetaStore(Protocol):
     """Small facts about this database (e.g. that the console default was set up once)."""
 
@@ -398,6 +421,9 @@ class Storage(Protocol):
 
     @property
     def meta(self) -> MetaStore: ...
+
+    @property
+    def preferences(self) -> PreferenceStore: ...
 
     @property
     def panel(self) -> PanelStore: ...

@@ -17,6 +17,15 @@ class Audience(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ChatPreferences:
+    """What a chat (a person's DM, a channel, a group) chose for itself; None: not chosen."""
+
+    language: str | None = None  # a code the bot speaks ("ko"), chosen with /language
+    timezone: str | None = None  # an IANA zone ("Asia/Seoul"): every time shown, digests, quiet hours
+    platform_language: str | None = None  # the language the platform last said the chat uses (not chosen)
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriptionRecord:
     """Who (platform + user or channel), which show (None = every show), which events. A per-show
     subscription wins over the same chat's "every show" one (events 0: every show but this one)."""

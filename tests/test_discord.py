@@ -31,8 +31,10 @@ from bot.commands import Action, ChatType, Choice, Commands, Reply
 from bot.config import load_settings
 from bot.notifications import DISCORD_TITLE_LIMIT, Notification, Recipient
 from bot.ports import ChatUnavailable, PermanentFailure, RetryLater, TemporaryFailure
+from bot.preferences import Preferences
 from bot.service import ShowBot
 from feeds.model import Event
+from storage.records import ChatPreferences
 
 GUILD = 500
 CHANNEL = 700
@@ -41,7 +43,8 @@ BOT_USER = 42
 MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
 EPHEMERAL = 64
 MODERATOR_COMMANDS = ("feed", "catalog", "alias", "mute", "unmute", "stats")
-USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "help", "whoami", "panel", "calendar")
+USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "help", "whoami", "panel", "language",
+                 "calendar")
 
 
 # -- fixtures & builders ----------------------------------------------------------------------
@@ -132,12 +135,20 @@ async def showbot(db_path: str) -> AsyncIterator[ShowBot]:
         yield sb
 
 
+class FakePreferenceStore:
+    """No chat chose anything."""
+
+    async def preferences(self, platform: str, chat_id: str) -> ChatPreferences:
+        return ChatPreferences()
+
+
 class FakeShowBot:
     """Enough of a ShowBot for sends and lifecycle (no database, no catalog)."""
 
     def __init__(self) -> None:
         self.settings = load_settings(env={}, db=":memory:")
         self.storage = SimpleNamespace(meta=None)  # no database: command sync is never remembered
+        self.preferences = Preferences(FakePreferenceStore())  # type: ignore[arg-type]
 
 
 def make_adapter(showbot: ShowBot | FakeShowBot, **settings: Any) -> DiscordAdapter:
@@ -214,7 +225,7 @@ async def test_tree_has_every_command_with_typed_options(adapter: DiscordAdapter
     assert subscribe["events"]["required"] is False
 
     channel = _options(_command(payloads, "channel"))
-    assert set(channel) == {"subscribe", "unsubscribe", "list"}
+    assert set(channel) == {"subscribe", "unsubscribe", "list", "language"}
     sub = _options(channel["subscribe"])
     assert list(sub) == ["show", "events", "role"]
     assert sub["role"]["type"] == discord.AppCommandOptionType.role.value and sub["role"]["required"] is False

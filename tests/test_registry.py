@@ -37,7 +37,7 @@ NOT_RUN = ("I don't know /", "Usage:", "Only moderators", "Only bot owners", "wo
 
 def test_readme_command_table_is_the_registrys() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert readme_section(build_registry()) in readme, "README is out of date: python -m bot.commands.docs"
+    assert readme_section(build_registry()) in readme, "README is out of date: python -m bot.commands.docs --write README.md"
 
 
 def test_every_command_is_declared_completely() -> None:

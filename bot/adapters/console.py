@@ -14,8 +14,10 @@ from collections.abc import Awaitable
 from typing import TextIO
 
 from bot.commands import Caller, ChatType, Choice, Commands, Reply
+from bot.i18n import DEFAULT_LANGUAGE, _, negotiate, use_language
 from bot.notifications import Notification, Recipient, SentMessage, render_plain, render_plain_edit
 from bot.ports import RateLimits
+from bot.preferences import Preferences
 from bot.service import CONSOLE_CHAT, CONSOLE_PLATFORM, ShowBot
 
 CONSOLE_LIMITS = RateLimits(per_second=1000.0, private_interval=0.0, group_interval=0.0)
@@ -34,18 +36,26 @@ class ConsoleMessenger:
     platform = "console"
     limits = CONSOLE_LIMITS
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, preferences: Preferences | None = None) -> None:
         self._stream = stream
+        self._preferences = preferences
         self._printed = 0
 
+    async def _language(self, recipient: Recipient) -> str:
+        """The language the console user chose (/language), else the terminal's."""
+        chosen = await self._preferences.language(self.platform, recipient.chat_id) if self._preferences else None
+        return chosen or negotiate(console_language()) or DEFAULT_LANGUAGE
+
     async def send(self, recipient: Recipient, notification: Notification) -> SentMessage:
-        self._write(render_plain(notification))
+        with use_language(await self._language(recipient)):
+            self._write(render_plain(notification))
         self._printed += 1
         return SentMessage(recipient.chat_id, f"printed-{self._printed}")
 
     async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
         """What was printed stays printed: an "also reported by" line says who else reports it."""
-        self._write(render_plain_edit(notification))
+        with use_language(await self._language(recipient)):
+            self._write(render_plain_edit(notification))
 
     def _write(self, text: str) -> None:
         stream = self._stream or sys.stdout
@@ -75,7 +85,7 @@ class ConsoleChat:
         if line.isdigit() and self._choices:
             index = int(line) - 1
             if not 0 <= index < len(self._choices):
-                return f"1 … {len(self._choices)}?"
+                return f"1 … {len(self._choices)}?"  # (a number is a number in every language)
             reply = await self._commands.press(self._caller, self._choices[index])
         else:
             reply = await self._commands.line(self._caller, line)
@@ -91,7 +101,9 @@ class ConsoleChat:
     async def run(self, stream: TextIO, stop: asyncio.Event) -> None:
         """Answer typed lines until end of input, /quit, or `stop` (Ctrl-C): a signal ends the chat
         at once, without waiting for Enter."""
-        self._print("showbot chat — type /help, /subscribe <show>, /shows <name>; Ctrl-D to quit.")
+        with use_language(await self._commands.language_for(self._caller)):
+            self._print(_("showbot chat — type /help, /subscribe <show>, /shows <name>; a number picks a button; "
+                          "Ctrl-D to quit."))
         lines = _LineReader(stream)
         while not stop.is_set():
             self._print_prompt()

@@ -29,10 +29,17 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapters.discord_commands import NO_PINGS, PLATFORM, ChoiceButton, CommandRunner, app_commands_from
+from bot.adapters.discord_commands import (
+    NO_PINGS,
+    PLATFORM,
+    ChoiceButton,
+    CommandRunner,
+    RegistryTranslator,
+    app_commands_from,
+)
 from bot.commands import Commands
 from bot.config import Settings
-from bot.i18n import N_
+from bot.i18n import N_, catalog_digest, use_language
 from bot.notifications import Notification, Recipient, SentMessage, render_discord
 from bot.ports import (
     ChatUnavailable,
@@ -150,6 +157,7 @@ class ShowbotDiscordBot(commands.Bot):
         for command in app_commands_from(self.command_runner):
             self.tree.add_command(command)
         self.add_dynamic_items(ChoiceButton)
+        await self.tree.set_translator(RegistryTranslator())
         if self.sync_commands:
             await self.sync_tree()
 
@@ -160,7 +168,7 @@ class ShowbotDiscordBot(commands.Bot):
     async def sync_tree(self) -> None:
         """Sync the global commands, but only when they changed since the last sync (daily quota)."""
         payload = json.dumps(self.command_payload(), sort_keys=True, default=str)
-        digest = hashlib.sha256(f"{self.application_id}:{payload}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{self.application_id}:{catalog_digest()}:{payload}".encode()).hexdigest()
         try:
             if self.meta is not None and await self.meta.get_meta(COMMANDS_META_KEY) == digest:
                 _log.info("discord: slash commands unchanged; not syncing")
@@ -393,7 +401,8 @@ class DiscordAdapter:
             raise TemporaryFailure("discord is not connected")
         if not recipient.chat_id.isdigit():
             raise ChatUnavailable(f"not a Discord id: {recipient.chat_id!r}")
-        message = build_message(notification, role_id=recipient.role_id)
+        with use_language(await self._showbot.preferences.reading_language(PLATFORM, recipient.chat_id)):
+            message = build_message(notification, role_id=recipient.role_id)
         try:
             destination = await self._destination(bot, recipient)
             sent = await destination.send(message.content, embed=message.embed, allowed_mentions=message.allowed_mentions,
@@ -412,7 +421,8 @@ class DiscordAdapter:
             raise TemporaryFailure("discord is not connected")
         if not (message.chat_id.isdigit() and message.message_id.isdigit()):
             raise MessageGone(f"not a Discord message: {message}")
-        outgoing = build_message(notification, role_id=recipient.role_id)
+        with use_language(await self._showbot.preferences.reading_language(PLATFORM, recipient.chat_id)):
+            outgoing = build_message(notification, role_id=recipient.role_id)
         target = bot.get_partial_messageable(int(message.chat_id)).get_partial_message(int(message.message_id))
         try:
             await target.edit(content=outgoing.content, embed=outgoing.embed, allowed_mentions=outgoing.allowed_mentions)

@@ -26,7 +26,7 @@ from discord import app_commands
 
 from bot.commands import Action, ArgKind, Caller, ChatType, Choice, Command, Commands, Place, Reply
 from bot.commands.events import event_words
-from bot.i18n import N_
+from bot.i18n import DEFAULT_LANGUAGE, N_, negotiate, translate_in
 from bot.notifications import cut
 from feeds.model import EVENT_SLUGS
 
@@ -72,6 +72,7 @@ def caller_from(interaction: discord.Interaction, *, moderator_role: str | None 
     user = interaction.user
     name = getattr(user, "display_name", "") or str(user)
     language = str(interaction.locale.value) if interaction.locale else None
+    server_language = str(interaction.guild_locale.value) if interaction.guild_locale else None
     if interaction.guild_id is None:  # a DM with the bot (or a group DM): the chat is the person
         return Caller(PLATFORM, str(user.id), str(user.id), ChatType.PRIVATE, name=name, language=language)
     channel_id = interaction.channel_id
@@ -80,7 +81,7 @@ def caller_from(interaction: discord.Interaction, *, moderator_role: str | None 
     return Caller(
         PLATFORM, str(user.id), str(channel_id if channel_id is not None else interaction.guild_id), ChatType.GROUP,
         guild_id=str(interaction.guild_id), is_chat_admin=is_server_moderator(interaction, moderator_role),
-        name=name, language=language, thread_id=thread,
+        name=name, language=language, chat_language=server_language, thread_id=thread,
     )
 
 
@@ -215,7 +216,34 @@ class CommandRunner:
         return out[:AUTOCOMPLETE_CHOICES]
 
 
+# -- localized commands ------------------------------------------------------------------------------
+class RegistryTranslator(app_commands.Translator):
+    """Descriptions of commands, options and choices in Discord's locales we have catalogs for (names stay
+    English: they are what people type)."""
+
+    NAMES = frozenset({app_commands.TranslationContextLocation.command_name,
+                       app_commands.TranslationContextLocation.group_name,
+                       app_commands.TranslationContextLocation.parameter_name})
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
+                        context: app_commands.TranslationContext[Any, Any]) -> str | None:
+        language = negotiate(locale.value)
+        if context.location in self.NAMES or language is None or language == DEFAULT_LANGUAGE:
+            return None
+        message = string.extras.get("msgid", string.message)
+        translated = translate_in(language, message)
+        if translated == message:
+            return None
+        return cut(translated, CHOICE_LIMIT if context.location is app_commands.TranslationContextLocation.choice_name
+                   else DESCRIPTION_LIMIT)
+
+
 # -- generating the app commands ------------------------------------------------------------------
+def _described(msgid: str) -> app_commands.locale_str:
+    """A description as Discord takes it (at most 100 characters), remembering its catalog msgid."""
+    return app_commands.locale_str(cut(msgid, DESCRIPTION_LIMIT), msgid=msgid)
+
+
 def _annotation(kind: ArgKind, *, required: bool, limit: int, low: int, high: int) -> Any:
     match kind:
         case ArgKind.ROLE:
@@ -224,7 +252,9 @@ def _annotation(kind: ArgKind, *, required: bool, limit: int, low: int, high: in
             return discord.Attachment | None if not required else discord.Attachment
         case ArgKind.NUMBER:
             return app_commands.Range[int, low, high]
-        case ArgKind.SHOW | ArgKind.EVENTS | ArgKind.TEXT | ArgKind.URL | ArgKind.WORD | ArgKind.TIMEZONE:
+        case ArgKind.WORD:  # offered as choices: a plain string
+            return str
+        case ArgKind.SHOW | ArgKind.EVENTS | ArgKind.TEXT | ArgKind.URL | ArgKind.TIMEZONE:
             return app_commands.Range[str, 1 if required else 0, limit]
 
 
@@ -263,7 +293,7 @@ def app_command(runner: CommandRunner, command: Command, *, parent: app_commands
             annotation = annotation | None
         parameters.append(inspect.Parameter(arg.name, inspect.Parameter.KEYWORD_ONLY, default=default,
                                             annotation=annotation))
-        descriptions[arg.name] = cut(arg.description, DESCRIPTION_LIMIT)
+        descriptions[arg.name] = _described(arg.description)
         if arg.kind is ArgKind.SHOW:
             autocomplete[arg.name] = runner.complete_show
         elif arg.kind is ArgKind.EVENTS:
@@ -276,8 +306,7 @@ def app_command(runner: CommandRunner, command: Command, *, parent: app_commands
         callback.__discord_app_commands_param_autocomplete__ = autocomplete  # type: ignore[attr-defined]
     if choices:
         callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
-    slash = app_commands.Command(name=command.sub or command.name, description=cut(command.description,
-                                                                                     DESCRIPTION_LIMIT),
+    slash = app_commands.Command(name=command.sub or command.name, description=_described(command.description),
                                  callback=callback, parent=parent)
     if parent is None:
         slash.guild_only = command.place is Place.GROUP
@@ -294,7 +323,7 @@ def app_commands_from(runner: CommandRunner) -> list[app_commands.Command[Any, .
             out.append(app_command(runner, members[0]))
             continue
         group = app_commands.Group(
-            name=top, description=cut(registry.description(top), DESCRIPTION_LIMIT),
+            name=top, description=_described(registry.description(top)),
             guild_only=all(c.place is Place.GROUP for c in members),
             default_permissions=MANAGE_GUILD if all(c.restricted for c in members) else None,
         )

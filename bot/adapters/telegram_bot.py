@@ -62,7 +62,7 @@ from bot.commands import Action, Caller, ChatType, Choice, Commands, Permission,
 from bot.commands.info import why_choice
 from bot.commands.text import command_word
 from bot.config import Settings
-from bot.i18n import N_, _, use_language
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
 from bot.notifications import (
     TELEGRAM_LIMIT,
     Notification,
@@ -300,16 +300,21 @@ class TelegramAdapter:
 
     async def _set_menu(self, app: Application) -> None:
         """The command menu, from the registry: everyone's commands by default, every command for group
-        administrators and in the private chats of the bot's owners."""
-        everyone = menu(self.commands, moderators=False)
-        everything = menu(self.commands, moderators=True)
+        administrators and in the private chats of the bot's owners; in each language we speak (Telegram
+        shows a user the one for their app's language)."""
         owners = [user for platform, _sep, user in (o.partition(":") for o in self._settings.owners)
                   if platform == PLATFORM and user.lstrip("-").isdigit()]
         try:
-            await app.bot.set_my_commands(everyone, scope=BotCommandScopeDefault())
-            await app.bot.set_my_commands(everything, scope=BotCommandScopeAllChatAdministrators())
-            for owner in owners:
-                await app.bot.set_my_commands(everything, scope=BotCommandScopeChat(int(owner)))
+            for language in LANGUAGES:
+                code = None if language == DEFAULT_LANGUAGE else language
+                with use_language(language):
+                    everyone = menu(self.commands, moderators=False)
+                    everything = menu(self.commands, moderators=True)
+                await app.bot.set_my_commands(everyone, scope=BotCommandScopeDefault(), language_code=code)
+                await app.bot.set_my_commands(everything, scope=BotCommandScopeAllChatAdministrators(),
+                                              language_code=code)
+                for owner in owners:
+                    await app.bot.set_my_commands(everything, scope=BotCommandScopeChat(int(owner)), language_code=code)
         except TelegramError as exc:  # the menu is a convenience; commands work without it
             _log.warning("telegram: could not set the command menu: %s", exc)
 
@@ -317,7 +322,9 @@ class TelegramAdapter:
     async def send(self, recipient: Recipient, notification: Notification) -> SentMessage | None:
         if self._app is None:
             raise TemporaryFailure("the Telegram adapter is not running")
-        message = render_telegram(notification)
+        language = await self._showbot.preferences.reading_language(PLATFORM, recipient.chat_id)
+        with use_language(language):
+            message = render_telegram(notification)
         preview = LinkPreviewOptions(url=message.link) if message.link else LinkPreviewOptions(is_disabled=True)
         earlier = notification.replying_to
         reply = (ReplyParameters(int(earlier.message_id), allow_sending_without_reply=True)
@@ -326,8 +333,8 @@ class TelegramAdapter:
         try:
             sent = await self._app.bot.send_message(
                 chat_id=recipient.chat_id, text=message.html, parse_mode=ParseMode.HTML,
-                link_preview_options=preview, reply_parameters=reply, reply_markup=await self._why(notification),
-                rate_limit_args=PACED,
+                link_preview_options=preview, reply_parameters=reply,
+                reply_markup=await self._why(notification, language), rate_limit_args=PACED,
             )
         except ChatMigrated as exc:
             # the group became a supergroup: its subscriptions and pending news move to the new id,
@@ -344,23 +351,28 @@ class TelegramAdapter:
             raise TemporaryFailure("the Telegram adapter is not running")
         if not message.message_id.isdigit():
             raise MessageGone(f"not a Telegram message id: {message.message_id!r}")
-        rendered = render_telegram(notification)
+        language = await self._showbot.preferences.reading_language(PLATFORM, recipient.chat_id)
+        with use_language(language):
+            rendered = render_telegram(notification)
         preview = LinkPreviewOptions(url=rendered.link) if rendered.link else LinkPreviewOptions(is_disabled=True)
         try:
             await self._app.bot.edit_message_text(
                 rendered.html, chat_id=message.chat_id, message_id=int(message.message_id),
-                parse_mode=ParseMode.HTML, link_preview_options=preview, reply_markup=await self._why(notification),
+                parse_mode=ParseMode.HTML, link_preview_options=preview,
+                reply_markup=await self._why(notification, language),
             )
         except TelegramError as exc:
             error = edit_error(exc)
             if error is not None:  # (None: "message is not modified", the message already reads so)
                 raise error from exc
 
-    async def _why(self, notification: Notification) -> InlineKeyboardMarkup | None:
+    async def _why(self, notification: Notification, language: str) -> InlineKeyboardMarkup | None:
         """A "Why?" button under a notification: pressing it shows the matcher's reason (anyone may)."""
         if not notification.reason.strip():
             return None
-        return await self.keyboard((why_choice(notification.item_id, notification.show),))
+        with use_language(language):
+            choice = why_choice(notification.item_id, notification.show)
+        return await self.keyboard((choice,))
 
     # -- any update --------------------------------------------------------------------------
     async def _on_any_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from bot.commands import catalog, channels, info, subscriptions
+from bot.commands import catalog, channels, info, settings, subscriptions
 from bot.commands.context import Context
 from bot.commands.model import Action, Choice, Reply
 
@@ -23,6 +23,8 @@ GOVERNED_BY: dict[Action, str] = {
     Action.LATEST: "latest",
     Action.ALIAS_ADD: "alias add",
     Action.WHY: "help",
+    Action.LANGUAGE: "language",
+    Action.CHANNEL_LANGUAGE: "channel language",
 }
 
 
@@ -53,5 +55,9 @@ async def press(ctx: Context, choice: Choice) -> Reply:
             return await catalog.alias_add_show(ctx, choice.show_id, choice.text)
         case Action.WHY:
             return await info.why(ctx, choice.show_id, choice.text)
+        case Action.LANGUAGE:
+            return await settings.set_language(ctx, choice.text)
+        case Action.CHANNEL_LANGUAGE:
+            return await settings.set_channel_language(ctx, choice.text)
         case _:
             assert_never(choice.action)

@@ -19,7 +19,7 @@ from bot.commands.context import Context, ShowNames
 from bot.commands.model import Action, Caller, ChatType, Choice, Reply, Status, refuse
 from bot.commands.registry import Command, Permission, Place, Registry
 from bot.commands.text import NotParsed, Parsed, Problem, parse
-from bot.i18n import _, negotiate, use_language
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, negotiate, use_language
 from bot.service import ShowBot
 from feeds.model import Event
 
@@ -30,9 +30,10 @@ CHOICE_META_PREFIX = "choice:"  # long button data kept in the meta store under 
 
 def build_registry() -> Registry:
     """Every command group, in /help's order."""
-    from bot.commands import catalog, channels, feeds, info, subscriptions, web
+    from bot.commands import catalog, channels, feeds, info, settings, subscriptions, web
 
-    return Registry([subscriptions.group, catalog.group, channels.group, feeds.group, web.group, info.group])
+    return Registry([subscriptions.group, catalog.group, channels.group, feeds.group, settings.group, web.group,
+                     info.group])
 
 
 class Commands:
@@ -55,12 +56,14 @@ class Commands:
             raise KeyError(f"no command /{name}")
         args = dict(args or {})
         self.registry.check_args(command, args)
+        await self._note_languages(caller)
         with use_language(await self.language_for(caller)):
             return await self._execute(self.context(caller), command, args)
 
     async def line(self, caller: Caller, text: str) -> Reply:
         """Run one typed line ("/subscribe@showbot Squid Game trailer"); an unknown command or a
         missing argument gets a helpful reply and runs nothing."""
+        await self._note_languages(caller)
         parsed = parse(self.registry, text if text.strip().startswith("/") else "/" + text.strip(),
                        platform=caller.platform) if text.strip() else NotParsed(Problem.EMPTY)
         with use_language(await self.language_for(caller)):
@@ -129,6 +132,7 @@ class Commands:
     # -- buttons ----------------------------------------------------------------------------------
     async def press(self, caller: Caller, choice: Choice) -> Reply:
         """Run a button the caller pressed, under the permission of the command it stands for."""
+        await self._note_languages(caller)
         with use_language(await self.language_for(caller)):
             ctx = self.context(caller)
             if refusal := self.refusal(ctx, self.registry[buttons.GOVERNED_BY[choice.action]]):
@@ -162,9 +166,25 @@ class Commands:
         return self.shows.complete(prefix, limit=limit)
 
     # -- languages ---------------------------------------------------------------------------------
+    async def _note_languages(self, caller: Caller) -> None:
+        """What the platform says the caller's (and their server's) language is, kept for notifications."""
+        preferences = self.showbot.preferences
+        await preferences.note_platform_language(caller.platform, caller.user_id, negotiate(caller.language))
+        if caller.in_group:
+            await preferences.note_platform_language(caller.platform, caller.chat_id, negotiate(caller.chat_language))
+
     async def language_for(self, caller: Caller) -> str:
-        """The language replies to `caller` are written in: the platform's hint when we speak it."""
-        return negotiate(caller.language) or "en"
+        """The language replies to `caller` are written in: the one they chose (/language), else their
+        platform's (Telegram's language_code, Discord's locale) as it says now or said last, when we
+        speak it, else the one their group or channel chose (/channel language), else English."""
+        preferences = self.showbot.preferences
+        mine = await preferences.of(caller.platform, caller.user_id)
+        for code in (mine.language, negotiate(caller.language), mine.platform_language):
+            if code in LANGUAGES:
+                return code
+        if caller.in_group:
+            return await preferences.language(caller.platform, caller.chat_id) or DEFAULT_LANGUAGE
+        return DEFAULT_LANGUAGE
 
     # -- replies outside a command ---------------------------------------------------------------------
     async def say(self, caller: Caller, message: str, status: Status = Status.REFUSED) -> Reply:

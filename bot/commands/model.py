@@ -32,6 +32,7 @@ class Caller:
     is_chat_admin: bool = False  # the adapter's check: Telegram getChatMember, Discord Manage Server / mod role
     name: str = ""
     language: str | None = None  # the platform's hint: Telegram's language_code, Discord's locale
+    chat_language: str | None = None  # the group's or server's language where the platform says (Discord)
     thread_id: str | None = None  # a Telegram forum topic, a Discord thread the command came from
 
     @property
@@ -71,6 +72,8 @@ class Action(enum.Enum):
     LATEST = "l"
     ALIAS_ADD = "a"
     WHY = "w"  # why a notification was sent: show_id is the item, text the show's title
+    LANGUAGE = "lg"  # text: a language code, or "auto"
+    CHANNEL_LANGUAGE = "clg"
 
     @classmethod
     def from_code(cls, code: str) -> Action | None:

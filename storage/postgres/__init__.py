@@ -16,6 +16,7 @@ from storage.postgres.items import PostgresItems
 from storage.postgres.meta import PostgresMeta
 from storage.postgres.outbox import OUTBOX_FAILED, OUTBOX_HELD, OUTBOX_PENDING, OUTBOX_SENT, PostgresOutbox
 from storage.postgres.panel import PostgresPanel
+from storage.postgres.preferences import PostgresPreferences
 from storage.postgres.push import PostgresPush
 from storage.postgres.stories import PostgresStories
 from storage.records import Stats
@@ -35,6 +36,7 @@ class PostgresStorage:
         self.audience = PostgresAudience(db)
         self.stories = PostgresStories(db)
         self.meta = PostgresMeta(db)
+        self.preferences = PostgresPreferences(db)
         self.panel = PostgresPanel(db)
         self.push = PostgresPush(db)
         self.coordination = PostgresCoordination(db)

@@ -168,6 +168,11 @@ class PostgresAudience:
                 "AND t.platform = o.platform AND t.kind = o.kind AND t.chat_id = $3)",
                 platform, old_chat_id, new_chat_id,
             )
+            await conn.execute(
+                "UPDATE chat_preferences c SET chat_id = $3 WHERE c.platform = $1 AND c.chat_id = $2 AND NOT EXISTS "
+                "(SELECT 1 FROM chat_preferences t WHERE t.platform = c.platform AND t.chat_id = $3)",
+                platform, old_chat_id, new_chat_id,
+            )
 
     async def paused_chats(self, platform: str | None = None) -> list[tuple[str, str, str, float]]:
         rows = await self._db.fetch(

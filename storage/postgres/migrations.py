@@ -204,7 +204,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX story_items_story ON story_items(story_id, reported_at);
     """,
-    # 4: several workers. A feed's lease (who polls it, until when) and a chat's claim (who delivers to
+    # 4: each chat's own choices (SQLite version 7): the language it reads and the time zone it lives in
+    """
+    CREATE TABLE chat_preferences (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        language TEXT,
+        timezone TEXT,
+        platform_language TEXT,
+        updated_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    """,
+    # 5: several workers. A feed's lease (who polls it, until when) and a chat's claim (who delivers to
     #    it, until when), and send slots every worker shares (a platform's global rate limit).
     """
     ALTER TABLE feeds ADD COLUMN lease_owner TEXT;

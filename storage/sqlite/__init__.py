@@ -16,6 +16,7 @@ from storage.sqlite.items import SqliteItems
 from storage.sqlite.meta import SqliteMeta
 from storage.sqlite.outbox import OUTBOX_FAILED, OUTBOX_HELD, OUTBOX_PENDING, OUTBOX_SENT, SqliteOutbox
 from storage.sqlite.panel import SqlitePanel
+from storage.sqlite.preferences import SqlitePreferences
 from storage.sqlite.push import SqlitePush
 from storage.sqlite.stories import SqliteStories
 
@@ -34,6 +35,7 @@ class SqliteStorage:
         self.audience = SqliteAudience(db)
         self.stories = SqliteStories(db)
         self.meta = SqliteMeta(db)
+        self.preferences = SqlitePreferences(db)
         self.panel = SqlitePanel(db)
         self.push = SqlitePush(db)
         self.coordination = LocalCoordination()

@@ -170,6 +170,10 @@ class SqliteAudience:
                 "UPDATE OR IGNORE outbox SET chat_id = ? WHERE platform = ? AND chat_id = ? AND status IN ('pending', 'held')",
                 (new_chat_id, platform, old_chat_id),
             )
+            await conn.execute(
+                "UPDATE OR IGNORE chat_preferences SET chat_id = ? WHERE platform = ? AND chat_id = ?",
+                (new_chat_id, platform, old_chat_id),
+            )
 
     async def paused_chats(self, platform: str | None = None) -> list[tuple[str, str, str, float]]:
         rows = await self._db.fetchall(

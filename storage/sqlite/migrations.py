@@ -317,7 +317,19 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     """,
     _v6_stories,
-    # 7: several workers. A feed's lease (who polls it, until when) and a chat's claim (who delivers to
+    # 7: each chat's own choices: the language it reads and the time zone it lives in
+    """
+    CREATE TABLE chat_preferences (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        language TEXT,
+        timezone TEXT,
+        platform_language TEXT,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    """,
+    # 8: several workers. A feed's lease (who polls it, until when) and a chat's claim (who delivers to
     #    it, until when); one SQLite process uses them alone, kept uniform with PostgreSQL.
     """
     ALTER TABLE feeds ADD COLUMN lease_owner TEXT;

@@ -10,7 +10,7 @@ import pytest
 
 from feeds.model import Event, NewItem, ShowMatch
 from storage.ports import Storage
-from storage.records import SubscriptionRecord
+from storage.records import ChatPreferences, SubscriptionRecord
 
 NOW = 1_800_000_000.0
 ALL = Event.all()
@@ -684,3 +684,23 @@ async def test_a_worker_keeps_its_chats_while_it_renews_their_claims(storage: St
                                                             lease=60)] == [row.id]
     await storage.outbox.renew_outbox_claims(worker="w1", now=NOW + 111, lease=60)  # too late: w2 has it now
     assert await storage.outbox.claim_outbox(now=NOW + 112, platforms=["telegram"], worker="w1", lease=60) == []
+
+
+# -- preferences -------------------------------------------------------------------------------------
+async def test_each_chat_keeps_its_own_language_and_time_zone(storage: Storage) -> None:
+    prefs = storage.preferences
+    assert (await prefs.preferences("telegram", "1")).language is None
+    await prefs.set_language("telegram", "1", "ko")
+    await prefs.set_timezone("telegram", "1", "Asia/Seoul")
+    await prefs.set_language("discord", "1", "es")
+    assert await prefs.preferences("telegram", "1") == ChatPreferences("ko", "Asia/Seoul")
+    assert await prefs.preferences("discord", "1") == ChatPreferences("es", None)
+    await prefs.set_language("telegram", "1", None)  # back to the platform's language; the zone stays
+    assert await prefs.preferences("telegram", "1") == ChatPreferences(None, "Asia/Seoul")
+    await prefs.set_platform_language("telegram", "1", "es")
+    assert await prefs.preferences("telegram", "1") == ChatPreferences(None, "Asia/Seoul", "es")
+    # a group that becomes a supergroup keeps its choices
+    await prefs.set_language("telegram", "-100", "es")
+    await storage.audience.migrate_chat("telegram", "-100", "-100999")
+    assert (await prefs.preferences("telegram", "-100999")).language == "es"
+    assert (await prefs.preferences("telegram", "-100")).language is None

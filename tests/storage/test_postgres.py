@@ -179,6 +179,7 @@ async def _fill_every_table(db: str) -> None:
         await storage.audience.pause_chat("telegram", "2", "Forbidden: bot was blocked by the user")
         await storage.meta.set_meta("console_default", "subscribed to every show")
         await storage.feeds.claim_due_feeds(NOW + 120, worker="w1", lease=300)  # a lease in flight
+        await storage.preferences.set_language("telegram", "1", "ko")
         grant = PanelGrant("discord", "5", "c1", group=True, guild_id="g1", chat_admin=True, name="Mod")
         await storage.panel.save_login_link("l" * 64, grant, expires_at=NOW + 600, now=NOW)
         await storage.panel.save_panel_session("s" * 64, grant, expires_at=NOW + 3600, now=NOW)

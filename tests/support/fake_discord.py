@@ -1638,6 +1638,23 @@ class _SessionView:
 
 
 # -- validation, as Discord does it ------------------------------------------------------------------------
+# the locales Discord accepts in *_localizations (https://discord.com/developers/docs/reference#locales)
+LOCALES = frozenset({"id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no",
+                     "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+                     "zh-CN", "ja", "zh-TW", "ko"})
+
+
+def _validate_localizations(where: str, item: Mapping[str, Any], *, name_limit: int = 32) -> None:
+    """name_localizations (a choice's: 1-100 characters), description_localizations 1-100; known locales."""
+    for field_name, low, high in (("name_localizations", 1, name_limit), ("description_localizations", 1, 100)):
+        localized = item.get(field_name) or {}
+        for locale, text in localized.items():
+            if locale not in LOCALES:
+                raise _invalid_form(field_name, f"{where}: unknown locale {locale!r}")
+            if not isinstance(text, str) or not low <= len(text) <= high:
+                raise _invalid_form(field_name, f"{where}: {locale} {field_name[:-14]} of {low}-{high} characters")
+
+
 def _validate_command(command: Mapping[str, Any]) -> None:
     name = command.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[-_\w]{1,32}", name) or name != name.lower():
@@ -1646,6 +1663,7 @@ def _validate_command(command: Mapping[str, Any]) -> None:
         description = command.get("description")
         if not isinstance(description, str) or not 1 <= len(description) <= 100:
             raise _invalid_form("description", f"/{name}: a description of 1-100 characters")
+    _validate_localizations(f"/{name}", command)
     _validate_options(name, command.get("options") or [])
 
 
@@ -1659,6 +1677,9 @@ def _validate_options(where: str, options: Sequence[Mapping[str, Any]]) -> None:
             raise _invalid_form("options", f"/{where}: invalid option name {name!r}")
         if not 1 <= len(option.get("description") or "") <= 100:
             raise _invalid_form("options", f"/{where} {name}: a description of 1-100 characters")
+        _validate_localizations(f"/{where} {name}", option)
+        for choice in option.get("choices") or []:
+            _validate_localizations(f"/{where} {name} choice", choice, name_limit=100)
         if option.get("type") in (1, 2):
             _validate_options(f"{where} {name}", option.get("options") or [])
             continue
