@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
 
@@ -193,9 +194,9 @@ def _due_rows_sql(*, claimed: bool) -> str:
     """
 
 
-def _entry(r: Sequence[object]) -> OutboxEntry:
+def _entry(r: Any) -> OutboxEntry:  # a database row
     return OutboxEntry(
-        id=int(r[0]), platform=r[1], kind=r[2], chat_id=r[3], role_id=r[4], attempts=int(r[5]),  # type: ignore[arg-type]
-        item_id=int(r[6]), title=r[7], link=r[8], summary=r[9], published_at=float(r[10]),  # type: ignore[arg-type]
-        source=r[11], show=r[12], events=Event(r[13]), seasons=seasons_from_text(r[14]), reason=r[15],  # type: ignore[arg-type]
+        id=int(r[0]), platform=r[1], kind=r[2], chat_id=r[3], role_id=r[4], attempts=int(r[5]),
+        item_id=int(r[6]), title=r[7], link=r[8], summary=r[9], published_at=float(r[10]),
+        source=r[11], show=r[12], events=Event(r[13]), seasons=seasons_from_text(r[14]), reason=r[15],
     )

@@ -4,6 +4,7 @@ due rows (committed ones only) and marks each sent, retried or failed."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from feeds.model import Event, ShowMatch
 from storage.records import OutboxEntry
@@ -203,9 +204,9 @@ def _due_rows_sql(platform_marks: str, *, claimed: bool) -> str:
     """
 
 
-def _entry(r: Sequence[object]) -> OutboxEntry:
+def _entry(r: Any) -> OutboxEntry:  # a database row
     return OutboxEntry(
-        id=r[0], platform=r[1], kind=r[2], chat_id=r[3], role_id=r[4], attempts=r[5], item_id=r[6],  # type: ignore[arg-type]
-        title=r[7], link=r[8], summary=r[9], published_at=float(r[10]), source=r[11], show=r[12],  # type: ignore[arg-type]
-        events=Event(r[13]), seasons=seasons_from_text(r[14]), reason=r[15],  # type: ignore[arg-type]
+        id=r[0], platform=r[1], kind=r[2], chat_id=r[3], role_id=r[4], attempts=r[5], item_id=r[6],
+        title=r[7], link=r[8], summary=r[9], published_at=float(r[10]), source=r[11], show=r[12],
+        events=Event(r[13]), seasons=seasons_from_text(r[14]), reason=r[15],
     )
