@@ -61,6 +61,7 @@ _QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(:\[]))(['\"])[^'\"]{1,80}?\1(?=[\s,.:;!
 # "Tom Selleck on the cancellation": an interview's headline, whatever it names
 _INTERVIEW = re.compile(r"^(?:[A-Z][\w'.-]* ){1,3}on (?:the |his |her |their |why |how |what |saying |playing |"
                         r"being |leaving |joining |returning |that |those |working )")
+_NEGATED = re.compile(r"(?:\bnot|n't|\bnever|\bno longer)(?! only)(?: [\w-]+){0,2} $")
 _DENIAL = re.compile(r"\?\s*(?:no|not|nope|not so fast|think again)\b")
 _CLAUSE_SPLIT = re.compile(r"\s[-|]\s|[:;?!|]\s*|\s[—–]\s?|—")
 
@@ -134,14 +135,19 @@ def split_clauses(lowered: str, original: str = "", titles: Sequence[tuple[int, 
     return Clauses(tuple(bounds), frozenset(silent), bool(_DENIAL.search(lowered)))
 
 
-_RELATIVE = re.compile(r", (?:which|who|whose) [^,]*(?:,|$)")
+# Asides that announce nothing: a relative clause or a participle set off by commas ("X, which was
+# renewed last year, …", "X, slated to premiere on March 9, is written by …"), and a look back at a
+# past launch ("… following its original premiere on April 20").
+_RELATIVE = re.compile(r", (?:which|who|whose|slated to|set to|scheduled to|due to|expected to) [^,]*(?:,|$)"
+                       r"|\b(?:following|since|after) (?:its|their|the show's|the series') (?:original |initial |first )?"
+                       r"(?:premiere|debut|launch|release)\b[^,.;:]*")
 
 
 def _set_off_relative_clauses(lowered: str, bounds: list[tuple[int, int]],
                               silent: set[int]) -> tuple[list[tuple[int, int]], set[int]]:
     """"X, which was renewed last year, …": a relative clause set off by commas is background, a clause
     of its own that announces nothing."""
-    if ", wh" not in lowered:
+    if ", " not in lowered and "its " not in lowered and "the s" not in lowered:
         return bounds, silent
     out: list[tuple[int, int]] = []
     quiet: set[int] = set()
@@ -179,6 +185,9 @@ def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> li
             clause = clauses.index(m.start())
             if clause in clauses.silent:
                 continue
+            if (rule.event is not Event.CANCELLATION and " until " not in m.group()
+                    and _NEGATED.search(lowered, max(0, m.start() - 30), m.start())):
+                continue  # "it doesn't even have a release date": a trigger denied (a cancellation's own rows say "not")
             hits.append(EventHit(rule.event, m.start(), m.end(), m.group(), rule.voice, clause, rule.pattern_id))
     hits.sort(key=lambda h: (h.start, -h.end))
     return hits

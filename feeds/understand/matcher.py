@@ -84,7 +84,8 @@ class _Mention:
 class _Reading:
     headline: Headline
     mentions: list[_Mention]
-    clauses: Clauses | None  # None when no events were looked for
+    clauses: Clauses | None  # None when no events were looked for (or no show is named)
+    news: bool = False  # read as part of the news (the headline, or the summary's lead where the title teases)
 
 
 class Matcher:
@@ -125,18 +126,22 @@ class Matcher:
         sentences = summary_sentences(summary, text) if summary else []
         reading = self._read(text, context=" ".join(sentences))
         if sentences:
-            # the lead's events matter only where the title teases; its words where it may restate the
-            # title's news; any other sentence only for the shows it names (a cheap test skips the rest)
+            # the lead paragraph's events matter only where the title teases; its words where it may
+            # restate the title's news; any later sentence only for the shows it names (a cheap test
+            # skips the rest)
             framed = (reading.clauses.denial or bool(reading.clauses.silent)) if reading.clauses else is_framed(text)
             teases = not any(m.events for m in reading.mentions) and not framed
             restates = any(m.events and not m.seasons for m in reading.mentions) or (teases and bool(reading.mentions))
+            window = _lead_length(text, reading) if teases else 1
             readings = []
             for i, sentence in enumerate(sentences):
-                if (i > 0 or not restates) and not self.index.may_name_a_show(sentence):
+                news = teases and i < window
+                if not (news or (i == 0 and restates)) and not self.index.may_name_a_show(sentence):
                     readings.append(_Reading(Headline(sentence, []), [], None))
                 else:
-                    readings.append(self._read(sentence, lead=i == 0 and teases, prose=True))
-            self._add_summary(reading, readings)
+                    readings.append(self._read(sentence, lead=news, prose=True))
+                    readings[-1].news = news
+            self._add_summary(reading, readings, framed=framed)
         return reading, sentences
 
     def _second_opinion(self, reading: _Reading) -> None:
@@ -167,21 +172,24 @@ class Matcher:
         self._assign_seasons(mentions, headline)
         return _Reading(headline, mentions, clauses)
 
-    def _add_summary(self, title: _Reading, sentences: list[_Reading]) -> None:
-        """Shows named in the summary count too; the summary's lead sentence carries news only where
-        the title teases (names the show but announces nothing, and is no review, rumour or
-        interview) and only for the show the title is about — or, when the title names no show,
-        for the show the lead is about. The title decides where they disagree."""
+    def _add_summary(self, title: _Reading, sentences: list[_Reading], *, framed: bool) -> None:
+        """Shows named in the summary count too. Where the title teases (names no news, and is no
+        review, rumour or interview) the summary's lead paragraph carries the news: each of its
+        sentences gives its events to the shows it is about — only to the title's show when the title
+        names one (the title decides), else to the shows the summary names; a sentence that names no
+        show but speaks of "the series" / "the drama" gives its news to the item's one topic."""
         known = {m.show.id: m for m in title.mentions}
-        lead = sentences[0]
-        news = lead.clauses is not None  # the lead was read for events: the title teases
         subjects = {m.show.id for m in title.mentions if m.role is Role.SUBJECT}
-        if not lead.mentions:
-            _season_from_lead(title.mentions, lead.headline)
-            if (not any(m.events for m in title.mentions) and len(subjects) == 1
-                    and not is_framed(title.headline.text)):
-                _news_from_anaphoric_lead(next(m for m in title.mentions if m.show.id in subjects), lead.headline)
-        for index, sentence in enumerate(sentences):
+        topic: _Mention | None = None
+        if len(subjects) == 1 and not framed:
+            topic = next(m for m in title.mentions if m.show.id in subjects)
+        if not sentences[0].mentions:
+            _season_from_lead(title.mentions, sentences[0].headline)
+        for sentence in sentences:
+            if sentence.news and not sentence.mentions and topic is not None and not any(
+                    m.events for m in title.mentions if m.in_title):
+                _news_from_anaphoric_lead(topic, sentence.headline)
+            named_here: list[_Mention] = []
             for m in sentence.mentions:
                 mine = known.get(m.show.id)
                 if mine is None:
@@ -189,9 +197,11 @@ class Matcher:
                                     m.role, in_title=False)
                     known[m.show.id] = mine
                     title.mentions.append(mine)
-                    if index == 0 and m.seasons and m.role is Role.SUBJECT:
+                    if sentence.clauses is not None and m.seasons and m.role is Role.SUBJECT:
                         mine.seasons, mine.season_text = m.seasons, m.season_text
-                if index != 0 or not news or not m.events or m.role is not Role.SUBJECT:
+                if m.role is Role.SUBJECT:
+                    named_here.append(mine)
+                if sentence.clauses is None or not m.events or m.role is not Role.SUBJECT:
                     continue
                 if m.show.id in subjects or (not subjects and not mine.in_title):
                     mine.events |= m.events
@@ -199,6 +209,10 @@ class Matcher:
                     mine.fired.extend((e, row, True) for e, row, _ in m.fired)
                     if not mine.seasons and m.seasons:
                         mine.seasons, mine.season_text = m.seasons, m.season_text
+            if not subjects and sentence.news and named_here:
+                # no title to decide: the first sentence that names one show makes it the topic
+                distinct = {id(m) for m in named_here}
+                topic = named_here[0] if len(distinct) == 1 else None
 
     # -- which shows -------------------------------------------------------------------------
     def _mentions(self, candidates: list[Candidate], headline: Headline) -> list[_Mention]:
@@ -527,10 +541,25 @@ _ANAPHOR = re.compile(r"^(?:[\w'’]+ ){0,3}?(?:the (?:\w+ )?(?:series|show|dram
                       r"docuseries|miniseries|anime|franchise|k-drama|programme|program)|it)\b", re.I)
 
 
+def _lead_length(title: str, reading: _Reading) -> int:
+    """How many of the summary's first sentences may carry news: the lead paragraph. Under a headline
+    the summary's first sentences restate or complete it; with no headline the article's opening
+    sentences are the headline."""
+    return LEAD_WITH_TITLE if title.strip() else LEAD_WITHOUT_TITLE
+
+
+LEAD_WITH_TITLE = 2
+LEAD_WITHOUT_TITLE = 3
+
+
+_ANAPHOR_ANYWHERE = re.compile(r"\bthe (?:[\w'’-]+ ){0,3}?(?:series|show|drama|sitcom|comedy|thriller|soap|docuseries"
+                               r"|miniseries|anime|k-drama|programme|program|dramedy|procedural)\b", re.I)
+
+
 def _news_from_anaphoric_lead(mention: _Mention, lead: Headline) -> None:
     """Title "Big news for X fans", lead "The drama has been renewed for a third season.": a lead that
     names no show but opens on "the series" / "the drama" speaks of the title's show."""
-    if not _ANAPHOR.match(lead.text) or len(lead.text.lower()) != len(lead.text):
+    if not (_ANAPHOR.match(lead.text) or _ANAPHOR_ANYWHERE.search(lead.text)) or len(lead.text.lower()) != len(lead.text):
         return
     lowered = lead.text.lower()
     hits = [h for h in find_event_hits(lowered, split_clauses(lowered, lead.text))

@@ -543,9 +543,10 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet brings back Ava Stone for a very important reason",),
             ("Hulu brings back The Comet for a second season",)),
     Pattern("casting.casts", K, S,
-            r"\bcasts\b|\bcasting\b(?! (?:call|calls|director|directors|news|rumou?rs?|backlash|controversy|choices?"
+            r"(?<!the )(?<!their )(?<!its )\bcasts\b|\bcasting\b(?! (?:call|calls|director|directors|news|rumou?rs?|backlash|controversy|choices?"
             r"|decisions?|process|agency|agent|couch|criticism|debate|outrage|snub|drama|mistake|fail))",
-            ("The Comet casts Ava Stone as the villain",), ("The Comet casting backlash grows",)),
+            ("The Comet casts Ava Stone as the villain",),
+            ("The Comet casting backlash grows", "Bravo shakes up the casts of The Comet every season")),
     Pattern("casting.adds", K, S,
             r"\badds?\b(?! (?:to (?:the )?(?:list|watchlist|library)|more|new episodes|episodes"
             r"|(?:new |two |three )?(?:directors?|writers?|producers?|composers?|showrunners?|episodes)))",
