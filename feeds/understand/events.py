@@ -94,6 +94,7 @@ class Clauses:
     bounds: tuple[tuple[int, int], ...]
     silent: frozenset[int]
     denial: bool
+    asides: tuple[tuple[int, int], ...] = ()  # background set off inside a clause: no trigger reads into it
 
     def index(self, offset: int) -> int:
         for i, (start, end) in enumerate(self.bounds):
@@ -131,8 +132,8 @@ def split_clauses(lowered: str, original: str = "", titles: Sequence[tuple[int, 
             silent.add(i)  # "X season 2 review: a stormy return": what follows a review's label is the review
     if original and _INTERVIEW.match(original):
         silent.add(0)
-    bounds, silent = _set_off_relative_clauses(lowered, bounds, silent)
-    return Clauses(tuple(bounds), frozenset(silent), bool(_DENIAL.search(lowered)))
+    bounds, silent, asides = _set_off_relative_clauses(lowered, bounds, silent)
+    return Clauses(tuple(bounds), frozenset(silent), bool(_DENIAL.search(lowered)), asides)
 
 
 # Asides that announce nothing: a relative clause or a participle set off by commas ("X, which was
@@ -140,17 +141,20 @@ def split_clauses(lowered: str, original: str = "", titles: Sequence[tuple[int, 
 # past launch ("… following its original premiere on April 20").
 _RELATIVE = re.compile(r", (?:which|who|whose|slated to|set to|scheduled to|due to|expected to) [^,]*(?:,|$)"
                        r"|\b(?:following|since|after) (?:its|their|the show's|the series') (?:original |initial |first )?"
-                       r"(?:premiere|debut|launch|release)\b[^,.;:]*")
+                       r"(?:premiere|debut|launch|release)\b[^,.;:]*"
+                       r"|\bahead of (?:its|their|the show's|the series'|the) (?:[\w.-]+ ){0,4}?"
+                       r"(?:premiere|debut|launch|release|return)\b")
 
 
 def _set_off_relative_clauses(lowered: str, bounds: list[tuple[int, int]],
-                              silent: set[int]) -> tuple[list[tuple[int, int]], set[int]]:
+                              silent: set[int]) -> tuple[list[tuple[int, int]], set[int], tuple[tuple[int, int], ...]]:
     """"X, which was renewed last year, …": a relative clause set off by commas is background, a clause
     of its own that announces nothing."""
-    if ", " not in lowered and "its " not in lowered and "the s" not in lowered:
-        return bounds, silent
+    if ", " not in lowered and "its " not in lowered and "the" not in lowered:
+        return bounds, silent, ()
     out: list[tuple[int, int]] = []
     quiet: set[int] = set()
+    asides: list[tuple[int, int]] = []
     for i, (start, end) in enumerate(bounds):
         at = start
         for m in _RELATIVE.finditer(lowered, start, min(end, len(lowered))):
@@ -160,12 +164,13 @@ def _set_off_relative_clauses(lowered: str, bounds: list[tuple[int, int]],
                     quiet.add(len(out) - 1)
             out.append((m.start(), m.end()))
             quiet.add(len(out) - 1)
+            asides.append((m.start(), m.end()))
             at = m.end()
         if at < end:
             out.append((at, end))
             if i in silent:
                 quiet.add(len(out) - 1)
-    return out, quiet
+    return out, quiet, tuple(asides)
 
 
 def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> list[EventHit]:
@@ -180,8 +185,11 @@ def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> li
         rules = [_RULES[i] for i in sorted(chosen)]
     else:
         rules = _RULES
+    text = lowered
+    for start, end in clauses.asides:  # a trigger never reads into an aside ("drops a trailer ahead of its May 9 premiere")
+        text = text[:start] + " " * (end - start) + text[end:]
     for rule in rules:
-        for m in rule.pattern.finditer(lowered):
+        for m in rule.pattern.finditer(text):
             clause = clauses.index(m.start())
             if clause in clauses.silent:
                 continue

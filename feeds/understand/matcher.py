@@ -313,6 +313,11 @@ class Matcher:
             claimed.add(best.start)
             m.seasons = best.seasons
             m.season_text = best.text
+        for left, right in reversed(list(itertools.pairwise(mentions))):
+            # "'Time', 'The Tourist' and 'Vigil' return for a second series": the list shares its season
+            if not left.seasons and right.seasons and right.season_text and left.role is right.role \
+                    and _joined(left, right, headline):
+                left.seasons, left.season_text = right.seasons, right.season_text
         for m in mentions:  # "cancelled after two seasons" is season 2
             if not m.seasons and m.role is Role.SUBJECT and (n := count_before_ending(text)) is not None:
                 m.seasons, m.season_text = (n,), f"ended after {n}"
