@@ -202,6 +202,8 @@ PLACE_AFTER = frozenset(
     "restaurant hotel bridge river street court senate parliament government national park department airport "
     "stadium arena county".split()
 )
+# Before a capitalised word, a role: "voiced Batman", "cast as Nana" name a character, not a show.
+ROLE_BEFORE = frozenset("as voiced voices voicing plays played playing portrays portrayed portraying".split())
 # Before a one-word title, a place ("in Fargo").
 LOCATION_BEFORE = frozenset("in at near across around outside inside via to".split())
 # Joiners of a list of titles ("X, Y and Z renewed").

@@ -133,15 +133,21 @@ class Matcher:
             teases = not any(m.events for m in reading.mentions) and not framed
             restates = any(m.events and not m.seasons for m in reading.mentions) or (teases and bool(reading.mentions))
             window = _lead_length(text, reading) if teases else 1
+            # the lead paragraph is read for a season too when the title's show has none
+            undated = teases or any(m.role is Role.SUBJECT and not m.seasons for m in reading.mentions)
+            dating = max(window, SEASON_LEAD) if undated else 0
             readings = []
+            item_text = " ".join([text, *sentences])
             for i, sentence in enumerate(sentences):
                 news = teases and i < window
-                if not (news or (i == 0 and restates)) and not self.index.may_name_a_show(sentence):
+                if not (news or (i == 0 and restates) or i < dating) and not self.index.may_name_a_show(sentence):
                     readings.append(_Reading(Headline(sentence, []), [], None))
                 else:
-                    readings.append(self._read(sentence, lead=news, prose=True))
+                    readings.append(self._read(sentence, lead=news, prose=True, context=item_text))
                     readings[-1].news = news
             self._add_summary(reading, readings, framed=framed)
+            if dating:
+                _topic_season(reading, readings[:dating])
         return reading, sentences
 
     def _second_opinion(self, reading: _Reading) -> None:
@@ -186,7 +192,9 @@ class Matcher:
         if not sentences[0].mentions:
             _season_from_lead(title.mentions, sentences[0].headline)
         for sentence in sentences:
-            if sentence.news and not sentence.mentions and topic is not None and not any(
+            names_a_subject = any(m.role is Role.SUBJECT and (sentence.clauses is None or _aside_at(
+                sentence.headline.tokens[m.start].start, sentence.clauses) is None) for m in sentence.mentions)
+            if sentence.news and not names_a_subject and topic is not None and not any(
                     m.events for m in title.mentions if m.in_title):
                 _news_from_anaphoric_lead(topic, sentence.headline)
             named_here: list[_Mention] = []
@@ -201,6 +209,8 @@ class Matcher:
                         mine.seasons, mine.season_text = m.seasons, m.season_text
                 if m.role is Role.SUBJECT:
                     named_here.append(mine)
+                    if sentence.news and m.seasons and not mine.seasons and not mine.in_title:
+                        mine.seasons, mine.season_text = m.seasons, m.season_text
                 if sentence.clauses is None or not m.events or m.role is not Role.SUBJECT:
                     continue
                 if m.show.id in subjects or (not subjects and not mine.in_title):
@@ -270,6 +280,7 @@ class Matcher:
         if not hits or not eligible:
             return clauses
         starts = {tokens[s].start for m in mentions for s, _e in m.spans}
+        aside_of = {id(m): _aside_at(tokens[m.start].start, clauses) for m in eligible}
         for hit in hits:
             if any(tokens[s].start <= hit.start < tokens[e - 1].end for m in mentions for s, e in m.spans):
                 continue  # a trigger word inside a title ("The Renewal", "Cast Away") is not a trigger
@@ -277,7 +288,12 @@ class Matcher:
                 continue  # "Netflix cancels Willow, renews X": the cancellation is Willow's
             if hit.event is Event.CASTING and hit.strict and _network_before(hit, headline):
                 continue  # "Hulu boards X": a network picking a show up is a deal, not casting
-            for target in _targets(hit, eligible, mentions, headline, clauses.index):
+            here = _aside_at(hit.start, clauses)
+            # a show named inside an aside ("…, which will star Nana (Oh! Master)") is no trigger's target outside it
+            candidates = [m for m in eligible if aside_of[id(m)] in (None, here)]
+            if not candidates:
+                continue
+            for target in _targets(hit, candidates, mentions, headline, clauses.index):
                 target.events |= hit.event
                 target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r} [{hit.pattern}]")
                 target.fired.append((hit.event, hit.pattern, False))
@@ -469,10 +485,16 @@ _SEASONISH = re.compile(r"^(?:season|seasons|series|s\d+|\d+|part|final|first|se
                         r"fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
 
 
+_PARENTHESES = re.compile(r"\([^()]{0,40}\)")
+
+
 def _is_list_gap(gap: str) -> bool:
     """Only list joiners (and the left item's season words) between two titles: "X season 2 and Y"."""
+    gap = _PARENTHESES.sub(" ", gap)  # "X (Jan. 3), Y (Jan. 5) and Z": a list with its asides
     words = gap.replace(",", " , ").replace("&", " and ").replace("'", " ").replace('"', " ").split()
-    if not words or not any(w.lower() in LIST_JOINERS for w in words):
+    if not words:
+        return sum(gap.count(q) for q in "'\"‘’“”") >= 2  # "'Cooper Barrett' 'Lucifer'": quoted titles side by side
+    if not any(w.lower() in LIST_JOINERS for w in words):
         return False
     return all(w.lower() in LIST_JOINERS or _SEASONISH.match(w.lower()) for w in words)
 
@@ -546,6 +568,14 @@ _ANAPHOR = re.compile(r"^(?:[\w'’]+ ){0,3}?(?:the (?:\w+ )?(?:series|show|dram
                       r"docuseries|miniseries|anime|franchise|k-drama|programme|program)|it)\b", re.I)
 
 
+def _aside_at(offset: int, clauses: Clauses) -> tuple[int, int] | None:
+    """The aside (a relative clause, a look back) a character offset stands in, if any."""
+    for start, end in clauses.asides:
+        if start <= offset < end:
+            return start, end
+    return None
+
+
 def _lead_length(title: str, reading: _Reading) -> int:
     """How many of the summary's first sentences may carry news: the lead paragraph. Under a headline
     the summary's first sentences restate or complete it; with no headline the article's opening
@@ -555,6 +585,7 @@ def _lead_length(title: str, reading: _Reading) -> int:
 
 LEAD_WITH_TITLE = 2
 LEAD_WITHOUT_TITLE = 3
+SEASON_LEAD = 2  # sentences read for the season of an item's one show
 
 
 _ANAPHOR_ANYWHERE = re.compile(r"\bthe (?:[\w'’-]+ ){0,3}?(?:series|show|drama|sitcom|comedy|thriller|soap|docuseries"
@@ -575,6 +606,30 @@ def _news_from_anaphoric_lead(mention: _Mention, lead: Headline) -> None:
         mention.fired.append((hit.event, hit.pattern, True))
     if hits and not mention.seasons and len(lead.season_refs) == 1:
         mention.seasons, mention.season_text = lead.season_refs[0].seasons, lead.season_refs[0].text
+
+
+def _topic_season(title: _Reading, sentences: list[_Reading]) -> None:
+    """"X: Netflix sets the date" + "The drama returns for its third season on May 5.": an item about
+    one show that the headline gives no season takes the first season its lead paragraph names
+    (in a sentence that names no other show), or the count a cancellation ends with."""
+    subjects = [m for m in title.mentions if m.role is Role.SUBJECT and m.in_title]
+    if not subjects:
+        subjects = [m for m in title.mentions if m.role is Role.SUBJECT and m.events]
+    if len(subjects) != 1 or subjects[0].seasons:
+        return
+    topic = subjects[0]
+    for sentence in sentences:
+        if not sentence.headline.tokens:
+            continue
+        if any(m.show.id != topic.show.id and m.role is Role.SUBJECT for m in sentence.mentions):
+            return  # another show's sentence: its season may be that show's
+        refs = [r for r in sentence.headline.season_refs if r.seasons]
+        if refs:
+            topic.seasons, topic.season_text = refs[0].seasons, refs[0].text
+            return
+        if topic.events & Event.CANCELLATION and (n := count_before_ending(sentence.headline.text)) is not None:
+            topic.seasons, topic.season_text = (n,), f"ended after {n}"
+            return
 
 
 def _season_from_lead(mentions: list[_Mention], lead: Headline) -> None:
