@@ -55,7 +55,7 @@ def _present_needles(text: str) -> list[str]:
 
 # Whole-headline markers: the story is not an announcement, whatever words it contains.
 _NOT_NEWS = re.compile(frames_regex())
-_LABEL_FRAME = re.compile(r"(?<!in )\b(?:review|recap|interview|ranked|explained|q&a|podcast|quiz)\s*[:|]\s*$")
+_LABEL_FRAME = re.compile(r"(?<!in )\b(?:review|recap|interview|ranked|explained|q&a|podcast|quiz|ratings)\s*[:|]\s*$")
 # A question clause ("Is X cancelled?") announces nothing; a denial ("cancelled? No —") kills it all.
 _QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(:\[]))(['\"])[^'\"]{1,80}?\1(?=[\s,.:;!?)\]]|$|s\b)")
 # "Tom Selleck on the cancellation": an interview's headline, whatever it names
@@ -95,6 +95,7 @@ class Clauses:
     silent: frozenset[int]
     denial: bool
     asides: tuple[tuple[int, int], ...] = ()  # background set off inside a clause: no trigger reads into it
+    titles: tuple[tuple[int, int], ...] = ()  # where the shows' titles stand ("Love Won't Wait" denies nothing)
 
     def index(self, offset: int) -> int:
         for i, (start, end) in enumerate(self.bounds):
@@ -133,7 +134,7 @@ def split_clauses(lowered: str, original: str = "", titles: Sequence[tuple[int, 
     if original and _INTERVIEW.match(original):
         silent.add(0)
     bounds, silent, asides = _set_off_relative_clauses(lowered, bounds, silent)
-    return Clauses(tuple(bounds), frozenset(silent), bool(_DENIAL.search(lowered)), asides)
+    return Clauses(tuple(bounds), frozenset(silent), bool(_DENIAL.search(lowered)), asides, tuple(titles))
 
 
 # Asides that announce nothing: a relative clause or a participle set off by commas ("X, which was
@@ -193,12 +194,17 @@ def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> li
             clause = clauses.index(m.start())
             if clause in clauses.silent:
                 continue
-            if (rule.event is not Event.CANCELLATION and " until " not in m.group()
-                    and _NEGATED.search(lowered, max(0, m.start() - 30), m.start())):
+            if rule.event is not Event.CANCELLATION and " until " not in m.group() and _denied(lowered, m.start(), clauses):
                 continue  # "it doesn't even have a release date": a trigger denied (a cancellation's own rows say "not")
             hits.append(EventHit(rule.event, m.start(), m.end(), m.group(), rule.voice, clause, rule.pattern_id))
     hits.sort(key=lambda h: (h.start, -h.end))
     return hits
+
+
+def _denied(lowered: str, at: int, clauses: Clauses) -> bool:
+    """A negation just before a trigger ("doesn't even have a release date"), not one inside a title."""
+    negation = _NEGATED.search(lowered, max(0, at - 30), at)
+    return negation is not None and not any(s <= negation.start() < e for s, e in clauses.titles)
 
 
 def is_framed(text: str) -> bool:

@@ -209,8 +209,11 @@ PATTERNS: tuple[Pattern, ...] = (
             ("Netflix cancels The Comet after one season",)),
     Pattern("cancellation.axes", C, A,
             r"\bax(?:es|ing)\b|\bscraps\b|\bpull(?:s|ed|ing)? (?:the )?plug\b|\bannul[ei]\w*"
+            r"|\b(?:the )?axe (?:falls|fell) on\b|\baxe\b(?=[^:;|?]{0,60}?\bafter (?:just |only )?(?:one|a|two|three|four|five"
+            r"|\d{1,2}) (?:seasons?|series)\b)"
             r"|\bpass(?:es|ed)? on\b(?=[^:;|?]{0,40}?\b<A_SEASON>)",
-            ("Fox axes The Comet", "Hulu pulls the plug on The Comet", "Netflix passes on The Comet season 3"),
+            ("Fox axes The Comet", "Hulu pulls the plug on The Comet", "Netflix passes on The Comet season 3",
+             "Axe falls on The Comet after 40 years on air", "ITV1 axe The Comet after just one series"),
             ("Netflix passes on The Comet pilot",)),
     Pattern("cancellation.not-moving-forward", C, S,
             r"\bnot (?:moving|going) forward\b|\bwon't (?:be )?mov(?:e|ing) forward\b"
@@ -264,8 +267,10 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bends?\b(?=[^:;|?]{0,60}?\bwith (?:its |the |a )?(?:\w+ )?(?:season|series)\b)",
             ("HBO ends The Comet with its fourth season",)),
     Pattern("cancellation.as-final", C, S,
-            r"\bas (?:the |its |[\w']+ )?(?:final|last) (?:season|run|chapter|outing|installment)\b",
-            ("The Comet returns for season 5 as its final season",)),
+            r"\bas (?:the |its |[\w']+ )?(?:final|last) (?:season|run|chapter|outing|installment)\b"
+            r"(?! (?:wraps|ends|begins|starts|premieres|kicks|comes|gets|is|was|draws|nears)\b)",
+            ("The Comet returns for season 5 as its final season",),
+            ("The Comet cast says goodbye as final season wraps filming",)),
     Pattern("cancellation.derniere-saison", C, S,
             r"\b(?:final|last|ultima|derniere|letzte) (?:temporada|saison|staffel)\b"
             r"(?=[^:;|?]{0,20}?\b(?:confirm|annonc|bestatigt))"
@@ -403,6 +408,10 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:back |up )?(?:its |the |their )?(?:season \w+ |\w+ season |series )?"
             r"(?:premiere|release|return|debut|launch)\b",
             ("The Comet delays its premiere", "Hulu has delayed the season 2 premiere of The Comet")),
+    Pattern("release_date.pushes-back", D, A,
+            r"\b(?:pushes|pushed|pushing|moves|moved|bumps|bumped) (?:back|up)\b(?=[^:;|?]{0,60}?\b(?:premiere|release|debut"
+            r"|launch|return)\b)",
+            ("CBS pushes back 'The Comet' premiere by four months",), ("The Comet star pushes back on criticism",)),
     Pattern("release_date.debuts-season-when", D, S,
             r"\b(?:debut|premiere|launch|drop|release|return|bring back)s? (?:its|their|the) (?:[\w-]+ ){0,2}"
             r"(?:season|series|episodes?|installment)\b[^:;|?]{0,30}? (?:on|in|this|next|from|starting) (?:the )?(?:\w+ )?<WHEN>"
@@ -501,7 +510,8 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|\bcharacter (?:art|images?|photos?|portraits?)\b|\bcharacters? revealed\b"
             r"|\bseason \w+ (?:image|images|photo|photos)\b"
             r"|\b(?:key|main|teaser|character|new) visuals?\b|\bpromotional (?:video|visual|image|images|poster|trailer)s?\b"
-            r"|\bteaser (?:video|image|visual)s?\b|\bofficial (?:images|photos|stills)\b|\b(?:first |new |official )?pvs?\b",
+            r"|\bteaser (?:video|image|visual)s?\b|\bofficial (?:images|photos|stills)\b|\b(?:first |new |official )?pvs?\b"
+            r"|\b(?:first|1st|promotional|teaser) (?:full )?videos?\b",
             ("The Comet season 2 receives character posters", "Official poster for The Comet",
              "The Comet season 2 image reveals the villain", "A new visual for the second The Comet season",
              "The Comet's first promotional video has been revealed", "The Comet: the season's very first PV")),
@@ -575,13 +585,14 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:its |their |the )?(?:new |next |first |latest )?(?:co-?)?hosts?\b(?! (?:city|cities|country|countries"
             r"|nation|committee|venue|broadcaster|network|family|families))"
             r"|\b(?:announces?|announced|names?|named|taps|tapped|confirms?|confirmed|reveals?|revealed)\b[^:;|?]{1,50}? as "
-            r"(?:the )?(?:new |next )?(?:co-?)?hosts?\b"
+            r"(?:the )?(?:new |next )?(?:[\w'’\"‘-]+ ){0,3}?(?:co-?)?hosts?\b"
             r"|\bhosts? (?:and musical guests? )?(?:has been|have been|is|are|was) (?:announced|revealed|confirmed)\b"
             r"|\blineup (?:of hosts? )?(?:and musical guests? )?(?:has been |have been |is |are |was )?(?:announced|revealed)\b",
             ("Ava Stone will take over hosting duties on The Comet", "The Comet reboot will be hosted by Ava Stone",
              "The Comet officially has a new host", "'The Comet' announces host, musical guest for March 3 episode",
              "The Comet announced Ava Stone and Ben Hart as host and musical guest",
-             "An initial lineup of hosts and musical guests has been announced for The Comet"),
+             "An initial lineup of hosts and musical guests has been announced for The Comet",
+             "CBS names Ava Stone to succeed Ben Hart as 'The Comet' host"),
             ("Paris announces host city for The Comet finals", "The Comet, hosted by Ava Stone, drew 5 million",
              "The Comet had a memorable 48th season with great hosts and musical guests",
              "Ava Stone, The Comet's host, revealed that she is pregnant")),
@@ -711,6 +722,9 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("production.is-filming", P, S,
             r"\b(?:is|are) (?:now |currently )?(?:shooting|filming)\b|\bis a wrap\b|\bwraps?\b(?=\s*(?:[:;|]|$| - | — ))",
             ("The Comet season 2 is now filming", "The Comet season 2 is a wrap")),
+    Pattern("production.day-of-filming", P, S,
+            r"\b(?:final|last|first|opening) day (?:of|on) (?:filming|shooting|production|set)\b",
+            ("The cast of The Comet celebrate their final day of filming",)),
     Pattern("production.under-way", P, S,
             r"\bseason \w+ (?:is )?(?:now )?(?:under ?way|in production)\b",
             ("The Comet season 2 now underway",)),
@@ -754,22 +768,27 @@ FRAMES: tuple[Frame, ...] = (
           r"everything (?:we|you) (?:know|need to know)|what (?:we|you) (?:know|need to know)|all (?:we|you) know|"
           r"what to know|everything to know|explained|explains?|explainer|ending explained|how to watch|where to watch|"
           r"what time|how many episodes|status|release date,|cast,|plot,|spoilers|lessons|reasons|things (?:we|you)|"
-          r"ways|here's why|here is why|why|what (?:happened|happens)",
+          r"ways|here's why|here is why|why|what (?:happened|happens)|filming locations?|where (?:was|is|were) [^?]{0,40}filmed",
           ("The Comet season 2: everything we know about the release date",
-           "The Comet season 2 release date, cast, plot and more")),
+           "The Comet season 2 release date, cast, plot and more",
+           "The Comet season 2 filming location: where was the drama filmed?")),
     Frame("speculation",
           r"speculation|speculat\w+|rumou?r(?:s|ed|ing)?|reportedly|theor(?:y|ies)|predictions?|predict\w*|"
           r"could|might|would|should|hopes?|hoping|wants?|possible|possibly|potential|potentially|too soon|"
           r"in talks|eyed|eyeing|eyes|circling|in negotiations?|negotiating|may be|may have|may get|may return|"
-          r"if |whether|deserves?|needs? to|will there be|when (?:will|is|does|do|can)|is (?:there|it|the)\b.*\?",
+          r"if |whether|deserves?|needs? to|will there be|when (?:will|is|does|do|can)|is (?:there|it|the)\b.*\?|"
+          r"협의 중|논의 중|검토 중|확정 아닌|検討中|交渉中|オファー中",
           ("The Comet season 2 release date speculation", "Ava Stone in talks to join The Comet",
-           "The Comet could be renewed soon")),
+           "The Comet could be renewed soon", "코멧 측 \"주연 캐스팅, 확정 아닌 협의 중\"")),
     Frame("review",
           r"review|reviews? roundup|recap|ranked|ranking|rankings|every episode|best episodes?|worst episodes?|"
           r"interview|q&a|podcast|quiz(?! show)|wish ?list|(?:our|a) list of|list of shows|"
+          r"(?:tv |primetime |overnight |nielsen |sunday |monday |tuesday |wednesday |thursday |friday |saturday )?"
+          r"ratings(?= ?[:|])|"
           r"(?:creators?|stars?|showrunners?|actors?|actress|cast|directors?|writers?|producers?|team|boss|host) on "
           r"(?:the |his |her |their |why |how |what |\w+ing\b)",
           ("The Comet season 2 premiere recap", "Every The Comet episode, ranked",
+           "Primetime Ratings: 'The Comet' scores best drama premiere this fall",
            "The Comet creators on returning to the city for season 2"),
           ("Quiz show The Comet renewed for series 2",)),
     Frame("crew",
