@@ -61,7 +61,8 @@ _QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(:\[]))(['\"])[^'\"]{1,80}?\1(?=[\s,.:;!
 # "Tom Selleck on the cancellation": an interview's headline, whatever it names
 _INTERVIEW = re.compile(r"^(?:[A-Z][\w'.-]* ){1,3}on (?:the |his |her |their |why |how |what |saying |playing |"
                         r"being |leaving |joining |returning |that |those |working )")
-_NEGATED = re.compile(r"(?:\bnot|n't|\bnever|\bno longer)(?! only)(?: [\w-]+){0,2} $")
+_NEGATED = re.compile(r"(?:\bnot|n't|\bnever|\bno longer|\bno(?= ha | han | habra | tendra | sera | a | hay ))(?! only)"
+                      r"(?: [\w-]+){0,2} $")
 _DENIAL = re.compile(r"\?\s*(?:no|not|nope|not so fast|think again)\b")
 _CLAUSE_SPLIT = re.compile(r"\s[-|]\s|[:;?!|]\s*|\s[—–]\s?|—")
 

@@ -144,7 +144,12 @@ EPISODE = r"(?![^.;:|?]{0,50}?\b(?:next|upcoming|tonight's|this week's|latest|ne
 # After "season 2": words that make it the season's other news, not the season itself ordered
 NOT_ITS_NEWS = (r"(?! (?:premiere|trailer|teaser|date|release|poster|first look|finale|cast|episode|review|recap|sneak"
                 r"|promo|filming|production)\b)")
-REGEX_FRAGMENTS = {"EPISODE": EPISODE, "NOT_ITS_NEWS": NOT_ITS_NEWS, "MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "NTH_SEASON": NTH_SEASON, "SEASONS": SEASONS, "NETWORK": NETWORK, "A_SEASON": A_SEASON}
+# Ordinals of the other languages the feeds write in ("segunda temporada", "zweite Staffel", "seconda stagione")
+FOREIGN_ORD = ("(?:" + "|".join(sorted((w for w in ORDINAL_WORDS if w not in (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth primera erste ersten".split())), key=len, reverse=True))
+               + ")")
+REGEX_FRAGMENTS = {"FOREIGN_ORD": FOREIGN_ORD, "EPISODE": EPISODE, "NOT_ITS_NEWS": NOT_ITS_NEWS, "MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "NTH_SEASON": NTH_SEASON, "SEASONS": SEASONS, "NETWORK": NETWORK, "A_SEASON": A_SEASON}
 
 
 # -- words the mention, role and season rules reason with --------------------------------------

@@ -133,13 +133,14 @@ class Matcher:
             teases = not any(m.events for m in reading.mentions) and not framed
             restates = any(m.events and not m.seasons for m in reading.mentions) or (teases and bool(reading.mentions))
             window = _lead_length(text, reading) if teases else 1
+            completes = ADD_TO_NEWS and not teases and not framed and any(m.events for m in reading.mentions)
             # the lead paragraph is read for a season too when the title's show has none
             undated = teases or any(m.role is Role.SUBJECT and not m.seasons for m in reading.mentions)
             dating = max(window, SEASON_LEAD) if undated else 0
             readings = []
             item_text = " ".join([text, *sentences])
             for i, sentence in enumerate(sentences):
-                news = teases and i < window
+                news = (teases and i < window) or (completes and i == 0)
                 if not (news or (i == 0 and restates) or i < dating) and not self.index.may_name_a_show(sentence):
                     readings.append(_Reading(Headline(sentence, []), [], None))
                 else:
@@ -585,6 +586,7 @@ def _lead_length(title: str, reading: _Reading) -> int:
 
 LEAD_WITH_TITLE = 2
 LEAD_WITHOUT_TITLE = 3
+ADD_TO_NEWS = True
 SEASON_LEAD = 2  # sentences read for the season of an item's one show
 
 

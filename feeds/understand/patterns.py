@@ -88,11 +88,22 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("renewal.confirma-temporada", R, A,
             r"\bconfirma (?:la |una )(?=[^:;|?]{0,30}?\btemporada\b)",
             ("Netflix confirma la tercera temporada de The Comet",)),
+    Pattern("renewal.foreign-season", R, S,
+            r"\b(?:confirmad[oa]|confirma|confirmo|anuncio|anunciado|annonce|annoncee|bestatigt|bestatigte|rinnovat[oa]"
+            r"|rinnova|rinnovo|renovad[oa]|renueva|ordinato|encargad[oa]|bekommen|bekommt|tendra|avra|aura)\b"
+            r"(?: \w+){0,8}? (?:una |la |une |la |eine |die )?(?:<FOREIGN_ORD>|nuova|nueva|nouvelle|neue) "
+            r"(?:temporada|stagione|staffel|saison)\b"
+            r"|\b(?:<FOREIGN_ORD>|nuova|nueva|nouvelle|neue) (?:temporada|stagione|staffel|saison)"
+            r" (?:per|para|pour|fur)\b",
+            ("Fox ha confirmado una segunda temporada para The Comet", "La AMC ha rinnovato The Comet per una seconda stagione",
+             "Serie tv: seconda stagione per The Comet"),
+            ("The Comet: la segunda temporada, analizada", "Fox no ha confirmado una segunda temporada de The Comet",
+             "Netflix anuncia la fecha de rodaje de la segunda temporada de The Comet")),
     Pattern("renewal.confirms-season", R, A,
             r"\bconfirms?\b(?: an?| the)? <NTH_SEASON>\b",
             ("Apple confirms a third season of The Comet",)),
     Pattern("renewal.renouvelle", R, A,
-            r"\brenouvel\w*|\brenueva\b|\brenova\b|\bverlanger\w*",
+            r"\brenouvel\w*|\brenueva\b|\brenova\b|\bverlanger\w*|\brinnova(?:to|ta|no)?\b",
             ("Netflix renouvelle The Comet", "HBO renueva The Comet")),
     Pattern("renewal.renewed", R, S,
             rf"{_NEG}(?<!not be )(?<!won't be )\brenew(?:ed|al)\b(?! (?:talks|hopes|odds|status|chances|decision|fate|news|update))",
@@ -192,11 +203,12 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:nueva|segunda|tercera|cuarta|quinta) temporada\b",
             ("The Comet tendra una segunda temporada",)),
     Pattern("renewal.staffel-bestatigt", R, S,
-            r"\b(?:zweite|dritte|vierte|neue) staffel (?:bestatigt|kommt)\b|\bstaffel \d+ (?:\w+ )?bestatigt\b"
+            r"\b(?:zweite|dritte|vierte|funfte|neue) staffel (?:\w+ )?(?:bestatigt|kommt|bekommen|bekommt|erhalt)\b|\bstaffel \d+ (?:\w+ )?bestatigt\b"
             r"|\bsaison \d+ (?:\w+ )?(?:confirmee|commandee)\b|\btemporada \d+ (?:\w+ )?confirmada\b",
-            ("The Comet: zweite Staffel bestatigt", "The Comet saison 2 confirmee")),
+            ("The Comet: zweite Staffel bestatigt", "The Comet saison 2 confirmee",
+             "The Comet wird bald eine zweite Staffel bekommen")),
     Pattern("renewal.korean", R, S,
-            r"제작 ?확정|시즌 ?\d+ ?(?:제작 ?)?확정|제작 ?결정|시즌 ?\d+ ?돌아온다",
+            r"제작 ?확정|시즌 ?\d+ ?(?:제작 ?)?확정|제작 ?결정|시즌 ?\d+ ?돌아온다|시즌 ?\d+ ?제작 소식",
             ("코멧 시즌2 제작 확정",)),
     Pattern("renewal.japanese", R, S,
             r"制作決定|続編決定|続編制作|第\d+期(?:制作)?決定|シーズン\d+(?:制作)?決定|新シリーズ制作"
@@ -310,6 +322,7 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet season 6 will be the show's final",), ("This is the last time we see The Comet",)),
     Pattern("cancellation.foreign", C, S,
             r"\bcancelad[ao]s?\b|\bllega a su fin\b|\babgesetzt\b|\beingestellt\b|\bannulee?\b"
+            r"|\bn'aura pas\b[^:;|?]{0,30}?\bsaison\b|\bno tendra (?:una )?(?:segunda|tercera|nueva) temporada\b"
             r"|\bderniere saison\b(?= (?:confirmee|annoncee))",
             ("The Comet cancelada tras dos temporadas", "The Comet abgesetzt")),
     Pattern("cancellation.cjk", C, S,
@@ -683,7 +696,7 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|\bfar parte del cast\b|\bnel cast\b",
             ("Ava Stone se une al reparto de The Comet",)),
     Pattern("casting.cjk", K, S,
-            r"캐스팅|출연 확정|출연을 확정|주연 확정|합류|出演(?:が)?(?:決定|確定)|主演(?:が)?決定|キャスト(?:が)?(?:発表|決定|解禁)"
+            r"캐스팅|출연 확정|출연을 확정|합류|出演(?:が)?(?:決定|確定)|主演(?:が)?決定|キャスト(?:が)?(?:発表|決定|解禁)"
             r"|キャスティング",
             ("코멧 시즌2 캐스팅",)),
 
