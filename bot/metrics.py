@@ -19,6 +19,8 @@ from typing import Protocol
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
+from storage.records import Stats
+
 _log = logging.getLogger(__name__)
 
 # published -> delivered, in seconds: from "seconds after the outlet posted it" to "a day late"
@@ -117,7 +119,7 @@ class Metrics:
                                  ["platform"], buckets=LATENCY_BUCKETS, registry=r)
         self.feeds = Gauge("showbot_feeds", "Feeds polled, by state (ok, failing).", ["state"], registry=r)
         self.items_stored = Gauge("showbot_items_stored", "Feed items kept in the database.", registry=r)
-        self.stories = Gauge("showbot_stories", "News stories in the database (items with show news, until stories are clustered).", registry=r)
+        self.stories = Gauge("showbot_stories", "Stories (one piece of news about one show, however many outlets report it) in the database.", registry=r)
         self.outbox = Gauge("showbot_outbox", "Notifications in the outbox by status (pending, held, sent, failed).",
                             ["status"], registry=r)
         self.paused_chats = Gauge("showbot_paused_chats", "Chats paused now.", registry=r)
@@ -176,23 +178,11 @@ class Metrics:
 
 
 class _StatsSource(Protocol):
-    async def stats(self) -> _Stats: ...
-
-
-class _Stats(Protocol):
-    feeds: int
-    failing_feeds: int
-    items: int
-    matched_items: int
-    pending: int
-    held: int
-    sent: int
-    failed: int
-    paused_chats: int
+    async def stats(self) -> Stats: ...
 
 
 async def stored_counts(repo: _StatsSource) -> StoredCounts:
     """The scrape-time numbers, from the repository's statistics."""
     s = await repo.stats()
-    return StoredCounts(feeds=s.feeds, failing_feeds=s.failing_feeds, items=s.items, stories=s.matched_items,
+    return StoredCounts(feeds=s.feeds, failing_feeds=s.failing_feeds, items=s.items, stories=s.stories,
                         pending=s.pending, held=s.held, sent=s.sent, failed=s.failed, paused_chats=s.paused_chats)

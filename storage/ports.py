@@ -22,7 +22,6 @@ from typing import Protocol
 from feeds.model import CatalogShow, Event, FeedRecord, ItemRecord, NewItem, ShowMatch
 from feeds.understand.records import Story, StoryDecision, Verdict
 from storage.records import (
-    CalendarItem,
     ChatPreferences,
     LatestNews,
     OutboxEntry,
@@ -317,12 +316,6 @@ class PanelStore(Protocol):
 
     async def calendar_chat(self, token: str) -> tuple[str, str, str] | None:
         """(platform, kind, chat_id) of the chat whose calendar token this is."""
-        ...
-
-    async def calendar_items(self, platform: str, kind: str, chat_id: str, *, since: float,
-                             limit: int = 500) -> list[CalendarItem]:
-        """Items first seen since `since` with release-date news about a show this chat follows
-        (any show, for an every-show subscription), newest first."""
         ...
 
     async def recent_notifications(self, platform: str, chats: Sequence[tuple[str, str]], *,

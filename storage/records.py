@@ -88,6 +88,7 @@ class Stats:
     pending: int
     failed: int
     held: int
+    stories: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,18 +174,3 @@ class RecentNotification:
     events: Event
     seasons: tuple[int, ...]
     reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class CalendarItem:
-    """A stored item that carries release-date news about a show a chat follows."""
-
-    item_id: int
-    show_id: int
-    show: str
-    title: str
-    summary: str
-    link: str | None
-    published_at: float
-    seasons: tuple[int, ...]
-    source: str | None

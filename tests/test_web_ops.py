@@ -187,6 +187,8 @@ async def test_metrics_parse_and_count_what_happened(showbot: ShowBot, web: WebS
     assert samples["showbot_items_stored"][()] == report.new_items
     assert samples["showbot_outbox"][(("status", "pending"),)] == report.notifications
     assert samples["showbot_storage_up"][()] == 1
+    stories = (await showbot.storage.stats()).stories
+    assert stories > 0 and samples["showbot_stories"][()] == stories
     latency = samples["showbot_news_latency_seconds_bucket"]
     assert latency[(("le", "30.0"), ("platform", "fake"))] == 0
     assert latency[(("le", "60.0"), ("platform", "fake"))] == 1

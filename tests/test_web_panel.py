@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from bot.config import load_settings
 from bot.service import ShowBot
 from feeds.model import Event, NewItem, ShowMatch
 from storage.records import SubscriptionRecord
+from tests.test_stories_views import fill as fill_stories
 
 MOD_A = Caller("discord", "5", "a1", ChatType.GROUP, guild_id="guild-a", is_chat_admin=True, name="Mod A")
 MEMBER_A = Caller("discord", "7", "a1", ChatType.GROUP, guild_id="guild-a", name="Member A")
@@ -254,24 +254,19 @@ async def test_feeds_delivery_news_and_catalog_pages(panel: Panel) -> None:
 # -- the calendar ----------------------------------------------------------------------------------
 async def test_the_calendar_feed_of_a_chat(panel: Panel) -> None:
     storage = panel.showbot.storage
-    await storage.audience.subscribe(SubscriptionRecord("telegram", "user", "42", None, Event.all(), user_id="42"))
-    for guid, title in (("a", "Squid Game season 3 premieres June 27, 2025 on Netflix"),
-                        ("b", "The Bear renewed for season 5")):
-        [item] = await storage.items.insert_items(None, [NewItem(title, guid=guid, link=f"https://n.example/{guid}",
-                                                                 published_at=1_740_000_000.0)], time.time())
-        [show] = await storage.catalog.find_shows("Squid Game" if guid == "a" else "The Bear")
-        events = Event.RELEASE_DATE if guid == "a" else Event.RENEWAL
-        await storage.items.save_matches(item.id, [ShowMatch(show.id, show.title, events, (3,), "test")])
+    severance, _ = await fill_stories(storage)  # Severance S2 dated January 17, then moved to February 21
+    await storage.audience.subscribe(SubscriptionRecord("telegram", "user", "42", severance, Event.all(),
+                                                        user_id="42"))
     reply = await panel.commands.run(FAN, "calendar")
+    assert "Severance season 2" in reply.text
     [link] = re.findall(r"https?://\S+\.ics", reply.text)
     async with aiohttp.ClientSession() as client:
         async with client.get(link) as response:
             assert response.status == 200 and response.headers["Content-Type"].startswith("text/calendar")
             calendar = Calendar.from_ical(await response.read())
-        events = [c for c in calendar.walk("VEVENT")]
-        assert len(events) == 1
-        assert "Squid Game season 3" in str(events[0]["SUMMARY"])
-        assert events[0]["DTSTART"].dt.isoformat() == "2025-06-27"
+        [event] = calendar.walk("VEVENT")
+        assert str(event["SUMMARY"]).startswith("Severance season 2")
+        assert event.decoded("dtstart").isoformat() == "2027-02-21" and int(event["sequence"]) == 1
         again = await panel.commands.run(FAN, "calendar")
         assert link in again.text  # the same address every time
         reset = await panel.commands.run(FAN, "calendar", reset="reset")

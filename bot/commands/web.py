@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from bot.calendar_feed import new_token as new_calendar_token
+import datetime as dt
+import secrets
+
 from bot.commands.context import Context
 from bot.commands.model import Reply, refuse
 from bot.commands.registry import Arg, ArgKind, Group
 from bot.i18n import N_, _, ngettext
+from bot.story_views import calendar_lines, chat_calendar
 from storage.records import PanelGrant
 
 group = Group("web")
+
+CALENDAR_TOKEN_BYTES = 24
 
 
 @group.command("panel", N_("Manage this chat in the browser (a private sign-in link)"), examples=("/panel",))
@@ -54,7 +59,9 @@ async def calendar(ctx: Context, reset: str = "") -> Reply:
         return refuse(_("Only moderators can make a new calendar address for this channel."))
     token = None if renew else await ctx.storage.panel.calendar_token(caller.platform, kind, chat)
     if token is None:
-        token = await ctx.storage.panel.calendar_token(caller.platform, kind, chat, new=new_calendar_token())
+        token = await ctx.storage.panel.calendar_token(caller.platform, kind, chat,
+                                                       new=secrets.token_urlsafe(CALENDAR_TOKEN_BYTES))
+    address = f"{base}/calendar/{token}.ics"
     if renew:
         lead = _("New calendar address (the old one no longer works):")
     elif caller.in_group:
@@ -63,4 +70,7 @@ async def calendar(ctx: Context, reset: str = "") -> Reply:
     else:
         lead = _("Release dates of the shows you follow, as a calendar to subscribe to (add it by URL in any "
                  "calendar app):")
-    return Reply(f"{lead}\n{base}/calendar/{token}.ics\n" + _("/calendar reset makes a new address."))
+    today = dt.datetime.now(dt.UTC).date()
+    upcoming = (await chat_calendar(ctx.storage, caller.platform, kind, chat)).upcoming(today)
+    return Reply("\n".join([*calendar_lines(upcoming, today=today), "", lead, address,
+                            _("/calendar reset makes a new address.")]))

@@ -56,7 +56,7 @@ class PostgresStorage:
                    (SELECT COUNT(DISTINCT item_id) FROM item_matches WHERE events != 0),
                    (SELECT COUNT(*) FROM subscriptions),
                    (SELECT COUNT(*) FROM (SELECT DISTINCT platform, kind, chat_id FROM subscriptions) AS chats),
-                   (SELECT COUNT(*) FROM paused_chats)
+                   (SELECT COUNT(*) FROM paused_chats), (SELECT COUNT(*) FROM stories)
             """
         )
         assert row is not None
@@ -65,7 +65,7 @@ class PostgresStorage:
             shows=int(row[0]), feeds=int(row[1]), failing_feeds=int(row[2]), items=int(row[3]),
             matched_items=int(row[4]), subscriptions=int(row[5]), subscribers=int(row[6]), paused_chats=int(row[7]),
             sent=statuses.get(OUTBOX_SENT, 0), pending=statuses.get(OUTBOX_PENDING, 0),
-            failed=statuses.get(OUTBOX_FAILED, 0), held=statuses.get(OUTBOX_HELD, 0),
+            failed=statuses.get(OUTBOX_FAILED, 0), held=statuses.get(OUTBOX_HELD, 0), stories=int(row[8]),
         )
 
     async def migrate(self) -> int:

@@ -10,10 +10,9 @@ from dataclasses import asdict
 
 from feeds.model import Event
 from storage.postgres.database import PostgresDatabase, status_count
-from storage.records import CalendarItem, PanelGrant, PanelSession, RecentNotification
+from storage.records import PanelGrant, PanelSession, RecentNotification
 from storage.rows import seasons_from_text
 
-RELEASE = int(Event.RELEASE_DATE)
 MAX_CHATS = 500  # a server with more subscribed channels than this shows the first ones
 
 
@@ -145,24 +144,3 @@ class PostgresPanel:
         rows = await self._db.fetch(
             f"SELECT o.status, COUNT(*) FROM outbox o WHERE {RECIPIENTS} GROUP BY o.status", platform, kinds, chat_ids)
         return {str(r[0]): int(r[1]) for r in rows}
-
-    async def calendar_items(self, platform: str, kind: str, chat_id: str, *, since: float,
-                             limit: int = 500) -> list[CalendarItem]:
-        rows = await self._db.fetch(
-            """
-            SELECT i.id, m.show_id, sh.title, i.title, i.summary, i.link, COALESCE(i.published_at, i.first_seen_at),
-                   m.seasons, COALESCE(f.title, f.url)
-            FROM item_matches m
-            JOIN items i ON i.id = m.item_id
-            JOIN shows sh ON sh.id = m.show_id
-            LEFT JOIN feeds f ON f.id = i.feed_id
-            WHERE (m.events & $1) != 0 AND i.first_seen_at >= $2
-              AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.platform = $3 AND s.kind = $4 AND s.chat_id = $5
-                          AND (s.show_id = m.show_id OR s.show_id IS NULL) AND (s.events & $1) != 0)
-            ORDER BY i.id DESC
-            LIMIT $6
-            """,
-            RELEASE, since, platform, kind, chat_id, limit,
-        )
-        return [CalendarItem(int(r[0]), int(r[1]), r[2], r[3], r[4] or "", r[5], float(r[6]), seasons_from_text(r[7]),
-                             r[8]) for r in rows]

@@ -61,6 +61,7 @@ class SqliteStorage:
                 failing_feeds=await count("SELECT COUNT(*) FROM feeds WHERE failures > 0"),
                 items=await count("SELECT COUNT(*) FROM items"),
                 matched_items=await count("SELECT COUNT(DISTINCT item_id) FROM item_matches WHERE events != 0"),
+                stories=await count("SELECT COUNT(*) FROM stories"),
                 subscriptions=await count("SELECT COUNT(*) FROM subscriptions"),
                 subscribers=await count(
                     "SELECT COUNT(*) FROM (SELECT DISTINCT platform, kind, chat_id FROM subscriptions)"),
