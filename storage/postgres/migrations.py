@@ -216,7 +216,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, chat_id)
     );
     """,
-    # 5: several workers. A feed's lease (who polls it, until when) and a chat's claim (who delivers to
+    # 5: a show's TVmaze id (SQLite version 8), when it came from there: the stable id a re-import finds it by
+    """
+    ALTER TABLE shows ADD COLUMN tvmaze_id BIGINT;
+    CREATE UNIQUE INDEX shows_tvmaze ON shows(tvmaze_id) WHERE tvmaze_id IS NOT NULL;
+    """,
+    # 6: several workers. A feed's lease (who polls it, until when) and a chat's claim (who delivers to
     #    it, until when), and send slots every worker shares (a platform's global rate limit).
     """
     ALTER TABLE feeds ADD COLUMN lease_owner TEXT;

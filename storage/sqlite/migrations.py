@@ -329,7 +329,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         PRIMARY KEY (platform, chat_id)
     );
     """,
-    # 8: several workers. A feed's lease (who polls it, until when) and a chat's claim (who delivers to
+    # 8: a show's TVmaze id, when it came from there: the stable id a re-import finds it by
+    """
+    ALTER TABLE shows ADD COLUMN tvmaze_id INTEGER;
+    CREATE UNIQUE INDEX shows_tvmaze ON shows(tvmaze_id) WHERE tvmaze_id IS NOT NULL;
+    """,
+    # 9: several workers. A feed's lease (who polls it, until when) and a chat's claim (who delivers to
     #    it, until when); one SQLite process uses them alone, kept uniform with PostgreSQL.
     """
     ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
