@@ -14,7 +14,7 @@ from bot.commands.registry import Arg, ArgKind, Group, Permission, Place
 from bot.commands.subscriptions import EVENTS_ARG, parse_event_text
 from bot.commands.wording import describe
 from bot.i18n import N_, _
-from feeds.model import NO_EVENT
+from feeds.model import NO_EVENT, Event
 from feeds.understand.text import fold
 from storage.records import Audience, DeliveryOptions, Digest
 
@@ -93,6 +93,7 @@ async def set_ping(ctx: Context, audience: Audience, chat_id: str, show: str, mo
     if isinstance(target, Reply):
         return target
     show_id, name, options = target
+    ping: Event | None
     if mode.lower() == "silent":
         ping = NO_EVENT
     else:
