@@ -221,7 +221,7 @@ class Matcher:
                         mine.seasons, mine.season_text = m.seasons, m.season_text
                 if m.role is Role.SUBJECT:
                     named_here.append(mine)
-                    if (sentence.news or index < SEASON_LEAD) and m.seasons and not mine.seasons and not mine.in_title:
+                    if (sentence.news or index < SEASON_LEAD) and m.seasons and not mine.seasons:
                         mine.seasons, mine.season_text = m.seasons, m.season_text
                 if sentence.clauses is None or not m.events or m.role is not Role.SUBJECT:
                     continue
