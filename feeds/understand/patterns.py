@@ -126,11 +126,12 @@ PATTERNS: tuple[Pattern, ...] = (
             r"<NOT_ITS_NEWS>",
             ("The Comet gets season 2 at Netflix",), ("The Comet gets season 2 premiere date",)),
     Pattern("renewal.announces-season-n", R, A,
-            r"\b(?:announces?|confirms?|unveils?|orders?)\b(?=[^:;|?]{0,50}?\bseason (?:\d{1,2}|two|three|four|five|six|seven"
-            r"|eight|nine|ten)\b<NOT_ITS_NEWS>)",
+            r"\b(?:announces?|confirms?|unveils?|orders?)\b(?=(?:(?!first look|first-look|trailer|teaser|poster|images|photos"
+            r"|date|premiere)[^:;|?]){0,50}?\bseason (?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\b<NOT_ITS_NEWS>)",
             ("Netflix confirms The Comet season 2", "Netflix announces The Comet season 2",
              "The Comet: Netflix confirms season 2"),
-            ("Netflix confirms The Comet season 2 release date", "Netflix unveils The Comet season 2 trailer")),
+            ("Netflix confirms The Comet season 2 release date", "Netflix unveils The Comet season 2 trailer",
+             "Netflix unveils first look at 'The Comet' season 2")),
     Pattern("renewal.season-confirmed", R, S,
             r"(?:\bseasons?|\bseries(?= \d)|\b<SERIES_ORD> series) (?:\w+ )?(?:(?:and|&) \w+ )?"
             r"(?:is |are |has been |have been |officially |now )*"
