@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from bot.delivery_router import NOW, DeliveryRouter
 from bot.metrics import NO_METRICS, MetricsSink
 from bot.notifications import Notification, Recipient
 from bot.ports import (
@@ -66,8 +67,10 @@ class DeliveryReport:
     failed: int = 0
     paused_chats: list[str] = field(default_factory=list)
     attempted: int = field(default=0, compare=False)  # rows this pass tried to send
+    gathered: int = field(default=0, compare=False)  # rows held for their subscription's digest
 
     def add(self, other: DeliveryReport) -> None:
+        self.gathered += other.gathered
         self.sent += other.sent
         self.retried += other.retried
         self.failed += other.failed
@@ -103,12 +106,17 @@ class Delivery:
         self._concurrency = concurrency
         self._wake = asyncio.Event()
         self.unwritten = UnwrittenOutcomes()
+        self.router: DeliveryRouter | None = None  # per-subscription routing: silent, a thread, a digest
+        self.digests_changed = asyncio.Event()  # a notification joined a digest: its sender looks again
         self._paused: set[tuple[str, str]] | None = None  # (platform, chat id) paused after a 403
         self._paused_read_at = 0.0
 
     @property
     def platforms(self) -> list[str]:
         return sorted(self._messengers)
+
+    def messenger(self, platform: str) -> Messenger | None:
+        return self._messengers.get(platform)
 
     def add_messenger(self, messenger: Messenger) -> None:
         self._messengers[messenger.platform] = messenger
@@ -296,7 +304,15 @@ class Delivery:
                     continue  # sent (or refused) already; only its row is not marked yet
                 return  # its retry is not due, or the chat is paused: the chat's later rows wait too
             report.attempted += 1
-            recipient = Recipient(platform, kind, chat_id, row.role_id)
+            route = await self.router.route(row, self._clock()) if self.router is not None else NOW
+            if route.digest_at is not None and route.digest_at > self._clock():  # its digest sends it later
+                await self._storage.digests.gather(row, due_at=route.digest_at, silent=route.silent,
+                                                   thread_id=route.thread_id)
+                await self._record(Outcome(row.id, OutcomeKind.SENT, self._clock()))
+                report.gathered += 1
+                self.digests_changed.set()
+                continue
+            recipient = Recipient(platform, kind, chat_id, row.role_id, silent=route.silent, thread_id=route.thread_id)
             notification = Notification.from_outbox(row)
             while True:
                 if stop is not None and stop.is_set():

@@ -1,9 +1,10 @@
-"""When a subscription's news may go out: quiet hours hold it until they end; a digest holds it until
-the digest's next time (daily at a local hour, or weekly on a day), then the chat gets one message
-for everything gathered. Times are the chat's local time (its zone), daylight saving included.
+"""When and how a subscription's news goes out: in quiet hours it arrives silently (no sound, no role
+mention); a digest holds it until the digest's next time (daily at a local hour, or weekly on a day),
+then the chat gets one message for everything gathered. Times are the chat's local time (its zone),
+daylight saving included.
 
-Pure functions of a timestamp, the options and the zone: delivery asks `release_at` for each row,
-and tests drive them with any clock."""
+Pure functions of a timestamp, the options and the zone (bot/delivery_router.py asks them for each
+outbox row); tests drive them with any clock."""
 
 from __future__ import annotations
 
@@ -36,18 +37,6 @@ def in_quiet_hours(ts: float, options: DeliveryOptions, zone: dt.tzinfo) -> bool
     return start <= minute < end if start < end else minute >= start or minute < end
 
 
-def quiet_end_after(ts: float, options: DeliveryOptions, zone: dt.tzinfo) -> float:
-    """When the quiet hours `ts` falls in end (`ts` itself when it falls in none)."""
-    if not in_quiet_hours(ts, options, zone):
-        return ts
-    assert options.quiet_end is not None
-    now = _local(ts, zone)
-    end = _at(now.date(), options.quiet_end, zone)
-    if end <= now:
-        end = _at(now.date() + DAY, options.quiet_end, zone)
-    return end.timestamp()
-
-
 def next_digest_at(ts: float, options: DeliveryOptions, zone: dt.tzinfo) -> float | None:
     """The first digest time at or after `ts` (None: the subscription has no digest)."""
     if options.digest is None:
@@ -61,10 +50,3 @@ def next_digest_at(ts: float, options: DeliveryOptions, zone: dt.tzinfo) -> floa
             return at.timestamp()
         day += DAY
     raise AssertionError("a digest time within eight days")
-
-
-def release_at(ts: float, options: DeliveryOptions, zone: dt.tzinfo) -> float:
-    """When news that arrived at `ts` may be sent: at once (`ts`), at the next digest time, and never in
-    quiet hours (a digest that falls in them waits for their end)."""
-    at = next_digest_at(ts, options, zone)
-    return quiet_end_after(ts if at is None else at, options, zone)

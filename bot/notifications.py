@@ -71,6 +71,8 @@ class Recipient:
     kind: str  # "user" or "channel"
     chat_id: str
     role_id: str | None = None
+    silent: bool = False  # arrives without a sound or a role mention (the subscription's ping filter)
+    thread_id: str | None = None  # a Telegram forum topic, a Discord thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +92,12 @@ class Notification:
     sources: tuple[Source, ...] = ()  # every outlet that reports the story, first report first
     change: str = ""  # what an update changes ("date moved: June 21 → July 12")
     replying_to: SentMessage | None = None  # an update's earlier message, in this chat
+    image: str | None = None  # the story's picture (the Discord embed image, the Telegram link preview)
 
     @classmethod
     def from_outbox(cls, entry: OutboxEntry) -> Notification:
         return cls(entry.id, entry.item_id, entry.show, entry.events, entry.seasons, entry.title, entry.link,
-                   entry.source, entry.published_at, entry.reason, entry.summary)
+                   entry.source, entry.published_at, entry.reason, entry.summary, image=entry.image)
 
     @property
     def is_update(self) -> bool:
@@ -289,7 +292,7 @@ class DiscordMessage:
     mention_role_id: str | None
 
 
-def render_discord(n: Notification, *, role_id: str | None = None) -> DiscordMessage:
+def render_discord(n: Notification, *, role_id: str | None = None, silent: bool = False) -> DiscordMessage:
     embed: dict[str, Any] = {
         "title": fit_discord(n.headline, DISCORD_TITLE_LIMIT),
         "description": fit_discord(n.kicker, min(DISCORD_DESCRIPTION_LIMIT, 1000)),
@@ -308,6 +311,9 @@ def render_discord(n: Notification, *, role_id: str | None = None) -> DiscordMes
     link = _usable_link(n.link)
     if link:
         embed["url"] = link
+    image = _usable_link(n.image)
+    if image:
+        embed["image"] = {"url": image}
     if n.reason.strip():
         embed["fields"].append({"name": _("Why"), "value": fit_discord(explain(n.reason), DISCORD_FIELD_LIMIT),
                                 "inline": False})
@@ -317,7 +323,7 @@ def render_discord(n: Notification, *, role_id: str | None = None) -> DiscordMes
     if outlets:  # footers show no markdown and ping nobody
         embed["footer"] = {"text": cut(" · ".join(o.outlet for o in outlets) + _more(more),
                                        200)}
-    content = f"<@&{role_id}>" if role_id and role_id.isdigit() else None
+    content = f"<@&{role_id}>" if role_id and role_id.isdigit() and not silent else None  # silent: no mention
     return DiscordMessage(content, embed, role_id if content else None)
 
 

@@ -24,6 +24,8 @@ from types import TracebackType
 
 from bot.config import Settings
 from bot.delivery import Delivery, DeliveryReport
+from bot.delivery_router import DeliveryRouter
+from bot.digests import DigestSender
 from bot.health import Health, StorageProbe
 from bot.metrics import Metrics
 from bot.panel_auth import PanelAuth
@@ -132,6 +134,8 @@ class ShowBot:
         self.panel_auth = PanelAuth(storage.panel, clock=clock)
         self.preferences = Preferences(storage.preferences)  # each chat's language and time zone
         self.tvmaze: TvmazeClient | None = None  # shows the catalog lacks, looked up (SHOWBOT_TVMAZE)
+        self.delivery.router = DeliveryRouter(storage.audience, self.preferences)  # silent, threads, digests
+        self.digests = DigestSender(storage, self.delivery, clock=clock)
         self.web_url: str | None = None  # where the web server is reached, once it listens (panel links)
         self._poll_now = asyncio.Event()
         self.last_poll_at: float | None = None  # the end of the last poll cycle that did not fail
@@ -214,6 +218,7 @@ class ShowBot:
         delivery = await self.delivery.deliver_due()
         if self.delivery.unwritten:
             await self.delivery.write_unwritten()
+        await self.digests.send_due()
         return CycleReport(poll, delivery)
 
     def poll_soon(self) -> None:
@@ -228,6 +233,7 @@ class ShowBot:
                 supervisor = await stack.enter_async_context(Supervisor())
             supervisor.spawn("poll", lambda: self._poll_loop(stop))
             supervisor.spawn("delivery", lambda: self.delivery.run(stop))
+            supervisor.spawn("digests", lambda: self.digests.run(stop))
             supervisor.spawn("housekeeping", lambda: self._housekeeping_loop(stop))
             supervisor.spawn("liveness", lambda: self._liveness_loop(stop, supervisor))
             for name in ("poll", "delivery"):  # /healthz: alive while supervised (restarts included)
@@ -261,6 +267,7 @@ class ShowBot:
             _log.info("housekeeping: %d delivered notifications older than %d days removed", removed,
                       OUTBOX_RETENTION // 86400)
         await self.panel_auth.prune()
+        await self.storage.digests.prune(older_than=self._clock() - OUTBOX_RETENTION)
 
     def pushed(self, report: PollReport) -> None:
         """News that came by WebSub push was stored: count it and deliver it now."""

@@ -24,6 +24,7 @@ from feeds.understand.records import Story, StoryDecision, Verdict
 from storage.records import (
     ChatPreferences,
     DeliveryOptions,
+    DigestEntry,
     LatestNews,
     OutboxEntry,
     PanelGrant,
@@ -303,6 +304,30 @@ class OutboxStore(Protocol):
         ...
 
 
+class DigestStore(Protocol):
+    """Notifications held for a digest (a subscription's daily or weekly one) until its time. A gathered
+    notification keeps what it tells, so its outbox row may be marked sent and pruned meanwhile."""
+
+    async def gather(self, entry: OutboxEntry, *, due_at: float, silent: bool, thread_id: str | None) -> bool:
+        """Hold `entry` for the digest due at `due_at`. False when it was gathered already (its outbox
+        row is handed over once however often this is called)."""
+        ...
+
+    async def due(self, *, now: float, platforms: Sequence[str], limit: int = 500) -> list[DigestEntry]:
+        """Gathered notifications whose digest is due, by chat, oldest first."""
+        ...
+
+    async def next_due_at(self, platforms: Sequence[str]) -> float | None: ...
+
+    async def sent(self, outbox_ids: Sequence[int], now: float) -> None: ...
+
+    async def retry(self, outbox_ids: Sequence[int], *, due_at: float) -> None: ...
+
+    async def prune(self, *, older_than: float) -> int:
+        """Forget digests sent before `older_than`."""
+        ...
+
+
 class PreferenceStore(Protocol):
     """Each chat's own choices (language, time zone), by (platform, chat id): a person's DM is their
     user id, a channel or group its chat id."""
@@ -435,6 +460,9 @@ class Storage(Protocol):
 
     @property
     def preferences(self) -> PreferenceStore: ...
+
+    @property
+    def digests(self) -> DigestStore: ...
 
     @property
     def panel(self) -> PanelStore: ...

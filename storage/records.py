@@ -92,6 +92,8 @@ class OutboxEntry:
     events: Event
     seasons: tuple[int, ...]
     reason: str
+    show_id: int | None = None
+    image: str | None = None  # the item's picture
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,3 +206,18 @@ class RecentNotification:
     events: Event
     seasons: tuple[int, ...]
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    """A notification gathered for a digest: who gets it, how, when the digest goes, what it tells."""
+
+    outbox_id: int
+    platform: str
+    kind: str
+    chat_id: str
+    role_id: str | None
+    silent: bool
+    thread_id: str | None
+    due_at: float
+    entry: OutboxEntry  # the notification as the outbox row told it

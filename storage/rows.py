@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from feeds.model import Event, NewItem
-from storage.records import DeliveryOptions, Digest, SubscriptionRecord
+from storage.records import DeliveryOptions, Digest, OutboxEntry, SubscriptionRecord
 
 # the delivery options' columns of `subscriptions`, in the order options_from_row reads them
 OPTION_COLUMNS = ("ping_events", "digest", "digest_hour", "digest_weekday", "quiet_start", "quiet_end", "thread_id")
@@ -65,4 +66,27 @@ def subscription_from_row(row: Sequence[object]) -> SubscriptionRecord:
         show=text(row[8]),
         events=Event(int(row[9])),  # type: ignore[call-overload]
         options=options_from_row(row[10:17]) if len(row) >= 17 else DeliveryOptions(),
+    )
+
+
+def entry_to_json(entry: OutboxEntry) -> str:
+    """What a notification tells, kept with a gathered digest entry (independent of the outbox's rows)."""
+    return json.dumps({
+        "id": entry.id, "platform": entry.platform, "kind": entry.kind, "chat_id": entry.chat_id,
+        "role_id": entry.role_id, "attempts": entry.attempts, "item_id": entry.item_id, "title": entry.title,
+        "link": entry.link, "summary": entry.summary, "published_at": entry.published_at, "source": entry.source,
+        "show": entry.show, "events": int(entry.events), "seasons": list(entry.seasons), "reason": entry.reason,
+        "show_id": entry.show_id, "image": entry.image,
+    }, ensure_ascii=False)
+
+
+def entry_from_json(text: str) -> OutboxEntry:
+    data = json.loads(text)
+    return OutboxEntry(
+        id=int(data["id"]), platform=str(data["platform"]), kind=str(data["kind"]), chat_id=str(data["chat_id"]),
+        role_id=data.get("role_id"), attempts=int(data.get("attempts") or 0), item_id=int(data["item_id"]),
+        title=str(data["title"]), link=data.get("link"), summary=str(data.get("summary") or ""),
+        published_at=float(data["published_at"]), source=data.get("source"), show=str(data["show"]),
+        events=Event(int(data["events"])), seasons=tuple(int(s) for s in data.get("seasons") or ()),
+        reason=str(data.get("reason") or ""), show_id=data.get("show_id"), image=data.get("image"),
     )

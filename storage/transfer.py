@@ -40,6 +40,8 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("outbox", ("id", "platform", "kind", "chat_id", "role_id", "item_id", "show_id", "status", "attempts",
                 "next_attempt_at", "last_error", "created_at", "sent_at")),
     ("meta", ("key", "value")),
+    ("digest_queue", ("outbox_id", "platform", "kind", "chat_id", "role_id", "silent", "thread_id", "due_at",
+                      "payload", "sent_at")),
     ("chat_preferences", ("platform", "chat_id", "language", "timezone", "platform_language", "updated_at")),
     ("stories", ("id", "show_id", "events", "seasons", "facts", "signature", "headline", "first_seen", "last_seen",
                  "updates", "release_start", "release_end", "created_at")),

@@ -29,7 +29,7 @@ from bot.adapters.discord_bot import (
 from bot.adapters.discord_commands import ChoiceButton, caller_from
 from bot.commands import Action, ArgKind, ChatType, Choice, Commands, Permission, Reply, build_registry
 from bot.config import load_settings
-from bot.notifications import DISCORD_TITLE_LIMIT, Notification, Recipient
+from bot.notifications import DISCORD_TITLE_LIMIT, Notification, Recipient, SentMessage
 from bot.ports import ChatUnavailable, PermanentFailure, RetryLater, TemporaryFailure
 from bot.preferences import Preferences
 from bot.service import ShowBot
@@ -548,6 +548,9 @@ class FakeDiscordHTTP:
     def __init__(self, error: BaseException | None = None, dm_error: BaseException | None = None) -> None:
         self.sent: list[tuple[int, dict[str, Any]]] = []
         self.dms: list[int] = []
+        self.threads: list[tuple[int, dict[str, Any]]] = []
+        self.published: list[tuple[int, int]] = []
+        self.tags: list[dict[str, Any]] = []
         self.error = error
         self.dm_error = dm_error
 
@@ -563,9 +566,34 @@ class FakeDiscordHTTP:
         self.dms.append(int(user_id))
         return {"id": "900", "type": 1, "recipients": [_user_payload(int(user_id))]}
 
+    async def start_thread_in_forum(self, channel_id: int, *, params: Any, reason: Any = None) -> dict[str, Any]:
+        """A forum post: a thread whose id is also its starter message's id."""
+        self.threads.append((int(channel_id), params.payload))
+        thread_id = 4000 + len(self.threads)
+        message = {**_message_payload(thread_id, params.payload["message"].get("content")), "id": str(thread_id)}
+        return {"id": str(thread_id), "type": 11, "guild_id": str(GUILD), "parent_id": str(channel_id),
+                "name": params.payload["name"], "owner_id": str(BOT_USER), "message_count": 1, "member_count": 1,
+                "applied_tags": params.payload.get(
+                    "applied_tags", []), "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                                             "archive_timestamp": "2024-01-01T00:00:00+00:00",
+                                                             "locked": False}, "message": message}
+
+    async def edit_channel(self, channel_id: int, *, reason: Any = None, **options: Any) -> dict[str, Any]:
+        tags = [{**tag, "id": tag.get("id") or str(9000 + n)} for n, tag in enumerate(options["available_tags"])]
+        self.tags = tags
+        return {"id": str(channel_id), "type": 15, "guild_id": str(GUILD), "name": "tv-forum", "position": 0,
+                "permission_overwrites": [], "available_tags": tags}
+
+    async def publish_message(self, channel_id: int, message_id: int) -> dict[str, Any]:
+        self.published.append((int(channel_id), int(message_id)))
+        return _message_payload(int(channel_id), "")
+
     def install(self, adapter: DiscordAdapter, monkeypatch: pytest.MonkeyPatch) -> FakeDiscordHTTP:
         monkeypatch.setattr(adapter.bot.http, "send_message", self.send_message)
         monkeypatch.setattr(adapter.bot.http, "start_private_message", self.start_private_message)
+        monkeypatch.setattr(adapter.bot.http, "start_thread_in_forum", self.start_thread_in_forum)
+        monkeypatch.setattr(adapter.bot.http, "edit_channel", self.edit_channel)
+        monkeypatch.setattr(adapter.bot.http, "publish_message", self.publish_message)
         return self
 
 
@@ -749,3 +777,70 @@ async def test_feed_import_reads_an_attached_opml_file(adapter: DiscordAdapter, 
     await invoke(adapter, interaction_payload(["feed", "import"], [{"type": 11, "name": "file", "value": "66"}],
                                               permissions=MANAGE_GUILD, resolved={"attachments": {"66": too_big}}))
     assert "too large" in webhook.last["data"]["content"]
+
+
+FORUM, ANNOUNCEMENTS, THREAD = 710, 720, 730
+
+
+def cache_channels(adapter: DiscordAdapter) -> None:
+    """A forum channel (one tag already there) and an announcement channel in the cached server."""
+    state = adapter.bot._connection
+    guild = discord.Guild(data={"id": str(GUILD), "name": "TV fans", "roles": [_role_payload(GUILD, "@everyone")]},
+                          state=state)
+    base = {"guild_id": str(GUILD), "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None}
+    forum = discord.ForumChannel(state=state, guild=guild, data={
+        **base, "id": str(FORUM), "type": 15, "name": "tv-forum", "flags": 0, "default_forum_layout": 0,
+        "available_tags": [{"id": "8001", "name": "Silo", "moderated": False, "emoji_id": None, "emoji_name": None}]})
+    news = discord.TextChannel(state=state, guild=guild, data={**base, "id": str(ANNOUNCEMENTS), "type": 5,
+                                                                "name": "announcements"})
+    guild._add_channel(forum)
+    guild._add_channel(news)
+    state._add_guild(guild)
+
+
+async def test_routing_silent_image_forum_announcements_threads(sender: DiscordAdapter,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    http = FakeDiscordHTTP().install(sender, monkeypatch)
+    cache_channels(sender)
+    pictured = _notification(image="https://img.example/squid.jpg")
+    # silent: no role mention, no notification sound; the story's picture as the embed image
+    await sender.send(Recipient("discord", "channel", str(CHANNEL), "555", silent=True), pictured)
+    (_channel, payload), = http.sent
+    assert payload.get("content") is None and payload["allowed_mentions"] == {"parse": []}
+    assert payload["flags"] & 4096  # SUPPRESS_NOTIFICATIONS
+    assert payload["embeds"][0]["image"] == {"url": "https://img.example/squid.jpg"}
+    # a forum channel: a post per story, titled by the headline, tagged by show (a new tag made when missing)
+    first = await sender.send(Recipient("discord", "channel", str(FORUM), "555"), pictured)
+    (forum_id, post), = http.threads
+    assert forum_id == FORUM and post["name"] == "Squid Game renewed for season 3"
+    assert post["message"]["content"] == "<@&555>" and [t["name"] for t in http.tags][-1] == "Squid Game"
+    assert post["applied_tags"] == [http.tags[-1]["id"]]
+    assert first is not None and first.chat_id == first.message_id == "4001"
+    await sender.send(Recipient("discord", "channel", str(FORUM)), _notification("Silo renewed", show="Silo"))
+    assert http.threads[-1][1]["applied_tags"] == ["8001"]  # the existing tag
+    # an update of that story replies in its post, not a new one
+    update = _notification("Squid Game season 3 dated", replying_to=SentMessage("4001", "4001"))
+    await sender.send(Recipient("discord", "channel", str(FORUM)), update)
+    assert len(http.threads) == 2 and http.sent[-1][0] == 4001
+    assert http.sent[-1][1]["message_reference"]["message_id"] == 4001
+    # an announcement channel: the message is published to the servers that follow it
+    await sender.send(Recipient("discord", "channel", str(ANNOUNCEMENTS)), _notification(outbox_id=9))
+    assert http.published == [(ANNOUNCEMENTS, 1)]
+    # a thread of a channel receives the posts
+    await sender.send(Recipient("discord", "channel", str(CHANNEL), thread_id=str(THREAD)), _notification(outbox_id=10))
+    assert http.sent[-1][0] == THREAD
+
+
+async def test_a_digest_is_one_message_of_embeds(sender: DiscordAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
+    http = FakeDiscordHTTP().install(sender, monkeypatch)
+    stories = [_notification(f"Story {n}", outbox_id=n, image=f"https://img.example/{n}.jpg") for n in range(12)]
+    await sender.send_digest(Recipient("discord", "channel", str(CHANNEL), "555"), stories)
+    (_channel, payload), = http.sent
+    assert payload["content"] == "<@&555>" and payload["allowed_mentions"] == {"roles": [555], "parse": []}
+    embeds = payload["embeds"]
+    assert len(embeds) == 10 and embeds[0]["author"]["name"] == "📰 Your digest: 12 stories"
+    assert embeds[0]["thumbnail"]["url"] == "https://img.example/0.jpg"
+    assert embeds[-1]["title"] == "… and 3 more" and "Story 11" in embeds[-1]["description"]
+    await sender.send_digest(Recipient("discord", "channel", str(CHANNEL), "555", silent=True), stories[:2])
+    quiet = http.sent[-1][1]
+    assert quiet.get("content") is None and quiet["flags"] & 4096

@@ -160,6 +160,6 @@ async def test_the_liveness_line_names_the_loops_the_last_poll_and_the_outbox(
         stop.set()
         await run
     [line, *_] = [r.getMessage() for r in caplog.records if "liveness:" in r.getMessage()]
-    assert "alive: poll, delivery, housekeeping, liveness" in line
+    assert "alive: poll, delivery, digests, housekeeping, liveness" in line
     assert "outbox 1 pending" in line
     assert "poll" in line.split(";")[-2]  # the age of the last successful poll (or that there was none yet)

@@ -406,3 +406,31 @@ async def test_a_notification_has_a_why_button_that_shows_the_stored_reason(fake
     assert "Squid Game" in text and "renewal: 'renewed'" in text and "[renewal.renewed]" not in text
     assert answer.params.get("show_alert") in (True, "true", "True")
     assert not fake.calls_to("editMessageText"), "the notification itself stays as it is"
+
+
+async def test_a_silent_topic_notification_with_a_picture(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    """Routing and delivery options: a forum topic (message_thread_id), no sound (disable_notification), the
+    story's picture as the large link preview."""
+    picture = _notification("Squid Game renewed")
+    picture = Notification(**{**{f: getattr(picture, f) for f in picture.__dataclass_fields__},
+                              "image": "https://img.example/squid.jpg"})
+    await adapter.send(Recipient("telegram", "channel", str(GROUP), silent=True, thread_id="77"), picture)
+    sent = fake.sent[-1]
+    assert sent.params["message_thread_id"] in (77, "77")
+    assert sent.params["disable_notification"] in (True, "true", "True")
+    assert sent.params["link_preview_options"] == {"url": "https://img.example/squid.jpg", "prefer_large_media": True}
+    await adapter.send(Recipient("telegram", "user", str(USER)), _notification("Squid Game renewed"))
+    plain = fake.sent[-1]
+    assert "message_thread_id" not in plain.params and plain.params.get("disable_notification") in (None, False, "false")
+
+
+async def test_a_digest_is_one_message(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    stories = [_notification(f"Story number {n} <b>", link=f"https://e.com/{n}") for n in range(3)]
+    await adapter.send_digest(Recipient("telegram", "channel", str(GROUP), silent=True, thread_id="5"), stories)
+    sent = fake.sent[-1]
+    assert sent.text.startswith("<b>📰 Your digest: 3 stories</b>")
+    assert all(f"Story number {n} &lt;b&gt;" in sent.text for n in range(3))
+    assert sent.params["disable_notification"] in (True, "true", "True") and sent.params["message_thread_id"] in (5, "5")
+    many = [_notification("x" * 290, link="https://e.com/" + "y" * 200) for _ in range(40)]
+    await adapter.send_digest(Recipient("telegram", "user", str(USER)), many)  # cut to fit, the rest counted
+    assert "… and " in fake.sent[-1].text and fake.sent[-1].chat_id == str(USER)

@@ -11,10 +11,11 @@ import locale
 import os
 import sys
 import threading
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import TextIO
 
 from bot.commands import Caller, ChatType, Choice, Commands, Reply
+from bot.digest_render import render_plain_digest
 from bot.i18n import DEFAULT_LANGUAGE, _, negotiate, use_language
 from bot.local_time import use_zone
 from bot.notifications import Notification, Recipient, SentMessage, render_plain, render_plain_edit
@@ -56,6 +57,10 @@ class ConsoleMessenger:
             self._write(render_plain(notification))
         self._printed += 1
         return SentMessage(recipient.chat_id, f"printed-{self._printed}")
+
+    async def send_digest(self, recipient: Recipient, stories: Sequence[Notification]) -> None:
+        with use_language(await self._language(recipient)), use_zone(await self._zone(recipient)):
+            self._write(render_plain_digest(stories))
 
     async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
         """What was printed stays printed: an "also reported by" line says who else reports it."""

@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +39,9 @@ from bot.adapters.discord_commands import (
 )
 from bot.commands import Commands
 from bot.config import Settings
+from bot.digest_render import heading, render_discord_digest
 from bot.i18n import N_, catalog_digest
-from bot.notifications import Notification, Recipient, SentMessage, render_discord
+from bot.notifications import Notification, Recipient, SentMessage, cut, render_discord
 from bot.ports import (
     ChatUnavailable,
     DeliveryError,
@@ -210,8 +211,8 @@ class DiscordOutgoing:
     nonce: str
 
 
-def build_message(notification: Notification, *, role_id: str | None = None) -> DiscordOutgoing:
-    rendered = render_discord(notification, role_id=role_id)
+def build_message(notification: Notification, *, role_id: str | None = None, silent: bool = False) -> DiscordOutgoing:
+    rendered = render_discord(notification, role_id=role_id, silent=silent)
     mention = rendered.mention_role_id
     allowed = discord.AllowedMentions(
         everyone=False, users=False, replied_user=False,
@@ -229,6 +230,35 @@ def _reply_to(destination: discord.abc.Messageable, notification: Notification) 
         return None
     return discord.MessageReference(message_id=int(earlier.message_id), channel_id=int(earlier.chat_id),
                                     fail_if_not_exists=False)
+
+
+THREAD_NAME_LIMIT = 100  # a forum post's title
+TAG_NAME_LIMIT = 20
+MAX_FORUM_TAGS = 20
+
+
+async def _show_tag(forum: discord.ForumChannel, show: str) -> discord.ForumTag | None:
+    """The forum's tag for `show`, made when there is room and the bot may (Manage Channels); else none."""
+    name = cut(show, TAG_NAME_LIMIT)
+    for tag in forum.available_tags:
+        if tag.name.casefold() == name.casefold():
+            return tag
+    if len(forum.available_tags) >= MAX_FORUM_TAGS:
+        return None
+    try:
+        return await forum.create_tag(name=name)
+    except discord.HTTPException as exc:  # no Manage Channels here: the post goes untagged
+        _log.info("discord: no tag %r in forum %s (%s)", name, forum.id, exc.text or exc.status)
+        return None
+
+
+async def _publish(message: discord.Message) -> None:
+    """Crosspost a message of an announcement channel to the servers that follow it (best effort)."""
+    try:
+        await message.publish()
+    except discord.HTTPException as exc:
+        _log.warning("discord: could not publish message %s in announcement channel %s: %s", message.id,
+                     message.channel.id, exc.text or exc.status)
 
 
 def _retry_after(exc: discord.HTTPException) -> float:
@@ -396,29 +426,80 @@ class DiscordAdapter:
 
     # -- Messenger ---------------------------------------------------------------------------
     async def send(self, recipient: Recipient, notification: Notification) -> SentMessage | None:
+        """A DM or a channel message; in a forum channel a post per story (tagged with the show; an update
+        replies in the story's post); in an announcement channel the message is also published to the
+        servers that follow it. A silent recipient gets no role mention and no notification sound."""
         bot = self.bot
         if bot.is_closed() or bot.user is None:
             raise TemporaryFailure("discord is not connected")
         if not recipient.chat_id.isdigit():
             raise ChatUnavailable(f"not a Discord id: {recipient.chat_id!r}")
         async with self._showbot.preferences.reading(PLATFORM, recipient.chat_id):
-            message = build_message(notification, role_id=recipient.role_id)
+            message = build_message(notification, role_id=recipient.role_id, silent=recipient.silent)
+        kwargs: dict[str, Any] = {"embed": message.embed, "allowed_mentions": message.allowed_mentions}
+        if recipient.silent:
+            kwargs["silent"] = True
         try:
+            channel = bot.get_channel(int(recipient.chat_id)) if recipient.kind != "user" else None
+            if isinstance(channel, discord.ForumChannel):
+                return await self._forum_post(channel, notification, message, kwargs)
             destination = await self._destination(bot, recipient)
             reference = _reply_to(destination, notification)
-            if reference is None:
-                sent = await destination.send(message.content, embed=message.embed,
-                                              allowed_mentions=message.allowed_mentions, nonce=message.nonce)
-            else:
-                sent = await destination.send(message.content, embed=message.embed,
-                                              allowed_mentions=message.allowed_mentions, nonce=message.nonce,
-                                              reference=reference)
+            if reference is not None:
+                kwargs["reference"] = reference
+            sent = await destination.send(message.content, nonce=message.nonce, **kwargs)
+            if isinstance(destination, discord.TextChannel) and destination.is_news():
+                await _publish(sent)
         except Exception as exc:
             error = delivery_error(exc)
             if error is None:
                 raise
             raise error from exc
         return SentMessage(str(sent.channel.id), str(sent.id))
+
+    async def send_digest(self, recipient: Recipient, stories: Sequence[Notification]) -> None:
+        """A subscription's digest: one message, an embed per story (a forum gets a post of its own)."""
+        bot = self.bot
+        if bot.is_closed() or bot.user is None:
+            raise TemporaryFailure("discord is not connected")
+        async with self._showbot.preferences.reading(PLATFORM, recipient.chat_id):
+            digest = render_discord_digest(stories)
+            title = heading(len(stories))
+        mention = recipient.role_id if recipient.role_id and recipient.role_id.isdigit() and not recipient.silent else None
+        allowed = discord.AllowedMentions(everyone=False, users=False, replied_user=False,
+                                          roles=[discord.Object(id=int(mention))] if mention else False)
+        embeds = [discord.Embed.from_dict(e) for e in digest.embeds]
+        content = f"<@&{mention}>" if mention else None
+        try:
+            channel = bot.get_channel(int(recipient.chat_id)) if recipient.kind != "user" else None
+            if isinstance(channel, discord.ForumChannel):
+                await channel.create_thread(name=cut(title, THREAD_NAME_LIMIT), content=content, embeds=embeds,
+                                            allowed_mentions=allowed, silent=recipient.silent)
+                return
+            destination = await self._destination(bot, recipient)
+            sent = await destination.send(content, embeds=embeds, allowed_mentions=allowed, silent=recipient.silent)
+            if isinstance(destination, discord.TextChannel) and destination.is_news():
+                await _publish(sent)
+        except Exception as exc:
+            error = delivery_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+
+    async def _forum_post(self, forum: discord.ForumChannel, notification: Notification, message: DiscordOutgoing,
+                          kwargs: dict[str, Any]) -> SentMessage:
+        earlier = notification.replying_to
+        if earlier is not None and earlier.chat_id.isdigit() and earlier.chat_id != str(forum.id):
+            # an update goes into the story's own post (a thread of the forum), replying to its first message
+            thread = self.bot.get_partial_messageable(int(earlier.chat_id))
+            reference = _reply_to(thread, notification)
+            options = {**kwargs, **({"reference": reference} if reference is not None else {})}
+            sent = await thread.send(message.content, nonce=message.nonce, **options)
+            return SentMessage(str(sent.channel.id), str(sent.id))
+        tags = [tag] if (tag := await _show_tag(forum, notification.show)) is not None else []
+        created = await forum.create_thread(name=cut(notification.headline, THREAD_NAME_LIMIT) or notification.show,
+                                            content=message.content, applied_tags=tags, **kwargs)
+        return SentMessage(str(created.thread.id), str(created.message.id))
 
     async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
         """PATCH the message with the notification as it reads now (more sources); an edit pings nobody."""
@@ -447,6 +528,8 @@ class DiscordAdapter:
             user = bot.get_user(target)
             dm = user.dm_channel if user is not None else None
             return dm or await bot.create_dm(user or discord.Object(id=target))
+        if recipient.thread_id and recipient.thread_id.isdigit():  # a thread of the channel
+            target = int(recipient.thread_id)
         channel = bot.get_channel(target)
         if channel is None:  # not cached: address it by id; a missing channel answers 404 on send
             return bot.get_partial_messageable(target)

@@ -19,7 +19,7 @@ import contextlib
 import datetime as dtm
 import logging
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -63,6 +63,7 @@ from bot.commands import Action, ArgKind, Caller, ChatType, Choice, Commands, Pe
 from bot.commands.info import why_choice
 from bot.commands.text import Parsed, command_word, parse
 from bot.config import Settings
+from bot.digest_render import render_telegram_digest
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
 from bot.notifications import (
     TELEGRAM_LIMIT,
@@ -329,7 +330,8 @@ class TelegramAdapter:
             raise TemporaryFailure("the Telegram adapter is not running")
         async with self._showbot.preferences.reading(PLATFORM, recipient.chat_id) as language:
             message = render_telegram(notification)
-        preview = LinkPreviewOptions(url=message.link) if message.link else LinkPreviewOptions(is_disabled=True)
+        preview = link_preview(notification, message.link)
+        topic = int(recipient.thread_id) if recipient.thread_id and recipient.thread_id.lstrip("-").isdigit() else None
         earlier = notification.replying_to
         reply = (ReplyParameters(int(earlier.message_id), allow_sending_without_reply=True)
                  if earlier is not None and earlier.chat_id == recipient.chat_id and earlier.message_id.isdigit()
@@ -339,6 +341,7 @@ class TelegramAdapter:
                 chat_id=recipient.chat_id, text=message.html, parse_mode=ParseMode.HTML,
                 link_preview_options=preview, reply_parameters=reply,
                 reply_markup=await self._why(notification, language), rate_limit_args=PACED,
+                disable_notification=recipient.silent, message_thread_id=topic,
             )
         except ChatMigrated as exc:
             # the group became a supergroup: its subscriptions and pending news move to the new id,
@@ -349,6 +352,22 @@ class TelegramAdapter:
             raise delivery_error(exc) from exc
         return SentMessage(str(sent.chat.id), str(sent.message_id))
 
+    async def send_digest(self, recipient: Recipient, stories: Sequence[Notification]) -> None:
+        """A subscription's digest: one message listing the stories it gathered."""
+        if self._app is None:
+            raise TemporaryFailure("the Telegram adapter is not running")
+        async with self._showbot.preferences.reading(PLATFORM, recipient.chat_id):
+            text = render_telegram_digest(stories)
+        topic = int(recipient.thread_id) if recipient.thread_id and recipient.thread_id.lstrip("-").isdigit() else None
+        try:
+            await self._app.bot.send_message(
+                chat_id=recipient.chat_id, text=text, parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True), disable_notification=recipient.silent,
+                message_thread_id=topic, rate_limit_args=PACED,
+            )
+        except TelegramError as exc:
+            raise delivery_error(exc) from exc
+
     async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
         """editMessageText with the notification as it reads now (more sources); no ping."""
         if self._app is None:
@@ -357,7 +376,7 @@ class TelegramAdapter:
             raise MessageGone(f"not a Telegram message id: {message.message_id!r}")
         async with self._showbot.preferences.reading(PLATFORM, recipient.chat_id) as language:
             rendered = render_telegram(notification)
-        preview = LinkPreviewOptions(url=rendered.link) if rendered.link else LinkPreviewOptions(is_disabled=True)
+        preview = link_preview(notification, rendered.link)
         try:
             await self._app.bot.edit_message_text(
                 rendered.html, chat_id=message.chat_id, message_id=int(message.message_id),
@@ -598,6 +617,15 @@ def file_base_url(base_url: str) -> str:
     if sep and tail in ("", "{token}", "{0}"):
         return f"{head}/file/bot{tail}"
     return base_url.rstrip("/") + "/file/bot"
+
+
+def link_preview(notification: Notification, link: str | None) -> LinkPreviewOptions:
+    """The story's picture as the preview when it has one (large, under the text), else the article's
+    own preview, else none."""
+    image = notification.image
+    if image and image.startswith(("http://", "https://")) and len(image) <= 2048:
+        return LinkPreviewOptions(url=image, prefer_large_media=True)
+    return LinkPreviewOptions(url=link) if link else LinkPreviewOptions(is_disabled=True)
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

@@ -156,7 +156,8 @@ async def digest(ctx: Context, show: str, mode: str, hour: str = "", weekday: st
     return await set_digest(ctx, Audience.USER, ctx.caller.user_id, show, mode, hour, weekday)
 
 
-@group.command("quiet", N_("Quiet hours: news waits until they end"), args=(TARGET_ARG, QUIET_ARG),
+@group.command("quiet", N_("Quiet hours: news arrives silently then (no sound, no role mention)"),
+               args=(TARGET_ARG, QUIET_ARG),
                examples=("/quiet every show 23-7", "/quiet Squid Game off"))
 async def quiet(ctx: Context, show: str, hours: str) -> Reply:
     return await set_quiet(ctx, Audience.USER, ctx.caller.user_id, show, hours)

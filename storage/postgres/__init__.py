@@ -11,6 +11,7 @@ from storage.postgres.audience import PostgresAudience
 from storage.postgres.catalog import PostgresCatalog
 from storage.postgres.coordination import PostgresCoordination
 from storage.postgres.database import PostgresDatabase, open_database
+from storage.postgres.digests import PostgresDigests
 from storage.postgres.feeds import PostgresFeeds
 from storage.postgres.items import PostgresItems
 from storage.postgres.meta import PostgresMeta
@@ -37,6 +38,7 @@ class PostgresStorage:
         self.stories = PostgresStories(db)
         self.meta = PostgresMeta(db)
         self.preferences = PostgresPreferences(db)
+        self.digests = PostgresDigests(db)
         self.panel = PostgresPanel(db)
         self.push = PostgresPush(db)
         self.coordination = PostgresCoordination(db)

@@ -251,4 +251,20 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE subscriptions ADD COLUMN thread_id TEXT;
     ALTER TABLE items ADD COLUMN image TEXT;
     """,
+    # 8: notifications gathered for a digest until its time (SQLite version 11)
+    """
+    CREATE TABLE digest_queue (
+        outbox_id BIGINT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        role_id TEXT,
+        silent INTEGER NOT NULL DEFAULT 0,
+        thread_id TEXT,
+        due_at DOUBLE PRECISION NOT NULL,
+        payload TEXT NOT NULL,
+        sent_at DOUBLE PRECISION
+    );
+    CREATE INDEX digest_queue_due ON digest_queue(due_at) WHERE sent_at IS NULL;
+    """,
 )

@@ -11,6 +11,7 @@ from storage.sqlite.audience import SqliteAudience
 from storage.sqlite.catalog import SqliteCatalog
 from storage.sqlite.coordination import LocalCoordination
 from storage.sqlite.database import SqliteDatabase, open_database
+from storage.sqlite.digests import SqliteDigests
 from storage.sqlite.feeds import SqliteFeeds
 from storage.sqlite.items import SqliteItems
 from storage.sqlite.meta import SqliteMeta
@@ -36,6 +37,7 @@ class SqliteStorage:
         self.stories = SqliteStories(db)
         self.meta = SqliteMeta(db)
         self.preferences = SqlitePreferences(db)
+        self.digests = SqliteDigests(db)
         self.panel = SqlitePanel(db)
         self.push = SqlitePush(db)
         self.coordination = LocalCoordination()

@@ -361,4 +361,20 @@ MIGRATIONS: tuple[Migration, ...] = (
     ALTER TABLE subscriptions ADD COLUMN thread_id TEXT;
     ALTER TABLE items ADD COLUMN image TEXT;
     """,
+    # 11: notifications gathered for a digest until its time (what each tells is kept with it)
+    """
+    CREATE TABLE digest_queue (
+        outbox_id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        role_id TEXT,
+        silent INTEGER NOT NULL DEFAULT 0,
+        thread_id TEXT,
+        due_at REAL NOT NULL,
+        payload TEXT NOT NULL,
+        sent_at REAL
+    );
+    CREATE INDEX digest_queue_due ON digest_queue(due_at) WHERE sent_at IS NULL;
+    """,
 )

@@ -189,7 +189,7 @@ def _due_rows_sql(platform_marks: str, *, claimed: bool) -> str:
         )
         SELECT o.id, o.platform, o.kind, o.chat_id, o.role_id, o.attempts, o.item_id, i.title, i.link,
                i.summary, COALESCE(i.published_at, i.first_seen_at), COALESCE(f.title, f.url),
-               sh.title, m.events, m.seasons, m.reason
+               sh.title, m.events, m.seasons, m.reason, o.show_id, i.image
         FROM outbox o
         JOIN items i ON i.id = o.item_id
         JOIN shows sh ON sh.id = o.show_id
@@ -209,4 +209,5 @@ def _entry(r: Any) -> OutboxEntry:  # a database row
         id=r[0], platform=r[1], kind=r[2], chat_id=r[3], role_id=r[4], attempts=r[5], item_id=r[6],
         title=r[7], link=r[8], summary=r[9], published_at=float(r[10]), source=r[11], show=r[12],
         events=Event(r[13]), seasons=seasons_from_text(r[14]), reason=r[15],
+        show_id=None if r[16] is None else int(r[16]), image=r[17],
     )

@@ -752,3 +752,29 @@ async def test_each_subscription_keeps_how_its_news_is_delivered(storage: Storag
     assert await audience.options_for("telegram", "channel", "-100", silo) == topic
     assert quiet.pings(Event.RENEWAL | Event.CASTING) and not quiet.pings(Event.CASTING) and quiet.has_quiet_hours
 
+
+
+# -- digests -----------------------------------------------------------------------------------------------
+async def test_notifications_wait_for_their_digest(storage: Storage) -> None:
+    squid = await storage.catalog.upsert_show("Squid Game")
+    await storage.audience.subscribe(_sub("fan", squid))
+    item = await _story(storage, "Squid Game renewed")
+    match = ShowMatch(squid, "Squid Game", Event.RENEWAL, (3,), '"Squid Game"; renewal')
+    await storage.items.save_matches(item, [match])
+    await storage.outbox.enqueue_for_match(item, match, NOW)
+    [row] = await storage.outbox.pending_outbox(now=NOW, platforms=["telegram"])
+    assert (row.show_id, row.show) == (squid, "Squid Game")
+    assert await storage.digests.gather(row, due_at=NOW + 3600, silent=True, thread_id=None)
+    assert not await storage.digests.gather(row, due_at=NOW + 7200, silent=False, thread_id=None)  # once
+    assert await storage.digests.due(now=NOW, platforms=["telegram"]) == []
+    assert await storage.digests.next_due_at(["telegram"]) == NOW + 3600
+    assert await storage.digests.next_due_at(["discord"]) is None
+    [due] = await storage.digests.due(now=NOW + 3600, platforms=["telegram"])
+    assert (due.outbox_id, due.chat_id, due.silent, due.entry) == (row.id, "fan", True, row)
+    await storage.digests.retry([row.id], due_at=NOW + 4000)
+    assert await storage.digests.due(now=NOW + 3600, platforms=["telegram"]) == []
+    await storage.digests.sent([row.id], NOW + 4000)
+    assert await storage.digests.due(now=NOW + 9999, platforms=["telegram"]) == []
+    assert await storage.digests.next_due_at(["telegram"]) is None
+    assert await storage.digests.prune(older_than=NOW + 3999) == 0
+    assert await storage.digests.prune(older_than=NOW + 5000) == 1

@@ -175,6 +175,7 @@ async def _fill_every_table(db: str) -> None:
         rows = await storage.outbox.pending_outbox(now=NOW, platforms=["telegram", "discord"])
         assert await storage.outbox.claim_outbox(now=NOW, platforms=["telegram", "discord"], worker="w1", lease=60)
         await storage.outbox.mark_sent(rows[0].id, NOW + 1)
+        await storage.digests.gather(rows[0], due_at=NOW + 3600, silent=True, thread_id="7")  # a digest's wait
         await storage.outbox.mark_retry(rows[1].id, error="HTTP 502", next_attempt_at=NOW + 30)
         await storage.audience.pause_chat("telegram", "2", "Forbidden: bot was blocked by the user")
         await storage.meta.set_meta("console_default", "subscribed to every show")
