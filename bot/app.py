@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.adapters.console import ConsoleMessenger
 from bot.config import Settings
+from bot.heap import freeze_long_lived
 from bot.service import ShowBot
 from bot.supervise import Supervisor
 
@@ -134,6 +135,7 @@ class _Platforms:
 
 async def run_bot(settings: Settings, *, once: bool = False) -> int:
     async with ShowBot.create(settings) as showbot:
+        freeze_long_lived()  # the catalog's index and the modules: out of the loop-stopping full collections
         if settings.use_console:
             showbot.register(ConsoleMessenger(preferences=showbot.preferences))
         stop = asyncio.Event()

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import random
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
 
 from bot.clustering import StoryClustering, count
@@ -23,12 +22,13 @@ from feeds.model import FeedRecord, NewItem, ShowMatch
 from feeds.parse import parse_feed_async
 from feeds.understand.matcher import Matcher
 from feeds.understand.records import Verdict
+from feeds.workers import FeedWorkers, Matched, match_items
 from storage.ports import Storage
 
 _log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 6 * 3600.0
-PROCESS_POOL_MIN_FEEDS = 64  # fewer feeds are parsed in threads (no worker processes to start)
+PROCESS_POOL_MIN_FEEDS = 64  # fewer feeds are parsed and matched in threads (no worker processes to start)
 PERMANENT_BACKOFF_BASE = 3600.0
 
 
@@ -89,17 +89,25 @@ class Poller:
         # feeds whose failure could not be written (disk full, database locked): backed off here
         # instead, so an unwritable database never turns into fetching the same feed in a loop
         self._held: dict[int, _Hold] = {}
-        self._parsers: ProcessPoolExecutor | None = None  # started when a poll has many feeds at once
+        # parse and match off the event loop: started when a poll has many feeds at once, restarted
+        # with each new matcher (a changed catalog)
+        self._workers: FeedWorkers | None = None
 
     def close(self) -> None:
-        if self._parsers is not None:
-            self._parsers.shutdown(wait=False, cancel_futures=True)
-            self._parsers = None
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None
 
-    def _use_processes(self, feeds: int) -> None:
-        if self._parsers is None and feeds >= PROCESS_POOL_MIN_FEEDS and (os.cpu_count() or 1) > 1:
-            self._parsers = ProcessPoolExecutor(max_workers=os.cpu_count() or 2,
-                                                mp_context=multiprocessing.get_context("forkserver"))
+    async def _use_processes(self, feeds: int) -> None:
+        matcher = self._matcher()
+        if self._workers is not None and self._workers.matcher is matcher:
+            return
+        if self._workers is None and (feeds < PROCESS_POOL_MIN_FEEDS or (os.cpu_count() or 1) < 2):
+            return
+        old = self._workers
+        self._workers = await asyncio.to_thread(FeedWorkers, matcher, processes=os.cpu_count() or 2)
+        if old is not None:
+            old.close(finish=True)  # feeds in flight get their answers from the old catalog's workers
 
     async def poll(self, *, force: bool = False, stop: asyncio.Event | None = None) -> PollReport:
         """Poll every due feed (every feed with force=True) concurrently; the fetcher bounds concurrency.
@@ -113,7 +121,7 @@ class Poller:
         if not feeds:
             return report
         self._not_modified = []
-        self._use_processes(len(feeds))
+        await self._use_processes(len(feeds))
         try:
             results = await asyncio.gather(*(self._poll_feed(feed, report, stop) for feed in feeds),
                                            return_exceptions=True)
@@ -170,11 +178,12 @@ class Poller:
 
     async def _ingest(self, feed: FeedRecord, result: FetchResult, report: PollReport, now: float, *,
                       pushed: bool = False) -> None:
+        workers = self._workers
         try:
-            parsed = await parse_feed_async(result.body, result.headers, executor=self._parsers)
-        except BrokenExecutor:  # a parser process died (killed, out of memory): parse here instead
-            _log.warning("feed parser processes stopped; parsing in threads from now on")
-            self.close()
+            parsed = await (workers.parse(result.body, result.headers) if workers is not None
+                            else parse_feed_async(result.body, result.headers))
+        except BrokenExecutor:  # a worker process died (killed, out of memory): parse here instead
+            self._workers_stopped(workers)
             parsed = await parse_feed_async(result.body, result.headers)
         if not parsed.items and parsed.problem:
             if pushed:  # the feed itself may be fine: the next poll will tell
@@ -210,16 +219,13 @@ class Poller:
         # oldest first, so notifications go out in the order the stories were published
         items = sorted(items, key=lambda i: i.published_at or 0.0)
         new = await self._storage.items.unseen(feed.id, items, now)
-        matcher = self._matcher()
         matches: dict[str, list[ShowMatch]] = {}
-        for item in new:  # matched before the transaction: CPU work doesn't hold up other feeds' writes
-            try:
-                found = matcher.match(item.title, item.summary)
-            except Exception:  # one headline the matcher chokes on must not hold up the feed
-                _log.exception("matcher failed on %r", item.title)
-                continue
-            if found:
-                matches[item.dedup_key] = found
+        # matched before the transaction, off the loop: CPU work holds up neither other feeds nor their writes
+        for item, outcome in zip(new, await self._match([(i.title, i.summary) for i in new]), strict=True):
+            if outcome.error:  # one headline the matcher chokes on must not hold up the feed
+                _log.error("matcher failed on %r:\n%s", item.title, outcome.error)
+            elif outcome.matches:
+                matches[item.dedup_key] = outcome.matches
         # the stories' facts are read here too, before the transaction: the writer waits for no parsing
         pending = self._stories.prepare(new, matches, outlet=title or feed.title or feed.url, now=now)
         async with self._storage.transaction():  # stored, told into stories and fanned out together, or not at all
@@ -234,6 +240,23 @@ class Poller:
         report.new_stories += count(clustered, Verdict.NEW)
         report.updates += count(clustered, Verdict.UPDATE)
         report.joined += count(clustered, Verdict.JOIN)
+
+    async def _match(self, items: list[tuple[str, str]]) -> list[Matched]:
+        """In the worker processes when they hold the current matcher, else in a thread."""
+        if not items:
+            return []
+        matcher, workers = self._matcher(), self._workers
+        if workers is not None and workers.matcher is matcher:
+            try:
+                return await workers.match(items)
+            except BrokenExecutor:
+                self._workers_stopped(workers)
+        return await asyncio.to_thread(match_items, matcher, items)
+
+    def _workers_stopped(self, workers: FeedWorkers | None) -> None:
+        if workers is not None and workers is self._workers:
+            _log.warning("feed worker processes stopped; parsing and matching in threads from now on")
+            self.close()
 
     async def _fail(self, feed: FeedRecord, error: str, now: float, *, permanent: bool, report: PollReport,
                     headers: dict[str, str] | None = None) -> None:

@@ -1,5 +1,6 @@
-"""When many feeds are due at once the poller parses them in worker processes (feedparser is pure
-Python); the result must be the same as parsing in threads, and a dead pool must not fail feeds."""
+"""When many feeds are due at once the poller parses them and matches their new items in worker
+processes (feedparser and the matcher are pure Python): the result must be the same as in threads,
+the workers must match with the current catalog, and a dead pool must not fail feeds."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import bot.poller
 from bot.poller import Poller
 from feeds.fetch import FeedFetcher
 from feeds.understand.matcher import Matcher
+from feeds.workers import FeedWorkers
 from storage import open_storage
 from tests.support.http_server import LocalServer, Response
 
@@ -27,11 +29,11 @@ async def _poll(server: LocalServer, db_path: str, feeds: int) -> tuple[int, lis
             server.routes[f"/f{n}.xml"] = Response(200, FEED.format(n=n + 2).encode(),
                                                    {"Content-Type": "application/rss+xml"})
             await storage.feeds.add_feed(server.url(f"/f{n}.xml"))
-        poller = Poller(storage, fetcher, lambda: Matcher(shows), interval=600.0)
-        shows = await storage.catalog.shows()
+        matcher = Matcher(await storage.catalog.shows())
+        poller = Poller(storage, fetcher, lambda: matcher, interval=600.0)
         try:
             report = await poller.poll(force=True)
-            used_processes = poller._parsers is not None
+            used_processes = poller._workers is not None
         finally:
             poller.close()
         news = [n.title for n in await storage.items.latest_for_show(show, limit=50, with_events_only=True)]
@@ -52,15 +54,52 @@ async def test_feeds_parsed_in_processes_give_what_threads_give(
 async def test_a_dead_parser_pool_falls_back_to_threads(
     server: LocalServer, db_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = bot.poller.parse_feed_async
-
-    async def dying(body: bytes, headers: object = None, *, executor: object = None) -> object:
-        if executor is not None:
-            raise BrokenExecutor("a worker was killed")
-        return await real(body, headers)  # type: ignore[arg-type]
+    async def dying(*args: object) -> object:
+        raise BrokenExecutor("a worker was killed")
 
     monkeypatch.setattr(bot.poller, "PROCESS_POOL_MIN_FEEDS", 2)
-    monkeypatch.setattr(bot.poller, "parse_feed_async", dying)
+    monkeypatch.setattr(FeedWorkers, "parse", dying)
     used, news = await _poll(server, db_path, 2)
     assert used == 0  # the pool was dropped
     assert news == ["Slow Horses renewed for season 2", "Slow Horses renewed for season 3"]
+
+
+async def test_matching_in_processes_follows_the_catalog(
+    server: LocalServer, db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers match with the matcher the poller is given now: a new catalog starts new workers."""
+    monkeypatch.setattr(bot.poller, "PROCESS_POOL_MIN_FEEDS", 1)
+    async with open_storage(db_path) as storage, FeedFetcher(allow_private=True) as fetcher:
+        current = [Matcher([])]
+        poller = Poller(storage, fetcher, lambda: current[0], interval=600.0)
+        try:
+            await poller._use_processes(1)
+            first = poller._workers
+            assert first is not None
+            items = [("Slow Horses renewed for season 5", ""), ("A cookery show", "")]
+            assert [o.matches for o in await poller._match(items)] == [[], []]
+            show = await storage.catalog.upsert_show("Slow Horses")
+            current[0] = Matcher(await storage.catalog.shows())
+            await poller._use_processes(1)
+            assert poller._workers is not first and poller._workers is not None
+            outcomes = await poller._match(items)
+            assert [[m.show_id for m in o.matches] for o in outcomes] == [[show], []]
+            assert outcomes[0].matches == current[0].match("Slow Horses renewed for season 5")
+        finally:
+            poller.close()
+
+
+async def test_a_headline_the_matcher_fails_on_fails_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from feeds.workers import match_items
+
+    matcher = Matcher([])
+
+    def choke(title: str, summary: str = "") -> list[object]:
+        if "boom" in title:
+            raise ValueError("boom")
+        return []
+
+    monkeypatch.setattr(matcher, "match", choke)
+    outcomes = match_items(matcher, [("fine", ""), ("boom", ""), ("fine too", "")])
+    assert [o.error is None for o in outcomes] == [True, False, True]
+    assert "ValueError: boom" in (outcomes[1].error or "")

@@ -44,11 +44,17 @@ from feeds.understand.lexicon import (
 )
 from feeds.understand.mentions import Headline, judge
 from feeds.understand.patterns import Voice
-from feeds.understand.scorer import Finding, bundled_scorer, features
+from feeds.understand.scorer import EventScorer, Finding, bundled_scorer, features
 from feeds.understand.seasons import SeasonRef, count_before_ending, number_after_title
 from feeds.understand.summary import summary_sentences
 from feeds.understand.text import clean
 from feeds.understand.tokens import tokenize
+
+
+def _rebuilt(shows: list[CatalogShow], scorer: EventScorer | None) -> Matcher:
+    matcher = Matcher(shows, learned=False)
+    matcher.scorer = scorer
+    return matcher
 
 
 class Role(enum.Enum):
@@ -94,6 +100,11 @@ class Matcher:
         """`learned=False` leaves the events to the rules alone (the learned scorer is not consulted)."""
         self.index = CatalogIndex(shows)
         self.scorer = bundled_scorer() if learned else None
+
+    def __reduce__(self) -> tuple[Callable[..., Matcher], tuple[list[CatalogShow], EventScorer | None]]:
+        """A Matcher pickles as its catalog and scorer: a worker process rebuilds the index itself,
+        which is quicker than unpickling it and keeps the pickle small."""
+        return _rebuilt, (self.index.shows, self.scorer)
 
     @property
     def show_count(self) -> int:
