@@ -19,6 +19,8 @@ from typing import Protocol
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
+from storage.records import Stats
+
 _log = logging.getLogger(__name__)
 
 # published -> delivered, in seconds: from "seconds after the outlet posted it" to "a day late"
@@ -176,20 +178,7 @@ class Metrics:
 
 
 class _StatsSource(Protocol):
-    async def stats(self) -> _Stats: ...
-
-
-class _Stats(Protocol):
-    feeds: int
-    failing_feeds: int
-    items: int
-    matched_items: int
-    stories: int
-    pending: int
-    held: int
-    sent: int
-    failed: int
-    paused_chats: int
+    async def stats(self) -> Stats: ...
 
 
 async def stored_counts(repo: _StatsSource) -> StoredCounts:

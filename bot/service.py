@@ -64,7 +64,7 @@ def read_catalog(source: str | Path | bytes) -> list[tuple[str, list[str]]]:
         raw = source if isinstance(source, bytes) else Path(source).read_bytes()
         data = json.loads(raw)
     except FileNotFoundError:
-        raise CatalogFormatError(f"catalog file {source} does not exist") from None
+        raise CatalogFormatError(f"catalog file {source!s} does not exist") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CatalogFormatError(f"catalog is not valid JSON: {exc}") from None
     shows = data.get("shows") if isinstance(data, dict) else None

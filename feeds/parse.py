@@ -48,8 +48,8 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None) -> ParsedF
         return ParsedFeed(None, [], f"unparseable: {type(exc).__name__}: {exc}")
     problem = None
     if parsed.get("bozo"):
-        exc = parsed.get("bozo_exception")
-        problem = f"{type(exc).__name__}: {exc}" if exc else "ill-formed feed"
+        complaint = parsed.get("bozo_exception")
+        problem = f"{type(complaint).__name__}: {complaint}" if complaint else "ill-formed feed"
     feed = parsed.get("feed", {})
     title = plain_text(str(feed.get("title", "") or ""), limit=200) or None
     items = [item for entry in parsed.get("entries", [])[:MAX_ENTRIES] if (item := _entry(entry)) is not None]

@@ -77,9 +77,9 @@ def check_url_syntax(url: str) -> str:
 
 
 def is_public_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and (ip.ipv4_mapped or ip.sixtofour) is not None:
-        ip = ip.ipv4_mapped or ip.sixtofour  # judge the IPv4 address it wraps (::ffff:a.b.c.d, 2002:abcd::)
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and (wrapped := ip.ipv4_mapped or ip.sixtofour) is not None:
+        ip = wrapped  # judge the IPv4 address it wraps (::ffff:a.b.c.d, 2002:abcd::)
     return not (
         ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
         or ip.is_unspecified or (isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT)

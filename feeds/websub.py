@@ -94,13 +94,13 @@ def discover(body: bytes, headers: Mapping[str, str], *, url: str) -> WebSubLink
             head = head[: entry.start()]
         for tag in _LINK_TAG.finditer(head):
             attributes = {k.lower(): v[1:-1] for k, v in _ATTRIBUTE.findall(tag.group(1))}
-            rels = set(attributes.get(b"rel", b"").decode("utf-8", "replace").lower().split())
+            tag_rels = frozenset(attributes.get(b"rel", b"").decode("utf-8", "replace").lower().split())
             href = _unescape(attributes.get(b"href", b"").decode("utf-8", "replace")).strip()
             if not href:
                 continue
-            if "hub" in rels:
+            if "hub" in tag_rels:
                 hubs.append(urljoin(url, href))
-            if "self" in rels and topic is None:
+            if "self" in tag_rels and topic is None:
                 topic = urljoin(url, href)
     hubs = [h for h in dict.fromkeys(hubs) if urlsplit(h).scheme in ("http", "https")]
     if not hubs:

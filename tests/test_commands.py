@@ -126,6 +126,14 @@ async def test_a_name_shared_by_two_shows_asks_which_one(cmds: Commands, showbot
     assert sorted(c.label for c in reply.choices) == ["Kingdom (2019)", "Kingdom (UK)"]
 
 
+async def test_a_follow_button_without_events_follows_every_event(cmds: Commands, showbot: ShowBot) -> None:
+    """(mypy found it: the button handler read ALL_EVENTS from a module that doesn't have it)"""
+    [squid] = await showbot.storage.catalog.find_shows("Squid Game")
+    reply = await cmds.press(USER, Choice("", Action.SUBSCRIBE, squid.id, Event(0)))
+    assert reply.ok, reply.text
+    assert await _user_subs(showbot, USER) == {"Squid Game": Event.all()}
+
+
 async def test_subscribe_id_refusals_and_limit(cmds: Commands, showbot: ShowBot,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     [squid] = await showbot.storage.catalog.find_shows("Squid Game")

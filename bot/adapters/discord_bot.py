@@ -378,8 +378,14 @@ class DiscordAdapter:
             message = build_message(notification, role_id=recipient.role_id)
         try:
             destination = await self._destination(bot, recipient)
-            sent = await destination.send(message.content, embed=message.embed, allowed_mentions=message.allowed_mentions,
-                                          nonce=message.nonce, reference=_reply_to(destination, notification))
+            reference = _reply_to(destination, notification)
+            if reference is None:
+                sent = await destination.send(message.content, embed=message.embed,
+                                              allowed_mentions=message.allowed_mentions, nonce=message.nonce)
+            else:
+                sent = await destination.send(message.content, embed=message.embed,
+                                              allowed_mentions=message.allowed_mentions, nonce=message.nonce,
+                                              reference=reference)
         except Exception as exc:
             error = delivery_error(exc)
             if error is None:
@@ -412,8 +418,8 @@ class DiscordAdapter:
         target = int(recipient.chat_id)
         if recipient.kind == "user":  # a personal subscription: a DM to the subscriber
             user = bot.get_user(target)
-            channel = user.dm_channel if user is not None else None
-            return channel or await bot.create_dm(user or discord.Object(id=target))
+            dm = user.dm_channel if user is not None else None
+            return dm or await bot.create_dm(user or discord.Object(id=target))
         channel = bot.get_channel(target)
         if channel is None:  # not cached: address it by id; a missing channel answers 404 on send
             return bot.get_partial_messageable(target)

@@ -183,9 +183,11 @@ class CommandRunner:
         if reply.private:
             await interaction.response.edit_message(content=reply_text(reply), view=follow_up,
                                                     allowed_mentions=NO_PINGS)
-        else:  # a public confirmation (a channel subscription) gets its own message
+        elif follow_up is not None:  # a public confirmation (a channel subscription) gets its own message
             await interaction.response.send_message(reply_text(reply), ephemeral=False, allowed_mentions=NO_PINGS,
-                                                    **({"view": follow_up} if follow_up else {}))
+                                                    view=follow_up)
+        else:
+            await interaction.response.send_message(reply_text(reply), ephemeral=False, allowed_mentions=NO_PINGS)
 
     async def error(self, interaction: discord.Interaction, message: str) -> None:
         """Tell the user something failed, in their language, without pinging anyone."""
@@ -282,7 +284,7 @@ def app_command(runner: CommandRunner, command: Command, *, parent: app_commands
 
     parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                     annotation=discord.Interaction)]
-    descriptions: dict[str, str] = {}
+    descriptions: dict[str, app_commands.locale_str] = {}
     autocomplete: dict[str, Any] = {}
     choices: dict[str, list[app_commands.Choice[str]]] = {}
     for arg in args:
@@ -306,8 +308,9 @@ def app_command(runner: CommandRunner, command: Command, *, parent: app_commands
         callback.__discord_app_commands_param_autocomplete__ = autocomplete  # type: ignore[attr-defined]
     if choices:
         callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
-    slash = app_commands.Command(name=command.sub or command.name, description=_described(command.description),
-                                 callback=callback, parent=parent)
+    slash: app_commands.Command[Any, ..., None] = app_commands.Command(
+        name=command.sub or command.name, description=_described(command.description),
+        callback=callback, parent=parent)
     if parent is None:
         slash.guild_only = command.place is Place.GROUP
         slash.default_permissions = MANAGE_GUILD if command.restricted else None

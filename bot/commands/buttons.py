@@ -8,6 +8,7 @@ from typing import assert_never
 from bot.commands import catalog, channels, info, settings, subscriptions
 from bot.commands.context import Context
 from bot.commands.model import Action, Choice, Reply
+from bot.commands.wording import ALL_EVENTS
 
 # the command whose permission and place a button shares
 GOVERNED_BY: dict[Action, str] = {
@@ -32,7 +33,7 @@ async def press(ctx: Context, choice: Choice) -> Reply:
     """What pressing `choice` does (the caller's permission for it is checked by the layer first)."""
     match choice.action:
         case Action.SUBSCRIBE:
-            return await subscriptions.subscribe_show(ctx, choice.show_id, choice.events or subscriptions.ALL_EVENTS)
+            return await subscriptions.subscribe_show(ctx, choice.show_id, choice.events or ALL_EVENTS)
         case Action.SET_EVENTS:
             return await subscriptions.set_events(ctx, choice.show_id, choice.events)
         case Action.UNSUBSCRIBE:

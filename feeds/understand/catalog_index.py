@@ -10,6 +10,7 @@ import enum
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from feeds.model import CatalogShow
 from feeds.understand.lexicon import FUNCTION_WORDS, common_words, english_words
@@ -98,7 +99,7 @@ class CatalogIndex:
 
     def __init__(self, shows: Iterable[CatalogShow]) -> None:
         self.shows: list[CatalogShow] = list(shows)
-        self._root: dict[str, object] = {}
+        self._root: dict[str, Any] = {}  # token key -> child node; "" -> the aliases ending here
         self.alias_count = 0
         titles = {alias_keys(show.title) for show in self.shows}
         for show in self.shows:
@@ -130,8 +131,8 @@ class CatalogIndex:
     def _add(self, alias: Alias) -> None:
         node = self._root
         for key in alias.keys:
-            node = node.setdefault(key, {})  # type: ignore[assignment]
-        node.setdefault("", []).append(alias)  # type: ignore[union-attr]
+            node = node.setdefault(key, {})
+        node.setdefault("", []).append(alias)
         self.alias_count += 1
 
     def may_name_a_show(self, text: str) -> bool:
@@ -147,11 +148,11 @@ class CatalogIndex:
             node = root.get(keys[i])
             j = i + 1
             while node is not None:
-                if "" in node:  # type: ignore[operator]
+                if "" in node:
                     return True
                 if j >= n:
                     break
-                node = node.get(keys[j])  # type: ignore[union-attr]
+                node = node.get(keys[j])
                 j += 1
         return False
 
@@ -164,11 +165,11 @@ class CatalogIndex:
             node = root.get(tokens[i].key)
             j = i + 1
             while node is not None:
-                aliases = node.get("")  # type: ignore[union-attr]
+                aliases = node.get("")
                 if aliases:
-                    found.extend(Candidate(a, i, j) for a in aliases)  # type: ignore[union-attr]
+                    found.extend(Candidate(a, i, j) for a in aliases)
                 if j >= n:
                     break
-                node = node.get(tokens[j].key)  # type: ignore[union-attr]
+                node = node.get(tokens[j].key)
                 j += 1
         return found

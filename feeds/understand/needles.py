@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from re import _constants as c  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import cast
 
 MIN_NEEDLE = 2
 
@@ -63,7 +64,7 @@ def _sequence(items: list[tuple[object, object]]) -> set[str] | None:
             if all(branches):
                 options.append(set().union(*branches))  # type: ignore[arg-type]
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
-            low, _high, item = av  # type: ignore[misc]
+            low, _high, item = cast("tuple[int, int, list[tuple[object, object]]]", av)
             if low >= 1:
                 sub = _sequence(list(item))
                 if sub:

@@ -272,9 +272,10 @@ class StoryBook:
                 raise RuntimeError("a joined story has the id of the story it joined")
             self._stories[joined.id] = joined
             return decision
-        story = replace(decision.story, id=self._next_id)
+        story_id = self._next_id
+        story = replace(decision.story, id=story_id)
         self._next_id += 1
-        self._stories[story.id] = story
-        self._by_show.setdefault(story.show_id, []).append(story.id)
+        self._stories[story_id] = story
+        self._by_show.setdefault(story.show_id, []).append(story_id)
         _log.debug("story %s (%s): %s", story.id, decision.verdict.value, decision.why)
         return replace(decision, story=story)

@@ -6,11 +6,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from bot.adapters.web import auth, calendar, ops, panel, websub
 from bot.adapters.web.context import CONTEXT, WebContext
@@ -38,7 +40,7 @@ def build_app(context: WebContext) -> web.Application:
                           middlewares=[_forwarded(context.settings.trust_proxy), _security_headers])
     app[CONTEXT] = context
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.adapters.web", "templates"), autoescape=True,
-                         undefined=jinja2.StrictUndefined, filters={"utc": utc, "ago": ago, "web_link": web_link})
+                         undefined=jinja2.StrictUndefined, filters=FILTERS)
     app.router.add_get("/", _index, name="index")
     app.router.add_static("/static/", str(resources.files("bot.adapters.web").joinpath("static")), name="static")
     ops.add_routes(app)
@@ -64,6 +66,9 @@ def web_link(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+FILTERS: dict[str, Callable[..., Any]] = {"utc": utc, "ago": ago, "web_link": web_link}  # for the templates
+
+
 @aiohttp_jinja2.template("index.html")
 async def _index(request: web.Request) -> dict[str, object]:
     return {"title": "showbot"}
@@ -83,7 +88,7 @@ async def _security_headers(request: web.Request, handler: Handler) -> web.Strea
     return response
 
 
-def _forwarded(trusted: bool) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def _forwarded(trusted: bool) -> Middleware:
     """Behind a reverse proxy that the operator vouches for (SHOWBOT_TRUST_PROXY), the scheme and
     client address come from its X-Forwarded-Proto / X-Forwarded-For; otherwise those headers are
     anyone's to forge and are ignored."""
