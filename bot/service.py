@@ -163,6 +163,10 @@ class ShowBot:
         return await self.delivery.chat_alive(platform, chat_ids)
 
     # -- the catalog -------------------------------------------------------------------------
+    def now(self) -> float:
+        """The bot's clock (UTC seconds): tests pass a fake one."""
+        return self._clock()
+
     @property
     def matcher(self) -> Matcher:
         return self._matcher

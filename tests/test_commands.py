@@ -17,6 +17,7 @@ from bot.commands.text import Parsed, parse
 from bot.config import load_settings
 from bot.service import ShowBot
 from feeds.model import Event, NewItem, ShowMatch
+from feeds.understand.stories import Report, decide
 from storage.records import Stats, SubscriptionRecord
 from tests.support.http_server import LocalServer, Response
 
@@ -59,7 +60,12 @@ async def _story(showbot: ShowBot, title: str, show: str, events: Event, seasons
     [item] = await showbot.storage.items.insert_items(None, [NewItem(title, link=f"https://news.example.test/{len(title)}")],
                                              NOW)
     [found] = await showbot.storage.catalog.find_shows(show)
-    await showbot.storage.items.save_matches(item.id, [ShowMatch(found.id, found.title, events, seasons, "test")])
+    match = ShowMatch(found.id, found.title, events, seasons, "test")
+    await showbot.storage.items.save_matches(item.id, [match])
+    if events:  # news is told into a story, as the poller does
+        recent = await showbot.storage.stories.recent([found.id], since=0)
+        decision = decide(Report(title, "", item.link, "News", NOW, item.id), match, recent)
+        await showbot.storage.stories.save(decision, item_id=item.id, reported_at=NOW)
     return item.id
 
 
@@ -198,8 +204,11 @@ async def test_latest_news_for_a_show(cmds: Commands, showbot: ShowBot) -> None:
     assert (await cmds.run(USER, "latest", show="Silo")).text == "No news about Silo yet."
     await _story(showbot, "Silo renewed for season 3", "Silo", Event.RENEWAL, (3,))
     text = (await cmds.run(USER, "latest", show="silo")).text
-    assert "Latest about Silo:" in text and "Renewed S3 · Silo renewed for season 3" in text
+    assert text.startswith("Silo:") and "renewed · S3 · Silo renewed for season 3 — news.example.test" in text
     assert "https://news.example.test/" in text
+    await _story(showbot, "Apple TV+ renews Silo for a third season", "Silo", Event.RENEWAL, (3,))
+    again = (await cmds.run(USER, "latest", show="silo")).text
+    assert again.count("•") == 1, again  # the same news from another article: still one story
     assert not (await cmds.run(USER, "latest", show="")).ok
 
 

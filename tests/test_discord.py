@@ -43,8 +43,8 @@ BOT_USER = 42
 MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
 EPHEMERAL = 64
 MODERATOR_COMMANDS = ("feed", "catalog", "alias", "mute", "unmute", "stats")
-USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "help", "whoami", "panel", "language",
-                 "calendar")
+USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "timeline", "calendar", "help",
+                 "whoami", "panel", "language")
 
 
 # -- fixtures & builders ----------------------------------------------------------------------
@@ -251,7 +251,7 @@ async def test_every_show_option_autocompletes(adapter: DiscordAdapter) -> None:
 
     for payload in adapter.bot.command_payload():
         walk(payload["options"])
-    assert len(show_options) == 8  # subscribe, unsubscribe, latest, channel sub/unsub, alias add, mute, unmute
+    assert len(show_options) == 9  # subscribe, unsubscribe, latest, timeline, channel sub/unsub, alias add, mute, unmute
     assert all(o.get("autocomplete") is True for o in show_options)
     assert all(o["description"] for o in show_options)  # @describe
 

@@ -108,3 +108,29 @@ def test_calendar_export_writes_the_chats_ics(db_path: str, tmp_path: Path, caps
     assert main(["calendar", "export", "--db", db_path, "--chat", "nonsense", "-o", str(out)]) == 2
     assert "PLATFORM:KIND:CHAT" in capsys.readouterr().err
     assert main(["calendar", "export", "--db", str(tmp_path / "none.db"), "--chat", "telegram:1", "-o", str(out)]) == 1
+
+
+async def test_timeline_and_calendar_commands(db_path: str) -> None:
+    from bot.commands import Caller, Commands
+    from bot.config import load_settings
+    from bot.service import ShowBot
+
+    user = Caller("telegram", "1", "1")
+    async with ShowBot.create(load_settings(env={}, db=db_path)) as showbot:
+        showbot._clock = lambda: NOW + 40 * HOUR  # "today" is 2027-01-16, whatever the machine's date
+        showbot.web_url = "http://127.0.0.1:8080"
+        cmds = Commands(showbot)
+        assert "No release dates announced yet" in (await cmds.run(user, "calendar")).text
+        await fill(showbot.storage)
+        assert (await cmds.run(user, "subscribe", show="Severance")).ok
+        timeline = (await cmds.run(user, "timeline", show="severance")).text.splitlines()
+        assert timeline[0] == "Severance:"
+        assert "January 17, 2027" in timeline[1] and "Deadline · Variety" in timeline[1]  # oldest first
+        assert timeline[2].startswith("• 2027-01-16 · update: release date")
+        assert not (await cmds.run(user, "timeline", show="")).ok
+        listed = (await cmds.run(user, "calendar")).text.splitlines()
+        assert listed[:2] == ["Upcoming release dates:",
+                              "• February 21, 2027 — Severance season 2 (moved from January 17, 2027)"]
+        assert any(line.startswith("http://127.0.0.1:8080/calendar/") for line in listed)
+        latest = (await cmds.run(user, "latest", show="Severance")).text
+        assert latest.count("•") == 2 and "https://tvline.example/" in latest

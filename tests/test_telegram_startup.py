@@ -155,3 +155,28 @@ def test_an_unreachable_bot_api_is_retried_while_the_rest_runs(fake: FakeTelegra
     assert proc.returncode == 0, output
     assert "Slow Horses" in stdout.decode()
     assert "Traceback" not in output and fake.token not in output, output
+
+
+def test_tokens_are_scrubbed_from_every_log_record(capsys: pytest.CaptureFixture[str]) -> None:
+    """A library's message or traceback may quote the token (PTB's InvalidToken does, httpx logs
+    request URLs at DEBUG): the handlers `showbot` sets up print *** instead."""
+    import logging
+
+    from bot.cli import _redact_in_logs
+
+    root = logging.getLogger()
+    handler = logging.StreamHandler()
+    root.addHandler(handler)
+    try:
+        _redact_in_logs(WRONG_TOKEN, None)
+        log = logging.getLogger("telegram.test")
+        log.error("POST https://api.telegram.org/bot%s/getMe", WRONG_TOKEN)
+        try:
+            raise RuntimeError(f"The token `{WRONG_TOKEN}` was rejected by the server.")
+        except RuntimeError:
+            log.exception("start failed")
+    finally:
+        root.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert WRONG_TOKEN not in err
+    assert "bot***/getMe" in err and "The token `***`" in err

@@ -96,6 +96,11 @@ class ConsoleChat:
         text = reply.text
         if reply.choices:
             text += "\n" + "  ".join(f"[{n}] {c.label}" for n, c in enumerate(reply.choices, 1))
+        if reply.attachment is not None:  # a terminal shows no files: say what came and how to get it
+            note = f"{reply.attachment.filename}, {len(reply.attachment.data)} bytes"
+            if reply.attachment.media_type == "text/calendar":
+                note += ": `showbot calendar export` writes it to a file"
+            text += f"\n({note})"
         return text
 
     async def run(self, stream: TextIO, stop: asyncio.Event) -> None:

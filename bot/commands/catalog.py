@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import time
-
 from bot.commands.context import MAX_SHOW_QUERY, Context
 from bot.commands.model import Action, Choice, Reply, refuse
 from bot.commands.registry import Arg, ArgKind, Group, Permission, Separator
 from bot.commands.subscriptions import SHOW_ARG
-from bot.commands.wording import ALL_EVENTS, EVENT_BUTTONS
+from bot.commands.wording import ALL_EVENTS
 from bot.i18n import N_, _, ngettext
+from bot.story_views import timeline_lines
 from feeds.understand.text import fold
 
 MAX_TITLE = 150
+LATEST_STORIES = 5
 MAX_ALIAS = 100
 MAX_ALIASES = 10
 LISTED = 50
@@ -52,8 +52,8 @@ async def shows(ctx: Context, query: str = "") -> Reply:
     return Reply("\n".join(lines), choices=choices)
 
 
-@group.command("latest", N_("Recent news about a show, with links"), args=(SHOW_ARG,),
-               examples=("/latest Squid Game",))
+@group.command("latest", N_("A show's latest news: each story once, with the outlets that reported it"),
+               args=(SHOW_ARG,), examples=("/latest Squid Game",))
 async def latest(ctx: Context, show: str) -> Reply:
     found = await ctx.resolve(show, Action.LATEST, example="/latest Squid Game")
     if isinstance(found, Reply):
@@ -65,17 +65,8 @@ async def latest_show(ctx: Context, show_id: int) -> Reply:
     found = await ctx.show(show_id)
     if isinstance(found, Reply):
         return found
-    news = await ctx.storage.items.latest_for_show(found.id, limit=5)
-    if not news:
-        return Reply(_("No news about {show} yet.").format(show=found.title))
-    lines = [_("Latest about {show}:").format(show=found.title)]
-    for item in news:
-        label = ", ".join(_(name) for event, name in EVENT_BUTTONS.items() if event in item.events) or _("mentioned")
-        season = f" S{item.seasons[0]}" if item.seasons else ""
-        lines.append(f"• {time.strftime('%Y-%m-%d', time.gmtime(item.at))} · {label}{season} · {item.title}")
-        if item.link:
-            lines.append(f"  {item.link}")
-    return Reply("\n".join(lines))
+    stories = await ctx.storage.stories.for_show(found.id, limit=LATEST_STORIES)
+    return Reply("\n".join(timeline_lines(found.title, stories, links=True)))
 
 
 @group.command("catalog add", N_("Add a show to the catalog (or add other names to it)"),

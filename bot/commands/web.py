@@ -70,7 +70,7 @@ async def calendar(ctx: Context, reset: str = "") -> Reply:
     else:
         lead = _("Release dates of the shows you follow, as a calendar to subscribe to (add it by URL in any "
                  "calendar app):")
-    today = dt.datetime.now(dt.UTC).date()
+    today = dt.datetime.fromtimestamp(ctx.showbot.now(), dt.UTC).date()
     upcoming = (await chat_calendar(ctx.storage, caller.platform, kind, chat)).upcoming(today)
     return Reply("\n".join([*calendar_lines(upcoming, today=today), "", lead, address,
                             _("/calendar reset makes a new address.")]))
