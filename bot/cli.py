@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from importlib import metadata
+from pathlib import Path
 
 from bot.config import ENV_HELP, ConfigError, Settings, load_settings
 from storage.errors import StorageError
@@ -53,8 +54,14 @@ def _parser() -> argparse.ArgumentParser:
     imp = catalog_sub.add_parser("import", parents=[common], help="import a catalog JSON file into the db")
     imp.add_argument("file")
     catalog_sub.add_parser("list", parents=[common], help="list the shows in the db")
+    tvmaze = catalog_sub.add_parser("tvmaze", parents=[common],
+                                    help="add a show from TVmaze (its AKAs as aliases): a TVmaze id, or a name to search")
+    tvmaze.add_argument("query", metavar="QUERY|ID")
 
-    sub.add_parser("feeds", parents=[common], help="list feeds and their health")
+    feeds = sub.add_parser("feeds", parents=[common], help="list feeds and their health; import or export OPML")
+    feeds.add_argument("feeds_command", nargs="?", choices=("list", "import", "export"), default="list",
+                       metavar="list|import|export")
+    feeds.add_argument("path", nargs="?", help="import: an OPML file ('-' for stdin); export: where (default stdout)")
     sub.add_parser("migrate", parents=[common],
                    help="bring the database's schema up to date (SHOWBOT_DATABASE_URL, else the SQLite file)")
     db = sub.add_parser("db", help="move the data between databases")
@@ -107,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "catalog":
             return asyncio.run(_catalog(settings, args))
         if args.command == "feeds":
+            if args.feeds_command == "import":
+                return asyncio.run(_feeds_import(settings, args.path))
+            if args.feeds_command == "export":
+                return asyncio.run(_feeds_export(settings, args.path))
             return asyncio.run(_feeds(settings))
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
@@ -189,10 +200,47 @@ def _match(catalog_path: str, items_path: str) -> int:
     return 1 if bad else 0
 
 
+async def _catalog_tvmaze(settings: Settings, query: str) -> int:
+    from bot.service import ensure_bundled_catalog
+    from bot.tvmaze_catalog import NotOnTvmaze, add_show, import_show
+    from feeds.tvmaze import TvmazeClient, TvmazeUnavailable
+    from storage import open_storage
+
+    async with TvmazeClient(settings.tvmaze_url) as tvmaze:
+        try:
+            others = []
+            if not query.strip().isdigit():  # ask TVmaze first: an unreachable TVmaze creates nothing
+                found = await tvmaze.search(query)
+                if not found:
+                    print(f"showbot: no show on TVmaze looks like {query!r}", file=sys.stderr)
+                    return 1
+                best, others = found[0], found[1:6]
+                detailed = await tvmaze.show(best.id) or best
+            async with open_storage(settings.storage_target) as storage:
+                await ensure_bundled_catalog(storage)
+                if query.strip().isdigit():
+                    show = await import_show(storage.catalog, tvmaze, int(query))
+                else:
+                    show = await add_show(storage.catalog, detailed)
+        except TvmazeUnavailable as exc:
+            print(f"showbot: {exc}", file=sys.stderr)
+            return 1
+        except NotOnTvmaze as exc:
+            print(f"showbot: {exc}", file=sys.stderr)
+            return 1
+    aliases = f" with aliases {', '.join(show.aliases)}" if show.aliases else ""
+    print(f"{show.title} (TVmaze {show.tvmaze_id}){aliases} is in the catalog")
+    for other in others:
+        print(f"  also on TVmaze: {other.label} — showbot catalog tvmaze {other.id}")
+    return 0
+
+
 async def _catalog(settings: Settings, args: argparse.Namespace) -> int:
     from bot.service import CatalogFormatError, ensure_bundled_catalog, read_catalog
     from storage import NoDatabase, open_storage
 
+    if args.catalog_command == "tvmaze":
+        return await _catalog_tvmaze(settings, args.query)
     if args.catalog_command == "import":
         try:
             shows = read_catalog(args.file)  # read first: a bad file creates nothing
@@ -294,6 +342,53 @@ async def _feeds(settings: Settings) -> int:
         print("no feeds yet: `showbot run` adds the configured ones")
     for feed in feeds:
         print(describe_feed(feed))
+    return 0
+
+
+async def _feeds_import(settings: Settings, path: str | None) -> int:
+    from bot.feed_lists import add_listed_feeds
+    from feeds.opml import read_opml
+    from storage import open_storage
+
+    if not path:
+        print("showbot: feeds import needs an OPML file ('-' for stdin)", file=sys.stderr)
+        return 2
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else await asyncio.to_thread(Path(path).read_bytes)
+    except OSError as exc:
+        print(f"showbot: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    listing = read_opml(data)  # read first: a bad file creates nothing
+    if not listing.feeds:
+        print(f"showbot: {path}: {listing.problem}", file=sys.stderr)
+        return 2
+    async with open_storage(settings.storage_target) as storage:
+        report = await add_listed_feeds(storage.feeds, listing.feeds, added_by="cli",
+                                        allow_private=settings.allow_private_feeds)
+    print(f"added {len(report.added)} feeds, {len(report.known)} already polled, {len(report.refused)} refused")
+    for url, why in report.refused:
+        print(f"refused {url}: {why}", file=sys.stderr)
+    if listing.problem:
+        print(f"note: {listing.problem}", file=sys.stderr)
+    return 0 if report.added or report.known else 1
+
+
+async def _feeds_export(settings: Settings, path: str | None) -> int:
+    from bot.feed_lists import export_feeds
+    from storage import NoDatabase, open_storage
+
+    try:
+        async with open_storage(settings.storage_target, read_only=True) as storage:
+            data, count = await export_feeds(storage.feeds)
+    except NoDatabase as exc:
+        print(f"showbot: {exc}", file=sys.stderr)
+        return 1
+    if path and path != "-":
+        await asyncio.to_thread(Path(path).write_bytes, data)
+        print(f"exported {count} feeds to {path}")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0
 
 

@@ -19,6 +19,8 @@
 | SHOWBOT_PUBLIC_URL           | public_url            | the address users reach the web server at          |
 | SHOWBOT_WEB_SECRET           | web_secret            | key that signs panel sessions (default: generated) |
 | SHOWBOT_TRUST_PROXY          | trust_proxy           | believe X-Forwarded-Proto/-For (behind a proxy)    |
+| SHOWBOT_TVMAZE               | tvmaze                | look unknown shows up on TVmaze (default on; off)  |
+| SHOWBOT_TVMAZE_URL           | tvmaze_url            | TVmaze's API (default https://api.tvmaze.com)      |
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from feeds.urls import UnsafeURLError, check_url_syntax
 
 DEFAULT_POLL_INTERVAL = 600.0
 DEFAULT_WEB = "127.0.0.1:8080"
+DEFAULT_TVMAZE_URL = "https://api.tvmaze.com"
 WEB_OFF = "off"
 _HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 MIN_POLL_INTERVAL = 30.0
@@ -75,6 +78,8 @@ ENV_HELP: tuple[tuple[str, str], ...] = (
     ("SHOWBOT_PUBLIC_URL", "the web server's address for users, e.g. https://showbot.example.org (panel links, WebSub)"),
     ("SHOWBOT_WEB_SECRET", "secret that signs panel sessions (default: generated once, kept in the db)"),
     ("SHOWBOT_TRUST_PROXY", "1 behind a reverse proxy: believe its X-Forwarded-Proto/-For headers"),
+    ("SHOWBOT_TVMAZE", "off: never look a show up on TVmaze (default on: /subscribe offers TVmaze's matches)"),
+    ("SHOWBOT_TVMAZE_URL", f"TVmaze's API (default {DEFAULT_TVMAZE_URL}; a local fake in tests)"),
 )
 
 
@@ -101,6 +106,8 @@ class Settings:
     public_url: str | None = None
     web_secret: str | None = None
     trust_proxy: bool = False
+    tvmaze: bool = True  # look shows the catalog lacks up on TVmaze
+    tvmaze_url: str = DEFAULT_TVMAZE_URL
     console: bool = field(default=False)  # forced by `showbot chat` / `--console`
 
     @property
@@ -175,7 +182,7 @@ def _from_toml(path: Path) -> dict[str, object]:
             out[key] = tuple(v.strip() for v in value if v.strip())
         elif key == "poll_interval":
             out[key] = _seconds(value, key)
-        elif key in ("allow_private_feeds", "trust_proxy"):
+        elif key in ("allow_private_feeds", "trust_proxy", "tvmaze"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{key} in {path} must be true or false")
             out[key] = value
@@ -194,6 +201,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, object]:
         "TELEGRAM_TOKEN": "telegram_token", "TELEGRAM_BASE_URL": "telegram_base_url",
         "SHOWBOT_DISCORD_MOD_ROLE": "discord_moderator_role", "SHOWBOT_LOG_LEVEL": "log_level",
         "SHOWBOT_WEB": "web", "SHOWBOT_PUBLIC_URL": "public_url", "SHOWBOT_WEB_SECRET": "web_secret",
+        "SHOWBOT_TVMAZE_URL": "tvmaze_url",
     }
     for var, key in text.items():
         if env.get(var, "").strip():
@@ -204,7 +212,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, object]:
         out["owners"] = tuple(o.strip() for o in env["SHOWBOT_OWNERS"].split(",") if o.strip())
     if env.get("SHOWBOT_POLL_INTERVAL", "").strip():
         out["poll_interval"] = _seconds(env["SHOWBOT_POLL_INTERVAL"], "SHOWBOT_POLL_INTERVAL")
-    for var, key in (("SHOWBOT_ALLOW_PRIVATE_FEEDS", "allow_private_feeds"), ("SHOWBOT_TRUST_PROXY", "trust_proxy")):
+    for var, key in (("SHOWBOT_ALLOW_PRIVATE_FEEDS", "allow_private_feeds"), ("SHOWBOT_TRUST_PROXY", "trust_proxy"),
+                     ("SHOWBOT_TVMAZE", "tvmaze")):
         if env.get(var, "").strip():
             flag = env[var].strip().lower()
             if flag not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
@@ -274,6 +283,9 @@ def _validate(settings: Settings) -> Settings:
         parts = urlsplit(settings.public_url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
             raise ConfigError("SHOWBOT_PUBLIC_URL must be an http(s) address like https://showbot.example.org")
+    tvmaze = urlsplit(settings.tvmaze_url)
+    if tvmaze.scheme not in ("http", "https") or not tvmaze.hostname or tvmaze.query or tvmaze.fragment:
+        raise ConfigError(f"SHOWBOT_TVMAZE_URL must be an http(s) URL like {DEFAULT_TVMAZE_URL}")
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("SHOWBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     return replace(settings, feeds=tuple(dict.fromkeys(feeds)))

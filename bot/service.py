@@ -31,6 +31,7 @@ from bot.preferences import Preferences
 from bot.supervise import Supervisor
 from feeds.fetch import FeedFetcher, FetchLimits, bundled_feed_urls
 from feeds.model import Event
+from feeds.tvmaze import TvmazeClient
 from feeds.understand.matcher import Matcher
 from feeds.urls import normalise_url
 from storage import open_storage
@@ -116,6 +117,7 @@ class ShowBot:
         self.poller = Poller(storage, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
         self.panel_auth = PanelAuth(storage.panel, clock=clock)
         self.preferences = Preferences(storage.preferences)  # each chat's language and time zone
+        self.tvmaze: TvmazeClient | None = None  # shows the catalog lacks, looked up (SHOWBOT_TVMAZE)
         self.web_url: str | None = None  # where the web server is reached, once it listens (panel links)
         self._poll_now = asyncio.Event()
         self.last_poll_at: float | None = None  # the end of the last poll cycle that did not fail
@@ -298,11 +300,15 @@ class _ShowBotContext:
         try:
             self._fetcher = FeedFetcher(limits=self._limits, allow_private=self._settings.allow_private_feeds)
             showbot = ShowBot(self._settings, storage, self._fetcher)
+            if self._settings.tvmaze:
+                showbot.tvmaze = TvmazeClient(self._settings.tvmaze_url)
             self._showbot = showbot
             await showbot.prepare()
         except BaseException:
             if self._fetcher is not None:
                 await self._fetcher.aclose()
+            if self._showbot is not None and self._showbot.tvmaze is not None:
+                await self._showbot.tvmaze.aclose()
             await self._storage_cm.__aexit__(None, None, None)
             raise
         return showbot
@@ -313,6 +319,8 @@ class _ShowBotContext:
         try:
             if self._showbot is not None:
                 self._showbot.poller.close()
+                if self._showbot.tvmaze is not None:
+                    await self._showbot.tvmaze.aclose()
             if self._fetcher is not None:
                 await self._fetcher.aclose()
         finally:

@@ -72,6 +72,7 @@ class CatalogShow:
     id: int
     title: str
     aliases: tuple[str, ...] = ()
+    tvmaze_id: int | None = None  # the show's id on TVmaze, when it came from there (a stable id)
 
 
 @dataclass(frozen=True, slots=True)

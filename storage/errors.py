@@ -33,3 +33,7 @@ class SchemaTooNew(StorageError):
 
 class StorageLocked(StorageError):
     """Another showbot process is already running on this single-process database."""
+
+
+class ShowConflict(StorageError, ValueError):
+    """The title belongs to another show (one with another TVmaze id)."""

@@ -37,8 +37,14 @@ from storage.records import (
 class CatalogStore(Protocol):
     """Shows and their aliases."""
 
-    async def upsert_show(self, title: str, aliases: Iterable[str] = ()) -> int:
-        """Add a show (or find it by title) and add any new aliases. Returns the show id."""
+    async def upsert_show(self, title: str, aliases: Iterable[str] = (), *, tvmaze_id: int | None = None) -> int:
+        """Add a show (or find it by title) and add any new aliases. Returns the show id. With `tvmaze_id`,
+        the show with that TVmaze id is the one found (its title left as it is), else the title's show
+        takes that id; ShowConflict when the title's show already has another TVmaze id."""
+        ...
+
+    async def show_by_tvmaze(self, tvmaze_id: int) -> CatalogShow | None:
+        """The catalog's show with that TVmaze id."""
         ...
 
     async def import_catalog(self, shows: Iterable[tuple[str, Sequence[str]]]) -> int:

@@ -23,7 +23,7 @@ CHUNK = 5000
 
 # (table, columns), parents before children
 TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("shows", ("id", "title", "title_key", "created_at")),
+    ("shows", ("id", "title", "title_key", "created_at", "tvmaze_id")),
     ("aliases", ("id", "show_id", "alias", "alias_key")),
     ("feeds", ("id", "url", "title", "etag", "last_modified", "failures", "last_error", "last_success_at",
                "last_polled_at", "next_poll_at", "added_by", "created_at", "origin")),

@@ -17,9 +17,18 @@ SHARED = next((p / "shared" for p in Path(__file__).resolve().parents[1:] if (p 
               Path(__file__).resolve().parents[2] / "shared")
 
 
+def _numeric_ipv4(name: str) -> bool:
+    """'2130706433', '0x7f.1', '127.1': IPv4 addresses in the forms inet_aton reads (no lookup)."""
+    try:
+        socket.inet_aton(name)
+    except OSError:
+        return False
+    return True
+
+
 @pytest.fixture(autouse=True)
 def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail any test that tries to connect anywhere but this machine."""
+    """Fail any test that tries to connect anywhere but this machine, or to look a name up on the internet."""
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
 
@@ -43,8 +52,22 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
         _check(address)
         return real_connect_ex(self, address)
 
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        """A name lookup never leaves this machine: a name that isn't local answers as one that doesn't
+        exist (what a test of an unknown host expects), an address or localhost as usual."""
+        name = host.decode() if isinstance(host, bytes) else str(host) if host is not None else ""
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            if name not in ("", "localhost") and not name.endswith(".localhost") and not _numeric_ipv4(name):
+                raise socket.gaierror(socket.EAI_NONAME, f"test tried to look up {name} on the internet") from None
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
 EPHEMERAL = 64
 MODERATOR_COMMANDS = ("feed", "catalog", "alias", "mute", "unmute", "stats")
 USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "timeline", "calendar", "help",
-                 "whoami", "panel", "language")
+                 "whoami", "panel", "language", "preview")
 
 
 # -- fixtures & builders ----------------------------------------------------------------------
@@ -230,7 +230,7 @@ async def test_tree_has_every_command_with_typed_options(adapter: DiscordAdapter
     assert list(sub) == ["show", "events", "role"]
     assert sub["role"]["type"] == discord.AppCommandOptionType.role.value and sub["role"]["required"] is False
 
-    assert set(_options(_command(payloads, "feed"))) == {"add", "remove", "list"}
+    assert set(_options(_command(payloads, "feed"))) == {"add", "remove", "list", "import", "export"}
     assert _options(_options(_command(payloads, "feed"))["add"])["url"]["required"] is True
     catalog_add = _options(_options(_command(payloads, "catalog"))["add"])
     assert catalog_add["title"]["required"] is True and catalog_add["aliases"]["required"] is False
@@ -251,7 +251,8 @@ async def test_every_show_option_autocompletes(adapter: DiscordAdapter) -> None:
 
     for payload in adapter.bot.command_payload():
         walk(payload["options"])
-    assert len(show_options) == 9  # subscribe, unsubscribe, latest, timeline, channel sub/unsub, alias add, mute, unmute
+    assert len(show_options) == 10  # subscribe, unsubscribe, preview, latest, timeline, channel sub/unsub, alias add,
+    # mute, unmute
     assert all(o.get("autocomplete") is True for o in show_options)
     assert all(o["description"] for o in show_options)  # @describe
 
@@ -722,3 +723,27 @@ async def test_any_interaction_resumes_its_paused_chat(adapter: DiscordAdapter, 
             break
         await asyncio.sleep(0.02)
     assert still_paused == {str(CHANNEL), str(USER), "other"} - {resumed}
+
+
+async def test_feed_import_reads_an_attached_opml_file(adapter: DiscordAdapter, showbot: ShowBot,
+                                                        webhook: FakeWebhookAdapter,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from feeds.opml import OpmlFeed, write_opml
+
+    opml = write_opml([OpmlFeed("https://93.184.216.34/tv.xml", "TV")])
+
+    async def read(self: discord.Attachment, *, use_cached: bool = False) -> bytes:
+        assert self.filename == "reader.opml"
+        return opml
+
+    monkeypatch.setattr(discord.Attachment, "read", read)
+    attachment = {"id": "66", "filename": "reader.opml", "size": len(opml), "url": "https://cdn.example/66",
+                  "proxy_url": "https://cdn.example/66", "content_type": "text/x-opml"}
+    await invoke(adapter, interaction_payload(["feed", "import"], [{"type": 11, "name": "file", "value": "66"}],
+                                              permissions=MANAGE_GUILD, resolved={"attachments": {"66": attachment}}))
+    assert webhook.last["data"]["content"].startswith("Added 1 feed;"), webhook.last
+    assert "https://93.184.216.34/tv.xml" in {f.url for f in await showbot.storage.feeds.all()}
+    too_big = {**attachment, "size": 10 * 1024 * 1024}
+    await invoke(adapter, interaction_payload(["feed", "import"], [{"type": 11, "name": "file", "value": "66"}],
+                                              permissions=MANAGE_GUILD, resolved={"attachments": {"66": too_big}}))
+    assert "too large" in webhook.last["data"]["content"]

@@ -299,6 +299,14 @@ def test_look_alikes_are_not_the_show(title: str) -> None:
     ("Harbor Lights Star Talks Her Big Scene", "The series, which was renewed for a third season last year, "
      "returns in May.", "Harbor Lights", set()),
     ("Big News For Harbor Lights Fans", "The drama has been renewed for a third season.", "Harbor Lights", {"renewal"}),
+    # no headline: the article's lead paragraph is its headline, a hook sentence first
+    ("", "Ava Stone's grip on television shows no sign of slowing down. Netflix has officially renewed "
+     "Harbor Lights for a third season.", "Harbor Lights", {"renewal"}),
+    ("", "Netflix has made a big decision about Harbor Lights. The streamer announced that the drama will "
+     "return for a third season.", "Harbor Lights", {"renewal"}),
+    ("", "Harbor Lights is a drama about two rivals. It stars Ava Stone. It is set in Maine. The show was "
+     "a hit, and it returns in May.", "Harbor Lights", set()),  # past the lead paragraph: background
+    ("", "Harbor Lights, slated to premiere on March 9, is written by Ava Stone.", "Harbor Lights", set()),
 ])
 def test_what_the_item_announces_and_what_it_does_not(title: str, summary: str, show: str, events: set[str]) -> None:
     answer = {m.show: set(m.events.slugs()) for m in Matcher(LOOK_ALIKE_CATALOG).match(title, summary)}

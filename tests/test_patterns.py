@@ -43,7 +43,23 @@ def test_each_frame_silences_its_examples(frame: Frame) -> None:
 @pytest.mark.parametrize(("aside", "news"), [
     ("Ava Stone, who joins The Comet next month, reflects on her career", "Ava Stone joins The Comet next month"),
     ("The Comet, which returns for season 3 in June, tops the charts", "The Comet returns for season 3 in June"),
+    ("The Comet, slated to premiere on March 9, is written by Ava Stone", "The Comet is slated to premiere on March 9"),
+    ("The Comet will not return, following its original premiere on April 20", "The Comet premieres on April 20"),
 ])
 def test_a_relative_clause_set_off_by_commas_announces_nothing(aside: str, news: str) -> None:
     assert _hits(aside) == []
     assert _hits(news) != []
+
+
+@pytest.mark.parametrize(("denied", "news"), [
+    ("The Comet season 2 doesn't even have a release date yet", "The Comet season 2 finally has a release date"),
+    ("The Comet will never get a trailer", "The Comet gets a trailer"),
+    ("The Comet is no longer filming in Atlanta", "The Comet is now filming in Atlanta"),
+])
+def test_a_denied_trigger_announces_nothing(denied: str, news: str) -> None:
+    assert _hits(denied) == []
+    assert _hits(news) != []
+
+
+def test_a_date_held_back_is_still_news() -> None:
+    assert "release_date" in [e for _, e in _hits("The Comet season 2 won't be released until 2028")]

@@ -94,6 +94,8 @@ class ConsoleChat:
     def render(self, reply: Reply) -> str:
         self._choices = reply.choices
         text = reply.text
+        if reply.attachment is not None:  # a terminal shows a text file as it is
+            text += f"\n--- {reply.attachment.filename} ---\n" + reply.attachment.data.decode("utf-8", errors="replace")
         if reply.choices:
             text += "\n" + "  ".join(f"[{n}] {c.label}" for n, c in enumerate(reply.choices, 1))
         if reply.attachment is not None:  # a terminal shows no files: say what came and how to get it

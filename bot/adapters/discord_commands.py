@@ -277,7 +277,10 @@ def app_command(runner: CommandRunner, command: Command, *, parent: app_commands
                     return
                 values[arg.name] = str(value.id)
             elif isinstance(value, discord.Attachment):
-                values[arg.name] = value.url
+                if value.size > arg.limit:
+                    await runner.error(interaction, N_("That file is too large."))
+                    return
+                values[arg.name] = (await value.read()).decode("utf-8", errors="replace")
             else:
                 values[arg.name] = str(value)
         await runner.run(interaction, lambda caller: runner.layer.execute(caller, command.name, values))

@@ -32,6 +32,7 @@ from telegram import (
     Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
@@ -58,9 +59,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import Action, Caller, ChatType, Choice, Commands, Permission, Reply, Status
+from bot.commands import Action, ArgKind, Caller, ChatType, Choice, Commands, Permission, Reply, Status
 from bot.commands.info import why_choice
-from bot.commands.text import command_word
+from bot.commands.text import Parsed, command_word, parse
 from bot.config import Settings
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
 from bot.notifications import (
@@ -86,6 +87,7 @@ PLATFORM = "telegram"
 TELEGRAM_LIMITS = RateLimits(per_second=28, private_interval=1.0, group_interval=3.0)
 CALLBACK_DATA_LIMIT = 64  # bytes, a Bot API limit
 CALLBACK_ANSWER_LIMIT = 200
+CAPTION_LIMIT = 1024  # a document's caption
 BUTTON_LABEL_LIMIT = 60
 LONG_POLL = dtm.timedelta(seconds=25)
 PACED = "paced by the delivery loop"  # rate_limit_args of a notification: its slot is already held
@@ -210,6 +212,9 @@ class TelegramAdapter:
                                        self._on_command))
         app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
                                        & filters.UpdateType.MESSAGE, self._on_chatter))
+        # a file sent with a command as its caption ("/feed import" on an OPML file)
+        app.add_handler(MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/\w+(@\w+)?\s+\w+")
+                                       & filters.UpdateType.MESSAGE, self._on_document))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_error_handler(self._on_error)
         return app
@@ -465,9 +470,43 @@ class TelegramAdapter:
         return member.status in ADMIN_STATUSES
 
     # -- replies -----------------------------------------------------------------------------------
+    async def _on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command whose file argument is the document it captions (`/feed import` on an .opml)."""
+        message = update.effective_message
+        if message is None or message.document is None or not message.caption:
+            return
+        parsed = parse(self.commands.registry, message.caption, platform=PLATFORM)
+        caller = await self._caller(update, context, needs_admin=self.commands.needs_admin_check(
+            command_word(message.caption)))
+        if caller is None:
+            return
+        file_arg = next((a for a in parsed.command.args if a.kind is ArgKind.FILE), None) \
+            if isinstance(parsed, Parsed) else None
+        if not isinstance(parsed, Parsed) or file_arg is None:
+            await self._reply(message, caller, await self.commands.line(caller, message.caption))
+            return
+        document = message.document
+        if document.file_size is not None and document.file_size > file_arg.limit:
+            await self._reply(message, caller, await self.commands.say(caller, N_("That file is too large.")))
+            return
+        try:
+            data = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
+        except TelegramError as exc:
+            _log.warning("telegram: could not download %s: %s", document.file_name, exc)
+            await self._reply(message, caller, await self.commands.say(caller, N_("I couldn't download that file.")))
+            return
+        args = {**parsed.args, file_arg.name: data.decode("utf-8", errors="replace")}
+        await self._reply(message, caller, await self.commands.execute(caller, parsed.command.name, args))
+
     async def _reply(self, message: Message, caller: Caller, reply: Reply) -> None:
         if reply.secret and caller.in_group:
             reply = await self._send_privately(caller, reply)
+        if reply.attachment is not None:
+            await message.reply_document(
+                InputFile(reply.attachment.data, filename=reply.attachment.filename),
+                caption=fit_html(reply.text, CAPTION_LIMIT), parse_mode=ParseMode.HTML,
+                reply_markup=await self.keyboard(reply.choices, owner=caller.user_id), do_quote=False)
+            return
         await message.reply_text(
             fit_html(reply.text), parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True),
             reply_markup=await self.keyboard(reply.choices, owner=caller.user_id),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from bot.commands import catalog, channels, info, settings, subscriptions
+from bot.commands import catalog, channels, info, previews, settings, subscriptions
 from bot.commands.context import Context
 from bot.commands.model import Action, Choice, Reply
 from bot.commands.wording import ALL_EVENTS
@@ -24,6 +24,9 @@ GOVERNED_BY: dict[Action, str] = {
     Action.LATEST: "latest",
     Action.ALIAS_ADD: "alias add",
     Action.WHY: "help",
+    Action.TVMAZE_SUBSCRIBE: "subscribe",
+    Action.TVMAZE_CHANNEL_SUBSCRIBE: "channel subscribe",
+    Action.PREVIEW: "preview",
     Action.LANGUAGE: "language",
     Action.CHANNEL_LANGUAGE: "channel language",
 }
@@ -56,6 +59,12 @@ async def press(ctx: Context, choice: Choice) -> Reply:
             return await catalog.alias_add_show(ctx, choice.show_id, choice.text)
         case Action.WHY:
             return await info.why(ctx, choice.show_id, choice.text)
+        case Action.TVMAZE_SUBSCRIBE:
+            return await subscriptions.subscribe_tvmaze(ctx, choice.show_id, choice.events)
+        case Action.TVMAZE_CHANNEL_SUBSCRIBE:
+            return await channels.channel_subscribe_tvmaze(ctx, choice.show_id, choice.events)
+        case Action.PREVIEW:
+            return await previews.preview_show(ctx, choice.show_id, choice.events or subscriptions.ALL_EVENTS)
         case Action.LANGUAGE:
             return await settings.set_language(ctx, choice.text)
         case Action.CHANNEL_LANGUAGE:

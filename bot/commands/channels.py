@@ -3,10 +3,12 @@ in a server channel or group (the console is its own server)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.commands.context import Context
 from bot.commands.model import Action, Reply, refuse
 from bot.commands.registry import Arg, ArgKind, Group, Permission, Place
-from bot.commands.subscriptions import EVENTS_ARG, SHOW_ARG, show_and_events
+from bot.commands.subscriptions import EVENTS_ARG, SHOW_ARG, from_tvmaze, show_and_events
 from bot.commands.wording import ALL_EVENTS, events_text
 from bot.i18n import N_, _
 from feeds.model import Event
@@ -25,10 +27,19 @@ ROLE_ARG = Arg("role", ArgKind.ROLE, N_("A role to mention with each post"), req
 async def channel_subscribe(ctx: Context, show: str, events: str = "", role: str = "") -> Reply:
     if role and not role.isdigit():
         return refuse(_("That role is not valid."))
-    found = await show_and_events(ctx, show, events, Action.CHANNEL_SUBSCRIBE)
+    found = await show_and_events(ctx, show, events, Action.CHANNEL_SUBSCRIBE,
+                                  tvmaze_action=Action.TVMAZE_CHANNEL_SUBSCRIBE)
     if isinstance(found, Reply):
         return found
     return await channel_subscribe_show(ctx, found[0].id, found[1], role or None)
+
+
+async def channel_subscribe_tvmaze(ctx: Context, tvmaze_id: int, events: Event) -> Reply:
+    show = await from_tvmaze(ctx, tvmaze_id)
+    if isinstance(show, Reply):
+        return show
+    reply = await channel_subscribe_show(ctx, show.id, events)
+    return replace(reply, text=_("{show} joined my catalog.").format(show=show.title) + " " + reply.text)
 
 
 async def channel_subscribe_show(ctx: Context, show_id: int, events: Event, role_id: str | None = None) -> Reply:

@@ -13,7 +13,9 @@ from bot.commands.registry import Registry
 from bot.config import Settings
 from bot.i18n import _
 from bot.service import ShowBot
+from bot.tvmaze_catalog import candidates as tvmaze_candidates
 from feeds.model import NO_EVENT, CatalogShow, Event
+from feeds.tvmaze import TvmazeShow, TvmazeUnavailable
 from feeds.understand.text import fold
 from storage.ports import Storage
 
@@ -110,9 +112,11 @@ class Context:
 
     # -- finding a show ---------------------------------------------------------------------------
     async def resolve(self, query: str, action: Action, *, events: Event = NO_EVENT, text: str = "",
-                      example: str = "") -> CatalogShow | Reply:
+                      example: str = "", tvmaze_action: Action | None = None) -> CatalogShow | Reply:
         """The one show `query` names, or a reply: a refusal, or a question whose buttons run
-        `action` on the show the user picks (with `events` and `text` carried along)."""
+        `action` on the show the user picks (with `events` and `text` carried along). With
+        `tvmaze_action`, a name the catalog doesn't hold is also looked up on TVmaze (when it is
+        reachable and SHOWBOT_TVMAZE is not off): its matches are buttons that run `tvmaze_action`."""
         query = " ".join(query.split())
         if not query:
             return refuse(_("Name a show, e.g. {example}").format(example=example or "/subscribe Squid Game"))
@@ -123,13 +127,28 @@ class Context:
         if len(exact) == 1:
             return exact[0]
         candidates = exact or self.shows.suggest(query)
-        if not candidates:
+        on_tvmaze: list[TvmazeShow] = []
+        if not exact and tvmaze_action is not None and self.showbot.tvmaze is not None:
+            try:
+                on_tvmaze = await tvmaze_candidates(self.showbot.matcher.index.shows, self.showbot.tvmaze, query)
+            except TvmazeUnavailable as exc:
+                _log.warning("TVmaze lookup of %r failed: %s", query, exc)
+        from_catalog = tuple(Choice(s.title, action, s.id, events, text) for s in candidates)
+        from_tvmaze = tuple(Choice(_("{show} — from TVmaze").format(show=t.label), tvmaze_action, t.id, events)
+                            for t in on_tvmaze) if tvmaze_action is not None else ()
+        named = any(fold(query) in {fold(t.name), *(fold(a) for a in t.akas)} for t in on_tvmaze)
+        if named:  # TVmaze has a show by exactly that name: the catalog's look-alikes would be noise
+            candidates, from_catalog = [], ()
+        choices = from_catalog + from_tvmaze
+        if not choices:
             return refuse(_("I don't know a show called “{query}”. Try /shows {word} to search the catalog.")
                           .format(query=query, word=query.split()[0]))
         names = ", ".join(f"“{s.title}”" for s in candidates)
-        choices = tuple(Choice(s.title, action, s.id, events, text) for s in candidates)
         if exact:
             return ask(_("“{query}” could be {names}. Which one?").format(query=query, names=names), choices)
+        if not candidates:
+            return ask(_("“{query}” isn't in my catalog yet. TVmaze knows these shows: pick one to add it.")
+                       .format(query=query), choices)
         return ask(_("I don't know “{query}”. Did you mean: {names}?").format(query=query, names=names), choices)
 
     async def show(self, show_id: int) -> CatalogShow | Reply:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 
 from bot.commands.context import Context
-from bot.commands.model import Reply, refuse
+from bot.commands.model import Attachment, Reply, Status, refuse
 from bot.commands.registry import Arg, ArgKind, Group, Permission
 from bot.feed_health import describe_feed
+from bot.feed_lists import add_listed_feeds, export_feeds
 from bot.i18n import N_, _, ngettext
 from feeds.discover import announced_feeds, looks_like_html
+from feeds.opml import MAX_OPML_BYTES, OpmlFeed, read_opml
 from feeds.parse import parse_feed_async
 from feeds.urls import UnsafeURLError, check_url_syntax, check_url_target, normalise_url
 
@@ -80,3 +82,68 @@ async def feed_list(ctx: Context) -> Reply:
     now = time.time()
     head = ngettext("{n} feed:", "{n} feeds:", len(feeds)).format(n=len(feeds))
     return Reply("\n".join([head, *(describe_feed(f, now=now) for f in feeds)]))
+
+
+OPML_MEDIA_TYPE = "text/x-opml"
+OPML_FILENAME = "showbot-feeds.opml"
+MAX_REFUSALS_SHOWN = 5
+
+
+@group.command("feed import", N_("Add every feed of an OPML list (a file, or its address)"),
+               args=(Arg("file", ArgKind.FILE, N_("An OPML file exported from a feed reader"), required=False,
+                         max_length=MAX_OPML_BYTES),
+                     Arg("url", ArgKind.URL, N_("Or the address of an OPML list"), required=False)),
+               permission=Permission.MODERATOR, restricted=True,
+               examples=("/feed import https://example.org/tv-feeds.opml",))
+async def feed_import(ctx: Context, file: str = "", url: str = "") -> Reply:
+    if file:
+        data = file.encode("utf-8")
+    elif url:
+        fetched = await _fetch_list(ctx, url)
+        if isinstance(fetched, Reply):
+            return fetched
+        data = fetched
+    else:
+        return refuse(_("Attach an OPML file to /feed import, or give its address: /feed import <url>"))
+    listing = read_opml(data)
+    if not listing.feeds:
+        return refuse(_("I can't read feeds from that list: {reason}.").format(reason=listing.problem))
+    return await import_feeds(ctx, listing.feeds, note=listing.problem)
+
+
+async def _fetch_list(ctx: Context, url: str) -> bytes | Reply:
+    try:
+        url = check_url_syntax(url)
+        await check_url_target(url, allow_private=ctx.settings.allow_private_feeds)
+    except UnsafeURLError as exc:
+        return refuse(_("I can't fetch that list: {reason}.").format(reason=exc))
+    fetched = await ctx.showbot.fetcher.fetch(url)
+    if not fetched.ok:
+        return refuse(_("I can't fetch that list: {reason}.").format(reason=fetched.error))
+    return fetched.body
+
+
+async def import_feeds(ctx: Context, feeds: list[OpmlFeed], *, note: str | None = None) -> Reply:
+    report = await add_listed_feeds(ctx.storage.feeds, feeds, added_by=ctx.caller.who,
+                                    allow_private=ctx.settings.allow_private_feeds)
+    if report.added:
+        ctx.showbot.poll_soon()
+    added, known = len(report.added), len(report.known)
+    lines = [ngettext("Added {n} feed", "Added {n} feeds", added).format(n=added) + "; "
+             + ngettext("{n} was already polled", "{n} were already polled", known).format(n=known) + "."]
+    if report.refused:
+        lines.append(ngettext("Refused {n}:", "Refused {n}:", len(report.refused)).format(n=len(report.refused)))
+        lines += [f"• {url} ({why})" for url, why in report.refused[:MAX_REFUSALS_SHOWN]]
+        if len(report.refused) > MAX_REFUSALS_SHOWN:
+            lines.append("…")
+    if note:
+        lines.append(_("Note: {note}.").format(note=note))
+    return Reply("\n".join(lines), status=Status.OK if added or known else Status.REFUSED)
+
+
+@group.command("feed export", N_("The feeds I poll, as an OPML file for any feed reader"),
+               permission=Permission.MODERATOR, restricted=True, examples=("/feed export",))
+async def feed_export(ctx: Context) -> Reply:
+    data, count = await export_feeds(ctx.storage.feeds)
+    text = ngettext("{n} feed, as OPML.", "{n} feeds, as OPML.", count).format(n=count)
+    return Reply(text, attachment=Attachment(OPML_FILENAME, data, OPML_MEDIA_TYPE))

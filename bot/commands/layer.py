@@ -30,10 +30,10 @@ CHOICE_META_PREFIX = "choice:"  # long button data kept in the meta store under 
 
 def build_registry() -> Registry:
     """Every command group, in /help's order."""
-    from bot.commands import catalog, channels, feeds, info, settings, stories, subscriptions, web
+    from bot.commands import catalog, channels, feeds, info, previews, settings, stories, subscriptions, web
 
-    return Registry([subscriptions.group, catalog.group, stories.group, channels.group, feeds.group, settings.group,
-                     web.group, info.group])
+    return Registry([subscriptions.group, previews.group, catalog.group, stories.group, channels.group, feeds.group,
+                     settings.group, web.group, info.group])
 
 
 class Commands:

@@ -72,6 +72,9 @@ class Action(enum.Enum):
     LATEST = "l"
     ALIAS_ADD = "a"
     WHY = "w"  # why a notification was sent: show_id is the item, text the show's title
+    TVMAZE_SUBSCRIBE = "t"  # a TVmaze show (show_id: its TVmaze id) joins the catalog, then is followed
+    TVMAZE_CHANNEL_SUBSCRIBE = "tc"
+    PREVIEW = "pv"
     LANGUAGE = "lg"  # text: a language code, or "auto"
     CHANNEL_LANGUAGE = "clg"
 

@@ -6,13 +6,17 @@ is "every show but this one"."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.commands.context import Context
 from bot.commands.events import UnknownEvent, parse_events
 from bot.commands.model import Action, ChatType, Choice, Reply, Status, ask, refuse
 from bot.commands.registry import Arg, ArgKind, Group
-from bot.commands.wording import event_toggles, events_text
+from bot.commands.wording import ALL_EVENTS, event_toggles, events_text
 from bot.i18n import N_, _, ngettext
+from bot.tvmaze_catalog import NotOnTvmaze, import_show
 from feeds.model import EVENT_SLUGS, NO_EVENT, CatalogShow, Event
+from feeds.tvmaze import TvmazeUnavailable
 from feeds.understand.text import fold
 from storage.records import Audience, SubscriptionRecord
 
@@ -36,7 +40,8 @@ def parse_event_text(text: str) -> Event | Reply:
                       .format(word=exc.word, events=", ".join(EVENT_SLUGS)))
 
 
-async def show_and_events(ctx: Context, show: str, events: str, action: Action) -> tuple[CatalogShow, Event] | Reply:
+async def show_and_events(ctx: Context, show: str, events: str, action: Action, *,
+                          tvmaze_action: Action | None = None) -> tuple[CatalogShow, Event] | Reply:
     """The show and events of '/subscribe <show> [events]'. A title that ends in event words
     ("First Dates") is a show when the catalog has it."""
     if events and len(await ctx.storage.catalog.find_shows(f"{show} {events}")) == 1:
@@ -44,7 +49,7 @@ async def show_and_events(ctx: Context, show: str, events: str, action: Action) 
     parsed = parse_event_text(events)
     if isinstance(parsed, Reply):
         return parsed
-    found = await ctx.resolve(show, action, events=parsed)
+    found = await ctx.resolve(show, action, events=parsed, tvmaze_action=tvmaze_action)
     if isinstance(found, Reply):
         return found
     return found, parsed
@@ -63,10 +68,33 @@ async def subscribe(ctx: Context, show: str, events: str = "") -> Reply:
     if _is_every_show(show):
         parsed = parse_event_text(events)
         return parsed if isinstance(parsed, Reply) else await subscribe_every(ctx, parsed)
-    found = await show_and_events(ctx, show, events, Action.SUBSCRIBE)
+    found = await show_and_events(ctx, show, events, Action.SUBSCRIBE, tvmaze_action=Action.TVMAZE_SUBSCRIBE)
     if isinstance(found, Reply):
         return found
     return await subscribe_show(ctx, found[0].id, found[1])
+
+
+async def from_tvmaze(ctx: Context, tvmaze_id: int) -> CatalogShow | Reply:
+    """The TVmaze show a button named, in the catalog (added with its other names if it wasn't)."""
+    tvmaze = ctx.showbot.tvmaze
+    if tvmaze is None:
+        return refuse(_("That button has expired."))
+    try:
+        show = await import_show(ctx.storage.catalog, tvmaze, tvmaze_id)
+    except TvmazeUnavailable:
+        return refuse(_("TVmaze can't be reached right now; please try again in a minute."))
+    except NotOnTvmaze:
+        return refuse(_("TVmaze no longer has that show."))
+    await ctx.showbot.refresh_matcher()
+    return show
+
+
+async def subscribe_tvmaze(ctx: Context, tvmaze_id: int, events: Event) -> Reply:
+    show = await from_tvmaze(ctx, tvmaze_id)
+    if isinstance(show, Reply):
+        return show
+    reply = await subscribe_show(ctx, show.id, events or ALL_EVENTS)
+    return replace(reply, text=_("{show} joined my catalog.").format(show=show.title) + " " + reply.text)
 
 
 async def _room_for_one_more(ctx: Context) -> Reply | None:

@@ -55,12 +55,14 @@ def _present_needles(text: str) -> list[str]:
 
 # Whole-headline markers: the story is not an announcement, whatever words it contains.
 _NOT_NEWS = re.compile(frames_regex())
-_LABEL_FRAME = re.compile(r"(?<!in )\b(?:review|recap|interview|ranked|explained|q&a|podcast|quiz)\s*[:|]\s*$")
+_LABEL_FRAME = re.compile(r"(?<!in )\b(?:review|recap|interview|ranked|explained|q&a|podcast|quiz|ratings)\s*[:|]\s*$")
 # A question clause ("Is X cancelled?") announces nothing; a denial ("cancelled? No —") kills it all.
 _QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(:\[]))(['\"])[^'\"]{1,80}?\1(?=[\s,.:;!?)\]]|$|s\b)")
 # "Tom Selleck on the cancellation": an interview's headline, whatever it names
 _INTERVIEW = re.compile(r"^(?:[A-Z][\w'.-]* ){1,3}on (?:the |his |her |their |why |how |what |saying |playing |"
                         r"being |leaving |joining |returning |that |those |working )")
+_NEGATED = re.compile(r"(?:\bnot|n't|\bnever|\bno longer|\bno(?= ha | han | habra | tendra | sera | a | hay ))(?! only)"
+                      r"(?: [\w-]+){0,2} $")
 _DENIAL = re.compile(r"\?\s*(?:no|not|nope|not so fast|think again)\b")
 _CLAUSE_SPLIT = re.compile(r"\s[-|]\s|[:;?!|]\s*|\s[—–]\s?|—")
 
@@ -93,6 +95,8 @@ class Clauses:
     bounds: tuple[tuple[int, int], ...]
     silent: frozenset[int]
     denial: bool
+    asides: tuple[tuple[int, int], ...] = ()  # background set off inside a clause: no trigger reads into it
+    titles: tuple[tuple[int, int], ...] = ()  # where the shows' titles stand ("Love Won't Wait" denies nothing)
 
     def index(self, offset: int) -> int:
         for i, (start, end) in enumerate(self.bounds):
@@ -130,21 +134,29 @@ def split_clauses(lowered: str, original: str = "", titles: Sequence[tuple[int, 
             silent.add(i)  # "X season 2 review: a stormy return": what follows a review's label is the review
     if original and _INTERVIEW.match(original):
         silent.add(0)
-    bounds, silent = _set_off_relative_clauses(lowered, bounds, silent)
-    return Clauses(tuple(bounds), frozenset(silent), bool(_DENIAL.search(lowered)))
+    bounds, silent, asides = _set_off_relative_clauses(lowered, bounds, silent)
+    return Clauses(tuple(bounds), frozenset(silent), bool(_DENIAL.search(lowered)), asides, tuple(titles))
 
 
-_RELATIVE = re.compile(r", (?:which|who|whose) [^,]*(?:,|$)")
+# Asides that announce nothing: a relative clause or a participle set off by commas ("X, which was
+# renewed last year, …", "X, slated to premiere on March 9, is written by …"), and a look back at a
+# past launch ("… following its original premiere on April 20").
+_RELATIVE = re.compile(r", (?:which|who|whose|slated to|set to|scheduled to|due to|expected to) [^,]*(?:,|$)"
+                       r"|\b(?:following|since|after) (?:its|their|the show's|the series') (?:original |initial |first )?"
+                       r"(?:premiere|debut|launch|release)\b[^,.;:]*"
+                       r"|\bahead of (?:its|their|the show's|the series'|the) (?:[\w.-]+ ){0,4}?"
+                       r"(?:premiere|debut|launch|release|return)\b")
 
 
 def _set_off_relative_clauses(lowered: str, bounds: list[tuple[int, int]],
-                              silent: set[int]) -> tuple[list[tuple[int, int]], set[int]]:
+                              silent: set[int]) -> tuple[list[tuple[int, int]], set[int], tuple[tuple[int, int], ...]]:
     """"X, which was renewed last year, …": a relative clause set off by commas is background, a clause
     of its own that announces nothing."""
-    if ", wh" not in lowered:
-        return bounds, silent
+    if ", " not in lowered and "its " not in lowered and "the" not in lowered:
+        return bounds, silent, ()
     out: list[tuple[int, int]] = []
     quiet: set[int] = set()
+    asides: list[tuple[int, int]] = []
     for i, (start, end) in enumerate(bounds):
         at = start
         for m in _RELATIVE.finditer(lowered, start, min(end, len(lowered))):
@@ -154,12 +166,13 @@ def _set_off_relative_clauses(lowered: str, bounds: list[tuple[int, int]],
                     quiet.add(len(out) - 1)
             out.append((m.start(), m.end()))
             quiet.add(len(out) - 1)
+            asides.append((m.start(), m.end()))
             at = m.end()
         if at < end:
             out.append((at, end))
             if i in silent:
                 quiet.add(len(out) - 1)
-    return out, quiet
+    return out, quiet, tuple(asides)
 
 
 def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> list[EventHit]:
@@ -174,14 +187,25 @@ def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> li
         rules = [_RULES[i] for i in sorted(chosen)]
     else:
         rules = _RULES
+    text = lowered
+    for start, end in clauses.asides:  # a trigger never reads into an aside ("drops a trailer ahead of its May 9 premiere")
+        text = text[:start] + " " * (end - start) + text[end:]
     for rule in rules:
-        for m in rule.pattern.finditer(lowered):
+        for m in rule.pattern.finditer(text):
             clause = clauses.index(m.start())
             if clause in clauses.silent:
                 continue
+            if rule.event is not Event.CANCELLATION and " until " not in m.group() and _denied(lowered, m.start(), clauses):
+                continue  # "it doesn't even have a release date": a trigger denied (a cancellation's own rows say "not")
             hits.append(EventHit(rule.event, m.start(), m.end(), m.group(), rule.voice, clause, rule.pattern_id))
     hits.sort(key=lambda h: (h.start, -h.end))
     return hits
+
+
+def _denied(lowered: str, at: int, clauses: Clauses) -> bool:
+    """A negation just before a trigger ("doesn't even have a release date"), not one inside a title."""
+    negation = _NEGATED.search(lowered, max(0, at - 30), at)
+    return negation is not None and not any(s <= negation.start() < e for s, e in clauses.titles)
 
 
 def is_framed(text: str) -> bool:

@@ -117,7 +117,12 @@ WHEN = (rf"(?:{MONTH}\b|(?:early |late |mid-?)?(?:spring|summer|fall|autumn|wint
         r"(?:first|second|third|fourth|1st|2nd|3rd|4th) quarter\b|q[1-4]\b)")
 ORD = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}(?:st|nd|rd|th)|"
        r"final|last|new|another|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) and final)")
-SEASONS = rf"(?:season|series|seasons|{ORD} (?:and \w+ )?seasons?)"
+# A British "series" counted from the second on ("a second series", "third and final series"): "a new
+# series" and "the first series" are a new show's words, never a renewal's
+SERIES_ORD = (r"(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}(?:nd|rd|th)|"
+              r"final|last|another|(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) and final)")
+NTH_SEASON = rf"(?:{ORD} (?:and \w+ )?seasons?|{SERIES_ORD} (?:and \w+ )?series)"
+SEASONS = rf"(?:seasons?|series \d{{1,2}}|{NTH_SEASON})"
 # Streaming services and channels as headlines write them (lower case; "+" escaped where it stands)
 PLATFORMS = (
     "netflix", "hulu", "hbo max", "hbo", "max", r"disney\+", "disney plus", "prime video", "amazon prime video",
@@ -132,14 +137,19 @@ PLATFORMS = (
 )
 NETWORK = r"(?:(?:the )?(?:" + "|".join(PLATFORMS) + r")(?!\w))"
 # A season named as such (not "series", which is also a brand-new show's word): "season 2", "a third season", "S2"
-A_SEASON = (rf"(?:seasons? \w+|seasons?\b|series \d{{1,2}}|{ORD} (?:and \w+ )?(?:seasons?|series)|s\d{{1,2}}|"
+A_SEASON = (rf"(?:seasons? \w+|seasons?\b|series \d{{1,2}}|{NTH_SEASON}|s\d{{1,2}}|"
             r"(?:installment|instalment|chapter) \w+)")
 # After a preview, sneak peek or clip: of an episode of a show already airing, which is no trailer
 EPISODE = r"(?![^.;:|?]{0,50}?\b(?:next|upcoming|tonight's|this week's|latest|new) episode)"
 # After "season 2": words that make it the season's other news, not the season itself ordered
 NOT_ITS_NEWS = (r"(?! (?:premiere|trailer|teaser|date|release|poster|first look|finale|cast|episode|review|recap|sneak"
                 r"|promo|filming|production)\b)")
-REGEX_FRAGMENTS = {"EPISODE": EPISODE, "NOT_ITS_NEWS": NOT_ITS_NEWS, "MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "SEASONS": SEASONS, "NETWORK": NETWORK, "A_SEASON": A_SEASON}
+# Ordinals of the other languages the feeds write in ("segunda temporada", "zweite Staffel", "seconda stagione")
+FOREIGN_ORD = ("(?:" + "|".join(sorted((w for w in ORDINAL_WORDS if w not in (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth primera erste ersten".split())), key=len, reverse=True))
+               + ")")
+REGEX_FRAGMENTS = {"FOREIGN_ORD": FOREIGN_ORD, "EPISODE": EPISODE, "NOT_ITS_NEWS": NOT_ITS_NEWS, "MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "NTH_SEASON": NTH_SEASON, "SEASONS": SEASONS, "NETWORK": NETWORK, "A_SEASON": A_SEASON}
 
 
 # -- words the mention, role and season rules reason with --------------------------------------
@@ -197,6 +207,8 @@ PLACE_AFTER = frozenset(
     "restaurant hotel bridge river street court senate parliament government national park department airport "
     "stadium arena county".split()
 )
+# Before a capitalised word, a role: "voiced Batman", "cast as Nana" name a character, not a show.
+ROLE_BEFORE = frozenset("as voiced voices voicing plays played playing portrays portrayed portraying".split())
 # Before a one-word title, a place ("in Fargo").
 LOCATION_BEFORE = frozenset("in at near across around outside inside via to".split())
 # Joiners of a list of titles ("X, Y and Z renewed").

@@ -90,7 +90,8 @@ class _Mention:
 class _Reading:
     headline: Headline
     mentions: list[_Mention]
-    clauses: Clauses | None  # None when no events were looked for
+    clauses: Clauses | None  # None when no events were looked for (or no show is named)
+    news: bool = False  # read as part of the news (the headline, or the summary's lead where the title teases)
 
 
 class Matcher:
@@ -136,18 +137,29 @@ class Matcher:
         sentences = summary_sentences(summary, text) if summary else []
         reading = self._read(text, context=" ".join(sentences))
         if sentences:
-            # the lead's events matter only where the title teases; its words where it may restate the
-            # title's news; any other sentence only for the shows it names (a cheap test skips the rest)
+            # the lead paragraph's events matter only where the title teases; its words where it may
+            # restate the title's news; any later sentence only for the shows it names (a cheap test
+            # skips the rest)
             framed = (reading.clauses.denial or bool(reading.clauses.silent)) if reading.clauses else is_framed(text)
             teases = not any(m.events for m in reading.mentions) and not framed
             restates = any(m.events and not m.seasons for m in reading.mentions) or (teases and bool(reading.mentions))
+            window = _lead_length(text, reading) if teases else 1
+            completes = ADD_TO_NEWS and not teases and not framed and any(m.events for m in reading.mentions)
+            # the lead paragraph is read for a season too when the title's show has none
+            undated = teases or any(m.role is Role.SUBJECT and not m.seasons for m in reading.mentions)
+            dating = max(window, SEASON_LEAD) if undated else 0
             readings = []
+            item_text = " ".join([text, *sentences])
             for i, sentence in enumerate(sentences):
-                if (i > 0 or not restates) and not self.index.may_name_a_show(sentence):
+                news = (teases and i < window) or (completes and i == 0)
+                if not (news or (i == 0 and restates) or i < dating) and not self.index.may_name_a_show(sentence):
                     readings.append(_Reading(Headline(sentence, []), [], None))
                 else:
-                    readings.append(self._read(sentence, lead=i == 0 and teases, prose=True))
-            self._add_summary(reading, readings)
+                    readings.append(self._read(sentence, lead=news, prose=True, context=item_text))
+                    readings[-1].news = news
+            self._add_summary(reading, readings, framed=framed)
+            if dating:
+                _topic_season(reading, readings[:dating])
         return reading, sentences
 
     def _second_opinion(self, reading: _Reading) -> None:
@@ -178,21 +190,26 @@ class Matcher:
         self._assign_seasons(mentions, headline)
         return _Reading(headline, mentions, clauses)
 
-    def _add_summary(self, title: _Reading, sentences: list[_Reading]) -> None:
-        """Shows named in the summary count too; the summary's lead sentence carries news only where
-        the title teases (names the show but announces nothing, and is no review, rumour or
-        interview) and only for the show the title is about — or, when the title names no show,
-        for the show the lead is about. The title decides where they disagree."""
+    def _add_summary(self, title: _Reading, sentences: list[_Reading], *, framed: bool) -> None:
+        """Shows named in the summary count too. Where the title teases (names no news, and is no
+        review, rumour or interview) the summary's lead paragraph carries the news: each of its
+        sentences gives its events to the shows it is about — only to the title's show when the title
+        names one (the title decides), else to the shows the summary names; a sentence that names no
+        show but speaks of "the series" / "the drama" gives its news to the item's one topic."""
         known = {m.show.id: m for m in title.mentions}
-        lead = sentences[0]
-        news = lead.clauses is not None  # the lead was read for events: the title teases
         subjects = {m.show.id for m in title.mentions if m.role is Role.SUBJECT}
-        if not lead.mentions:
-            _season_from_lead(title.mentions, lead.headline)
-            if (not any(m.events for m in title.mentions) and len(subjects) == 1
-                    and not is_framed(title.headline.text)):
-                _news_from_anaphoric_lead(next(m for m in title.mentions if m.show.id in subjects), lead.headline)
-        for index, sentence in enumerate(sentences):
+        topic: _Mention | None = None
+        if len(subjects) == 1 and not framed:
+            topic = next(m for m in title.mentions if m.show.id in subjects)
+        if not sentences[0].mentions:
+            _season_from_lead(title.mentions, sentences[0].headline)
+        for sentence in sentences:
+            names_a_subject = any(m.role is Role.SUBJECT and (sentence.clauses is None or _aside_at(
+                sentence.headline.tokens[m.start].start, sentence.clauses) is None) for m in sentence.mentions)
+            if sentence.news and not names_a_subject and topic is not None and not any(
+                    m.events for m in title.mentions if m.in_title):
+                _news_from_anaphoric_lead(topic, sentence.headline)
+            named_here: list[_Mention] = []
             for m in sentence.mentions:
                 mine = known.get(m.show.id)
                 if mine is None:
@@ -200,9 +217,13 @@ class Matcher:
                                     m.role, in_title=False)
                     known[m.show.id] = mine
                     title.mentions.append(mine)
-                    if index == 0 and m.seasons and m.role is Role.SUBJECT:
+                    if sentence.clauses is not None and m.seasons and m.role is Role.SUBJECT:
                         mine.seasons, mine.season_text = m.seasons, m.season_text
-                if index != 0 or not news or not m.events or m.role is not Role.SUBJECT:
+                if m.role is Role.SUBJECT:
+                    named_here.append(mine)
+                    if sentence.news and m.seasons and not mine.seasons and not mine.in_title:
+                        mine.seasons, mine.season_text = m.seasons, m.season_text
+                if sentence.clauses is None or not m.events or m.role is not Role.SUBJECT:
                     continue
                 if m.show.id in subjects or (not subjects and not mine.in_title):
                     mine.events |= m.events
@@ -210,6 +231,10 @@ class Matcher:
                     mine.fired.extend((e, row, True) for e, row, _ in m.fired)
                     if not mine.seasons and m.seasons:
                         mine.seasons, mine.season_text = m.seasons, m.season_text
+            if not subjects and sentence.news and named_here:
+                # no title to decide: the first sentence that names one show makes it the topic
+                distinct = {id(m) for m in named_here}
+                topic = named_here[0] if len(distinct) == 1 else None
 
     # -- which shows -------------------------------------------------------------------------
     def _mentions(self, candidates: list[Candidate], headline: Headline) -> list[_Mention]:
@@ -267,6 +292,7 @@ class Matcher:
         if not hits or not eligible:
             return clauses
         starts = {tokens[s].start for m in mentions for s, _e in m.spans}
+        aside_of = {id(m): _aside_at(tokens[m.start].start, clauses) for m in eligible}
         for hit in hits:
             if any(tokens[s].start <= hit.start < tokens[e - 1].end for m in mentions for s, e in m.spans):
                 continue  # a trigger word inside a title ("The Renewal", "Cast Away") is not a trigger
@@ -274,7 +300,12 @@ class Matcher:
                 continue  # "Netflix cancels Willow, renews X": the cancellation is Willow's
             if hit.event is Event.CASTING and hit.strict and _network_before(hit, headline):
                 continue  # "Hulu boards X": a network picking a show up is a deal, not casting
-            for target in _targets(hit, eligible, mentions, headline, clauses.index):
+            here = _aside_at(hit.start, clauses)
+            # a show named inside an aside ("…, which will star Nana (Oh! Master)") is no trigger's target outside it
+            candidates = [m for m in eligible if aside_of[id(m)] in (None, here)]
+            if not candidates:
+                continue
+            for target in _targets(hit, candidates, mentions, headline, clauses.index):
                 target.events |= hit.event
                 target.triggers.append(f"{hit.event.slug}: {hit.text.strip()!r} [{hit.pattern}]")
                 target.fired.append((hit.event, hit.pattern, False))
@@ -310,6 +341,11 @@ class Matcher:
             claimed.add(best.start)
             m.seasons = best.seasons
             m.season_text = best.text
+        for left, right in reversed(list(itertools.pairwise(mentions))):
+            # "'Time', 'The Tourist' and 'Vigil' return for a second series": the list shares its season
+            if not left.seasons and right.seasons and right.season_text and left.role is right.role \
+                    and _joined(left, right, headline):
+                left.seasons, left.season_text = right.seasons, right.season_text
         for m in mentions:  # "cancelled after two seasons" is season 2
             if not m.seasons and m.role is Role.SUBJECT and (n := count_before_ending(text)) is not None:
                 m.seasons, m.season_text = (n,), f"ended after {n}"
@@ -461,10 +497,16 @@ _SEASONISH = re.compile(r"^(?:season|seasons|series|s\d+|\d+|part|final|first|se
                         r"fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
 
 
+_PARENTHESES = re.compile(r"\([^()]{0,40}\)")
+
+
 def _is_list_gap(gap: str) -> bool:
     """Only list joiners (and the left item's season words) between two titles: "X season 2 and Y"."""
+    gap = _PARENTHESES.sub(" ", gap)  # "X (Jan. 3), Y (Jan. 5) and Z": a list with its asides
     words = gap.replace(",", " , ").replace("&", " and ").replace("'", " ").replace('"', " ").split()
-    if not words or not any(w.lower() in LIST_JOINERS for w in words):
+    if not words:
+        return sum(gap.count(q) for q in "'\"‘’“”") >= 2  # "'Cooper Barrett' 'Lucifer'": quoted titles side by side
+    if not any(w.lower() in LIST_JOINERS for w in words):
         return False
     return all(w.lower() in LIST_JOINERS or _SEASONISH.match(w.lower()) for w in words)
 
@@ -538,10 +580,35 @@ _ANAPHOR = re.compile(r"^(?:[\w'’]+ ){0,3}?(?:the (?:\w+ )?(?:series|show|dram
                       r"docuseries|miniseries|anime|franchise|k-drama|programme|program)|it)\b", re.I)
 
 
+def _aside_at(offset: int, clauses: Clauses) -> tuple[int, int] | None:
+    """The aside (a relative clause, a look back) a character offset stands in, if any."""
+    for start, end in clauses.asides:
+        if start <= offset < end:
+            return start, end
+    return None
+
+
+def _lead_length(title: str, reading: _Reading) -> int:
+    """How many of the summary's first sentences may carry news: the lead paragraph. Under a headline
+    the summary's first sentences restate or complete it; with no headline the article's opening
+    sentences are the headline."""
+    return LEAD_WITH_TITLE if title.strip() else LEAD_WITHOUT_TITLE
+
+
+LEAD_WITH_TITLE = 2
+LEAD_WITHOUT_TITLE = 3
+ADD_TO_NEWS = True
+SEASON_LEAD = 2  # sentences read for the season of an item's one show
+
+
+_ANAPHOR_ANYWHERE = re.compile(r"\bthe (?:[\w'’-]+ ){0,3}?(?:series|show|drama|sitcom|comedy|thriller|soap|docuseries"
+                               r"|miniseries|anime|k-drama|programme|program|dramedy|procedural)\b", re.I)
+
+
 def _news_from_anaphoric_lead(mention: _Mention, lead: Headline) -> None:
     """Title "Big news for X fans", lead "The drama has been renewed for a third season.": a lead that
     names no show but opens on "the series" / "the drama" speaks of the title's show."""
-    if not _ANAPHOR.match(lead.text) or len(lead.text.lower()) != len(lead.text):
+    if not (_ANAPHOR.match(lead.text) or _ANAPHOR_ANYWHERE.search(lead.text)) or len(lead.text.lower()) != len(lead.text):
         return
     lowered = lead.text.lower()
     hits = [h for h in find_event_hits(lowered, split_clauses(lowered, lead.text))
@@ -552,6 +619,30 @@ def _news_from_anaphoric_lead(mention: _Mention, lead: Headline) -> None:
         mention.fired.append((hit.event, hit.pattern, True))
     if hits and not mention.seasons and len(lead.season_refs) == 1:
         mention.seasons, mention.season_text = lead.season_refs[0].seasons, lead.season_refs[0].text
+
+
+def _topic_season(title: _Reading, sentences: list[_Reading]) -> None:
+    """"X: Netflix sets the date" + "The drama returns for its third season on May 5.": an item about
+    one show that the headline gives no season takes the first season its lead paragraph names
+    (in a sentence that names no other show), or the count a cancellation ends with."""
+    subjects = [m for m in title.mentions if m.role is Role.SUBJECT and m.in_title]
+    if not subjects:
+        subjects = [m for m in title.mentions if m.role is Role.SUBJECT and m.events]
+    if len(subjects) != 1 or subjects[0].seasons:
+        return
+    topic = subjects[0]
+    for sentence in sentences:
+        if not sentence.headline.tokens:
+            continue
+        if any(m.show.id != topic.show.id and m.role is Role.SUBJECT for m in sentence.mentions):
+            return  # another show's sentence: its season may be that show's
+        refs = [r for r in sentence.headline.season_refs if r.seasons]
+        if refs:
+            topic.seasons, topic.season_text = refs[0].seasons, refs[0].text
+            return
+        if topic.events & Event.CANCELLATION and (n := count_before_ending(sentence.headline.text)) is not None:
+            topic.seasons, topic.season_text = (n,), f"ended after {n}"
+            return
 
 
 def _season_from_lead(mentions: list[_Mention], lead: Headline) -> None:

@@ -33,6 +33,7 @@ from feeds.understand.lexicon import (
     OF_NOUNS,
     PART_WORDS,
     PLACE_AFTER,
+    ROLE_BEFORE,
     SENTENCE_OPENERS,
     SHOW_CONTEXT,
     SHOW_VERBS_BEFORE,
@@ -62,6 +63,10 @@ class Headline:
         self.prose = prose  # a summary's sentence, not a headline: capitals mark names, not titles
         self._context = context  # the item's other text (its summary), for words that show it is about TV
         self.initial = [self._is_clause_initial(i) for i in range(len(tokens))]
+
+    @property
+    def item_text(self) -> str:
+        return self._context or self.text
 
     @cached_property
     def context_is_tv(self) -> bool:
@@ -202,6 +207,8 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
     why = _evidence_before(candidate, headline) or _credit_possessive(candidate, headline)
     if why:
         return Verdict(True, why)
+    if one_word_in_prose and alias.risk is Risk.DISTINCT and _named_in_tv_prose(candidate, headline):
+        return Verdict(True, "a name no dictionary has, in an item about TV")
     if alias.risk is Risk.SHORT_CJK or one_word_in_prose:
         return Verdict(False, "one word without quotes, season or show word")
     if _capitalised_as_title(candidate, headline):
@@ -209,6 +216,26 @@ def judge(candidate: Candidate, headline: Headline) -> Verdict:
     if _subject_with_context(candidate, headline):
         return Verdict(True, "subject of the headline with show context")
     return Verdict(False, "common words without evidence of the show")
+
+
+def _named_in_tv_prose(candidate: Candidate, headline: Headline) -> bool:
+    """"From Dallas to Friends, and Seinfeld to Happy Days": in an item about TV, a capitalised word no
+    dictionary has, inside a sentence (not its first word), standing alone, is the title it spells."""
+    start, tokens = candidate.start, headline.tokens
+    if headline.initial[start] or not tokens[start].capitalised or tokens[start].text.isupper():
+        return False
+    if start > 0 and tokens[start - 1].key in ROLE_BEFORE:
+        return False  # "voiced Batman", "cast as Nana": a character
+    if not headline.context_is_tv:
+        return False
+    after = headline.text[tokens[start].end:]
+    credits = re.match(r" \(([A-Z][\w'’!+.-]*)", after)
+    if credits and credits.group(1).lower().rstrip(".") not in NETWORKS | ALWAYS_CAPITALISED \
+            and not re.match(r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)$", credits.group(1).lower().rstrip(".")):
+        return False  # "Nana (Oh! Master, Memorials)": a person and her credits; not "Bordertown (Jan. 3)"
+    # "Tyra Banks won't host … although Tyra will remain …": a name the item gives a person elsewhere
+    word = re.escape(tokens[start].text)
+    return not re.search(rf"\b{word} [A-Z][a-z]+\b(?<!\bSeason)|\b[A-Z][a-z]+ {word}\b", headline.item_text)
 
 
 def _only_season_words(tokens: list[Token]) -> bool:

@@ -75,7 +75,7 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?=[^:;|?]{0,60}?\b<A_SEASON>)",
             ("AMC orders The Comet season 4", "Starz picks up The Comet for a second season",
              "Netflix has picked up The Comet for a second season"),
-            ("Fans order pizza for The Comet finale",)),
+            ("Fans order pizza for The Comet finale", "NBC orders new series The Comet from Ava Stone")),
     Pattern("renewal.orders-a-season", R, A,
             r"\b(?:orders?|ordering|picks? up|picking up)\b(?: an?| the)? <SEASONS>",
             ("Peacock orders a season of The Comet",)),
@@ -88,11 +88,22 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("renewal.confirma-temporada", R, A,
             r"\bconfirma (?:la |una )(?=[^:;|?]{0,30}?\btemporada\b)",
             ("Netflix confirma la tercera temporada de The Comet",)),
+    Pattern("renewal.foreign-season", R, S,
+            r"\b(?:confirmad[oa]|confirma|confirmo|anuncio|anunciado|annonce|annoncee|bestatigt|bestatigte|rinnovat[oa]"
+            r"|rinnova|rinnovo|renovad[oa]|renueva|ordinato|encargad[oa]|bekommen|bekommt|tendra|avra|aura)\b"
+            r"(?: \w+){0,8}? (?:una |la |une |la |eine |die )?(?:<FOREIGN_ORD>|nuova|nueva|nouvelle|neue) "
+            r"(?:temporada|stagione|staffel|saison)\b"
+            r"|\b(?:<FOREIGN_ORD>|nuova|nueva|nouvelle|neue) (?:temporada|stagione|staffel|saison)"
+            r" (?:per|para|pour|fur)\b",
+            ("Fox ha confirmado una segunda temporada para The Comet", "La AMC ha rinnovato The Comet per una seconda stagione",
+             "Serie tv: seconda stagione per The Comet"),
+            ("The Comet: la segunda temporada, analizada", "Fox no ha confirmado una segunda temporada de The Comet",
+             "Netflix anuncia la fecha de rodaje de la segunda temporada de The Comet")),
     Pattern("renewal.confirms-season", R, A,
-            r"\bconfirms?\b(?: an?| the)? <ORD> (?:and \w+ )?seasons?\b",
+            r"\bconfirms?\b(?: an?| the)? <NTH_SEASON>\b",
             ("Apple confirms a third season of The Comet",)),
     Pattern("renewal.renouvelle", R, A,
-            r"\brenouvel\w*|\brenueva\b|\brenova\b|\bverlanger\w*",
+            r"\brenouvel\w*|\brenueva\b|\brenova\b|\bverlanger\w*|\brinnova(?:to|ta|no)?\b",
             ("Netflix renouvelle The Comet", "HBO renueva The Comet")),
     Pattern("renewal.renewed", R, S,
             rf"{_NEG}(?<!not be )(?<!won't be )\brenew(?:ed|al)\b(?! (?:talks|hopes|odds|status|chances|decision|fate|news|update))",
@@ -101,12 +112,14 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("renewal.revival", R, S,
             r"\brevival\b(?= (?:is |has been |officially )?(?:ordered|confirmed|greenlit|green-lit|in the works"
             r"|in development|happening|set|a go|moving forward|coming)\b)|\b(?:gets?|getting|lands?|scores?) (?:an? )?revival\b"
-            r"|\brevives\b|\b(?:is|are) being revived\b",
-            ("The Comet revival in the works at Hulu", "Hulu revives The Comet", "The Comet gets a revival"),
-            ("The Comet revival fans will love", "The Comet revival sets February premiere")),
+            r"|\brevives\b|\breviving\b|\b(?:is|are) being revived\b|\b(?:has|have) been revived\b",
+            ("The Comet revival in the works at Hulu", "Hulu revives The Comet", "The Comet gets a revival",
+             "NBC is reviving the quiz show The Comet"),
+            ("The Comet revival fans will love", "The Comet revival sets February premiere",
+             "The Comet, revived in 2019, tops the charts")),
     Pattern("renewal.gets-a-season", R, S,
-            rf"{_NEG}\b(?:gets?|got|lands?|scores?|earns?|secures?)\b(?: an?| the)? <ORD> (?:and \w+ )?seasons?\b",
-            ("The Comet gets a second season", "The Comet lands third season at Hulu"),
+            rf"{_NEG}\b(?:gets?|got|lands?|scores?|earns?|secures?)\b(?: an?| the)? <NTH_SEASON>\b",
+            ("The Comet gets a second season", "The Comet lands third season at Hulu", "'The Comet' gets a second series"),
             ("The Comet won't get a second season",)),
     Pattern("renewal.gets-season-n", R, S,
             r"\b(?:gets?|got|lands?|scores?|earns?|secures?) (?:a )?season (?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\b"
@@ -166,8 +179,9 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet picked up for season 2", "The Comet picked up for a second season"),
             ("The Comet ordered to series at Hulu", "The Comet picked up for series by Hulu")),
     Pattern("renewal.returning-for-season", R, S,
-            rf"{_NEG}\b(?:returning|return|coming back|come back|back) for (?:an?|the)? ?<SEASONS>",
-            ("The Comet returning for a second season", "The Comet will be back for season 3"),
+            rf"{_NEG}\b(?:returning|return|coming back|come back|back)(?: to [\w+]+(?: plus| tv\+?)?)? for (?:an?|the)? ?<SEASONS>",
+            ("The Comet returning for a second season", "The Comet will be back for season 3",
+             "The Comet will return to Netflix for a second season"),
             ("The Comet will not return for season 3", "The Comet will not be returning for a 3rd season")),
     Pattern("renewal.will-return-for", R, S,
             r"\b(?:will|to|set to) return (?:for|with) (?:an? |the |its )?(?:<ORD> |\w+ )?"
@@ -176,7 +190,7 @@ PATTERNS: tuple[Pattern, ...] = (
              "Netflix's The Comet to return with season 2"),
             ("Ava Stone to return for Netflix's The Comet series",)),
     Pattern("renewal.set-for-season", R, S,
-            r"\bset for (?:an? |its )?<ORD> (?:and \w+ )?seasons?\b",
+            r"\bset for (?:an? |its )?<NTH_SEASON>\b",
             ("The Comet set for a second season",)),
     Pattern("renewal.returns-after-hiatus", R, S,
             r"\b(?:to|will|set to) return (?:after|following) (?:an? |its )?(?:[\w-]+ ){0,2}(?:hiatus|break|absence)\b",
@@ -189,11 +203,12 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:nueva|segunda|tercera|cuarta|quinta) temporada\b",
             ("The Comet tendra una segunda temporada",)),
     Pattern("renewal.staffel-bestatigt", R, S,
-            r"\b(?:zweite|dritte|vierte|neue) staffel (?:bestatigt|kommt)\b|\bstaffel \d+ (?:\w+ )?bestatigt\b"
+            r"\b(?:zweite|dritte|vierte|funfte|neue) staffel (?:\w+ )?(?:bestatigt|kommt|bekommen|bekommt|erhalt)\b|\bstaffel \d+ (?:\w+ )?bestatigt\b"
             r"|\bsaison \d+ (?:\w+ )?(?:confirmee|commandee)\b|\btemporada \d+ (?:\w+ )?confirmada\b",
-            ("The Comet: zweite Staffel bestatigt", "The Comet saison 2 confirmee")),
+            ("The Comet: zweite Staffel bestatigt", "The Comet saison 2 confirmee",
+             "The Comet wird bald eine zweite Staffel bekommen")),
     Pattern("renewal.korean", R, S,
-            r"제작 ?확정|시즌 ?\d+ ?(?:제작 ?)?확정|제작 ?결정|시즌 ?\d+ ?돌아온다",
+            r"제작 ?확정|시즌 ?\d+ ?(?:제작 ?)?확정|제작 ?결정|시즌 ?\d+ ?돌아온다|시즌 ?\d+ ?제작 소식",
             ("코멧 시즌2 제작 확정",)),
     Pattern("renewal.japanese", R, S,
             r"制作決定|続編決定|続編制作|第\d+期(?:制作)?決定|シーズン\d+(?:制作)?決定|新シリーズ制作"
@@ -206,8 +221,11 @@ PATTERNS: tuple[Pattern, ...] = (
             ("Netflix cancels The Comet after one season",)),
     Pattern("cancellation.axes", C, A,
             r"\bax(?:es|ing)\b|\bscraps\b|\bpull(?:s|ed|ing)? (?:the )?plug\b|\bannul[ei]\w*"
+            r"|\b(?:the )?axe (?:falls|fell) on\b|\baxe\b(?=[^:;|?]{0,60}?\bafter (?:just |only )?(?:one|a|two|three|four|five"
+            r"|\d{1,2}) (?:seasons?|series)\b)"
             r"|\bpass(?:es|ed)? on\b(?=[^:;|?]{0,40}?\b<A_SEASON>)",
-            ("Fox axes The Comet", "Hulu pulls the plug on The Comet", "Netflix passes on The Comet season 3"),
+            ("Fox axes The Comet", "Hulu pulls the plug on The Comet", "Netflix passes on The Comet season 3",
+             "Axe falls on The Comet after 40 years on air", "ITV1 axe The Comet after just one series"),
             ("Netflix passes on The Comet pilot",)),
     Pattern("cancellation.not-moving-forward", C, S,
             r"\bnot (?:moving|going) forward\b|\bwon't (?:be )?mov(?:e|ing) forward\b"
@@ -232,8 +250,8 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet gets the axe at Fox",)),
     Pattern("cancellation.axed", C, S,
             r"(?<!n't )(?<!not )(?<!never )\baxed\b|\bscrapped\b|\bwon't (?:be )?return(?:ing)? for\b"
-            r"|\bwill not (?:be )?return(?:ing)? for\b",
-            ("The Comet axed by Fox", "The Comet won't return for season 3")),
+            r"|\bwill not (?:be )?return(?:ing)? for\b|\b(?:won't|will not) be (?:coming )?back for\b",
+            ("The Comet axed by Fox", "The Comet won't return for season 3", "The Comet won't be back for a third season")),
     Pattern("cancellation.no-more-seasons", C, S,
             r"\b(?:will not|won't|not to|isn't going to|is not going to|won't be getting|will not be getting) "
             r"(?:get|receive|have|be getting) (?:an?|the)? ?<ORD> seasons?\b",
@@ -246,10 +264,12 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?! (?:filming|production|shooting))",
             ("The Comet to end after season 4",), ("The Comet to wrap up filming in May",)),
     Pattern("cancellation.ending-with", C, S,
-            r"\b(?:ending|ends|ended|concludes|concluding) (?:with|after) (?:its |the )?(?:\w+ )?(?:seasons?|series)\b",
-            ("The Comet ending with its fifth season",)),
+            r"\b(?:ending|ends|ended|concludes|concluding) (?:with|after) (?:its |the )?(?:\w+ )?(?:seasons?|series)\b"
+            r"|\b(?:is|are) (?:officially )?(?:done|over|finished) after (?:just |only )?(?:one|a|two|three|four|five|\d{1,2}) "
+            r"(?:seasons?|series)\b",
+            ("The Comet ending with its fifth season", "A Netflix show is officially done after one season")),
     Pattern("cancellation.set-as-final", C, S,
-            r"\b(?:confirmed|announced|set|revealed) as (?:the |its )?(?:final|last) season\b|\bnot happening\b",
+            r"\b(?:confirmed|announced|set|revealed) as (?:the |its )?(?:final|last) (?:season|series)\b|\bnot happening\b",
             ("The Comet season 5 confirmed as final season",)),
     Pattern("cancellation.closes-out", C, S,
             r"\b(?:close|closes|closing|wrap|wraps|wrapping) out\b(?! (?:the year|the month|filming))"
@@ -259,8 +279,10 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bends?\b(?=[^:;|?]{0,60}?\bwith (?:its |the |a )?(?:\w+ )?(?:season|series)\b)",
             ("HBO ends The Comet with its fourth season",)),
     Pattern("cancellation.as-final", C, S,
-            r"\bas (?:the |its |[\w']+ )?(?:final|last) (?:season|run|chapter|outing|installment)\b",
-            ("The Comet returns for season 5 as its final season",)),
+            r"\bas (?:the |its |[\w']+ )?(?:final|last) (?:season|run|chapter|outing|installment)\b"
+            r"(?! (?:wraps|ends|begins|starts|premieres|kicks|comes|gets|is|was|draws|nears)\b)",
+            ("The Comet returns for season 5 as its final season",),
+            ("The Comet cast says goodbye as final season wraps filming",)),
     Pattern("cancellation.derniere-saison", C, S,
             r"\b(?:final|last|ultima|derniere|letzte) (?:temporada|saison|staffel)\b"
             r"(?=[^:;|?]{0,20}?\b(?:confirm|annonc|bestatigt))"
@@ -276,7 +298,7 @@ PATTERNS: tuple[Pattern, ...] = (
             ("Netflix drops The Comet after a single season", "Netflix ends The Comet after three seasons")),
     Pattern("cancellation.gets-final-season", C, S,
             r"\b(?:gets?|got|getting|lands?|earns?|receives?|orders?|greenlights?) (?:an? |its |the )?"
-            r"(?:\w+ and )?(?:final|last) seasons?\b",
+            r"(?:\w+ and )?(?:final|last) (?:seasons?|series)\b",
             ("The Comet gets a fifth and final season",)),
     Pattern("cancellation.there-will-be-no", C, S,
             r"\bthere (?:will|'ll) be no\b|\bthere is no (?:\w+ )?season\b",
@@ -288,17 +310,19 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bis ending\b|\bcoming to an end\b|\bcomes to an end\b",
             ("The Comet is ending", "The Comet is coming to an end")),
     Pattern("cancellation.final-season-confirmed", C, S,
-            r"\b(?:final|last) season\b(?= (?:confirmed|announced|order|ordered|set|is coming|renewal)\b)",
+            r"\b(?:final|last) (?:season|series)\b(?= (?:confirmed|announced|order|ordered|set|is coming|renewal)\b)",
             ("The Comet final season confirmed",), ("The Comet final season sets premiere date",)),
     Pattern("cancellation.renewed-for-final", C, S,
-            r"\b(?:renew\w*|return|returning|back|coming back) for (?:(?:an?|the|its) )?(?:\w+ and )?(?:final|last) seasons?\b",
-            ("The Comet renewed for a fourth and final season", "The Comet to return for fourth and final season")),
+            r"\b(?:renew\w*|return|returning|back|coming back) for (?:(?:an?|the|its) )?(?:\w+ and )?(?:final|last) (?:seasons?|series)\b",
+            ("The Comet renewed for a fourth and final season", "The Comet to return for fourth and final season",
+             "The Comet renewed for third and final series")),
     Pattern("cancellation.will-be-final", C, S,
             r"\b(?:will be|to be|is|as) (?:the |its )(?:show's |series'? |series's )?(?:final|last)\b"
             r"(?! (?:episode|word|straw|time))",
             ("The Comet season 6 will be the show's final",), ("This is the last time we see The Comet",)),
     Pattern("cancellation.foreign", C, S,
             r"\bcancelad[ao]s?\b|\bllega a su fin\b|\babgesetzt\b|\beingestellt\b|\bannulee?\b"
+            r"|\bn'aura pas\b[^:;|?]{0,30}?\bsaison\b|\bno tendra (?:una )?(?:segunda|tercera|nueva) temporada\b"
             r"|\bderniere saison\b(?= (?:confirmee|annoncee))",
             ("The Comet cancelada tras dos temporadas", "The Comet abgesetzt")),
     Pattern("cancellation.cjk", C, S,
@@ -326,10 +350,11 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\b(?:confirms?|reveals?|announces?|sets?)\b (?:an? |the |its )?(?:\w+ )?(?=<WHEN>)",
             ("Netflix confirms a spring return for The Comet",)),
     Pattern("release_date.date-set", D, S,
-            r"\bdate announcement\b|\b(?:premiere|release|return|launch|air|debut|streaming|arrival) dates?\b(?=(?:,? (?:and )?\w+)? (?:is |are |has been |was |finally )?"
+            r"\bdate announcement\b|\b(?:premiere|release|return|launch|air|debut|streaming|arrival) dates?\b(?=(?:,? (?:and |& )?[\w-]+){0,3} (?:is |are |has been |have been |was |finally )?"
             r"(?:officially )?(?:set|revealed|announced|confirmed|unveiled|moved|changed|locked|shifted|pushed|delayed"
             r"|brought forward|out|here|finally)\b)",
             ("The Comet season 2 release date revealed", "The Comet season 3 premiere date, trailer revealed",
+             "The Comet Season 2 Premiere Date, Teaser Trailer Revealed",
              "The Comet Season 3 | Date Announcement | Netflix"),
             ("The Comet season 2 release date",)),
     Pattern("release_date.date-is-when", D, S,
@@ -337,9 +362,11 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:the )?<WHEN>",
             ("The Comet season 2 premiere date: June 5",)),
     Pattern("release_date.announces-date", D, S,
-            r"\b(?:announces?|reveals?|confirms?|unveils?|drops?|shares?|gets?|got|lands?|has|have|sets?|receives?)\b"
+            r"\b(?:announces?|announced|reveals?|revealed|confirms?|confirmed|unveils?|unveiled|drops?|dropped|shares?"
+            r"|shared|releases?|released|discloses|disclosed|gets?|got|lands?|has|have|sets?|receives?)\b"
             r"(?: an?| its| the| official)?(?: \w+)?(?: \w+)? (?:premiere|release|return|launch|debut|streaming) dates?\b",
-            ("The Comet gets season 2 premiere date",)),
+            ("The Comet gets season 2 premiere date", "Hulu released the premiere date for The Comet",
+             "The makers of the drama have unveiled its premiere date")),
     Pattern("release_date.gets-a-premiere", D, S,
             r"\b(?:gets?|lands?|scores?|has|have|finally has) (?:an? |its )?(?:\w+ )?"
             r"(?:premiere|release date|debut|launch|return date|date)\b",
@@ -348,8 +375,10 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bseason \w+ date\b(?! (?:speculation|rumou?rs?|predictions?|news|theories))(?!:)",
             ("The Comet season 2 date announced",)),
     Pattern("release_date.season-in-when", D, S,
-            r"\b(?:season \w+|<ORD> season) (?:in|on|this|next) (?:the )?(?:\w+ )?<WHEN>",
-            ("The Comet season 2 in October",)),
+            r"\b(?:season \w+|<ORD> season) (?:(?:in|on|this|next|by) (?:the )?(?!finale|episode)(?:\w+ )?<WHEN>"
+            r"|next (?:year|month|spring|summer|fall|autumn|winter)\b)",
+            ("The Comet season 2 in October", "The Comet will return to Netflix for a second season next year"),
+            ("The Comet renewed for a third season this week", "The Comet had its lowest-rated season finale ever Wednesday")),
     Pattern("release_date.confirmed-for-when", D, S,
             r"\b(?:slot|date|premiere|release|return)\b[^:;|?]{0,20}?\b(?:confirmed|set|locked|announced) "
             r"(?:for|as) (?:the )?(?:\w+ )?<WHEN>",
@@ -388,8 +417,20 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet season 2 delayed", "The Comet season 2 pushed back"),
             ("The Comet season 2 production delayed",)),
     Pattern("release_date.moves-premiere", D, S,
-            r"\b(?:moves?|pushes|bumps|shifts|delays) (?:its |the )?(?:premiere|release|return|debut|launch)\b",
-            ("The Comet delays its premiere",)),
+            r"\b(?:moves?|moved|pushes|pushed|bumps|bumped|shifts|shifted|delays|delayed|postpones|postponed) "
+            r"(?:back |up )?(?:its |the |their )?(?:season \w+ |\w+ season |series )?"
+            r"(?:premiere|release|return|debut|launch)\b",
+            ("The Comet delays its premiere", "Hulu has delayed the season 2 premiere of The Comet")),
+    Pattern("release_date.pushes-back", D, A,
+            r"\b(?:pushes|pushed|pushing|moves|moved|bumps|bumped) (?:back|up)\b(?=[^:;|?]{0,60}?\b(?:premiere|release|debut"
+            r"|launch|return)\b)",
+            ("CBS pushes back 'The Comet' premiere by four months",), ("The Comet star pushes back on criticism",)),
+    Pattern("release_date.debuts-season-when", D, S,
+            r"\b(?:debut|premiere|launch|drop|release|return|bring back)s? (?:its|their|the) (?:[\w-]+ ){0,2}"
+            r"(?:season|series|episodes?|installment)\b[^:;|?]{0,30}? (?:on|in|this|next|from|starting) (?:the )?(?:\w+ )?<WHEN>"
+            r"|\b(?:will be|is|are|to be) back (?:on|in|this|next|from|starting|by) (?:the )?(?:\w+ )?<WHEN>",
+            ("The Comet will debut its newest season on June 25", "The Comet will be back on Monday, June 6"),
+            ("The Comet will debut its newest season soon",)),
     Pattern("release_date.hits-network-when", D, S,
             r"\b(?:hits?|lands?|arrives?|drops?|premieres?|debuts?|returns?|comes?) (?:on |to )?[\w+'.]+ "
             r"(?:this|next|on|in) (?:the )?(?:\w+ )?<WHEN>",
@@ -404,8 +445,12 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\b(?:premiere|release|debut|return|launch)s? (?:date )?(?:for|on|in|this|next) (?:the )?(?:\w+ )?<WHEN>",
             ("The Comet season 2 premiere in June",)),
     Pattern("release_date.premiere-month", D, S,
-            r"\b(?:premiere|release) (?:window|month)\b|\b<WHEN> (?:premiere|release|debut|return)(?: date)?\b",
-            ("The Comet sets August premiere", "The Comet teases early 2027 release date")),
+            r"\b(?:premiere|release) (?:window|month)\b"
+            r"|(?<!ahead of its )(?<!ahead of the )(?<!ahead of their )(?<!after its )(?<!since its )"
+            r"\b<WHEN>(?:\.? \d{1,2}(?:st|nd|rd|th)?)?,? (?:premiere|release|debut|return)(?: date)?\b",
+            ("The Comet sets August premiere", "The Comet teases early 2027 release date",
+             "The Comet season 2 is tipped for an Oct. 27 release date"),
+            ("The Comet drops a trailer ahead of its March 9 premiere",)),
     Pattern("release_date.now-streaming", D, S,
             r"\bnow (?:streaming|available)\b|\bout now\b|\b(?:is|are) out (?:now |today )?on\b"
             r"|\bavailable to (?:stream|watch)\b|\b(?:is |are )?(?:finally |now )?(?:streaming|available) "
@@ -440,17 +485,23 @@ PATTERNS: tuple[Pattern, ...] = (
             ("コメット 配信日決定",)),
     Pattern("release_date.foreign-month", D, S,
             r"\b(?:startet|starten|estrena|llega|arrive|sort|sortira|chega|estreia)\b[^:;|?]{0,30}?"
-            r"\b(?:\d{1,2}\.? )?<MONTH>\b",
-            ("The Comet startet im Oktober",)),
+            r"\b(?:\d{1,2}\.? )?<MONTH>\b"
+            r"|\b(?:regresara|volvera|llegara|llegaran|estrenara|arrivera)\b[^:;|?]{0,40}?"
+            r"\b(?:proximo|proxima|este|esta|en) (?:otono|primavera|verano|invierno|ano|mes)\b"
+            r"|\bllega(?:n|ron|ra|ran)? (?:a|al) (?:streaming|<NETWORK>)",
+            ("The Comet startet im Oktober", "La serie regresara con 13 capitulos nuevos el proximo otono",
+             "Llegaron al streaming las segundas temporadas de The Comet")),
 
     # -- trailer --------------------------------------------------------------------------------
     Pattern("trailer.first-look-at", T, A,
             r"\bfirst[- ]look at\b",
             ("First look at The Comet season 2",)),
     Pattern("trailer.releases-trailer", T, A,
-            r"\b(?:drops?|releases?|unveils?|reveals?|debuts?|shares?)\b (?:an? |the |its )?"
-            r"(?:first |new |official |final )?(?:trailer|teaser|look|footage|images|photos|poster)\b",
-            ("Hulu releases trailer for The Comet",)),
+            r"\b(?:drops?|dropped|releases?|released|unveils?|unveiled|reveals?|revealed|debuts?|debuted|shares?|shared)\b"
+            r" (?:an? |the |its )?(?:(?:first|new|official|final|full|latest|curious|moving) )*"
+            r"(?:trailer|teaser|look|footage|images|image|photos|poster|visual|key visual|promotional video|pv)\b",
+            ("Hulu releases trailer for The Comet", "Hulu has released the first trailer for The Comet",
+             "Hulu released a curious new moving image from The Comet")),
     Pattern("trailer.trailer", T, S,
             r"\btrailers?\b(?! (?:breakdown|reaction|explained|easter eggs?|park|analysis|recap))",
             ("The Comet season 2 trailer", "The Comet | Official Trailer | Netflix"),
@@ -470,9 +521,13 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("trailer.posters", T, S,
             r"\b(?:official|first|character|teaser|season \w+) posters?\b|\bposters? (?:revealed|released|unveiled)\b"
             r"|\bcharacter (?:art|images?|photos?|portraits?)\b|\bcharacters? revealed\b"
-            r"|\bseason \w+ (?:image|images|photo|photos)\b",
+            r"|\bseason \w+ (?:image|images|photo|photos)\b"
+            r"|\b(?:key|main|teaser|character|new) visuals?\b|\bpromotional (?:video|visual|image|images|poster|trailer)s?\b"
+            r"|\bteaser (?:video|image|visual)s?\b|\bofficial (?:images|photos|stills)\b|\b(?:first |new |official )?pvs?\b"
+            r"|\b(?:first|1st|promotional|teaser) (?:full )?videos?\b",
             ("The Comet season 2 receives character posters", "Official poster for The Comet",
-             "The Comet season 2 image reveals the villain")),
+             "The Comet season 2 image reveals the villain", "A new visual for the second The Comet season",
+             "The Comet's first promotional video has been revealed", "The Comet: the season's very first PV")),
     Pattern("trailer.preview", T, S,
             r"(?:\b(?:official|extended|first|exclusive) preview\b"
             r"|\b(?:releases?|released|unveils?|unveiled|drops?|dropped|shares?|shared) (?:an? |the |its )?(?:new |first |"
@@ -487,27 +542,33 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bbande[- ]annonce\b|\bavance\b|\badelanto\b",
             ("The Comet : la bande-annonce",)),
     Pattern("trailer.cjk", T, S,
-            r"티저|예고편|예고 영상|스틸 공개|포스터 공개|予告|ティザー|特報|pv公開|pv解禁|ビジュアル解禁",
+            r"티저|예고편|예고 영상|스틸 공개|포스터 공개|포스터를 공개|予告|ティザー|特報|pv公開|pv解禁|ビジュアル解禁"
+            r"|キービジュアル|本pv|pv第\d弾|ビジュアル(?:が)?公開",
             ("코멧 티저 공개",)),
 
     # -- casting ------------------------------------------------------------------------------
     Pattern("casting.joins", K, X,
-            r"(?:\bjoins?\b|\bjoining\b|\bboards?\b|\bsigns? on (?:to|for)\b|\bsigned on (?:to|for)\b)"
+            r"(?:\bjoins?\b|\bjoining\b|\b(?:has|have) (?:officially )?joined\b|\bboards?\b|\bsigns? on (?:to|for)\b"
+            r"|\bsigned on (?:to|for)\b)"
             r"(?![^:;|?]{0,40}?\b(?:list|lists|chart|charts|top 10|top ten|race|club|ranks|hall of fame|billionaires"
             r"|bidding|protest|strike|picket|campaign|lawsuit|podcast|tiktok|instagram)\b)",
-            ("Ava Stone joins The Comet", "Ava Stone boards The Comet season 2"),
+            ("Ava Stone joins The Comet", "Ava Stone boards The Comet season 2", "Ava Stone has joined The Comet"),
             ("The Comet joins the race for best drama", "Ava Stone joins Forbes 30 under 30 list after The Comet")),
     Pattern("casting.returns-to", K, X,
             r"\b(?:returns?|returning|is back|comes? back) to\b(?! (?:direct|write|produce|score|helm|host))"
-            r"|\b(?:returns?|returning) for\b|\b(?:is |are )?back for\b",
-            ("Ava Stone returns to The Comet",), ("Ava Stone returns to direct The Comet",)),
+            r"|\b(?:returns?|returning) for\b|\b(?:is |are )?back for\b|\b(?:heading|headed|going) back to\b"
+            r"|\bmak(?:es|ing) (?:a |an |his |her |their )?(?:[\w-]+ ){0,2}return to\b",
+            ("Ava Stone returns to The Comet", "Ava Stone is making a highly-anticipated return to The Comet",
+             "Ava Stone heading back to The Comet"), ("Ava Stone returns to direct The Comet",)),
     Pattern("casting.is-the-new", K, S,
-            r"\b(?:is|as|plays|to play|will play) (?:[\w'’]+ ){0,4}new (?:villain|lead|love interest|star|host|co-host"
+            r"\b(?:is|as|plays|to play|will play|becomes|to become|will become) (?:[\w'’]+ ){0,4}new (?:[\w'’\"-]+ ){0,3}?"
+            r"(?:villain|lead|love interest|star|host|co-host"
             r"|judge|cast member|series regular|regular|doctor|detective)\b",
-            ("Ava Stone is The Comet's new villain",), ("The Comet's new villain is terrifying",)),
+            ("Ava Stone is The Comet's new villain", "Ava Stone to become new 'The Comet' host"),
+            ("The Comet's new villain is terrifying",)),
     Pattern("casting.named-star", K, X,
-            r"\bnamed (?:as )?(?:the )?(?:new |next )?(?:star|lead|host)\b",
-            ("Ava Stone named new host of The Comet",)),
+            r"\bnamed (?:as )?(?:the )?(?:new |next |newest |latest )?(?:star|lead|host)\b",
+            ("Ava Stone named new host of The Comet", "Ava Stone was named the newest star of The Comet")),
     Pattern("casting.named-nth", K, X,
             r"\bnamed (?:as )?(?:the )?(?:new|next|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
             r"|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth)\b",
@@ -529,23 +590,44 @@ PATTERNS: tuple[Pattern, ...] = (
             r"(?:hosts?|mcs?|presenters?|judges?)\b)",
             ("Ava Stone set to host The Comet next week", "Ava Stone resumes hosting The Comet",
              "Ava Stone and Ben Hart confirmed as new The Comet MCs")),
+    Pattern("casting.host-named", K, S,
+            r"\btak(?:e|es|ing) over (?:as (?:the )?(?:new )?(?:co-?)?host|(?:the )?hosting(?: duties)?)\b"
+            r"|\b(?:will be|to be|set to be|is being) (?:co-?)?hosted by\b"
+            r"|\b(?:has|have|gets?|finds?|found) (?:a|its|their) (?:new|next) (?:co-?)?host\b"
+            r"|\b(?:announces?|announced|names?|named|reveals?|revealed|unveils?|unveiled|confirms?|confirmed) "
+            r"(?:its |their |the )?(?:new |next |first |latest )?(?:co-?)?hosts?\b(?! (?:city|cities|country|countries"
+            r"|nation|committee|venue|broadcaster|network|family|families))"
+            r"|\b(?:announces?|announced|names?|named|taps|tapped|confirms?|confirmed|reveals?|revealed)\b[^:;|?]{1,50}? as "
+            r"(?:the )?(?:new |next )?(?:[\w'’\"‘-]+ ){0,3}?(?:co-?)?hosts?\b"
+            r"|\bhosts? (?:and musical guests? )?(?:has been|have been|is|are|was) (?:announced|revealed|confirmed)\b"
+            r"|\blineup (?:of hosts? )?(?:and musical guests? )?(?:has been |have been |is |are |was )?(?:announced|revealed)\b",
+            ("Ava Stone will take over hosting duties on The Comet", "The Comet reboot will be hosted by Ava Stone",
+             "The Comet officially has a new host", "'The Comet' announces host, musical guest for March 3 episode",
+             "The Comet announced Ava Stone and Ben Hart as host and musical guest",
+             "An initial lineup of hosts and musical guests has been announced for The Comet",
+             "CBS names Ava Stone to succeed Ben Hart as 'The Comet' host"),
+            ("Paris announces host city for The Comet finals", "The Comet, hosted by Ava Stone, drew 5 million",
+             "The Comet had a memorable 48th season with great hosts and musical guests",
+             "Ava Stone, The Comet's host, revealed that she is pregnant")),
     Pattern("casting.confirmed-for-drama", K, X,
             r"\b(?:confirmed|cast|set|tapped) (?:to (?:reunite|star|appear|lead|feature) (?:in|for|on)|for) (?:the |an? )?"
             r"(?:new |upcoming )?(?:[\w-]+ )?(?:drama|series|sitcom|show|variety show|rom-com|thriller|comedy)\b",
             ("Ava Stone and Ben Hart confirmed to reunite for new rom-com The Comet",
              "Ava Stone confirmed for new drama The Comet")),
     Pattern("casting.return-of", K, Voice.BEFORE,
-            r"\b(?:confirms?|announces?|teases?|reveals?) (?:the )?(?:shock |surprise |dramatic |long-awaited )?"
-            r"return of\b",
-            ("The Comet confirms return of Ava Stone",), ("The Comet sets up return of a fan-favorite villain",)),
+            r"\b(?:confirms?|confirmed|announces?|announced|teases?|teased|reveals?|revealed) (?:the )?"
+            r"(?:shock |surprise |dramatic |long-awaited )?return of\b",
+            ("The Comet confirms return of Ava Stone", "The Comet has confirmed the return of Ava Stone"),
+            ("The Comet sets up return of a fan-favorite villain",)),
     Pattern("casting.brings-back", K, Voice.BEFORE,
             r"(?<!trailer )(?<!teaser )(?<!episode )(?<!finale )(?<!premiere )\bbrings? back\b(?! (?:for|the show|the series))(?![^:;|?]{0,60}?\bfor (?:an? |the |its )?(?:\w+ )?(?:season|series)\b)",
             ("The Comet brings back Ava Stone for a very important reason",),
             ("Hulu brings back The Comet for a second season",)),
     Pattern("casting.casts", K, S,
-            r"\bcasts\b|\bcasting\b(?! (?:call|calls|director|directors|news|rumou?rs?|backlash|controversy|choices?"
+            r"(?<!the )(?<!their )(?<!its )\bcasts\b|\bcasting\b(?! (?:call|calls|director|directors|news|rumou?rs?|backlash|controversy|choices?"
             r"|decisions?|process|agency|agent|couch|criticism|debate|outrage|snub|drama|mistake|fail))",
-            ("The Comet casts Ava Stone as the villain",), ("The Comet casting backlash grows",)),
+            ("The Comet casts Ava Stone as the villain",),
+            ("The Comet casting backlash grows", "Bravo shakes up the casts of The Comet every season")),
     Pattern("casting.adds", K, S,
             r"\badds?\b(?! (?:to (?:the )?(?:list|watchlist|library)|more|new episodes|episodes"
             r"|(?:new |two |three )?(?:directors?|writers?|producers?|composers?|showrunners?|episodes)))",
@@ -558,19 +640,24 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\b(?:is |been |was |gets? )?cast (?:in|as|for|opposite|alongside)\b",
             ("Ava Stone cast in The Comet",)),
     Pattern("casting.cast-revealed", K, S,
-            r"\bcast (?:adds|grows|expands|revealed|announced|unveiled|confirmed|set|rounds out)\b"
+            r"\bcast (?:has been |have been |is |was |are |were )?(?:adds|grows|expands|revealed|announced|unveiled"
+            r"|confirmed|set|rounds out)\b"
             r"|\brounds out (?:the |its )?cast\b",
-            ("The Comet season 2 cast revealed",)),
+            ("The Comet season 2 cast revealed", "The show's voice cast has been revealed")),
     Pattern("casting.to-star", K, S,
-            r"\b(?:to|will|set to|tapped to) (?:star|play|portray|lead|headline|co-star|recur)\b",
-            ("Ava Stone to star in The Comet",)),
+            r"\b(?:to|will|set to|tapped to) (?:also )?(?:star|play|portray|lead|headline|co-star|recur|appear (?:in|on))\b"
+            r"|\b(?:will be|to be|is being) played by\b",
+            ("Ava Stone to star in The Comet", "Ava Stone to appear on 'The Comet'",
+             "The villain of The Comet will be played by Ava Stone"),
+            ("The Comet cast will appear at Comic-Con",)),
     Pattern("casting.lands-role", K, S,
             r"\btapped (?:to|for)\b|\blands? (?:an? |the )?(?:[\w-]+ ){0,2}role\b|\brecurring role\b"
-            r"|\bseries regular role\b|\bjoins? (?:the )?(?:main |series )?cast\b",
+            r"|\bseries regular role\b|\bjoin(?:s|ed)? (?:the )?(?:main |series |voice )?cast\b",
             ("Ava Stone lands recurring role on The Comet", "Ava Stone lands new secret role in The Comet")),
     Pattern("casting.cast-returning", K, S,
             r"\b(?:cast|cast members|stars) (?:are |is )?(?:returning|to return|will return|set to return|back)\b"
             r"|\bcast additions?\b|\badditions? to (?:the |its )?cast\b|\bnew cast members?\b"
+            r"|\b(?:leading|heading|rounding out) the cast\b"
             r"|\b(?:sets|finds|names|reveals|unveils|announces|confirms|confirmed|completes|fills out|rounds out) "
             r"(?:its |the |their |a )?(?:\w+ ){0,2}(?:villains?|leads|main cast|full cast|cast lineup|ensemble cast"
             r"|cast members|series regulars|lineup)\b",
@@ -582,9 +669,16 @@ PATTERNS: tuple[Pattern, ...] = (
             r"|\b(?:upped|promoted|bumped) to (?:series )?regular\b|\bups\b[^:;|?]{0,40}?\bto (?:series )?regular\b",
             ("Ava Stone returns as Nova in The Comet season 2",)),
     Pattern("casting.new-players", K, S,
-            r"\b(?:unveils?|reveals?|announces?|names?|introduces?) (?:its |the )?new "
-            r"(?:players|cast|cast members|faces|stars|recruits)\b",
-            ("The Comet unveils its new cast members",)),
+            r"\b(?:unveil|reveal|announce|name|introduce|confirm)(?:s|d|ed)? (?:on \w+ )?(?:its |the |their )?"
+            r"(?:(?:new|more|additional|main|full|voice|first) )*(?:players|cast|cast members|faces|stars|recruits)\b"
+            r"(?! (?:photos?|images?|pictures?|portraits?|posters?|interviews?|reunion|list))",
+            ("The Comet unveils its new cast members", "The website revealed on Wednesday the main cast",
+             "The video also announces more cast and staff members"),
+            ("The Comet reveals cast photos from the finale",)),
+    Pattern("casting.promoted", K, S,
+            r"\bpromot(?:es|ed|ing|e)\b[^:;|?]{0,60}?\bregulars?\b|\b(?:bumped|moved) up to (?:a )?(?:series )?regulars?\b",
+            ("'The Comet' promotes Ava Stone to series regular", "'The Comet' and 'Big Sky' promote regulars"),
+            ("The Comet promotes its new season with a tour",)),
     Pattern("casting.expands-cast", K, S,
             r"\bexpands? (?:its |the )?cast\b|\bwelcomes? back\b|\bfinds? (?:its|her|his|their) [\w'-]+ in\b"
             r"|(?<!to )\bwelcomes?\b(?! (?:back )?(?:fans|viewers|audiences?|the|a|an|its|their|baby|new year|guests|you|home)\b)"
@@ -598,28 +692,31 @@ PATTERNS: tuple[Pattern, ...] = (
             r"\bguest stars? (?:include|revealed|announced|set)\b|\bguest(?:-| )star(?:s|ring)? (?:in|on)\b",
             ("The Comet season 2 guest stars revealed",)),
     Pattern("casting.foreign", K, S,
-            r"\bse une al (?:reparto|elenco)\b|\bficha(?:je)?\b|\brejoint (?:le casting|la distribution)\b",
+            r"\bse (?:une|suma) al (?:reparto|elenco)\b|\bficha(?:je)?\b|\brejoint (?:le casting|la distribution)\b"
+            r"|\bfar parte del cast\b|\bnel cast\b",
             ("Ava Stone se une al reparto de The Comet",)),
     Pattern("casting.cjk", K, S,
-            r"캐스팅|출연 확정|합류|出演決定|キャスト(?:発表|決定|解禁)",
+            r"캐스팅|출연 확정|출연을 확정|합류|出演(?:が)?(?:決定|確定)|主演(?:が)?決定|キャスト(?:が)?(?:発表|決定|解禁)"
+            r"|キャスティング",
             ("코멧 시즌2 캐스팅",)),
 
     # -- production ---------------------------------------------------------------------------
     Pattern("production.begins-filming", P, S,
             r"\b(?:begins?|began|beginning|starts?|started|starting|kicks? off|kicked off|commences?|resumes?|resumed"
+            r"|resuming|restarts?|restarting|restarted"
             r"|wraps?|wrapped|wrapping|enters?|entered|goes into|heads into|completes?|completed|finish(?:es|ed)) "
             r"(?:\w+ )?(?:filming|shooting|production|principal photography|lensing|photography)\b",
             ("The Comet season 2 begins filming", "The Comet wraps production")),
     Pattern("production.filming-begins", P, S,
             r"\b(?:filming|shooting|shoot|production|principal photography|cameras?)\b (?:\w+ ){0,2}(?:officially )?"
             r"(?:begins?|began|has begun|starts?|started|is underway|is under way|underway|under way|kicks? off"
-            r"|kicked off|wraps?|wrapped|has wrapped|is complete|completed|resumes?|resumed|rolls?|rolling|are rolling"
-            r"|is done|in progress)\b",
+            r"|kicked off|wraps?|wrapped|has wrapped|is complete|completed|resumes?|resumed|rolls?|rolled|rolling|are rolling"
+            r"|is done|in progress|(?:got|gets|was|is) (?:under ?way))\b",
             ("The Comet: filming begins on season 2", "Cameras roll on The Comet season 2")),
     Pattern("production.filming-on-begins", P, S,
             r"\b(?:filming|shooting|production) (?:on|of|for)\b[^:;|?]{0,80}?\b(?:begins?|began|has begun|starts?"
             r"|started|is underway|is under way|underway|under way|kicks? off|wraps?|wrapped|has wrapped|resumes?"
-            r"|is complete|completed)\b",
+            r"|is complete|completed|concluded|ended|finished)\b",
             ("Filming on The Comet season 2 has wrapped",)),
     Pattern("production.goes-into-production", P, S,
             r"\b(?:heads?|goes|going|moves?|gears? up|back) into (?:\w+ ){0,3}(?:filming|production)\b"
@@ -638,12 +735,19 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("production.is-filming", P, S,
             r"\b(?:is|are) (?:now |currently )?(?:shooting|filming)\b|\bis a wrap\b|\bwraps?\b(?=\s*(?:[:;|]|$| - | — ))",
             ("The Comet season 2 is now filming", "The Comet season 2 is a wrap")),
+    Pattern("production.day-of-filming", P, S,
+            r"\b(?:final|last|first|opening) day (?:of|on) (?:filming|shooting|production|set)\b",
+            ("The cast of The Comet celebrate their final day of filming",)),
     Pattern("production.under-way", P, S,
             r"\bseason \w+ (?:is )?(?:now )?(?:under ?way|in production)\b",
             ("The Comet season 2 now underway",)),
     Pattern("production.in-production", P, S,
-            r"\bthat's a wrap\b|\bin production\b|\bcurrently filming\b|\bnow filming\b|\bbegins? shoot\b",
-            ("The Comet season 2 in production",)),
+            r"\bthat's a (?:series )?wrap\b|\bin production\b|\bcurrently filming\b|\bnow filming\b|\bbegins? shoot\b"
+            r"|\breturn(?:s|ed|ing)? to (?:the )?set\b|\bback on (?:the )?set\b"
+            r"|\b(?:spotted|seen|photographed|pictured)\b[^:;|?]{0,40}?\b(?:filming|shooting|on (?:the )?set)\b",
+            ("The Comet season 2 in production", "Several shows will delay their return to the set in 2021",
+             "Ava Stone spotted at a diner while filming The Comet"),
+            ("Ava Stone recalls an injury while filming the first season of The Comet",)),
     Pattern("production.foreign", P, S,
             r"\b(?:comienza|inicia|arranca|termina|finaliza) (?:el )?rodaje\b|\brodaje\b|\btournage\b|\bdreharbeiten\b"
             r"|\bgrava[cç][oõ]es\b",
@@ -677,22 +781,27 @@ FRAMES: tuple[Frame, ...] = (
           r"everything (?:we|you) (?:know|need to know)|what (?:we|you) (?:know|need to know)|all (?:we|you) know|"
           r"what to know|everything to know|explained|explains?|explainer|ending explained|how to watch|where to watch|"
           r"what time|how many episodes|status|release date,|cast,|plot,|spoilers|lessons|reasons|things (?:we|you)|"
-          r"ways|here's why|here is why|why|what (?:happened|happens)",
+          r"ways|here's why|here is why|why|what (?:happened|happens)|filming locations?|where (?:was|is|were) [^?]{0,40}filmed",
           ("The Comet season 2: everything we know about the release date",
-           "The Comet season 2 release date, cast, plot and more")),
+           "The Comet season 2 release date, cast, plot and more",
+           "The Comet season 2 filming location: where was the drama filmed?")),
     Frame("speculation",
           r"speculation|speculat\w+|rumou?r(?:s|ed|ing)?|reportedly|theor(?:y|ies)|predictions?|predict\w*|"
           r"could|might|would|should|hopes?|hoping|wants?|possible|possibly|potential|potentially|too soon|"
           r"in talks|eyed|eyeing|eyes|circling|in negotiations?|negotiating|may be|may have|may get|may return|"
-          r"if |whether|deserves?|needs? to|will there be|when (?:will|is|does|do|can)|is (?:there|it|the)\b.*\?",
+          r"if |whether|deserves?|needs? to|will there be|when (?:will|is|does|do|can)|is (?:there|it|the)\b.*\?|"
+          r"협의 중|논의 중|검토 중|확정 아닌|検討中|交渉中|オファー中",
           ("The Comet season 2 release date speculation", "Ava Stone in talks to join The Comet",
-           "The Comet could be renewed soon")),
+           "The Comet could be renewed soon", "코멧 측 \"주연 캐스팅, 확정 아닌 협의 중\"")),
     Frame("review",
           r"review|reviews? roundup|recap|ranked|ranking|rankings|every episode|best episodes?|worst episodes?|"
           r"interview|q&a|podcast|quiz(?! show)|wish ?list|(?:our|a) list of|list of shows|"
+          r"(?:tv |primetime |overnight |nielsen |sunday |monday |tuesday |wednesday |thursday |friday |saturday )?"
+          r"ratings(?= ?[:|])|"
           r"(?:creators?|stars?|showrunners?|actors?|actress|cast|directors?|writers?|producers?|team|boss|host) on "
           r"(?:the |his |her |their |why |how |what |\w+ing\b)",
           ("The Comet season 2 premiere recap", "Every The Comet episode, ranked",
+           "Primetime Ratings: 'The Comet' scores best drama premiere this fall",
            "The Comet creators on returning to the city for season 2"),
           ("Quiz show The Comet renewed for series 2",)),
     Frame("crew",

@@ -21,7 +21,7 @@ from feeds.understand.tokens import Token
 _SERIES = "series"
 _ORDINAL_DIGITS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|a|o|e|er|eme|ere|\.)?$")
 _S_TOKEN = re.compile(r"^s(\d{1,2})(?:e\d{1,3})?$")
-MAX_SEASON = 40
+MAX_SEASON = 60  # Saturday Night Live is past 50
 
 # CJK: "시즌" / "シーズン" before a number, "期" after one ("第2期", "2期")
 _CJK_BEFORE = (("시", "즌"), ("シ", "ー", "ズ", "ン"))

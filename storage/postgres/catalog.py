@@ -9,11 +9,12 @@ import asyncpg
 
 from feeds.model import CatalogShow
 from feeds.understand.text import fold
+from storage.errors import ShowConflict
 from storage.postgres.database import PostgresDatabase
 
 SHOW_COLUMNS = (
     "s.id, s.title, COALESCE((SELECT array_agg(a.alias ORDER BY a.id) FROM aliases a WHERE a.show_id = s.id), "
-    "'{}'::text[])"
+    "'{}'::text[]), s.tvmaze_id"
 )
 
 
@@ -21,15 +22,30 @@ class PostgresCatalog:
     def __init__(self, db: PostgresDatabase) -> None:
         self._db = db
 
-    async def upsert_show(self, title: str, aliases: Iterable[str] = ()) -> int:
+    async def upsert_show(self, title: str, aliases: Iterable[str] = (), *, tvmaze_id: int | None = None) -> int:
         title = " ".join(title.split())
         if not fold(title):
             raise ValueError("a show needs a title")
         async with self._db.transaction() as conn:
-            show_id = await _upsert(conn, title, time.time())
-            assert show_id is not None
+            show_id = None
+            if tvmaze_id is not None:
+                found = await conn.fetchval("SELECT id FROM shows WHERE tvmaze_id = $1", tvmaze_id)
+                show_id = None if found is None else int(found)
+            if show_id is None:
+                show_id = await _upsert(conn, title, time.time())
+                assert show_id is not None
+                if tvmaze_id is not None:
+                    current = await conn.fetchval("SELECT tvmaze_id FROM shows WHERE id = $1", show_id)
+                    if current is not None and int(current) != tvmaze_id:
+                        raise ShowConflict(f"{title!r} is another show's title (TVmaze {current})")
+                    await conn.execute("UPDATE shows SET tvmaze_id = $1 WHERE id = $2", tvmaze_id, show_id)
             await _insert_aliases(conn, show_id, aliases)
         return show_id
+
+    async def show_by_tvmaze(self, tvmaze_id: int) -> CatalogShow | None:
+        for show in await self._shows_where("s.tvmaze_id = $1", tvmaze_id):
+            return show
+        return None
 
     async def import_catalog(self, shows: Iterable[tuple[str, Sequence[str]]]) -> int:
         count = 0
@@ -49,7 +65,7 @@ class PostgresCatalog:
 
     async def shows(self) -> list[CatalogShow]:
         rows = await self._db.fetch(f"SELECT {SHOW_COLUMNS} FROM shows s ORDER BY s.title_key")
-        return [CatalogShow(int(r[0]), r[1], tuple(r[2])) for r in rows]
+        return [CatalogShow(int(r[0]), r[1], tuple(r[2]), None if r[3] is None else int(r[3])) for r in rows]
 
     async def show_count(self) -> int:
         return await self._db.scalar("SELECT COUNT(*) FROM shows")
@@ -74,7 +90,7 @@ class PostgresCatalog:
 
     async def _shows_where(self, where: str, *args: object) -> list[CatalogShow]:
         rows = await self._db.fetch(f"SELECT {SHOW_COLUMNS} FROM shows s WHERE {where} ORDER BY s.title_key", *args)
-        return [CatalogShow(int(r[0]), r[1], tuple(r[2])) for r in rows]
+        return [CatalogShow(int(r[0]), r[1], tuple(r[2]), None if r[3] is None else int(r[3])) for r in rows]
 
 
 async def _upsert(conn: asyncpg.Connection, title: str, now: float) -> int | None:

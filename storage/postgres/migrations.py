@@ -216,4 +216,9 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, chat_id)
     );
     """,
+    # 5: a show's TVmaze id (SQLite version 8), when it came from there: the stable id a re-import finds it by
+    """
+    ALTER TABLE shows ADD COLUMN tvmaze_id BIGINT;
+    CREATE UNIQUE INDEX shows_tvmaze ON shows(tvmaze_id) WHERE tvmaze_id IS NOT NULL;
+    """,
 )

@@ -10,6 +10,7 @@ import aiosqlite
 
 from feeds.model import CatalogShow
 from feeds.understand.text import fold
+from storage.errors import ShowConflict
 from storage.sqlite.database import SqliteDatabase
 
 
@@ -17,15 +18,30 @@ class SqliteCatalog:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
 
-    async def upsert_show(self, title: str, aliases: Iterable[str] = ()) -> int:
+    async def upsert_show(self, title: str, aliases: Iterable[str] = (), *, tvmaze_id: int | None = None) -> int:
         title = " ".join(title.split())
         if not fold(title):
             raise ValueError("a show needs a title")
         async with self._db.transaction() as conn:
-            show_id = await _upsert(conn, title, time.time())
-            assert show_id is not None
+            show_id = None
+            if tvmaze_id is not None:
+                rows = list(await conn.execute_fetchall("SELECT id FROM shows WHERE tvmaze_id = ?", (tvmaze_id,)))
+                show_id = int(rows[0][0]) if rows else None
+            if show_id is None:
+                show_id = await _upsert(conn, title, time.time())
+                assert show_id is not None
+                if tvmaze_id is not None:
+                    rows = list(await conn.execute_fetchall("SELECT tvmaze_id FROM shows WHERE id = ?", (show_id,)))
+                    if rows[0][0] is not None and int(rows[0][0]) != tvmaze_id:
+                        raise ShowConflict(f"{title!r} is another show's title (TVmaze {rows[0][0]})")
+                    await conn.execute("UPDATE shows SET tvmaze_id = ? WHERE id = ?", (tvmaze_id, show_id))
             await _insert_aliases(conn, show_id, aliases)
         return show_id
+
+    async def show_by_tvmaze(self, tvmaze_id: int) -> CatalogShow | None:
+        for show in await self._shows_where("s.tvmaze_id = ?", (tvmaze_id,)):
+            return show
+        return None
 
     async def import_catalog(self, shows: Iterable[tuple[str, Sequence[str]]]) -> int:
         count = 0
@@ -50,8 +66,9 @@ class SqliteCatalog:
         async with self._db.reading() as conn:  # one connection: titles and aliases of the same moment
             for show_id, alias in await conn.execute_fetchall("SELECT show_id, alias FROM aliases ORDER BY id"):
                 aliases.setdefault(int(show_id), []).append(alias)
-            rows = await conn.execute_fetchall("SELECT id, title FROM shows ORDER BY title_key")
-        return [CatalogShow(int(i), t, tuple(aliases.get(int(i), ()))) for i, t in rows]
+            rows = await conn.execute_fetchall("SELECT id, title, tvmaze_id FROM shows ORDER BY title_key")
+        return [CatalogShow(int(i), t, tuple(aliases.get(int(i), ())), None if tv is None else int(tv))
+                for i, t, tv in rows]
 
     async def show_count(self) -> int:
         return await self._db.scalar("SELECT COUNT(*) FROM shows")
@@ -76,11 +93,12 @@ class SqliteCatalog:
 
     async def _shows_where(self, where: str, args: tuple[object, ...]) -> list[CatalogShow]:
         rows = await self._db.fetchall(
-            "SELECT s.id, s.title, (SELECT json_group_array(alias) FROM aliases a WHERE a.show_id = s.id) "
+            "SELECT s.id, s.title, (SELECT json_group_array(alias) FROM aliases a WHERE a.show_id = s.id), s.tvmaze_id "
             f"FROM shows s WHERE {where} ORDER BY s.title_key",
             args,
         )
-        return [CatalogShow(int(i), t, tuple(json.loads(a or "[]"))) for i, t, a in rows]
+        return [CatalogShow(int(i), t, tuple(json.loads(a or "[]")), None if tv is None else int(tv))
+                for i, t, a, tv in rows]
 
 
 async def _upsert(conn: aiosqlite.Connection, title: str, now: float) -> int | None:

@@ -329,4 +329,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         PRIMARY KEY (platform, chat_id)
     );
     """,
+    # 8: a show's TVmaze id, when it came from there: the stable id a re-import finds it by
+    """
+    ALTER TABLE shows ADD COLUMN tvmaze_id INTEGER;
+    CREATE UNIQUE INDEX shows_tvmaze ON shows(tvmaze_id) WHERE tvmaze_id IS NOT NULL;
+    """,
 )

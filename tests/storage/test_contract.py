@@ -7,7 +7,8 @@ import asyncio
 
 import pytest
 
-from feeds.model import Event, NewItem, ShowMatch
+from feeds.model import CatalogShow, Event, NewItem, ShowMatch
+from storage.errors import ShowConflict
 from storage.ports import Storage
 from storage.records import ChatPreferences, SubscriptionRecord
 
@@ -569,3 +570,21 @@ async def test_each_chat_keeps_its_own_language_and_time_zone(storage: Storage) 
     await storage.audience.migrate_chat("telegram", "-100", "-100999")
     assert (await prefs.preferences("telegram", "-100999")).language == "es"
     assert (await prefs.preferences("telegram", "-100")).language is None
+
+
+# -- TVmaze ids ----------------------------------------------------------------------------------------
+async def test_a_tvmaze_id_is_a_stable_show_id(storage: Storage) -> None:
+    catalog = storage.catalog
+    squid = await catalog.upsert_show("Squid Game", ["오징어 게임"], tvmaze_id=43687)
+    assert (await catalog.show_by_tvmaze(43687)) == CatalogShow(squid, "Squid Game", ("오징어 게임",), 43687)
+    # the same TVmaze show again, under another title: the same catalog show, new names added
+    assert await catalog.upsert_show("Squid Game (2021)", ["El juego del calamar"], tvmaze_id=43687) == squid
+    assert set((await catalog.show_by_id(squid)).aliases) == {"오징어 게임", "El juego del calamar"}  # type: ignore[union-attr]
+    # a show already in the catalog by title takes the id; a title taken by another TVmaze show is refused
+    silo = await catalog.upsert_show("Silo")
+    assert await catalog.upsert_show("Silo", tvmaze_id=44778) == silo
+    assert (await catalog.show_by_id(silo)).tvmaze_id == 44778  # type: ignore[union-attr]
+    with pytest.raises(ShowConflict):
+        await catalog.upsert_show("Silo", tvmaze_id=1)
+    assert await catalog.show_by_tvmaze(1) is None
+    assert {s.title: s.tvmaze_id for s in await catalog.shows()} == {"Squid Game": 43687, "Silo": 44778}

@@ -33,8 +33,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from tests.support.http_server import LocalServer, Request, Response
 
@@ -150,9 +152,11 @@ class FakeTelegram:
             "getUpdates": self._get_updates, "getChatMember": self._get_chat_member,
             "sendMessage": self._send_message, "answerCallbackQuery": lambda p: _ok(True),
             "editMessageText": self._edit_message_text, "close": lambda p: _ok(True),
+            "sendDocument": self._send_document, "getFile": self._get_file,
         }
         for method, handler in handlers.items():
             self.server.routes[f"/bot{token}/{method}"] = self._recorded(method, handler)
+        self.files: dict[str, bytes] = {}  # file_id -> what a user sent (getFile, then a download)
         self.server.fallback = self._unknown
         self.unreachable = False  # True: every request's connection is closed unanswered
         self.strict = False
@@ -196,6 +200,25 @@ class FakeTelegram:
         if text.startswith("/"):
             length = len(text.split(maxsplit=1)[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self.push_update({"message": message})
+
+    def push_document(self, *, user: int, data: bytes, filename: str, caption: str = "", chat: int | None = None,
+                      chat_type: str = "private", first_name: str = "Ann") -> int:
+        """A user sends a file (its caption may be a command: "/feed import")."""
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = data
+        chat_obj = _chat(chat if chat is not None else user, chat_type, first_name)
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids), "date": int(time.time()), "chat": chat_obj,
+            "from": _user(user, first_name),
+            "document": {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": filename,
+                         "mime_type": "application/octet-stream", "file_size": len(data)},
+        }
+        if caption:
+            message["caption"] = caption
+            if caption.startswith("/"):
+                message["caption_entities"] = [{"type": "bot_command", "offset": 0,
+                                                "length": len(caption.split(maxsplit=1)[0])}]
         return self.push_update({"message": message})
 
     def push_callback(self, *, user: int, data: str, message: Call, first_name: str = "Ann") -> int:
@@ -267,6 +290,15 @@ class FakeTelegram:
                 seen = [(c.method, c.params.get("chat_id"), c.params.get("text")) for c in self.calls]
                 raise AssertionError(f"no matching {method} within {within}s; calls: {seen}")
             await asyncio.sleep(0.02)
+
+    async def wait_until(self, probe: Callable[[], Any], *, within: float = 5.0) -> Any:
+        """The first non-None answer of `probe`, polled until `within` seconds have passed."""
+        deadline = time.monotonic() + within
+        while (found := probe()) is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nothing within {within}s; calls: {[c.method for c in self.calls]}")
+            await asyncio.sleep(0.02)
+        return found
 
     async def wait_for_sent(self, predicate: Callable[[Call], bool] = lambda c: True, *,
                             within: float = 5.0) -> Call:
@@ -370,6 +402,29 @@ class FakeTelegram:
         self.too_many.append(Call("sendMessage", params, time.time()))
         return _error(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 
+    def _send_document(self, params: dict[str, Any]) -> Response:
+        """A file the bot sends (multipart: its bytes in `document`, their name in `_filename`)."""
+        if "document" not in params:
+            return _error(400, "Bad Request: there is no document in the request")
+        result = self._message(str(params.get("chat_id")), {**params, "text": ""})
+        result["document"] = {"file_id": "sent", "file_unique_id": "sent", "file_name": params.get("_filename", "")}
+        if params.get("caption"):
+            result["caption"] = params["caption"]
+        params["_accepted"] = True
+        params["_result"] = result
+        return _ok(result)
+
+    def _get_file(self, params: dict[str, Any]) -> Response:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            return _error(400, "Bad Request: invalid file_id")
+        path = f"documents/{file_id}.bin"
+        route = f"/file/bot{self.token}/{path}"
+        for served in (route, quote(route)):  # PTB percent-encodes the URL (the token's ':')
+            self.server.routes[served] = Response(200, self.files[file_id])
+        return _ok({"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
+                    "file_path": path})
+
     def _edit_message_text(self, params: dict[str, Any]) -> Response:
         if refused := text_problem(params):
             return refused
@@ -413,9 +468,12 @@ def _chat(chat_id: int, chat_type: str, first_name: str = "Ann") -> dict[str, An
 
 
 def _decode(request: Request) -> dict[str, Any]:
-    """PTB posts form data; non-string values are JSON-encoded."""
-    if request.headers.get("content-type", "").startswith("application/json"):
+    """PTB posts form data (multipart when it uploads a file); non-string values are JSON-encoded."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
         return dict(request.json())
+    if content_type.startswith("multipart/form-data"):
+        return _multipart(content_type, request.body)
     params: dict[str, Any] = {}
     query = request.path.partition("?")[2]
     for key, value in parse_qsl(query + "&" + request.body.decode("utf-8"), keep_blank_values=True):
@@ -426,4 +484,30 @@ def _decode(request: Request) -> dict[str, Any]:
             except json.JSONDecodeError:
                 pass
         params[key] = value
+    return params
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """A multipart/form-data body: text fields as _decode gives them, a file's bytes under its field
+    name (and its filename under `_filename`)."""
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    params: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        data = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename:
+            params[str(name)] = data
+            params["_filename"] = filename
+            continue
+        value = data.decode("utf-8")
+        if name in _JSON_PARAMS:
+            try:
+                params[str(name)] = json.loads(value)
+                continue
+            except json.JSONDecodeError:
+                pass
+        params[str(name)] = value
     return params
