@@ -14,8 +14,9 @@ the poller does per matched item. Counted for each labelled story, on its show:
   earlier story; later items: join), and update-vs-join accuracy over the items whose ideal is
   join or update
 Baseline (same run): one ping per item with an event, which is what showbot did before stories.
-Cost: the stories' time per matched item (facts, dateparser where a date is announced, decision)
-against the matcher's time on the same item. Exits 0; skips when ../shared is absent."""
+Cost: the stories' CPU time per matched item (facts, dateparser where a date is announced, decision)
+against the matcher's CPU time on the same items (CPU seconds of this process, so other load on the
+machine skews them less). Exits 0; skips when ../shared is absent."""
 
 from __future__ import annotations
 
@@ -165,18 +166,18 @@ def run(verbose: bool) -> None:
     for item in order:
         labelled = story_of[item.key]
         shows = set(labelled.get("shows", [labelled["show"]]))
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         matches = matchers[CATALOG_OF[item.set]].match(item.title, item.summary)
-        match_time += time.perf_counter() - t0
+        match_time += time.process_time() - t0
         news = [m for m in matches if m.events]
         if news:
             matched_items += 1
         baseline_pings += len(news)
         for m in news:
             report = Report(item.title, item.summary, item.link, item.source, item.published)
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             decision = book.add(report, ShowMatch(ids[m.show], m.show, m.events, m.seasons, m.reason, m.spans))
-            story_time += time.perf_counter() - t0
+            story_time += time.process_time() - t0
             if m.show not in shows:
                 if decision.verdict is not Verdict.JOIN:
                     other_show_pings += 1

@@ -49,8 +49,8 @@ def read_opml(data: bytes) -> OpmlList:
     feeds = list(seen.values())
     problem = None
     if not feeds:
-        reason = parsed.get("bozo_exception")
-        problem = f"no feeds in it ({reason})" if parsed.get("bozo") and reason else "no feeds in it"
+        error = parsed.get("bozo_exception")
+        problem = f"no feeds in it ({error})" if parsed.get("bozo") and error else "no feeds in it"
     elif len(feeds) > MAX_FEEDS:
         feeds, problem = feeds[:MAX_FEEDS], f"only the first {MAX_FEEDS} feeds are read"
     return OpmlList(feeds, problem)

@@ -113,8 +113,7 @@ def _show(data: Any) -> TvmazeShow | None:
     name = _text(data["name"]) or ""
     outlet = data.get("network") if isinstance(data.get("network"), dict) else data.get("webChannel")
     network = _text(outlet.get("name")) if isinstance(outlet, dict) else None
-    found = data.get("_embedded")
-    embedded: dict[str, Any] = found if isinstance(found, dict) else {}
+    embedded: dict[str, Any] = data["_embedded"] if isinstance(data.get("_embedded"), dict) else {}
     akas: list[str] = []
     for aka in embedded.get("akas") or []:
         alias = _text(aka.get("name")) if isinstance(aka, dict) else None

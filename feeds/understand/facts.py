@@ -54,7 +54,7 @@ def signature(title: str, match: ShowMatch) -> str:
     """The headline's own words, for comparing wording: folded, the show's name and the small words
     dropped ("Netflix renews Wednesday for season 3" -> "netflix renews season 3")."""
     masked = re.sub(r"['’]s\b", "", _mask(clean(title), match.spans))
-    show_words = set(fold(match.show).split())
+    show_words = _words_of(match.show)
     words = [w for w in fold(masked).split()
              if w not in _SMALL_WORDS and w not in show_words and w not in NETWORKS and w not in _PLATFORM_WORDS]
     return " ".join(words)
@@ -69,6 +69,12 @@ def _lead(summary: str, show: str) -> str:
     """The summary's first sentence, the show's name blanked out."""
     first = _SENTENCE_END.split(summary[:300], maxsplit=1)[0]
     return blank_out(first, show, " ")
+
+
+@lru_cache(maxsize=4096)
+def _words_of(show: str) -> frozenset[str]:
+    """A show's title as folded words (a show's news comes again and again: cached)."""
+    return frozenset(fold(show).split())
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -107,7 +113,7 @@ def _name_key(raw: str) -> str | None:
 
 
 def _names(text: str, show: str) -> frozenset[str]:
-    show_words = set(fold(show).split())
+    show_words = _words_of(show)
     found: set[str] = set()
     for m in _WORD.finditer(text):
         key = _name_key(m.group(0))
