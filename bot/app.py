@@ -24,6 +24,7 @@ from bot.service import ShowBot
 from bot.supervise import Supervisor
 
 if TYPE_CHECKING:
+    from bot.adapters.telegram_bot import TelegramAdapter
     from bot.adapters.web.server import WebServer
     from bot.push_subscriptions import PushSubscriptions
 
@@ -31,12 +32,20 @@ _log = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2  # a token the platform refuses is a configuration error
 EXIT_UNDELIVERED = 1  # `run --once`: a platform could not be reached; its notifications stay pending
+TELEGRAM_UPDATES_ROLE = "telegram-updates"  # with several workers, the one that reads Telegram's updates
+LEADER_RETRY = 5.0  # seconds between a follower's tries to become the reader
+LEADER_CHECK = 5.0  # seconds between the reader's checks that it still is
 
 
 class Platform(Protocol):
     platform: str
 
     async def stop(self) -> None: ...
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -73,7 +82,7 @@ class _Platforms:
 
     async def start(self, supervisor: Supervisor) -> None:
         if self._settings.telegram_token:
-            supervisor.spawn("telegram start-up", self._start_telegram, restart=False)
+            supervisor.spawn("telegram start-up", lambda: self._start_telegram(supervisor), restart=False)
         if self._settings.discord_token:
             from bot.adapters.discord_bot import DiscordAdapter
 
@@ -85,15 +94,37 @@ class _Platforms:
             else:
                 self._register(discord)
 
-    async def _start_telegram(self) -> None:
+    async def _start_telegram(self, supervisor: Supervisor) -> None:
         from bot.adapters.telegram_bot import TelegramAdapter, TokenRejected
 
         adapter = TelegramAdapter(self._settings, self._showbot)
+        several = self._showbot.storage.several_workers  # then one elected worker reads the updates
         try:
-            if await adapter.connect(self._stop):
+            if await adapter.connect(self._stop, updates=not several):
                 self._register(adapter)
+                if several:
+                    supervisor.spawn("telegram updates", lambda: self._lead_telegram_updates(adapter))
         except TokenRejected as exc:
             self._refused("telegram", str(exc))
+
+    async def _lead_telegram_updates(self, adapter: TelegramAdapter) -> None:
+        """Read Telegram's updates while this worker holds the leadership; every worker sends. A leader
+        that dies loses the lock with its database session, and the next worker to ask takes over."""
+        coordination = self._showbot.storage.coordination
+        try:
+            while not self._stop.is_set():
+                if not await coordination.try_lead(TELEGRAM_UPDATES_ROLE):
+                    await _wait(self._stop, LEADER_RETRY)
+                    continue
+                _log.info("telegram: this worker (%s) reads the updates", self._showbot.worker)
+                await adapter.start_updates()
+                while not self._stop.is_set() and await coordination.still_leading(TELEGRAM_UPDATES_ROLE):
+                    await _wait(self._stop, LEADER_CHECK)
+                await adapter.stop_updates()
+                if not self._stop.is_set():
+                    _log.warning("telegram: lost the updates to another worker; sending goes on")
+        finally:
+            await coordination.release_lead(TELEGRAM_UPDATES_ROLE)
 
     async def start_once(self) -> None:
         """For `run --once`: start each platform for sending only (no updates), a few tries each."""

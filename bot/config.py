@@ -4,6 +4,9 @@
 |------------------------------|-----------------------|----------------------------------------------------|
 | SHOWBOT_DB                   | db                    | SQLite file (default ./showbot.db)                 |
 | SHOWBOT_DATABASE_URL         | database_url          | postgresql://… to use PostgreSQL instead of SQLite |
+| SHOWBOT_WORKER_LEASE         | worker_lease          | seconds before another worker takes a silent one's work |
+| SHOWBOT_DISCORD_SHARDS       | discord_shards (list) | Discord shard ids this worker runs, or "none"      |
+| SHOWBOT_DISCORD_SHARD_COUNT  | discord_shard_count   | Discord shards in all (with SHOWBOT_DISCORD_SHARDS)|
 | SHOWBOT_FEEDS                | feeds (list)          | feed URLs, comma-separated; replaces the defaults  |
 | SHOWBOT_POLL_INTERVAL        | poll_interval         | seconds between polls of one feed (default 600)    |
 | SHOWBOT_CATALOG              | catalog               | a catalog JSON file imported at start              |
@@ -38,6 +41,8 @@ from urllib.parse import urlsplit
 from feeds.urls import UnsafeURLError, check_url_syntax
 
 DEFAULT_POLL_INTERVAL = 600.0
+DEFAULT_WORKER_LEASE = 120.0
+MIN_WORKER_LEASE = 1.0
 DEFAULT_WEB = "127.0.0.1:8080"
 DEFAULT_TVMAZE_URL = "https://api.tvmaze.com"
 WEB_OFF = "off"
@@ -63,6 +68,9 @@ REAL_FEEDS: tuple[str, ...] = (
 ENV_HELP: tuple[tuple[str, str], ...] = (
     ("SHOWBOT_DB", "SQLite database file (default: ./showbot.db)"),
     ("SHOWBOT_DATABASE_URL", "postgresql://user:password@host/db to keep the data in PostgreSQL instead"),
+    ("SHOWBOT_WORKER_LEASE", f"seconds a worker holds a feed or chat before another may take over (default {DEFAULT_WORKER_LEASE:g})"),
+    ("SHOWBOT_DISCORD_SHARDS", "Discord shard ids this worker connects, e.g. 0,1; none: send only (default: discord.py's)"),
+    ("SHOWBOT_DISCORD_SHARD_COUNT", "how many Discord shards there are in all (needed with SHOWBOT_DISCORD_SHARDS)"),
     ("SHOWBOT_FEEDS", "comma-separated feed URLs; replaces the default list"),
     ("SHOWBOT_POLL_INTERVAL", f"seconds between two polls of a feed (default {DEFAULT_POLL_INTERVAL:g})"),
     ("SHOWBOT_CATALOG", "catalog JSON file to import at start ({\"shows\": [{\"title\", \"aliases\"}]})"),
@@ -91,6 +99,9 @@ class ConfigError(ValueError):
 class Settings:
     db: str = "showbot.db"
     database_url: str | None = None  # PostgreSQL; when set, `db` is not used
+    worker_lease: float = DEFAULT_WORKER_LEASE  # several workers: a silent worker's feeds and chats go after this
+    discord_shards: tuple[int, ...] | None = None  # None: one client, no sharding; (): send only, no gateway
+    discord_shard_count: int | None = None
     feeds: tuple[str, ...] = ()
     poll_interval: float = DEFAULT_POLL_INTERVAL
     catalog: str | None = None
@@ -182,6 +193,12 @@ def _from_toml(path: Path) -> dict[str, object]:
             out[key] = tuple(v.strip() for v in value if v.strip())
         elif key == "poll_interval":
             out[key] = _seconds(value, key)
+        elif key == "worker_lease":
+            out[key] = _number(value, key)
+        elif key == "discord_shards":
+            out[key] = _shards(value, key)
+        elif key == "discord_shard_count":
+            out[key] = _shard_count(value, key)
         elif key in ("allow_private_feeds", "trust_proxy", "tvmaze"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{key} in {path} must be true or false")
@@ -212,6 +229,12 @@ def _from_env(env: Mapping[str, str]) -> dict[str, object]:
         out["owners"] = tuple(o.strip() for o in env["SHOWBOT_OWNERS"].split(",") if o.strip())
     if env.get("SHOWBOT_POLL_INTERVAL", "").strip():
         out["poll_interval"] = _seconds(env["SHOWBOT_POLL_INTERVAL"], "SHOWBOT_POLL_INTERVAL")
+    if env.get("SHOWBOT_WORKER_LEASE", "").strip():
+        out["worker_lease"] = _number(env["SHOWBOT_WORKER_LEASE"].strip(), "SHOWBOT_WORKER_LEASE")
+    if env.get("SHOWBOT_DISCORD_SHARDS", "").strip():
+        out["discord_shards"] = _shards(env["SHOWBOT_DISCORD_SHARDS"], "SHOWBOT_DISCORD_SHARDS")
+    if env.get("SHOWBOT_DISCORD_SHARD_COUNT", "").strip():
+        out["discord_shard_count"] = _shard_count(env["SHOWBOT_DISCORD_SHARD_COUNT"].strip(), "SHOWBOT_DISCORD_SHARD_COUNT")
     for var, key in (("SHOWBOT_ALLOW_PRIVATE_FEEDS", "allow_private_feeds"), ("SHOWBOT_TRUST_PROXY", "trust_proxy"),
                      ("SHOWBOT_TVMAZE", "tvmaze")):
         if env.get(var, "").strip():
@@ -246,6 +269,40 @@ def parse_bind(text: str) -> tuple[str, int] | None:
     return host, int(port_text)
 
 
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool):
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    return number
+
+
+def _shards(value: object, name: str) -> tuple[int, ...]:
+    """'0,1' (or a TOML list of numbers) -> (0, 1); 'none' -> () (send only)."""
+    if isinstance(value, str) and value.strip().lower() == "none":
+        return ()
+    parts = value if isinstance(value, list) else str(value).split(",")
+    try:
+        ids = tuple(dict.fromkeys(int(str(part).strip()) for part in parts if str(part).strip()))
+    except ValueError:
+        raise ConfigError(f"{name} must be shard ids like 0,1 (or none), not {value!r}") from None
+    if not ids:
+        raise ConfigError(f"{name} must name at least one shard id (or none)")
+    return ids
+
+
+def _shard_count(value: object, name: str) -> int:
+    try:
+        count = int(str(value))
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of shards, not {value!r}") from None
+    if count < 1 or isinstance(value, bool):
+        raise ConfigError(f"{name} must be at least 1")
+    return count
+
+
 def _seconds(value: object, name: str) -> float:
     if isinstance(value, bool):  # TOML `true` would otherwise read as 1 second
         raise ConfigError(f"{name} must be a number of seconds, not {value!r}")
@@ -274,6 +331,12 @@ def _validate(settings: Settings) -> Settings:
             raise ConfigError(f"owner {owner!r} must look like telegram:123 or discord:456")
     if settings.discord_api_base is not None:
         _check_api_base(settings.discord_api_base)
+    if not (math.isfinite(settings.worker_lease) and settings.worker_lease >= MIN_WORKER_LEASE):
+        raise ConfigError(f"SHOWBOT_WORKER_LEASE must be at least {MIN_WORKER_LEASE:g} seconds")
+    if settings.discord_shards is not None:
+        count = settings.discord_shard_count
+        if settings.discord_shards and (count is None or any(not 0 <= i < count for i in settings.discord_shards)):
+            raise ConfigError("SHOWBOT_DISCORD_SHARDS needs SHOWBOT_DISCORD_SHARD_COUNT, and every shard id below it")
     if settings.database_url is not None:
         scheme = urlsplit(settings.database_url).scheme.lower()
         if scheme not in ("postgresql", "postgres"):

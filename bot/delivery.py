@@ -19,6 +19,7 @@ platform accepted is never sent again because its row could not be marked."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -48,6 +49,12 @@ BACKOFF_CAP = 1800.0
 MAX_INLINE_RETRY_AFTER = 60.0  # a longer global 429 wait is rescheduled instead of slept through
 MAX_INLINE_CHAT_WAIT = 5.0  # a chat's own longer wait is rescheduled: a delivery pass never waits on one chat
 BATCH = 500
+CLAIM_LEASE = 120.0  # a worker that dies mid-delivery loses its chats to the others after this long
+# Workers' sends leave their slots a little late at times (a busy loop, the network), and late sends
+# bunch up: the shared rate keeps 10% below the platform's figure so a bunch still stays under it.
+SHARED_RATE_MARGIN = 0.9
+LATE_SLOT = 0.05  # seconds past its shared slot a send may still go
+LATE_SLOT_RETRIES = 3
 PAUSED_REFRESH = 60.0  # seconds the known paused chats are trusted before storage is asked again
 FINAL_WRITE_TRIES = 3  # at a stop, unrecorded outcomes get this many more tries
 
@@ -82,9 +89,13 @@ def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> float:
 class Delivery:
     def __init__(
         self, storage: Storage, messengers: Mapping[str, Messenger], *, clock: Callable[[], float] = time.time,
-        concurrency: int = 64, metrics: MetricsSink = NO_METRICS,
+        concurrency: int = 64, metrics: MetricsSink = NO_METRICS, worker: str = "local", shared_slots: bool = False,
+        lease: float = CLAIM_LEASE,
     ) -> None:
         self._storage = storage
+        self.worker = worker  # whose chat claims these are: several workers on one database split the chats
+        self._shared_slots = shared_slots  # other workers send too: each platform's global rate is shared
+        self.lease = lease  # a chat claim lasts this long unless renewed: a dead worker's chats go after it
         self.metrics = metrics
         self._messengers = dict(messengers)
         self._limiters = {name: _limiter_of(m) for name, m in self._messengers.items()}
@@ -156,15 +167,46 @@ class Delivery:
         `stop` is set, as soon as the sends in flight are done: the rest stay pending for the next start."""
         report = DeliveryReport()
         await self.unwritten.write(self._storage, self._clock())
-        while stop is None or not stop.is_set():
-            rows = await self._storage.outbox.pending_outbox(now=self._clock(), platforms=self.platforms, limit=BATCH)
-            if not rows:
-                return report
-            batch = await self._deliver_rows(rows, stop)
-            report.add(batch)
-            if len(rows) < BATCH or not batch.attempted:  # (a full batch of rows kept back: no busy loop)
-                return report
-        return report
+        try:
+            while stop is None or not stop.is_set():
+                rows = await self._storage.outbox.claim_outbox(
+                    now=self._clock(), platforms=self.platforms, worker=self.worker, lease=self.lease, limit=BATCH)
+                if not rows:
+                    return report
+                batch = await self._deliver_claimed(rows, stop)
+                report.add(batch)
+                if len(rows) < BATCH or not batch.attempted:  # (a full batch of rows kept back: no busy loop)
+                    return report
+            return report
+        finally:
+            await self._release_claims()
+
+    async def _deliver_claimed(self, rows: list[OutboxEntry], stop: asyncio.Event | None) -> DeliveryReport:
+        """Deliver, keeping the chats' claims alive while it takes (429 waits, per-chat pacing)."""
+        renewer = asyncio.create_task(self._renew_claims())
+        try:
+            return await self._deliver_rows(rows, stop)
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+
+    async def _renew_claims(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            try:
+                await self._storage.outbox.renew_outbox_claims(worker=self.worker, now=self._clock(), lease=self.lease)
+            except Exception as exc:  # the claims may run out: then at most the row in flight goes twice
+                _log.warning("could not renew the chat claims (%s: %s)", type(exc).__name__, exc)
+
+    async def _release_claims(self) -> None:
+        """Hand the chats back; another worker takes one no sooner than its per-chat interval allows."""
+        intervals = [max(m.limits.private_interval, m.limits.group_interval) for m in self._messengers.values()]
+        try:
+            await self._storage.outbox.release_outbox(worker=self.worker, now=self._clock(),
+                                                      cooldown=max(intervals, default=0.0))
+        except Exception as exc:  # they run out on their own
+            _log.warning("could not release the chat claims (%s: %s)", type(exc).__name__, exc)
 
     async def write_unwritten(self) -> bool:
         """A last try at recording what the platforms answered (at a stop, after `run --once`).
@@ -201,6 +243,26 @@ class Delivery:
             _done, pending = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
+
+    async def _shared_slot(self, platform: str, messenger: Messenger, stop: asyncio.Event | None) -> bool:
+        """Wait for a send slot shared with every worker (the platform's global limit holds for all of them
+        together). A slot this worker woke up for too late is given up for the next one: a late send
+        would bunch with the others' on-time ones. False when `stop` was set meanwhile."""
+        interval = 1.0 / (messenger.limits.per_second * SHARED_RATE_MARGIN)
+        for _attempt in range(LATE_SLOT_RETRIES):
+            delay = await self._storage.coordination.reserve_slot(f"send:{platform}", interval=interval)
+            due = time.monotonic() + delay
+            if delay > 0:
+                if stop is None:
+                    await asyncio.sleep(delay)
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), delay)
+            if stop is not None and stop.is_set():
+                return False
+            if time.monotonic() - due <= LATE_SLOT:
+                break
+        return True
 
     async def _deliver_rows(self, rows: list[OutboxEntry], stop: asyncio.Event | None = None) -> DeliveryReport:
         by_chat: OrderedDict[tuple[str, str, str], list[OutboxEntry]] = OrderedDict()
@@ -241,6 +303,8 @@ class Delivery:
                     return  # shutting down: this row and the chat's later ones stay pending
                 async with limiter.slot(chat_id, group=group, stop=stop) as ready:  # the key replies use too
                     if not ready:
+                        return
+                    if self._shared_slots and not await self._shared_slot(platform, messenger, stop):
                         return
                     failure = await _attempt(messenger.send(recipient, notification))
                 if failure is None:

@@ -28,6 +28,9 @@ from storage.ports import Storage
 _log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 6 * 3600.0
+FEED_LEASE = 120.0  # a worker that dies mid-poll loses its feeds to the others after this long
+SINGLE_WORKER_BATCH = 100_000  # alone on the database: every due feed at once
+SHARED_BATCH = 200  # with other workers: a few hundred at a time, so the feeds spread over the workers
 PROCESS_POOL_MIN_FEEDS = 64  # fewer feeds are parsed and matched in threads (no worker processes to start)
 PERMANENT_BACKOFF_BASE = 3600.0
 
@@ -74,10 +77,14 @@ def spread_offset(url: str, interval: float) -> float:
 class Poller:
     def __init__(
         self, storage: Storage, fetcher: FeedFetcher, matcher: Callable[[], Matcher], *, interval: float,
-        clock: Callable[[], float] = time.time, stories: StoryClustering | None = None,
+        clock: Callable[[], float] = time.time, stories: StoryClustering | None = None, worker: str = "local",
+        batch: int = SINGLE_WORKER_BATCH, lease: float = FEED_LEASE,
     ) -> None:
         self._storage = storage
         self._stories = stories or StoryClustering()
+        self.worker = worker  # who leases the due feeds; several workers on one database poll each feed once
+        self.batch = batch  # feeds claimed at a time: small when several workers share the feeds
+        self.lease = lease
         self._fetcher = fetcher
         self._matcher = matcher
         self.interval = interval
@@ -89,6 +96,7 @@ class Poller:
         # feeds whose failure could not be written (disk full, database locked): backed off here
         # instead, so an unwritable database never turns into fetching the same feed in a loop
         self._held: dict[int, _Hold] = {}
+        self._abandoned: list[int] = []  # feeds claimed this batch but not fetched (shutting down)
         # parse and match off the event loop: started when a poll has many feeds at once, restarted
         # with each new matcher (a changed catalog)
         self._workers: FeedWorkers | None = None
@@ -111,16 +119,31 @@ class Poller:
 
     async def poll(self, *, force: bool = False, stop: asyncio.Event | None = None) -> PollReport:
         """Poll every due feed (every feed with force=True) concurrently; the fetcher bounds concurrency.
-        When `stop` is set, fetches still in flight are abandoned (those feeds stay due); what was
-        fetched is still stored and fanned out, so a shutdown neither waits on a slow feed nor loses news."""
-        now = self._clock()
-        feeds = await self._storage.feeds.all() if force else await self._storage.feeds.due_feeds(now)
-        if not force:
-            feeds = [f for f in feeds if f.id not in self._held or self._held[f.id].until <= now]
-        report = PollReport(feeds=len(feeds))
-        if not feeds:
+        Due feeds are claimed `batch` at a time (leased to this worker, so other workers on the same
+        database take others) until none is left. When `stop` is set, fetches still in flight are
+        abandoned (those feeds are released and stay due); what was fetched is still stored and fanned
+        out, so a shutdown neither waits on a slow feed nor loses news."""
+        report = PollReport()
+        if force:
+            await self._poll_batch(await self._storage.feeds.all(), report, stop)
             return report
+        while stop is None or not stop.is_set():
+            now = self._clock()
+            claimed = await self._storage.feeds.claim_due_feeds(now, worker=self.worker, lease=self.lease,
+                                                                limit=self.batch)
+            feeds = [f for f in claimed if f.id not in self._held or self._held[f.id].until <= now]
+            if feeds:
+                await self._poll_batch(feeds, report, stop)
+            if len(claimed) < self.batch or not feeds:
+                break
+        return report
+
+    async def _poll_batch(self, feeds: list[FeedRecord], report: PollReport, stop: asyncio.Event | None) -> None:
+        report.feeds += len(feeds)
+        if not feeds:
+            return
         self._not_modified = []
+        self._abandoned = []
         await self._use_processes(len(feeds))
         try:
             results = await asyncio.gather(*(self._poll_feed(feed, report, stop) for feed in feeds),
@@ -133,13 +156,18 @@ class Poller:
                     _log.warning("could not record %d unchanged feeds (%s: %s)", len(self._not_modified),
                                  type(exc).__name__, exc)
                 self._not_modified = []
+            if self._abandoned:
+                try:  # due again at once, for whichever worker runs next
+                    await self._storage.feeds.release_feeds(self.worker, self._abandoned)
+                except Exception as exc:  # the leases run out on their own
+                    _log.warning("could not release %d unfetched feeds (%s: %s)", len(self._abandoned),
+                                 type(exc).__name__, exc)
         for feed, result in zip(feeds, results, strict=True):
             if isinstance(result, BaseException):  # a bug, not a feed problem: log, keep going
                 _log.error("polling %s crashed", feed.url, exc_info=result)
                 # and back off as for any failing feed: a bug must not turn into polling it in a loop
                 await self._fail(feed, f"{type(result).__name__}: {result}", self._clock(), permanent=False,
                                  report=report)
-        return report
 
     @property
     def held_until(self) -> float | None:
@@ -150,6 +178,7 @@ class Poller:
         result = await self._fetch_unless_stopped(feed, stop)
         if result is None:
             _log.info("shutting down: %s not fetched, it stays due", feed.url)
+            self._abandoned.append(feed.id)
             return
         now = self._clock()
         if result.status is FetchStatus.NOT_MODIFIED:  # costs no parsing; written with the others in one go

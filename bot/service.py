@@ -12,6 +12,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +28,7 @@ from bot.health import Health, StorageProbe
 from bot.metrics import Metrics
 from bot.panel_auth import PanelAuth
 from bot.poll_schedule import PollSchedule
-from bot.poller import Poller, PollReport, spread_offset
+from bot.poller import SHARED_BATCH, SINGLE_WORKER_BATCH, Poller, PollReport, spread_offset
 from bot.ports import Messenger
 from bot.preferences import Preferences
 from bot.supervise import Supervisor
@@ -53,6 +56,11 @@ def health_stale_after(poll_interval: float) -> float:
     adaptive polls (a quiet feed, or one whose news comes by push), so no feed's long interval ever
     reads as an outage."""
     return 2 * PollSchedule(poll_interval).slowest + 300.0
+
+
+def worker_name() -> str:
+    """host:pid:random — unique among the processes running the bot on one database."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class CatalogFormatError(ValueError):
@@ -113,8 +121,14 @@ class ShowBot:
         self._catalog_version: tuple[int, int] | None = None
         self.metrics = Metrics()
         self.health = Health(StorageProbe(storage), stale_after=health_stale_after(settings.poll_interval), clock=clock)
-        self.delivery = Delivery(storage, {}, clock=clock, metrics=self.metrics)
-        self.poller = Poller(storage, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock)
+        # several workers on one database share the work under this name (feed leases, chat claims)
+        self.worker = worker_name()
+        shared = storage.several_workers
+        self.delivery = Delivery(storage, {}, clock=clock, metrics=self.metrics, worker=self.worker,
+                                 shared_slots=shared, lease=settings.worker_lease)
+        self.poller = Poller(storage, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock,
+                             worker=self.worker, batch=SHARED_BATCH if shared else SINGLE_WORKER_BATCH,
+                             lease=settings.worker_lease)
         self.panel_auth = PanelAuth(storage.panel, clock=clock)
         self.preferences = Preferences(storage.preferences)  # each chat's language and time zone
         self.tvmaze: TvmazeClient | None = None  # shows the catalog lacks, looked up (SHOWBOT_TVMAZE)

@@ -67,8 +67,7 @@ class StorageOpener:
             except ImportError as exc:  # asyncpg missing from this installation
                 raise StorageUnavailable(f"PostgreSQL needs the asyncpg package: {exc}") from exc
 
-            return await open_postgres(target, describe_target(target), exclusive=self._exclusive,
-                                       read_only=self._read_only)
+            return await open_postgres(target, describe_target(target), read_only=self._read_only)
         raise StorageError(f"unsupported database {describe_target(target)}: use a file path (SQLite) "
                            "or a postgresql:// URL")
 

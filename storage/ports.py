@@ -98,7 +98,19 @@ class FeedStore(Protocol):
         """Feeds whose next poll is at or before `now`, soonest first."""
         ...
 
-    async def next_feed_due_at(self) -> float | None: ...
+    async def next_feed_due_at(self) -> float | None:
+        """When the next feed is due and free (a feed another worker holds is due when its lease ends)."""
+        ...
+
+    async def claim_due_feeds(self, now: float, *, worker: str, lease: float, limit: int = 1000) -> list[FeedRecord]:
+        """Due feeds no other worker holds, soonest first, leased to `worker` until `now + lease`: several
+        workers poll each feed once between them, and a worker that dies loses its feeds when the lease
+        ends. Recording the poll's outcome (success, 304, failure) or `release_feeds` ends the lease."""
+        ...
+
+    async def release_feeds(self, worker: str, feed_ids: Sequence[int] | None = None) -> None:
+        """Give back `worker`'s leases (all, or these feeds): they are due again for anyone at once."""
+        ...
 
     async def record_feed_success(
         self, feed_id: int, *, etag: str | None, last_modified: str | None, title: str | None,
@@ -248,6 +260,22 @@ class OutboxStore(Protocol):
 
     async def next_outbox_due_at(self, platforms: Sequence[str]) -> float | None: ...
 
+    async def claim_outbox(self, *, now: float, platforms: Sequence[str], worker: str, lease: float,
+                           limit: int = 200) -> list[OutboxEntry]:
+        """What `pending_outbox` gives, but only from chats `worker` claims now: a chat is claimed by one
+        worker at a time (until `now + lease`, or its release), so its rows go out in order from one
+        place, and a worker that dies loses its chats when the lease ends."""
+        ...
+
+    async def renew_outbox_claims(self, *, worker: str, now: float, lease: float) -> None:
+        """Extend `worker`'s live chat claims to `now + lease` (a long delivery pass keeps its chats)."""
+        ...
+
+    async def release_outbox(self, *, worker: str, now: float, cooldown: float = 0.0) -> None:
+        """End `worker`'s chat claims; another worker may take a released chat `cooldown` seconds later
+        (the platform's per-chat interval, so a handover never sends faster than one worker would)."""
+        ...
+
     async def mark_sent(self, outbox_id: int, now: float) -> None: ...
 
     async def mark_retry(self, outbox_id: int, *, error: str, next_attempt_at: float) -> None: ...
@@ -348,6 +376,27 @@ class PushStore(Protocol):
     async def delete_push_subscription(self, feed_id: int) -> None: ...
 
 
+class CoordinationStore(Protocol):
+    """What several workers on one database share besides the data: send slots (a platform's global
+    rate limit holds for all of them together) and leadership (one worker does what only one may)."""
+
+    async def reserve_slot(self, key: str, *, interval: float) -> float:
+        """Reserve the next send slot of `key` (slots at least `interval` seconds apart, counted across every
+        worker). Returns how many seconds to wait before using it."""
+        ...
+
+    async def try_lead(self, role: str) -> bool:
+        """Become the one worker holding `role` (e.g. reading Telegram updates); True when this worker holds it
+        now. Held until `release_lead` or until this worker's connection to the database ends."""
+        ...
+
+    async def still_leading(self, role: str) -> bool:
+        """False once the leadership is lost (released, or the database connection behind it broke)."""
+        ...
+
+    async def release_lead(self, role: str) -> None: ...
+
+
 class Storage(Protocol):
     """Every aggregate of one database, and the unit of work that spans them."""
 
@@ -382,8 +431,17 @@ class Storage(Protocol):
     def push(self) -> PushStore: ...
 
     @property
+    def coordination(self) -> CoordinationStore: ...
+
+    @property
     def location(self) -> str:
         """Where the data lives, for messages (a file path, or a URL without its password)."""
+        ...
+
+    @property
+    def several_workers(self) -> bool:
+        """True when several processes may run the bot on this database at once (PostgreSQL); False for a
+        single-process database (SQLite: a second process is refused)."""
         ...
 
     def transaction(self) -> AbstractAsyncContextManager[None]:

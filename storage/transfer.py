@@ -26,7 +26,7 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("shows", ("id", "title", "title_key", "created_at", "tvmaze_id")),
     ("aliases", ("id", "show_id", "alias", "alias_key")),
     ("feeds", ("id", "url", "title", "etag", "last_modified", "failures", "last_error", "last_success_at",
-               "last_polled_at", "next_poll_at", "added_by", "created_at", "origin")),
+               "last_polled_at", "next_poll_at", "added_by", "created_at", "origin", "lease_owner", "lease_until")),
     ("removed_feeds", ("url", "removed_by", "removed_at")),
     ("items", ("id", "feed_id", "dedup_key", "guid", "link", "title", "summary", "published_at", "first_seen_at")),
     ("item_keys", ("key", "item_id", "seen_at")),
@@ -47,7 +47,9 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("calendar_tokens", ("platform", "kind", "chat_id", "token", "created_at")),
     ("push_subscriptions", ("feed_id", "feed_url", "hub", "topic", "callback_id", "secret", "state", "requested_at",
                             "lease_seconds", "expires_at", "renew_at", "last_error", "last_push_at")),
+    ("chat_claims", ("platform", "kind", "chat_id", "owner", "until")),
 )
+POSTGRES_ONLY = ("schema_version", "rate_slots")  # the version row; send slots (SQLite keeps them in memory)
 IDENTITY_TABLES = ("shows", "aliases", "feeds", "items", "subscriptions", "outbox", "stories")
 
 

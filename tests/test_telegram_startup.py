@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,16 @@ async def test_an_unreachable_bot_api_is_its_own_error(fake: FakeTelegram, showb
 
 
 # -- `showbot run` as a process ----------------------------------------------------------------------
+def _wait_until_console_sent(db: Path, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            if conn.execute("SELECT COUNT(*) FROM outbox WHERE platform = 'console' AND status = 'sent'").fetchone()[0]:
+                return
+        time.sleep(0.05)
+    pytest.fail("nothing was delivered to the console")
+
+
 def _env(tmp_path: Path, token: str, base_url: str, feed: str) -> dict[str, str]:
     """The environment of a run whose one feed is due at once (first polls are otherwise spread)."""
 
@@ -115,6 +127,7 @@ def test_a_wrong_token_leaves_the_other_platforms_running(fake: FakeTelegram, se
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=out)
         try:
             _wait_for(log, "poll:", proc)
+            _wait_until_console_sent(tmp_path / "showbot.db", proc)  # delivery runs beside the poll's log line
             proc.send_signal(signal.SIGTERM)
             stdout, _ = proc.communicate(timeout=15)
         finally:

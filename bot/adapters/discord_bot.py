@@ -120,7 +120,8 @@ class ShowbotDiscordBot(commands.Bot):
     def __init__(self, layer: Commands, *, moderator_role: str | None = None, meta: MetaStore | None = None,
                  sync_commands: bool = True, ready_event: asyncio.Event | None = None,
                  api_base: str | None = None,
-                 chat_alive: Callable[[tuple[str, ...]], Awaitable[object]] | None = None) -> None:
+                 chat_alive: Callable[[tuple[str, ...]], Awaitable[object]] | None = None,
+                 **client_options: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands: everything is a slash command
             help_command=None,
@@ -129,6 +130,7 @@ class ShowbotDiscordBot(commands.Bot):
             allowed_mentions=NO_PINGS,  # the default for every message; sends loosen it per message
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
             chunk_guilds_at_startup=False,
+            **client_options,
         )
         self.layer = layer
         self.moderator_role = moderator_role
@@ -263,6 +265,11 @@ def delivery_error(exc: BaseException) -> DeliveryError | None:
     return None
 
 
+class ShowbotShardedDiscordBot(ShowbotDiscordBot, commands.AutoShardedBot):
+    """The same bot running some of the shards (`shard_ids` of `shard_count`): with several workers,
+    each connects its share of the servers to the gateway, and any of them sends."""
+
+
 # -- the adapter ------------------------------------------------------------------------------
 class DiscordAdapter:
     """A Messenger for the delivery loop and the owner of the discord.py client."""
@@ -284,10 +291,20 @@ class DiscordAdapter:
         self.failure: BaseException | None = None
 
     def _new_bot(self) -> ShowbotDiscordBot:
-        return ShowbotDiscordBot(self._layer, moderator_role=self._settings.discord_moderator_role,
-                                 meta=self._showbot.storage.meta, sync_commands=self._sync_commands,
-                                 ready_event=self.ready, api_base=self._settings.discord_api_base,
-                                 chat_alive=lambda chats: self._showbot.chat_alive(PLATFORM, *chats))
+        options: dict[str, Any] = dict(
+            moderator_role=self._settings.discord_moderator_role, meta=self._showbot.storage.meta,
+            sync_commands=self._sync_commands, ready_event=self.ready, api_base=self._settings.discord_api_base,
+            chat_alive=lambda chats: self._showbot.chat_alive(PLATFORM, *chats))
+        shards = self._settings.discord_shards
+        if shards:  # this worker's shards of SHOWBOT_DISCORD_SHARD_COUNT
+            return ShowbotShardedDiscordBot(self._layer, shard_ids=list(shards),
+                                            shard_count=self._settings.discord_shard_count, **options)
+        return ShowbotDiscordBot(self._layer, **options)
+
+    @property
+    def send_only(self) -> bool:
+        """SHOWBOT_DISCORD_SHARDS=none: logged in for sending, no gateway (other workers hold the shards)."""
+        return self._settings.discord_shards == ()
 
     @property
     def commands(self) -> Commands:
@@ -323,7 +340,8 @@ class DiscordAdapter:
         attempt = 0
         while not self._stopping.is_set() and not (stop is not None and stop.is_set()):
             bot = self.bot
-            runner = asyncio.create_task(bot.start(token), name="discord-client")
+            runner = asyncio.create_task(self._send_only(bot, token) if self.send_only else bot.start(token),
+                                         name="discord-client")
             waiters = {runner, asyncio.ensure_future(self._stopping.wait())}
             if stop is not None:
                 waiters.add(asyncio.ensure_future(stop.wait()))
@@ -332,6 +350,8 @@ class DiscordAdapter:
                 waiter.cancel()
             if not runner.done():  # asked to stop
                 await bot.close()
+                if self.send_only:
+                    runner.cancel()
                 with contextlib.suppress(Exception, asyncio.CancelledError):
                     await asyncio.wait_for(runner, 10.0)
                 return
@@ -355,6 +375,13 @@ class DiscordAdapter:
             self.bot = self._new_bot()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), delay)
+
+    async def _send_only(self, bot: ShowbotDiscordBot, token: str) -> None:
+        """Log in (REST only) and stay logged in until closed: sends need no gateway connection."""
+        await bot.login(token)
+        _log.info("discord: logged in as %s to send only (SHOWBOT_DISCORD_SHARDS=none)", bot.user)
+        self.ready.set()
+        await asyncio.get_running_loop().create_future()  # until stop() cancels it
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -227,13 +227,7 @@ class TelegramAdapter:
             await app.initialize()  # getMe: a wrong token or an unreachable server shows here
             await app.start()
             if updates:
-                await self._set_menu(app)
-                assert app.updater is not None
-                await app.updater.start_polling(
-                    timeout=LONG_POLL, drop_pending_updates=False,
-                    allowed_updates=[Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY,
-                                     Update.MY_CHAT_MEMBER],
-                )
+                await self._read_updates(app)
         except BaseException as exc:
             with contextlib.suppress(Exception):
                 await self._shutdown(app)
@@ -246,6 +240,27 @@ class TelegramAdapter:
             raise
         self._app = app
         _log.info("telegram: %s as @%s", "polling" if updates else "connected", app.bot.username)
+
+    async def _read_updates(self, app: Application) -> None:
+        await self._set_menu(app)
+        assert app.updater is not None
+        await app.updater.start_polling(
+            timeout=LONG_POLL, drop_pending_updates=False,
+            allowed_updates=[Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER],
+        )
+
+    async def start_updates(self) -> None:
+        """Begin reading updates (long polling) on an adapter started without them: with several workers,
+        only the one elected to read updates does (the Bot API allows one reader per token)."""
+        if self._app is None:
+            raise RuntimeError("the Telegram adapter is not started")
+        if self._app.updater is not None and not self._app.updater.running:
+            await self._read_updates(self._app)
+
+    async def stop_updates(self) -> None:
+        """Stop reading updates (another worker reads them now); sending goes on."""
+        if self._app is not None and self._app.updater is not None and self._app.updater.running:
+            await self._app.updater.stop()
 
     async def connect(self, stop: asyncio.Event, *, updates: bool = True, attempts: int | None = None) -> bool:
         """Start, retrying an unreachable Bot API with backoff (1 s, 2 s, 4 s … up to 5 minutes) until

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from storage.postgres.audience import PostgresAudience
 from storage.postgres.catalog import PostgresCatalog
+from storage.postgres.coordination import PostgresCoordination
 from storage.postgres.database import PostgresDatabase, open_database
 from storage.postgres.feeds import PostgresFeeds
 from storage.postgres.items import PostgresItems
@@ -38,10 +39,15 @@ class PostgresStorage:
         self.preferences = PostgresPreferences(db)
         self.panel = PostgresPanel(db)
         self.push = PostgresPush(db)
+        self.coordination = PostgresCoordination(db)
 
     @property
     def location(self) -> str:
         return self.db.location
+
+    @property
+    def several_workers(self) -> bool:
+        return True
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
@@ -75,9 +81,9 @@ class PostgresStorage:
         return await self.db.schema_version()
 
     async def close(self) -> None:
+        await self.coordination.close()
         await self.db.close()
 
 
-async def open_postgres(url: str, location: str, *, exclusive: bool = False,
-                        read_only: bool = False) -> PostgresStorage:
-    return PostgresStorage(await open_database(url, location, exclusive=exclusive, read_only=read_only))
+async def open_postgres(url: str, location: str, *, read_only: bool = False) -> PostgresStorage:
+    return PostgresStorage(await open_database(url, location, read_only=read_only))

@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from storage.errors import SchemaTooNew, StorageError, StorageLocked, StorageUnavailable
+from storage.errors import SchemaTooNew, StorageError, StorageUnavailable
 from storage.postgres.migrations import MIGRATIONS
 
 _log = logging.getLogger(__name__)
@@ -28,7 +28,6 @@ _log = logging.getLogger(__name__)
 POOL_SIZE = 10
 CONNECT_TIMEOUT = 10.0
 MIGRATE_LOCK = 0x73686F77_626F7401  # "showbot\x01": the advisory lock taken while migrating
-EXCLUSIVE_LOCK = 0x73686F77_626F7402  # held by the one process allowed to run the bot
 
 
 def key_lock(key: str) -> int:
@@ -37,11 +36,11 @@ def key_lock(key: str) -> int:
 
 
 class PostgresDatabase:
-    def __init__(self, pool: asyncpg.Pool, location: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, location: str, url: str = "") -> None:
         self._pool = pool
+        self._url = url
         self.location = location
         self._owned: dict[asyncio.Task[Any], asyncpg.Connection] = {}
-        self._exclusive: asyncpg.Connection | None = None
 
     # -- the unit of work ---------------------------------------------------------------------
     @contextlib.asynccontextmanager
@@ -106,20 +105,11 @@ class PostgresDatabase:
         return len(migrations)
 
     # -- lifecycle -----------------------------------------------------------------------------
-    async def hold_exclusive(self) -> None:
-        """Take the process-wide lock that keeps a second bot off this database (held until close)."""
-        conn: asyncpg.Connection = await self._pool.acquire()
-        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", EXCLUSIVE_LOCK):
-            await self._pool.release(conn)
-            raise StorageLocked(f"another showbot is already running on {self.location}")
-        self._exclusive = conn
+    async def connect_alone(self) -> asyncpg.Connection:
+        """A connection outside the pool, for a session-long lock."""
+        return await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT)
 
     async def close(self) -> None:
-        if self._exclusive is not None:
-            with contextlib.suppress(Exception):
-                await self._exclusive.execute("SELECT pg_advisory_unlock($1)", EXCLUSIVE_LOCK)
-            await self._pool.release(self._exclusive)
-            self._exclusive = None
         await self._pool.close()
 
 
@@ -131,16 +121,17 @@ async def _version(conn: asyncpg.Connection) -> int:
     return 0 if value is None else int(value)
 
 
-async def open_database(url: str, location: str, *, exclusive: bool = False, read_only: bool = False,
+async def open_database(url: str, location: str, *, read_only: bool = False,
                         pool_size: int = POOL_SIZE) -> PostgresDatabase:
     """Connect, migrate (unless `read_only`, which only checks the version). Raises StorageError
-    subclasses with one clear line; nothing is left open on failure."""
+    subclasses with one clear line; nothing is left open on failure. Any number of processes may run
+    the bot on one PostgreSQL database: they share the work (feed leases, chat claims, send slots)."""
     try:
         pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size, timeout=CONNECT_TIMEOUT,
                                          command_timeout=None)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, ValueError) as exc:
         raise StorageUnavailable(f"cannot open database {location}: {_reason(exc)}") from exc
-    database = PostgresDatabase(pool, location)
+    database = PostgresDatabase(pool, location, url)
     try:
         if read_only:
             version = await database.schema_version()
@@ -148,8 +139,6 @@ async def open_database(url: str, location: str, *, exclusive: bool = False, rea
                 raise SchemaTooNew(location, version, len(MIGRATIONS))
         else:
             await database.migrate()
-        if exclusive:
-            await database.hold_exclusive()
         return database
     except BaseException as exc:
         await database.close()

@@ -12,6 +12,7 @@ FEED_COLUMNS = (
     "id, url, title, etag, last_modified, failures, last_error, last_success_at, last_polled_at, next_poll_at"
 )
 ORIGIN_CONFIG = "config"
+END_LEASE = "lease_owner = NULL, lease_until = NULL"
 
 
 def _feed(row: Sequence[object]) -> FeedRecord:
@@ -75,8 +76,28 @@ class PostgresFeeds:
         return [_feed(r) for r in rows]
 
     async def next_feed_due_at(self) -> float | None:
-        row = await self._db.fetchrow("SELECT MIN(next_poll_at) FROM feeds")
+        row = await self._db.fetchrow("SELECT MIN(GREATEST(next_poll_at, COALESCE(lease_until, 0))) FROM feeds")
         return None if row is None or row[0] is None else float(row[0])
+
+    async def claim_due_feeds(self, now: float, *, worker: str, lease: float, limit: int = 1000) -> list[FeedRecord]:
+        """FOR UPDATE SKIP LOCKED: workers claiming at the same moment take different feeds, never wait."""
+        async with self._db.transaction() as conn:
+            rows = await conn.fetch(
+                "WITH due AS (SELECT id FROM feeds WHERE next_poll_at <= $1 AND (lease_until IS NULL "
+                "OR lease_until <= $1) ORDER BY next_poll_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) "
+                "UPDATE feeds f SET lease_owner = $2, lease_until = $1 + $3 FROM due WHERE f.id = due.id "
+                f"RETURNING {', '.join('f.' + c.strip() for c in FEED_COLUMNS.split(','))}",
+                now, worker, lease, limit,
+            )
+        return sorted((_feed(r) for r in rows), key=lambda f: (f.next_poll_at, f.id))
+
+    async def release_feeds(self, worker: str, feed_ids: Sequence[int] | None = None) -> None:
+        async with self._db.transaction() as conn:
+            if feed_ids is None:
+                await conn.execute(f"UPDATE feeds SET {END_LEASE} WHERE lease_owner = $1", worker)
+            else:
+                await conn.execute(f"UPDATE feeds SET {END_LEASE} WHERE lease_owner = $1 AND id = ANY($2::bigint[])",
+                                   worker, list(feed_ids))
 
     async def record_feed_success(
         self, feed_id: int, *, etag: str | None, last_modified: str | None, title: str | None,
@@ -85,7 +106,8 @@ class PostgresFeeds:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE feeds SET etag = $1, last_modified = $2, title = COALESCE($3, title), failures = 0, "
-                "last_error = NULL, last_success_at = $4, last_polled_at = $4, next_poll_at = $5 WHERE id = $6",
+                f"last_error = NULL, last_success_at = $4, last_polled_at = $4, next_poll_at = $5, {END_LEASE} "
+                "WHERE id = $6",
                 etag, last_modified, title, now, next_poll_at, feed_id,
             )
 
@@ -95,7 +117,7 @@ class PostgresFeeds:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE feeds f SET failures = 0, last_error = NULL, last_success_at = t.at, last_polled_at = t.at, "
-                "next_poll_at = t.next_at FROM unnest($1::bigint[], $2::float8[], $3::float8[]) AS t(id, next_at, at) "
+                f"next_poll_at = t.next_at, {END_LEASE} FROM unnest($1::bigint[], $2::float8[], $3::float8[]) AS t(id, next_at, at) "
                 "WHERE f.id = t.id",
                 [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
             )
@@ -103,7 +125,7 @@ class PostgresFeeds:
     async def record_feed_failure(self, feed_id: int, *, error: str, next_poll_at: float, now: float) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(
-                "UPDATE feeds SET failures = failures + 1, last_error = $1, last_polled_at = $2, next_poll_at = $3 "
-                "WHERE id = $4",
-                error[:500], now, next_poll_at, feed_id,
+                "UPDATE feeds SET failures = failures + 1, last_error = $1, last_polled_at = $2, next_poll_at = $3, "
+                f"{END_LEASE} WHERE id = $4",
+                error[:500].replace("\x00", ""), now, next_poll_at, feed_id,
             )

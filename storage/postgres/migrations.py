@@ -221,4 +221,23 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE shows ADD COLUMN tvmaze_id BIGINT;
     CREATE UNIQUE INDEX shows_tvmaze ON shows(tvmaze_id) WHERE tvmaze_id IS NOT NULL;
     """,
+    # 6: several workers. A feed's lease (who polls it, until when) and a chat's claim (who delivers to
+    #    it, until when), and send slots every worker shares (a platform's global rate limit).
+    """
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until DOUBLE PRECISION;
+    CREATE TABLE chat_claims (
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        until DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (platform, kind, chat_id)
+    );
+    CREATE INDEX chat_claims_owner ON chat_claims(owner);
+    CREATE TABLE rate_slots (
+        key TEXT PRIMARY KEY,
+        next_at DOUBLE PRECISION NOT NULL
+    );
+    """,
 )

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from storage.records import Stats
 from storage.sqlite.audience import SqliteAudience
 from storage.sqlite.catalog import SqliteCatalog
+from storage.sqlite.coordination import LocalCoordination
 from storage.sqlite.database import SqliteDatabase, open_database
 from storage.sqlite.feeds import SqliteFeeds
 from storage.sqlite.items import SqliteItems
@@ -37,10 +38,15 @@ class SqliteStorage:
         self.preferences = SqlitePreferences(db)
         self.panel = SqlitePanel(db)
         self.push = SqlitePush(db)
+        self.coordination = LocalCoordination()
 
     @property
     def location(self) -> str:
         return self.db.path
+
+    @property
+    def several_workers(self) -> bool:
+        return False
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -12,6 +12,7 @@ FEED_COLUMNS = (
     "id, url, title, etag, last_modified, failures, last_error, last_success_at, last_polled_at, next_poll_at"
 )
 ORIGIN_CONFIG = "config"
+END_LEASE = "lease_owner = NULL, lease_until = NULL"
 
 
 class SqliteFeeds:
@@ -73,8 +74,27 @@ class SqliteFeeds:
         return [FeedRecord(*row) for row in rows]
 
     async def next_feed_due_at(self) -> float | None:
-        row = await self._db.fetchone("SELECT MIN(next_poll_at) FROM feeds")
+        row = await self._db.fetchone("SELECT MIN(MAX(next_poll_at, COALESCE(lease_until, 0))) FROM feeds")
         return float(row[0]) if row and row[0] is not None else None
+
+    async def claim_due_feeds(self, now: float, *, worker: str, lease: float, limit: int = 1000) -> list[FeedRecord]:
+        async with self._db.transaction() as conn:
+            rows = await conn.execute_fetchall(
+                f"UPDATE feeds SET lease_owner = ?, lease_until = ? WHERE id IN ("
+                "SELECT id FROM feeds WHERE next_poll_at <= ? AND (lease_until IS NULL OR lease_until <= ?) "
+                "ORDER BY next_poll_at, id LIMIT ?) "
+                f"RETURNING {FEED_COLUMNS}",
+                (worker, now + lease, now, now, limit),
+            )
+        return sorted((FeedRecord(*row) for row in rows), key=lambda f: (f.next_poll_at, f.id))
+
+    async def release_feeds(self, worker: str, feed_ids: Sequence[int] | None = None) -> None:
+        async with self._db.transaction() as conn:
+            if feed_ids is None:
+                await conn.execute(f"UPDATE feeds SET {END_LEASE} WHERE lease_owner = ?", (worker,))
+            else:
+                await conn.executemany(f"UPDATE feeds SET {END_LEASE} WHERE lease_owner = ? AND id = ?",
+                                       [(worker, feed_id) for feed_id in feed_ids])
 
     async def record_feed_success(
         self, feed_id: int, *, etag: str | None, last_modified: str | None, title: str | None,
@@ -83,7 +103,8 @@ class SqliteFeeds:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title), failures = 0, "
-                "last_error = NULL, last_success_at = ?, last_polled_at = ?, next_poll_at = ? WHERE id = ?",
+                "last_error = NULL, last_success_at = ?, last_polled_at = ?, next_poll_at = ?, "
+                f"{END_LEASE} WHERE id = ?",
                 (etag, last_modified, title, now, now, next_poll_at, feed_id),
             )
 
@@ -91,14 +112,14 @@ class SqliteFeeds:
         async with self._db.transaction() as conn:
             await conn.executemany(
                 "UPDATE feeds SET failures = 0, last_error = NULL, last_success_at = ?, last_polled_at = ?, "
-                "next_poll_at = ? WHERE id = ?",
+                f"next_poll_at = ?, {END_LEASE} WHERE id = ?",
                 [(at, at, next_poll_at, feed_id) for feed_id, next_poll_at, at in rows],
             )
 
     async def record_feed_failure(self, feed_id: int, *, error: str, next_poll_at: float, now: float) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(
-                "UPDATE feeds SET failures = failures + 1, last_error = ?, last_polled_at = ?, next_poll_at = ? "
-                "WHERE id = ?",
+                "UPDATE feeds SET failures = failures + 1, last_error = ?, last_polled_at = ?, next_poll_at = ?, "
+                f"{END_LEASE} WHERE id = ?",
                 (error[:500], now, next_poll_at, feed_id),
             )

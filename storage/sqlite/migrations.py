@@ -334,4 +334,19 @@ MIGRATIONS: tuple[Migration, ...] = (
     ALTER TABLE shows ADD COLUMN tvmaze_id INTEGER;
     CREATE UNIQUE INDEX shows_tvmaze ON shows(tvmaze_id) WHERE tvmaze_id IS NOT NULL;
     """,
+    # 9: several workers. A feed's lease (who polls it, until when) and a chat's claim (who delivers to
+    #    it, until when); one SQLite process uses them alone, kept uniform with PostgreSQL.
+    """
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until REAL;
+    CREATE TABLE chat_claims (
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        until REAL NOT NULL,
+        PRIMARY KEY (platform, kind, chat_id)
+    );
+    CREATE INDEX chat_claims_owner ON chat_claims(owner);
+    """,
 )

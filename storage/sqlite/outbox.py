@@ -4,6 +4,7 @@ due rows (committed ones only) and marks each sent, retried or failed."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from feeds.model import Event, ShowMatch
 from storage.records import OutboxEntry
@@ -16,6 +17,7 @@ OUTBOX_SENT = "sent"
 OUTBOX_FAILED = "failed"
 OUTBOX_HELD = "held"  # the chat is paused (403): kept, not sent, until the chat is resumed
 FANOUT_CHUNK = 200
+CLAIM_MEMORY = 3600.0  # a chat claim ended this long ago is forgotten
 
 
 class SqliteOutbox:
@@ -84,36 +86,48 @@ class SqliteOutbox:
         if not platforms:
             return []
         marks = ",".join("?" for _ in platforms)
-        rows = await self._db.fetchall(
-            f"""
-            WITH waiting AS MATERIALIZED (  -- per chat, the first row rescheduled for later (429, 5xx)
-                SELECT platform, kind, chat_id, MIN(id) AS first_id FROM outbox
-                WHERE status = 'pending' AND next_attempt_at > ? GROUP BY platform, kind, chat_id
+        rows = await self._db.fetchall(_due_rows_sql(marks, claimed=False), (now, now, *platforms, limit))
+        return [_entry(r) for r in rows]
+
+    async def claim_outbox(self, *, now: float, platforms: Sequence[str], worker: str, lease: float,
+                           limit: int = 200) -> list[OutboxEntry]:
+        if not platforms:
+            return []
+        marks = ",".join("?" for _ in platforms)
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                f"""
+                WITH chats AS (  -- chats with rows due that no other worker holds, and how many rows
+                    SELECT o.platform, o.kind, o.chat_id, MIN(o.id) AS first_id, COUNT(*) AS n FROM outbox o
+                    WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.platform IN ({marks})
+                      AND NOT EXISTS (SELECT 1 FROM chat_claims c WHERE c.platform = o.platform AND c.kind = o.kind
+                                      AND c.chat_id = o.chat_id AND c.until > ? AND c.owner != ?)
+                    GROUP BY o.platform, o.kind, o.chat_id
+                ),
+                heads AS (  -- oldest first, as many chats as the batch holds rows (at least one)
+                    SELECT platform, kind, chat_id, first_id,
+                           SUM(n) OVER (ORDER BY first_id ROWS UNBOUNDED PRECEDING) - n AS before FROM chats
+                )
+                INSERT INTO chat_claims(platform, kind, chat_id, owner, until)
+                SELECT platform, kind, chat_id, ?, ? FROM heads WHERE before < ? ORDER BY first_id
+                ON CONFLICT(platform, kind, chat_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
+                WHERE chat_claims.until <= ? OR chat_claims.owner = excluded.owner
+                """,
+                (now, *platforms, now, worker, worker, now + lease, limit, now),
             )
-            SELECT o.id, o.platform, o.kind, o.chat_id, o.role_id, o.attempts, o.item_id, i.title, i.link,
-                   i.summary, COALESCE(i.published_at, i.first_seen_at), COALESCE(f.title, f.url),
-                   sh.title, m.events, m.seasons, m.reason
-            FROM outbox o
-            JOIN items i ON i.id = o.item_id
-            JOIN shows sh ON sh.id = o.show_id
-            JOIN item_matches m ON m.item_id = o.item_id AND m.show_id = o.show_id
-            LEFT JOIN feeds f ON f.id = i.feed_id
-            LEFT JOIN waiting w ON w.platform = o.platform AND w.kind = o.kind AND w.chat_id = o.chat_id
-            WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.platform IN ({marks})
-              AND (w.first_id IS NULL OR o.id < w.first_id)  -- a chat's rows go in order: none overtakes it
-            ORDER BY o.id
-            LIMIT ?
-            """,
-            (now, now, *platforms, limit),
-        )
-        return [
-            OutboxEntry(
-                id=r[0], platform=r[1], kind=r[2], chat_id=r[3], role_id=r[4], attempts=r[5], item_id=r[6],
-                title=r[7], link=r[8], summary=r[9], published_at=float(r[10]), source=r[11], show=r[12],
-                events=Event(r[13]), seasons=seasons_from_text(r[14]), reason=r[15],
-            )
-            for r in rows
-        ]
+            rows = await conn.execute_fetchall(_due_rows_sql(marks, claimed=True),
+                                               (now, worker, now, now, *platforms, limit))
+        return [_entry(r) for r in rows]
+
+    async def renew_outbox_claims(self, *, worker: str, now: float, lease: float) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE chat_claims SET until = ? WHERE owner = ? AND until > ?",
+                               (now + lease, worker, now))
+
+    async def release_outbox(self, *, worker: str, now: float, cooldown: float = 0.0) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE chat_claims SET until = ? WHERE owner = ?", (now + cooldown, worker))
+            await conn.execute("DELETE FROM chat_claims WHERE until < ?", (now - CLAIM_MEMORY,))
 
     async def next_outbox_due_at(self, platforms: Sequence[str]) -> float | None:
         if not platforms:
@@ -161,3 +175,38 @@ class SqliteOutbox:
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         return {s: int(n) for s, n in rows}
+
+
+def _due_rows_sql(platform_marks: str, *, claimed: bool) -> str:
+    """Rows due on these platforms, oldest first; a chat's row never overtakes an earlier one of that chat
+    waiting for a retry. `claimed`: only from chats the worker (the 4th parameter) holds."""
+    claim = ("JOIN chat_claims c ON c.platform = o.platform AND c.kind = o.kind AND c.chat_id = o.chat_id "
+             "AND c.owner = ? AND c.until > ?") if claimed else ""
+    return f"""
+        WITH waiting AS MATERIALIZED (  -- per chat, the first row rescheduled for later (429, 5xx)
+            SELECT platform, kind, chat_id, MIN(id) AS first_id FROM outbox
+            WHERE status = 'pending' AND next_attempt_at > ? GROUP BY platform, kind, chat_id
+        )
+        SELECT o.id, o.platform, o.kind, o.chat_id, o.role_id, o.attempts, o.item_id, i.title, i.link,
+               i.summary, COALESCE(i.published_at, i.first_seen_at), COALESCE(f.title, f.url),
+               sh.title, m.events, m.seasons, m.reason
+        FROM outbox o
+        JOIN items i ON i.id = o.item_id
+        JOIN shows sh ON sh.id = o.show_id
+        JOIN item_matches m ON m.item_id = o.item_id AND m.show_id = o.show_id
+        LEFT JOIN feeds f ON f.id = i.feed_id
+        LEFT JOIN waiting w ON w.platform = o.platform AND w.kind = o.kind AND w.chat_id = o.chat_id
+        {claim}
+        WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.platform IN ({platform_marks})
+          AND (w.first_id IS NULL OR o.id < w.first_id)  -- a chat's rows go in order: none overtakes it
+        ORDER BY o.id
+        LIMIT ?
+    """
+
+
+def _entry(r: Any) -> OutboxEntry:  # a database row
+    return OutboxEntry(
+        id=r[0], platform=r[1], kind=r[2], chat_id=r[3], role_id=r[4], attempts=r[5], item_id=r[6],
+        title=r[7], link=r[8], summary=r[9], published_at=float(r[10]), source=r[11], show=r[12],
+        events=Event(r[13]), seasons=seasons_from_text(r[14]), reason=r[15],
+    )

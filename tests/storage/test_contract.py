@@ -4,6 +4,7 @@ fan-out, outbox, meta, stats, the unit of work). Runs once per backend (see conf
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -550,6 +551,140 @@ async def test_migrate_is_idempotent_and_reports_the_version(storage: Storage) -
     assert version >= 1
     assert await storage.migrate() == version
     assert await storage.schema_version() == version
+
+
+# -- several workers: feed leases, chat claims, send slots, leadership ---------------------------------
+async def test_a_due_feed_is_leased_to_one_worker_until_its_poll_is_recorded(storage: Storage) -> None:
+    for n in range(3):
+        await storage.feeds.add_feed(f"https://f{n}.example/feed", next_poll_at=NOW - 10 + n)
+    await storage.feeds.add_feed("https://later.example/feed", next_poll_at=NOW + 500)
+    first = await storage.feeds.claim_due_feeds(NOW, worker="w1", lease=300, limit=2)
+    assert [f.url for f in first] == ["https://f0.example/feed", "https://f1.example/feed"]
+    second = await storage.feeds.claim_due_feeds(NOW, worker="w2", lease=300)
+    assert [f.url for f in second] == ["https://f2.example/feed"]  # never a feed w1 holds
+    assert await storage.feeds.claim_due_feeds(NOW, worker="w3", lease=300) == []
+    # held feeds are not "due" for the schedule either: the next one frees when a lease ends
+    assert await storage.feeds.next_feed_due_at() == NOW + 300
+
+    f0, f1 = first
+    await storage.feeds.record_feed_success(f0.id, etag=None, last_modified=None, title=None, next_poll_at=NOW + 600,
+                                            now=NOW)
+    await storage.feeds.record_feed_failure(f1.id, error="HTTP 500", next_poll_at=NOW - 1, now=NOW)  # due again
+    assert [f.id for f in await storage.feeds.claim_due_feeds(NOW, worker="w3", lease=300)] == [f1.id]
+
+
+async def test_a_dead_workers_feed_lease_expires_and_another_takes_it(storage: Storage) -> None:
+    await storage.feeds.add_feed("https://a.example/feed", next_poll_at=NOW - 1)
+    [feed] = await storage.feeds.claim_due_feeds(NOW, worker="dead", lease=120)
+    assert await storage.feeds.claim_due_feeds(NOW + 119, worker="alive", lease=120) == []
+    assert [f.id for f in await storage.feeds.claim_due_feeds(NOW + 120, worker="alive", lease=120)] == [feed.id]
+
+
+async def test_released_feeds_are_due_for_anyone_again(storage: Storage) -> None:
+    for n in range(2):
+        await storage.feeds.add_feed(f"https://f{n}.example/feed", next_poll_at=NOW - 1)
+    f0, f1 = await storage.feeds.claim_due_feeds(NOW, worker="w1", lease=300)
+    await storage.feeds.release_feeds("w1", [f0.id])
+    assert [f.id for f in await storage.feeds.claim_due_feeds(NOW, worker="w2", lease=300)] == [f0.id]
+    await storage.feeds.release_feeds("w1")
+    assert [f.id for f in await storage.feeds.claim_due_feeds(NOW, worker="w3", lease=300)] == [f1.id]
+
+
+async def _stories_for(storage: Storage, chats: list[str], stories: int) -> None:
+    alpha = await storage.catalog.upsert_show("Alpha")
+    for chat in chats:
+        await storage.audience.subscribe(_sub(chat, alpha))
+    for n in range(stories):
+        item = await _story(storage, f"Alpha news {n}")
+        match = _match(alpha, "Alpha", Event.RENEWAL)
+        await storage.items.save_matches(item, [match])
+        await storage.outbox.enqueue_for_match(item, match, NOW)
+
+
+async def test_each_chat_is_claimed_by_one_worker_with_all_its_rows_in_order(storage: Storage) -> None:
+    await _stories_for(storage, ["u1", "u2", "u3"], stories=3)
+    # w1 asks for 3 rows: it claims the chat with the oldest row, whose 3 rows fill its batch
+    w1 = await storage.outbox.claim_outbox(now=NOW, platforms=["telegram"], worker="w1", lease=60, limit=3)
+    w2 = await storage.outbox.claim_outbox(now=NOW, platforms=["telegram"], worker="w2", lease=60)
+    chats1, chats2 = {r.chat_id for r in w1}, {r.chat_id for r in w2}
+    assert len(chats1) == 1 and not chats1 & chats2 and chats1 | chats2 == {"u1", "u2", "u3"}
+    for rows in (w1, w2):  # every claimed chat's rows, oldest first
+        for chat in {r.chat_id for r in rows}:
+            ids = [r.id for r in rows if r.chat_id == chat]
+            assert len(ids) == 3 and ids == sorted(ids)
+    assert await storage.outbox.claim_outbox(now=NOW, platforms=["telegram"], worker="w3", lease=60) == []
+    # the same worker asking again keeps what it holds
+    again = await storage.outbox.claim_outbox(now=NOW + 1, platforms=["telegram"], worker="w1", lease=60)
+    assert {r.chat_id for r in again} == chats1
+
+
+async def test_a_dead_workers_chats_are_taken_over_when_the_claim_ends(storage: Storage) -> None:
+    await _stories_for(storage, ["u1"], stories=2)
+    held = await storage.outbox.claim_outbox(now=NOW, platforms=["telegram"], worker="dead", lease=60)
+    await storage.outbox.mark_sent(held[0].id, NOW)  # it sent one, then died
+    assert await storage.outbox.claim_outbox(now=NOW + 59, platforms=["telegram"], worker="alive", lease=60) == []
+    rest = await storage.outbox.claim_outbox(now=NOW + 60, platforms=["telegram"], worker="alive", lease=60)
+    assert [r.id for r in rest] == [held[1].id]
+
+
+async def test_a_released_chat_waits_out_its_cooldown_for_others(storage: Storage) -> None:
+    await _stories_for(storage, ["u1"], stories=1)
+    [row] = await storage.outbox.claim_outbox(now=NOW, platforms=["telegram"], worker="w1", lease=60)
+    await storage.outbox.release_outbox(worker="w1", now=NOW, cooldown=3.0)
+    assert await storage.outbox.claim_outbox(now=NOW + 2, platforms=["telegram"], worker="w2", lease=60) == []
+    assert [r.id for r in await storage.outbox.claim_outbox(now=NOW + 3, platforms=["telegram"], worker="w2",
+                                                            lease=60)] == [row.id]
+
+
+async def test_claims_follow_the_retry_order_of_a_chat(storage: Storage) -> None:
+    await _stories_for(storage, ["u1"], stories=2)
+    first, second = await storage.outbox.claim_outbox(now=NOW, platforms=["telegram"], worker="w1", lease=60)
+    await storage.outbox.mark_retry(first.id, error="HTTP 502", next_attempt_at=NOW + 30)
+    await storage.outbox.release_outbox(worker="w1", now=NOW)
+    # the chat's later row never overtakes the one waiting for its retry, whoever claims
+    assert await storage.outbox.claim_outbox(now=NOW + 1, platforms=["telegram"], worker="w2", lease=60) == []
+    later = await storage.outbox.claim_outbox(now=NOW + 30, platforms=["telegram"], worker="w2", lease=60)
+    assert [r.id for r in later] == [first.id, second.id]
+
+
+async def test_claiming_at_once_never_hands_a_chat_to_two_workers(storage: Storage) -> None:
+    await _stories_for(storage, [f"u{n}" for n in range(20)], stories=2)
+    claims = await asyncio.gather(*(
+        storage.outbox.claim_outbox(now=NOW, platforms=["telegram"], worker=f"w{n}", lease=60, limit=5)
+        for n in range(6)))
+    owners: dict[str, int] = {}
+    for worker, rows in enumerate(claims):
+        for chat in {r.chat_id for r in rows}:
+            assert owners.setdefault(chat, worker) == worker, f"{chat} claimed twice"
+    assert sum(len(rows) for rows in claims) <= 40
+
+
+async def test_send_slots_are_spaced_across_every_caller(storage: Storage) -> None:
+    delays = [await storage.coordination.reserve_slot("send:test", interval=0.05) for _ in range(5)]
+    assert delays[0] < 0.02
+    for earlier, later in itertools.pairwise(delays):
+        assert later - earlier == pytest.approx(0.05, abs=0.02)  # each slot one interval after the last
+    other = await storage.coordination.reserve_slot("send:other", interval=0.05)
+    assert other < 0.02  # keys are independent
+
+
+async def test_one_leader_per_role(storage: Storage) -> None:
+    assert await storage.coordination.try_lead("telegram-updates")
+    assert await storage.coordination.still_leading("telegram-updates")
+    assert await storage.coordination.try_lead("telegram-updates")  # asking again while leading: still yes
+    await storage.coordination.release_lead("telegram-updates")
+    assert not await storage.coordination.still_leading("telegram-updates")
+
+
+async def test_a_worker_keeps_its_chats_while_it_renews_their_claims(storage: Storage) -> None:
+    await _stories_for(storage, ["u1"], stories=1)
+    [row] = await storage.outbox.claim_outbox(now=NOW, platforms=["telegram"], worker="w1", lease=60)
+    await storage.outbox.renew_outbox_claims(worker="w1", now=NOW + 50, lease=60)
+    assert await storage.outbox.claim_outbox(now=NOW + 100, platforms=["telegram"], worker="w2", lease=60) == []
+    assert [r.id for r in await storage.outbox.claim_outbox(now=NOW + 110, platforms=["telegram"], worker="w2",
+                                                            lease=60)] == [row.id]
+    await storage.outbox.renew_outbox_claims(worker="w1", now=NOW + 111, lease=60)  # too late: w2 has it now
+    assert await storage.outbox.claim_outbox(now=NOW + 112, platforms=["telegram"], worker="w1", lease=60) == []
 
 
 # -- preferences -------------------------------------------------------------------------------------
