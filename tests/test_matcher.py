@@ -318,3 +318,32 @@ def test_a_film_story_does_not_name_a_show_by_a_bare_title() -> None:
     assert matcher.match("Harbor Lights Trailer Teases a Summer Blockbuster",
                          "The film, directed by Ava Stone, opens in theaters in June.") == []
     assert [m.show for m in matcher.match("Harbor Lights Star Ava Stone Joins Marvel Movie")] == ["Harbor Lights"]
+
+
+# -- an article's lead paragraph: seasons, lists, asides, names in prose ---------------------------
+@pytest.mark.parametrize(("title", "summary", "expected"), [
+    # the item's one show takes the season its lead paragraph names
+    ("Harbor Lights Gets A Premiere Date", "The drama returns for its third season on May 5.",
+     {"Harbor Lights": ({"release_date"}, 3)}),
+    # a list shares its news and its season
+    ("", "The BBC dramas 'Harbor Lights', 'Dallas' and 'Fargo' are to return for a second series.",
+     {"Harbor Lights": ({"renewal"}, 2), "Dallas": ({"renewal"}, 2), "Fargo": ({"renewal"}, 2)}),
+    # a show named inside an aside is no target of the news outside it
+    ("", "Netflix has set a premiere date for its drama Harbor Lights. It shared the first poster for the "
+     "series, which will star Ava Stone (Fargo) and Ben Hart.", {"Harbor Lights": ({"release_date", "trailer"}, None)}),
+])
+def test_the_lead_paragraph(title: str, summary: str, expected: dict[str, tuple[set[str], int | None]]) -> None:
+    answer = _answer(Matcher(LOOK_ALIKE_CATALOG), title, summary)
+    assert {show: answer.get(show) for show in expected} == expected, answer
+
+
+@pytest.mark.parametrize(("summary", "named"), [
+    ("The actress, best known for Yellowstone, has joined a new drama series.", True),  # a name no dictionary has
+    ("The series stars Ava Stone (Dallas) and Louie (Fargo), among others.", False),  # a person and her credits
+    ("Louie Anderson won't host the revival of the show. Although Louie will stay on, the series moves on.", False),
+    ("In the animated series, Ava Stone voiced Louie for a decade.", False),  # a character
+])
+def test_a_one_word_title_in_prose(summary: str, named: bool) -> None:
+    shows = {m.show for m in Matcher(LOOK_ALIKE_CATALOG).match("", summary)}
+    word = "Yellowstone" if "Yellowstone" in summary else "Louie"
+    assert (word in shows) is named, shows

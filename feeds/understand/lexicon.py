@@ -98,6 +98,9 @@ ORDINAL_WORDS = {
     "erste": 1, "zweite": 2, "dritte": 3, "vierte": 4, "funfte": 5, "sechste": 6, "siebte": 7, "achte": 8,
     "ersten": 1, "zweiten": 2, "dritten": 3, "vierten": 4, "funften": 5, "sechsten": 6, "siebten": 7, "achten": 8,
     "seconda": 2, "terza": 3, "quarta": 4,
+    # plural ("las segundas temporadas") and Scandinavian ("den andra säsongen", "første sesongen")
+    "segundas": 2, "terceras": 3, "cuartas": 4, "quintas": 5, "seconde": 2, "terze": 3,
+    "forsta": 1, "forste": 1, "første": 1, "andra": 2, "andre": 2, "tredje": 3, "fjarde": 4, "fjerde": 4, "femte": 5,
 }
 
 # -- regular-expression fragments the patterns table (feeds.understand.patterns) writes as <NAME> --
@@ -156,7 +159,7 @@ REGEX_FRAGMENTS = {"FOREIGN_ORD": FOREIGN_ORD, "EPISODE": EPISODE, "NOT_ITS_NEWS
 # Nouns that name a season ("season 3", "temporada 2", "a third installment").
 SEASON_WORDS = frozenset(
     "season seasons temporada temporadas saison saisons staffel staffeln stagione stagioni installment "
-    "instalment".split()
+    "instalment sesong sesongen sesonger saesong sasong sasongen sason sasonen".split()
 )
 # Joiners inside a list of seasons ("seasons 3 and 4", "temporadas 2 y 3").
 SEASON_JOINERS = frozenset({"and", "through", "to", "thru", "y", "et", "und", "e"})

@@ -146,7 +146,7 @@ class Matcher:
             window = _lead_length(text, reading) if teases else 1
             completes = ADD_TO_NEWS and not teases and not framed and any(m.events for m in reading.mentions)
             # the lead paragraph is read for a season too when the title's show has none
-            undated = teases or any(m.role is Role.SUBJECT and not m.seasons for m in reading.mentions)
+            undated = teases or not reading.mentions or any(m.role is Role.SUBJECT and not m.seasons for m in reading.mentions)
             dating = max(window, SEASON_LEAD) if undated else 0
             readings = []
             item_text = " ".join([text, *sentences])
@@ -203,7 +203,7 @@ class Matcher:
             topic = next(m for m in title.mentions if m.show.id in subjects)
         if not sentences[0].mentions:
             _season_from_lead(title.mentions, sentences[0].headline)
-        for sentence in sentences:
+        for index, sentence in enumerate(sentences):
             names_a_subject = any(m.role is Role.SUBJECT and (sentence.clauses is None or _aside_at(
                 sentence.headline.tokens[m.start].start, sentence.clauses) is None) for m in sentence.mentions)
             if sentence.news and not names_a_subject and topic is not None and not any(
@@ -217,11 +217,11 @@ class Matcher:
                                     m.role, in_title=False)
                     known[m.show.id] = mine
                     title.mentions.append(mine)
-                    if sentence.clauses is not None and m.seasons and m.role is Role.SUBJECT:
+                    if (sentence.news or index < SEASON_LEAD) and m.seasons and m.role is Role.SUBJECT:
                         mine.seasons, mine.season_text = m.seasons, m.season_text
                 if m.role is Role.SUBJECT:
                     named_here.append(mine)
-                    if sentence.news and m.seasons and not mine.seasons and not mine.in_title:
+                    if (sentence.news or index < SEASON_LEAD) and m.seasons and not mine.seasons:
                         mine.seasons, mine.season_text = m.seasons, m.season_text
                 if sentence.clauses is None or not m.events or m.role is not Role.SUBJECT:
                     continue

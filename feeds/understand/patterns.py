@@ -126,17 +126,20 @@ PATTERNS: tuple[Pattern, ...] = (
             r"<NOT_ITS_NEWS>",
             ("The Comet gets season 2 at Netflix",), ("The Comet gets season 2 premiere date",)),
     Pattern("renewal.announces-season-n", R, A,
-            r"\b(?:announces?|confirms?|unveils?|orders?)\b(?=[^:;|?]{0,50}?\bseason (?:\d{1,2}|two|three|four|five|six|seven"
-            r"|eight|nine|ten)\b<NOT_ITS_NEWS>)",
+            r"\b(?:announces?|confirms?|unveils?|orders?)\b(?=(?:(?!first look|first-look|trailer|teaser|poster|images|photos"
+            r"|date|premiere)[^:;|?]){0,50}?\bseason (?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\b<NOT_ITS_NEWS>)",
             ("Netflix confirms The Comet season 2", "Netflix announces The Comet season 2",
              "The Comet: Netflix confirms season 2"),
-            ("Netflix confirms The Comet season 2 release date", "Netflix unveils The Comet season 2 trailer")),
+            ("Netflix confirms The Comet season 2 release date", "Netflix unveils The Comet season 2 trailer",
+             "Netflix unveils first look at 'The Comet' season 2")),
     Pattern("renewal.season-confirmed", R, S,
-            r"\b(?:seasons?|series) (?:\w+ )?(?:(?:and|&) \w+ )?(?:is |are |has been |have been |officially |now )*"
+            r"(?:\bseasons?|\bseries(?= \d)|\b<SERIES_ORD> series) (?:\w+ )?(?:(?:and|&) \w+ )?"
+            r"(?:is |are |has been |have been |officially |now )*"
             r"(?:confirmed|ordered|greenlit|a go|happening|announced)\b"
             r"(?! as (?:(?:the|its|[\w']+) ){0,2}(?:final|last))",
             ("The Comet season 2 confirmed", "The Comet season 3 is officially happening"),
-            ("The Comet season 4 confirmed as the final season",)),
+            ("The Comet season 4 confirmed as the final season",
+             "New series have been announced as being in development, starting with The Comet")),
     Pattern("renewal.coming-back", R, S,
             r"\b(?:is|are) coming back\b(?! (?:in|on|this|next|to))",
             ("The Comet is coming back",)),
@@ -261,8 +264,9 @@ PATTERNS: tuple[Pattern, ...] = (
             ("No second season for The Comet",)),
     Pattern("cancellation.will-end", C, S,
             r"\b(?:will|to|set to|going to|is going to|officially) (?:end|conclude|wrap up)\b"
-            r"(?! (?:filming|production|shooting))",
-            ("The Comet to end after season 4",), ("The Comet to wrap up filming in May",)),
+            r"(?! (?:filming|production|shooting|another|one of|other|more|a |an ))",
+            ("The Comet to end after season 4",),
+            ("The Comet to wrap up filming in May", "After The Comet, Netflix decided to end another one of its dramas")),
     Pattern("cancellation.ending-with", C, S,
             r"\b(?:ending|ends|ended|concludes|concluding) (?:with|after) (?:its |the )?(?:\w+ )?(?:seasons?|series)\b"
             r"|\b(?:is|are) (?:officially )?(?:done|over|finished) after (?:just |only )?(?:one|a|two|three|four|five|\d{1,2}) "
@@ -453,12 +457,12 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet drops a trailer ahead of its March 9 premiere",)),
     Pattern("release_date.now-streaming", D, S,
             r"\bnow (?:streaming|available)\b|\bout now\b|\b(?:is|are) out (?:now |today )?on\b"
-            r"|\bavailable to (?:stream|watch)\b|\b(?:is |are )?(?:finally |now )?(?:streaming|available) "
+            r"|\bavailable to (?:stream|watch)\b|(?<!currently )(?<!still )\b(?:is |are )?(?:finally |now )?(?:streaming|available) "
             r"(?:now |today )?on <NETWORK>|\b(?:is|are) (?:finally |now )on <NETWORK>"
             r"|\b(?:has|have) been added to (?:the )?(?:<NETWORK>|[\w+]+ streaming)",
             ("The Comet season 2 is now streaming", "The Comet is finally on Disney Plus",
              "All episodes of The Comet have been added to the Peacock streaming service"),
-            ("Where is The Comet streaming?",)),
+            ("Where is The Comet streaming?", "The Comet season 2 is currently streaming on Netflix, and here is the cast")),
     Pattern("release_date.lands-on-network", D, S,
             r"\b(?:lands?|arrives?|debuts?|premieres?|drops?|streams?) (?:on|onto) <NETWORK>"
             r"(?! (?:in talks|deal|rights))",
@@ -681,7 +685,8 @@ PATTERNS: tuple[Pattern, ...] = (
             ("The Comet promotes its new season with a tour",)),
     Pattern("casting.expands-cast", K, S,
             r"\bexpands? (?:its |the )?cast\b|\bwelcomes? back\b|\bfinds? (?:its|her|his|their) [\w'-]+ in\b"
-            r"|(?<!to )\bwelcomes?\b(?! (?:back )?(?:fans|viewers|audiences?|the|a|an|its|their|baby|new year|guests|you|home)\b)"
+            r"|(?<!to )(?<!a )(?<!a very )(?<!a most )\bwelcomes?\b(?! (?:back )?(?:fans|viewers|audiences?|the|a|an|its|their"
+            r"|baby|new year|guests|you|home|one|news|addition|change|sight|relief|surprise)\b)"
             r"|\bnames? (?:[\w'.-]+ ){1,4}(?:as )?(?:the |its )?(?:new|next) (?:co-?)?(?:host|hosts|mc|presenter|judge|lead|star)\b",
             ("The Comet expands its cast", "The Comet finds its villain in Ava Stone", "The Comet season 2 welcomes Ava Stone",
              "The Comet names Ava Stone new host")),
@@ -796,12 +801,14 @@ FRAMES: tuple[Frame, ...] = (
     Frame("review",
           r"review|reviews? roundup|recap|ranked|ranking|rankings|every episode|best episodes?|worst episodes?|"
           r"interview|q&a|podcast|quiz(?! show)|wish ?list|(?:our|a) list of|list of shows|"
+          r"^\d{1,3} (?:[\w'’-]+ ){0,3}(?:shows|series|dramas|things|times|reasons|moments|characters|actors|episodes)\b|"
           r"(?:tv |primetime |overnight |nielsen |sunday |monday |tuesday |wednesday |thursday |friday |saturday )?"
           r"ratings(?= ?[:|])|"
           r"(?:creators?|stars?|showrunners?|actors?|actress|cast|directors?|writers?|producers?|team|boss|host) on "
           r"(?:the |his |her |their |why |how |what |\w+ing\b)",
           ("The Comet season 2 premiere recap", "Every The Comet episode, ranked",
            "Primetime Ratings: 'The Comet' scores best drama premiere this fall",
+           "31 TV shows that Netflix canceled after just one season, from The Comet on",
            "The Comet creators on returning to the city for season 2"),
           ("Quiz show The Comet renewed for series 2",)),
     Frame("crew",
