@@ -204,3 +204,5 @@ class RecentNotification:
     events: Event
     seasons: tuple[int, ...]
     reason: str
+    item_id: int = 0
+    show_id: int = 0
