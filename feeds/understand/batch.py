@@ -7,6 +7,7 @@ inputs, or a machine with one core, are matched in this process. Each line gives
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import multiprocessing
@@ -71,11 +72,15 @@ def match_lines(matcher: Matcher, lines: Iterable[str], *, workers: int | None =
             yield from (a for number, line in chunk if (a := answer(matcher, number, line)) is not None)
         return
     _MATCHER = matcher  # inherited by the forked workers
+    thawed = gc.get_freeze_count() == 0
+    gc.freeze()  # the workers' collections then leave the inherited index alone (no copy-on-write of its pages)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             for answers in pool.map(_answer_chunk, _all(first, chunks)):
                 yield from answers
     finally:
+        if thawed:  # (a caller that froze objects itself keeps them frozen)
+            gc.unfreeze()
         _MATCHER = None
 
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feeds.model import Event
-from feeds.understand.needles import needles
-from feeds.understand.patterns import PATTERNS, Pattern, Voice, frames_regex
+from feeds.understand.needles import AnyOf, Gates
+from feeds.understand.patterns import FRAMES, PATTERNS, Pattern, Voice
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,38 +23,18 @@ class _Rule:
     event: Event
     pattern: re.Pattern[str]
     voice: Voice  # where the show stands: after the trigger ("renews X") or before it ("X renewed")
-    gate: frozenset[str] | None = None  # one of these is in every match (feeds.needles); None: always run
 
     @classmethod
     def build(cls, row: Pattern) -> _Rule:
-        expanded = row.expanded
-        return cls(row.id, row.event, re.compile(expanded), row.voice, needles(expanded))
+        return cls(row.id, row.event, re.compile(row.expanded), row.voice)
 
 
 _RULES: list[_Rule] = [_Rule.build(row) for row in PATTERNS]
-
-_RULES_BY_NEEDLE: dict[str, list[int]] = {}
-for _index, _rule in enumerate(_RULES):
-    for _needle in _rule.gate or ():
-        _RULES_BY_NEEDLE.setdefault(_needle, []).append(_index)
-_ALL_NEEDLES: tuple[str, ...] = tuple(sorted(_RULES_BY_NEEDLE))
-_UNGATED: tuple[int, ...] = tuple(i for i, rule in enumerate(_RULES) if rule.gate is None)
-_SHORT_NEEDLES: tuple[str, ...] = tuple(n for n in _ALL_NEEDLES if len(n) < 3)
-_NEEDLES_BY_TRIGRAM: dict[str, tuple[str, ...]] = {}
-for _needle in _ALL_NEEDLES:
-    if len(_needle) >= 3:
-        _NEEDLES_BY_TRIGRAM[_needle[:3]] = (*_NEEDLES_BY_TRIGRAM.get(_needle[:3], ()), _needle)
-
-
-def _present_needles(text: str) -> list[str]:
-    """The needles that occur in `text`: candidates by their first three characters, then checked."""
-    found = [n for n in _SHORT_NEEDLES if n in text]
-    for trigram in {text[i:i + 3] for i in range(len(text) - 2)} & _NEEDLES_BY_TRIGRAM.keys():
-        found.extend(n for n in _NEEDLES_BY_TRIGRAM[trigram] if n in text)
-    return found
+# a rule runs only on headlines that hold the literal words every match of it contains (feeds.understand.needles)
+_GATES = Gates(rule.pattern.pattern for rule in _RULES)
 
 # Whole-headline markers: the story is not an announcement, whatever words it contains.
-_NOT_NEWS = re.compile(frames_regex())
+_NOT_NEWS = AnyOf([rf"\b(?:{f.regex})\b" for f in FRAMES])  # frames_regex(), each frame gated on its words
 _LABEL_FRAME = re.compile(r"(?<!in )\b(?:review|recap|interview|ranked|explained|q&a|podcast|quiz|ratings)\s*[:|]\s*$")
 # A question clause ("Is X cancelled?") announces nothing; a denial ("cancelled? No —") kills it all.
 _QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(:\[]))(['\"])[^'\"]{1,80}?\1(?=[\s,.:;!?)\]]|$|s\b)")
@@ -180,16 +160,11 @@ def find_event_hits(lowered: str, clauses: Clauses, *, gated: bool = True) -> li
     if clauses.denial:
         return []
     hits: list[EventHit] = []
-    if gated:  # only the rules one of whose needles is in the headline (the others cannot match)
-        chosen: set[int] = set(_UNGATED)
-        for needle in _present_needles(lowered):
-            chosen.update(_RULES_BY_NEEDLE[needle])
-        rules = [_RULES[i] for i in sorted(chosen)]
-    else:
-        rules = _RULES
     text = lowered
     for start, end in clauses.asides:  # a trigger never reads into an aside ("drops a trailer ahead of its May 9 premiere")
         text = text[:start] + " " * (end - start) + text[end:]
+    # only the rules whose needles are in the text they run on (the others cannot match)
+    rules = [_RULES[i] for i in _GATES.possible(text)] if gated else _RULES
     for rule in rules:
         for m in rule.pattern.finditer(text):
             clause = clauses.index(m.start())
