@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.i18n import N_, _, ngettext
+from bot.local_time import local_when
 from feeds.model import Event
 from storage.records import OutboxEntry
 
@@ -163,7 +164,8 @@ def _more(more: int) -> str:
 
 
 def _when(ts: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
+    """In the reader's time zone (bot.local_time: the adapter sets the recipient's)."""
+    return local_when(ts)
 
 
 def _usable_link(link: str | None) -> str | None:

@@ -4,12 +4,14 @@ cache that a change through here refreshes at once (another process's change sho
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, use_language
+from bot.local_time import use_zone
 from storage.ports import PreferenceStore
 from storage.records import ChatPreferences
 
@@ -70,6 +72,15 @@ class Preferences:
 
     async def timezone(self, platform: str, chat_id: str) -> ZoneInfo:
         return zone((await self.of(platform, chat_id)).timezone)
+
+    @contextlib.asynccontextmanager
+    async def reading(self, platform: str, chat_id: str) -> AsyncIterator[str]:
+        """Write to the chat (a notification) in its language and time zone inside the block; yields the
+        language."""
+        language = await self.reading_language(platform, chat_id)
+        zone = await self.timezone(platform, chat_id)
+        with use_language(language), use_zone(zone):
+            yield language
 
     async def set_language(self, platform: str, chat_id: str, language: str | None) -> None:
         await self._store.set_language(platform, chat_id, language)

@@ -49,9 +49,16 @@ from storage.records import PushState, PushSubscription
 _log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/websub/"
+CALLBACK_BASE_KEY = "websub_callback_base"  # meta: the address hubs were given, to notice when it changes
 RETRY_FAILED_AFTER = 6 * 3600.0  # a hub that refused or never verified is asked again after this
 VERIFY_WITHIN = 3600.0  # a request the hub never verified counts as failed after this
 RENEW_CHECK_INTERVAL = 60.0
+
+
+class MetaLookup(Protocol):
+    async def get_meta(self, key: str) -> str | None: ...
+
+    async def set_meta(self, key: str, value: str) -> None: ...
 
 
 class FeedLookup(Protocol):
@@ -68,7 +75,7 @@ class PushOutcome(enum.Enum):
 class PushSubscriptions:
     def __init__(
         self, store: PushStore, feeds: FeedLookup, poller: Poller, fetcher: FeedFetcher, hubs: HubClient, *,
-        callback_base: str, clock: Callable[[], float] = time.time,
+        callback_base: str, meta: MetaLookup | None = None, clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
         self._feeds = feeds
@@ -77,6 +84,7 @@ class PushSubscriptions:
         self._hubs = hubs
         self.callback_base = callback_base.rstrip("/") + CALLBACK_PATH
         self._clock = clock
+        self._meta = meta
         self._known: dict[int, PushSubscription] = {}
         self._busy: set[int] = set()  # feeds with a hub request in flight
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -87,9 +95,26 @@ class PushSubscriptions:
         """Read the stored subscriptions; active ones mark their feeds as pushed (polled slowly)."""
         now = self._clock()
         self._known = {s.feed_id: s for s in await self._store.push_subscriptions()}
+        if self._meta is not None:
+            previous = await self._meta.get_meta(CALLBACK_BASE_KEY)
+            if previous is not None and previous != self.callback_base:
+                await self._moved(previous, now)
+            if previous != self.callback_base:
+                await self._meta.set_meta(CALLBACK_BASE_KEY, self.callback_base)
         self._refresh_pushed(now)
         if self._known:
             _log.info("WebSub: %d subscriptions (%d active)", len(self._known), len(self._poller.pushed))
+
+    async def _moved(self, previous: str, now: float) -> None:
+        """SHOWBOT_PUBLIC_URL changed: hubs push to the old address. Every subscription asks its hub
+        again with the new one (the old leases run out on their own)."""
+        _log.info("WebSub: the callback address moved from %s to %s; subscribing again", previous, self.callback_base)
+        for sub in list(self._known.values()):
+            if sub.state is PushState.ACTIVE:
+                await self._save(replace(sub, renew_at=now))
+            elif sub.state is not PushState.UNSUBSCRIBING:  # asked again at the feed's next fetch
+                await self._save(replace(sub, state=PushState.FAILED, requested_at=0.0,
+                                         last_error="the bot's public address changed"))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Renew leases, retry failures, notice expiries, until `stop` is set."""

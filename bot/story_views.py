@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from bot.calendar_ics import CalendarEntry, PlannedRelease, plan_releases, to_ics, upcoming
 from bot.i18n import N_, _
+from bot.local_time import local_day
 from feeds.model import Event
 from feeds.understand.records import Precision, Story, StorySource
 from storage.ports import Storage
@@ -30,7 +31,7 @@ HEADLINE_CHARS = 140
 
 
 def _day(at: float) -> str:
-    return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d")
+    return local_day(at)  # in the reader's time zone
 
 
 def _events(events: Event) -> str:

@@ -134,6 +134,7 @@ class NewItem:
     guid: str | None = None
     link: str | None = None
     published_at: float | None = None
+    image: str | None = None  # the story's picture (media:content, media:thumbnail, an image enclosure)
 
     @property
     def dedup_key(self) -> str:

@@ -81,4 +81,41 @@ def _entry(entry: Mapping[str, Any]) -> NewItem | None:
     published = entry.get("published_parsed") or entry.get("updated_parsed")
     published_at = float(calendar.timegm(published)) if published else None
     return NewItem(title=title, summary=summary, guid=guid, link=link.replace(" ", "%20") if link else None,
-                   published_at=published_at)
+                   published_at=published_at, image=_image(entry))
+
+
+MAX_IMAGE_URL = 2000
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
+
+
+def _image(entry: Mapping[str, Any]) -> str | None:
+    """The entry's picture: media:content of an image (the largest when sizes are given), else
+    media:thumbnail, else an image enclosure. Only an http(s) URL of sane length."""
+    def usable(url: object) -> str | None:
+        text = str(url or "").strip().replace(" ", "%20")
+        return text if text.lower().startswith(("http://", "https://")) and len(text) <= MAX_IMAGE_URL else None
+
+    def is_image(media: Mapping[str, Any]) -> bool:
+        kind = str(media.get("type") or "").lower()
+        medium = str(media.get("medium") or "").lower()
+        url = str(media.get("url") or "").lower().split("?", 1)[0]
+        return kind.startswith("image/") or medium == "image" or (not kind and not medium and url.endswith(_IMAGE_SUFFIXES))
+
+    def width(media: Mapping[str, Any]) -> int:
+        try:
+            return int(media.get("width") or 0)
+        except (TypeError, ValueError):
+            return 0
+
+    contents = [m for m in entry.get("media_content") or [] if isinstance(m, Mapping) and is_image(m)]
+    for media in sorted(contents, key=width, reverse=True):
+        if url := usable(media.get("url")):
+            return url
+    for thumbnail in entry.get("media_thumbnail") or []:
+        if isinstance(thumbnail, Mapping) and (url := usable(thumbnail.get("url"))):
+            return url
+    for enclosure in entry.get("enclosures") or []:
+        if isinstance(enclosure, Mapping) and str(enclosure.get("type") or "").lower().startswith("image/"):
+            if url := usable(enclosure.get("href") or enclosure.get("url")):
+                return url
+    return None

@@ -23,6 +23,7 @@ from feeds.model import CatalogShow, Event, FeedRecord, ItemRecord, NewItem, Sho
 from feeds.understand.records import Story, StoryDecision, Verdict
 from storage.records import (
     ChatPreferences,
+    DeliveryOptions,
     LatestNews,
     OutboxEntry,
     PanelGrant,
@@ -204,6 +205,17 @@ class AudienceStore(Protocol):
         ...
 
     async def unsubscribe(self, platform: str, kind: str, chat_id: str, show_id: int | None) -> bool: ...
+
+    async def set_options(self, platform: str, kind: str, chat_id: str, show_id: int | None,
+                          options: DeliveryOptions) -> bool:
+        """Replace how a subscription's news is delivered. False when there is no such subscription
+        (a new subscription starts with the options its record carries)."""
+        ...
+
+    async def options_for(self, platform: str, kind: str, chat_id: str, show_id: int) -> DeliveryOptions | None:
+        """How news of `show_id` reaches that chat: the options of its own subscription to the show when
+        it has one, else those of its "every show" one; None when it follows neither."""
+        ...
 
     async def subscriptions(self, platform: str, kind: str, chat_id: str) -> list[SubscriptionRecord]: ...
 

@@ -25,6 +25,35 @@ class ChatPreferences:
     platform_language: str | None = None  # the language the platform last said the chat uses (not chosen)
 
 
+class Digest(enum.StrEnum):
+    """How often a digest gathers a subscription's news instead of one message per story."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOptions:
+    """How a subscription's news reaches its chat. Hours and minutes are the chat's local time
+    (its /timezone); weekday 0 is Monday."""
+
+    ping: Event | None = None  # the events that notify (sound, the role mention); None: all; Event(0): silent
+    digest: Digest | None = None  # None: each story as it comes
+    digest_hour: int = 9
+    digest_weekday: int = 0
+    quiet_start: int | None = None  # minute of the day quiet hours start (None: no quiet hours)
+    quiet_end: int | None = None  # minute of the day they end (may be after midnight: 23:00-07:00)
+    thread_id: str | None = None  # a channel subscription's Telegram forum topic or Discord thread
+
+    def pings(self, events: Event) -> bool:
+        """Whether news with `events` notifies (rings, mentions the role) or arrives silently."""
+        return self.ping is None or bool(self.ping & events)
+
+    @property
+    def has_quiet_hours(self) -> bool:
+        return self.quiet_start is not None and self.quiet_end is not None and self.quiet_start != self.quiet_end
+
+
 @dataclass(frozen=True, slots=True)
 class SubscriptionRecord:
     """Who (platform + user or channel), which show (None = every show), which events. A per-show
@@ -40,6 +69,7 @@ class SubscriptionRecord:
     role_id: str | None = None
     show: str | None = None
     id: int | None = None
+    options: DeliveryOptions = DeliveryOptions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,3 +204,5 @@ class RecentNotification:
     events: Event
     seasons: tuple[int, ...]
     reason: str
+    item_id: int = 0
+    show_id: int = 0

@@ -600,7 +600,7 @@ def test_typed_lines_parse_to_registry_commands(cmds: Commands, line: str, call:
 @pytest.mark.parametrize(("line", "expected"), [
     ("/frobnicate", "I don't know /frobnicate"),
     ("/frobnicate@showbot_bot now", "I don't know /frobnicate"),
-    ("/channel", "Usage: /channel subscribe <show> [events] | /channel unsubscribe <show> | /channel list"),
+    ("/channel", "Usage: /channel subscribe <show> [events] | /channel unsubscribe <show> | /channel list | "),
     ("/feed", "Usage: /feed add"),
     ("/catalog remove Silo", "Usage: /catalog add"),
     ("/alias add Silo", "Usage: /alias add <show> | <alias>"),

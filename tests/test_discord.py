@@ -27,7 +27,7 @@ from bot.adapters.discord_bot import (
     delivery_error,
 )
 from bot.adapters.discord_commands import ChoiceButton, caller_from
-from bot.commands import Action, ChatType, Choice, Commands, Reply
+from bot.commands import Action, ArgKind, ChatType, Choice, Commands, Permission, Reply, build_registry
 from bot.config import load_settings
 from bot.notifications import DISCORD_TITLE_LIMIT, Notification, Recipient
 from bot.ports import ChatUnavailable, PermanentFailure, RetryLater, TemporaryFailure
@@ -43,8 +43,9 @@ BOT_USER = 42
 MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
 EPHEMERAL = 64
 MODERATOR_COMMANDS = ("feed", "catalog", "alias", "mute", "unmute", "stats")
-USER_COMMANDS = ("subscribe", "unsubscribe", "subscriptions", "shows", "latest", "timeline", "calendar", "help",
-                 "whoami", "panel", "language", "preview")
+# everyone's commands: the registry's top-level names that are no moderator command or group
+USER_COMMANDS = tuple(top for top, members in build_registry().entries()
+                      if all(c.permission is Permission.ANYONE for c in members))
 
 
 # -- fixtures & builders ----------------------------------------------------------------------
@@ -225,9 +226,10 @@ async def test_tree_has_every_command_with_typed_options(adapter: DiscordAdapter
     assert subscribe["events"]["required"] is False
 
     channel = _options(_command(payloads, "channel"))
-    assert set(channel) == {"subscribe", "unsubscribe", "list", "language"}
+    assert set(channel) == {c.sub for c in build_registry().subcommands("channel")}
+    assert {"subscribe", "unsubscribe", "list", "language", "timezone", "notify", "digest", "quiet"} <= set(channel)
     sub = _options(channel["subscribe"])
-    assert list(sub) == ["show", "events", "role"]
+    assert list(sub) == ["show", "events", "role", "where"]
     assert sub["role"]["type"] == discord.AppCommandOptionType.role.value and sub["role"]["required"] is False
 
     assert set(_options(_command(payloads, "feed"))) == {"add", "remove", "list", "import", "export"}
@@ -251,8 +253,8 @@ async def test_every_show_option_autocompletes(adapter: DiscordAdapter) -> None:
 
     for payload in adapter.bot.command_payload():
         walk(payload["options"])
-    assert len(show_options) == 10  # subscribe, unsubscribe, preview, latest, timeline, channel sub/unsub, alias add,
-    # mute, unmute
+    registry = build_registry()
+    assert len(show_options) == sum(1 for c in registry for a in c.args if a.kind is ArgKind.SHOW) >= 16
     assert all(o.get("autocomplete") is True for o in show_options)
     assert all(o["description"] for o in show_options)  # @describe
 

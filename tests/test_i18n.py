@@ -3,6 +3,7 @@ language chosen from Telegram's language_code, Discord's locale, or /language.""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from tests.support.fake_telegram import FakeTelegram
 from tools.i18n import catalog_problems, extract, problems
 
 KOREAN_USER, SPANISH_USER = 301, 302
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_catalog_is_complete_and_compiled() -> None:
@@ -32,6 +34,14 @@ def test_every_catalog_is_complete_and_compiled() -> None:
     found = list(problems(extract()))
     assert found == [], "\n".join(found[:20]) + "\n(python tools/i18n.py all, translate, compile)"
     assert set(LANGUAGES) == {"en", "ko", "es"}
+
+
+def test_no_text_hides_inside_an_f_string() -> None:
+    """_("…") inside an f-string's braces is invisible to the extractor: its text would stay English."""
+    hidden = re.compile(r"""\bf(["'])[^\n]*?\{[^}\n]*\b_\(\s*["']""")
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "bot").rglob("*.py"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if hidden.search(line)]
+    assert found == []
 
 
 def test_the_catalog_check_catches_what_it_should() -> None:

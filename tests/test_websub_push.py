@@ -244,3 +244,18 @@ async def test_a_denied_subscription_goes_back_to_polling(world: World) -> None:
     assert not world.showbot.poller.pushed
     statuses = await asyncio.to_thread(world.hub.publish, world.feed_url, rss(None, world.feed_url, NEWS))
     assert statuses == [410]
+
+
+async def test_a_new_public_address_subscribes_again(world: World) -> None:
+    sub = await _subscribed(world)
+    meta = world.showbot.storage.meta
+    await meta.set_meta("websub_callback_base", world.push.callback_base)
+    moved = PushSubscriptions(world.store, world.showbot.storage.feeds, world.showbot.poller, world.showbot.fetcher,
+                              world.push._hubs, callback_base="http://127.0.0.1:9/new", meta=meta)
+    asked = len(world.hub.requests)
+    await moved.load()
+    await moved.maintain()
+    await moved.drain()
+    [renewal] = world.hub.requests[asked:]
+    assert renewal["hub.callback"] == "http://127.0.0.1:9/new/websub/" + sub.callback_id
+    assert await meta.get_meta("websub_callback_base") == moved.callback_base

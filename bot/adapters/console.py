@@ -6,6 +6,7 @@ newcomer can try the whole bot offline with no token."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import locale
 import os
 import sys
@@ -15,6 +16,7 @@ from typing import TextIO
 
 from bot.commands import Caller, ChatType, Choice, Commands, Reply
 from bot.i18n import DEFAULT_LANGUAGE, _, negotiate, use_language
+from bot.local_time import use_zone
 from bot.notifications import Notification, Recipient, SentMessage, render_plain, render_plain_edit
 from bot.ports import RateLimits
 from bot.preferences import Preferences
@@ -46,15 +48,18 @@ class ConsoleMessenger:
         chosen = await self._preferences.language(self.platform, recipient.chat_id) if self._preferences else None
         return chosen or negotiate(console_language()) or DEFAULT_LANGUAGE
 
+    async def _zone(self, recipient: Recipient) -> dt.tzinfo | None:
+        return await self._preferences.timezone(self.platform, recipient.chat_id) if self._preferences else None
+
     async def send(self, recipient: Recipient, notification: Notification) -> SentMessage:
-        with use_language(await self._language(recipient)):
+        with use_language(await self._language(recipient)), use_zone(await self._zone(recipient)):
             self._write(render_plain(notification))
         self._printed += 1
         return SentMessage(recipient.chat_id, f"printed-{self._printed}")
 
     async def edit(self, recipient: Recipient, message: SentMessage, notification: Notification) -> None:
         """What was printed stays printed: an "also reported by" line says who else reports it."""
-        with use_language(await self._language(recipient)):
+        with use_language(await self._language(recipient)), use_zone(await self._zone(recipient)):
             self._write(render_plain_edit(notification))
 
     def _write(self, text: str) -> None:

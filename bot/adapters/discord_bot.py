@@ -39,7 +39,7 @@ from bot.adapters.discord_commands import (
 )
 from bot.commands import Commands
 from bot.config import Settings
-from bot.i18n import N_, catalog_digest, use_language
+from bot.i18n import N_, catalog_digest
 from bot.notifications import Notification, Recipient, SentMessage, render_discord
 from bot.ports import (
     ChatUnavailable,
@@ -401,7 +401,7 @@ class DiscordAdapter:
             raise TemporaryFailure("discord is not connected")
         if not recipient.chat_id.isdigit():
             raise ChatUnavailable(f"not a Discord id: {recipient.chat_id!r}")
-        with use_language(await self._showbot.preferences.reading_language(PLATFORM, recipient.chat_id)):
+        async with self._showbot.preferences.reading(PLATFORM, recipient.chat_id):
             message = build_message(notification, role_id=recipient.role_id)
         try:
             destination = await self._destination(bot, recipient)
@@ -427,7 +427,7 @@ class DiscordAdapter:
             raise TemporaryFailure("discord is not connected")
         if not (message.chat_id.isdigit() and message.message_id.isdigit()):
             raise MessageGone(f"not a Discord message: {message}")
-        with use_language(await self._showbot.preferences.reading_language(PLATFORM, recipient.chat_id)):
+        async with self._showbot.preferences.reading(PLATFORM, recipient.chat_id):
             outgoing = build_message(notification, role_id=recipient.role_id)
         target = bot.get_partial_messageable(int(message.chat_id)).get_partial_message(int(message.message_id))
         try:

@@ -200,6 +200,10 @@ class CommandRunner:
         names = self.layer.complete_show(current[:100], limit=AUTOCOMPLETE_CHOICES)
         return [app_commands.Choice(name=cut(n, CHOICE_LIMIT), value=n) for n in names if len(n) <= CHOICE_LIMIT]
 
+    async def complete_zone(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """IANA time zones as the user types a city or a region."""
+        return [app_commands.Choice(name=z, value=z) for z in self.layer.complete_zone(current[:64])]
+
     async def complete_events(self, interaction: discord.Interaction,
                               current: str) -> list[app_commands.Choice[str]]:
         """Complete the last word of an events list ('renewal, tra' -> 'renewal trailer')."""
@@ -252,6 +256,9 @@ def _annotation(kind: ArgKind, *, required: bool, limit: int, low: int, high: in
             return discord.Role | None if not required else discord.Role
         case ArgKind.FILE:
             return discord.Attachment | None if not required else discord.Attachment
+        case ArgKind.CHANNEL:  # where news can be posted: text, announcement and forum channels
+            kinds = discord.TextChannel | discord.ForumChannel
+            return kinds | None if not required else kinds
         case ArgKind.NUMBER:
             return app_commands.Range[int, low, high]
         case ArgKind.WORD:  # offered as choices: a plain string
@@ -276,6 +283,8 @@ def app_command(runner: CommandRunner, command: Command, *, parent: app_commands
                     await runner.error(interaction, N_("@everyone can't be mentioned; pick a role, or none."))
                     return
                 values[arg.name] = str(value.id)
+            elif isinstance(value, discord.abc.GuildChannel | app_commands.AppCommandChannel):
+                values[arg.name] = str(value.id)
             elif isinstance(value, discord.Attachment):
                 if value.size > arg.limit:
                     await runner.error(interaction, N_("That file is too large."))
@@ -292,7 +301,7 @@ def app_command(runner: CommandRunner, command: Command, *, parent: app_commands
     choices: dict[str, list[app_commands.Choice[str]]] = {}
     for arg in args:
         default: Any = inspect.Parameter.empty if arg.required else (
-            None if arg.kind in (ArgKind.ROLE, ArgKind.FILE) else ("" if arg.kind is not ArgKind.NUMBER else None))
+            None if arg.kind in (ArgKind.ROLE, ArgKind.FILE, ArgKind.CHANNEL, ArgKind.NUMBER) else "")
         annotation = _annotation(arg.kind, required=arg.required, limit=arg.limit, low=arg.low, high=arg.high)
         if arg.kind is ArgKind.NUMBER and not arg.required:
             annotation = annotation | None
@@ -303,6 +312,8 @@ def app_command(runner: CommandRunner, command: Command, *, parent: app_commands
             autocomplete[arg.name] = runner.complete_show
         elif arg.kind is ArgKind.EVENTS:
             autocomplete[arg.name] = runner.complete_events
+        elif arg.kind is ArgKind.TIMEZONE:
+            autocomplete[arg.name] = runner.complete_zone
         elif arg.kind is ArgKind.WORD and arg.choices:
             choices[arg.name] = [app_commands.Choice(name=c, value=c) for c in arg.choices[:25]]
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]

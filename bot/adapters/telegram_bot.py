@@ -327,8 +327,7 @@ class TelegramAdapter:
     async def send(self, recipient: Recipient, notification: Notification) -> SentMessage | None:
         if self._app is None:
             raise TemporaryFailure("the Telegram adapter is not running")
-        language = await self._showbot.preferences.reading_language(PLATFORM, recipient.chat_id)
-        with use_language(language):
+        async with self._showbot.preferences.reading(PLATFORM, recipient.chat_id) as language:
             message = render_telegram(notification)
         preview = LinkPreviewOptions(url=message.link) if message.link else LinkPreviewOptions(is_disabled=True)
         earlier = notification.replying_to
@@ -356,8 +355,7 @@ class TelegramAdapter:
             raise TemporaryFailure("the Telegram adapter is not running")
         if not message.message_id.isdigit():
             raise MessageGone(f"not a Telegram message id: {message.message_id!r}")
-        language = await self._showbot.preferences.reading_language(PLATFORM, recipient.chat_id)
-        with use_language(language):
+        async with self._showbot.preferences.reading(PLATFORM, recipient.chat_id) as language:
             rendered = render_telegram(notification)
         preview = LinkPreviewOptions(url=rendered.link) if rendered.link else LinkPreviewOptions(is_disabled=True)
         try:

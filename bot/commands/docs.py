@@ -28,7 +28,7 @@ def who(command: Command) -> str:
 
 def usage(command: Command) -> str:
     text = f"`{command.usage()}`"
-    extra = [a for a in command.args if a.platforms is not None or a.kind in (ArgKind.ROLE, ArgKind.FILE)]
+    extra = [a for a in command.args if a.platforms is not None or a.kind in (ArgKind.ROLE, ArgKind.FILE, ArgKind.CHANNEL)]
     for arg in extra:
         where = ", ".join(sorted(arg.platforms)) if arg.platforms else "as an attachment"
         text += f" ({where.capitalize() if arg.platforms else where}: `{arg.placeholder()}`)"

@@ -10,6 +10,7 @@ same on Discord, Telegram, the console and the web; adapters only translate and 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from bot.commands.model import Action, Caller, ChatType, Choice, Reply, Status, 
 from bot.commands.registry import Command, Permission, Place, Registry
 from bot.commands.text import NotParsed, Parsed, Problem, parse
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, negotiate, use_language
+from bot.local_time import use_zone
 from bot.service import ShowBot
 from feeds.model import Event
 
@@ -30,10 +32,21 @@ CHOICE_META_PREFIX = "choice:"  # long button data kept in the meta store under 
 
 def build_registry() -> Registry:
     """Every command group, in /help's order."""
-    from bot.commands import catalog, channels, feeds, info, previews, settings, stories, subscriptions, web
+    from bot.commands import (
+        catalog,
+        channels,
+        feeds,
+        info,
+        notify,
+        previews,
+        settings,
+        stories,
+        subscriptions,
+        web,
+    )
 
-    return Registry([subscriptions.group, previews.group, catalog.group, stories.group, channels.group, feeds.group,
-                     settings.group, web.group, info.group])
+    return Registry([subscriptions.group, previews.group, catalog.group, stories.group, channels.group, notify.group,
+                     feeds.group, settings.group, web.group, info.group])
 
 
 class Commands:
@@ -57,7 +70,7 @@ class Commands:
         args = dict(args or {})
         self.registry.check_args(command, args)
         await self._note_languages(caller)
-        with use_language(await self.language_for(caller)):
+        with use_language(await self.language_for(caller)), use_zone(await self.zone_for(caller)):
             return await self._execute(self.context(caller), command, args)
 
     async def line(self, caller: Caller, text: str) -> Reply:
@@ -66,7 +79,7 @@ class Commands:
         await self._note_languages(caller)
         parsed = parse(self.registry, text if text.strip().startswith("/") else "/" + text.strip(),
                        platform=caller.platform) if text.strip() else NotParsed(Problem.EMPTY)
-        with use_language(await self.language_for(caller)):
+        with use_language(await self.language_for(caller)), use_zone(await self.zone_for(caller)):
             ctx = self.context(caller)
             match parsed:
                 case Parsed(command=command, args=args):
@@ -133,7 +146,7 @@ class Commands:
     async def press(self, caller: Caller, choice: Choice) -> Reply:
         """Run a button the caller pressed, under the permission of the command it stands for."""
         await self._note_languages(caller)
-        with use_language(await self.language_for(caller)):
+        with use_language(await self.language_for(caller)), use_zone(await self.zone_for(caller)):
             ctx = self.context(caller)
             if refusal := self.refusal(ctx, self.registry[buttons.GOVERNED_BY[choice.action]]):
                 return refusal
@@ -165,6 +178,11 @@ class Commands:
     def complete_show(self, prefix: str, *, limit: int = 25) -> list[str]:
         return self.shows.complete(prefix, limit=limit)
 
+    def complete_zone(self, prefix: str, *, limit: int = 25) -> list[str]:
+        from bot.commands.settings import complete_zone
+
+        return complete_zone(prefix, limit=limit)
+
     # -- languages ---------------------------------------------------------------------------------
     async def _note_languages(self, caller: Caller) -> None:
         """What the platform says the caller's (and their server's) language is, kept for notifications."""
@@ -186,10 +204,18 @@ class Commands:
             return await preferences.language(caller.platform, caller.chat_id) or DEFAULT_LANGUAGE
         return DEFAULT_LANGUAGE
 
+    async def zone_for(self, caller: Caller) -> dt.tzinfo:
+        """The time zone times are shown to `caller` in: their group's or channel's (/timezone there),
+        else their own, else UTC."""
+        preferences = self.showbot.preferences
+        if caller.in_group and (await preferences.of(caller.platform, caller.chat_id)).timezone:
+            return await preferences.timezone(caller.platform, caller.chat_id)
+        return await preferences.timezone(caller.platform, caller.user_id)
+
     # -- replies outside a command ---------------------------------------------------------------------
     async def say(self, caller: Caller, message: str, status: Status = Status.REFUSED) -> Reply:
         """A fixed message (an adapter's "something went wrong") in the caller's language."""
-        with use_language(await self.language_for(caller)):
+        with use_language(await self.language_for(caller)), use_zone(await self.zone_for(caller)):
             return Reply(_(message), status)
 
 

@@ -3,7 +3,6 @@ a show that the events filter lets through, one line per notification it would h
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 from bot.commands.context import Context
@@ -12,6 +11,7 @@ from bot.commands.registry import Group
 from bot.commands.subscriptions import EVENTS_ARG, SHOW_ARG, show_and_events
 from bot.commands.wording import events_text
 from bot.i18n import N_, _, ngettext
+from bot.local_time import local_day
 from feeds.model import Event
 from feeds.understand.records import Story
 
@@ -40,7 +40,6 @@ async def preview_show(ctx: Context, show_id: int, events: Event) -> Reply:
     since = time.time() - PREVIEW_DAYS * 86400
     stories = [s for s in await ctx.storage.stories.for_show(show.id, limit=MAX_STORIES)
                if s.first_seen >= since and s.events & events]
-    zone = await ctx.showbot.preferences.timezone(ctx.caller.platform, ctx.caller.chat_id)
     follow = Choice(_("Follow {show} ({events})").format(show=show.title, events=events_text(events)),
                     Action.SUBSCRIBE, show.id, events)
     values = {"show": show.title, "events": events_text(events), "days": PREVIEW_DAYS}
@@ -50,14 +49,14 @@ async def preview_show(ctx: Context, show_id: int, events: Event) -> Reply:
     lines = [ngettext("In the last {days} days, following {show} ({events}) would have sent you {n} notification:",
                       "In the last {days} days, following {show} ({events}) would have sent you {n} notifications:",
                       len(stories)).format(n=len(stories), **values)]
-    lines += [_line(story, zone) for story in stories[:MAX_LINES]]
+    lines += [_line(story) for story in stories[:MAX_LINES]]
     if len(stories) > MAX_LINES:
         lines.append("…")
     return Reply("\n".join(lines), choices=(follow,))
 
 
-def _line(story: Story, zone: dt.tzinfo) -> str:
-    day = dt.datetime.fromtimestamp(story.first_seen, zone).strftime("%Y-%m-%d")
+def _line(story: Story) -> str:
+    day = local_day(story.first_seen)
     label = events_text(story.events)
     if story.updates is not None:
         label = _("update: {events}").format(events=label)

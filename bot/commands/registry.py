@@ -37,6 +37,7 @@ class ArgKind(enum.Enum):
     NUMBER = "number"  # a whole number within `low`..`high`
     TIMEZONE = "timezone"  # an IANA zone name (Discord autocompletes it)
     ROLE = "role"  # a Discord role to mention (no text syntax: Discord passes a role id)
+    CHANNEL = "channel"  # a Discord channel (a forum, an announcement channel) the command acts on instead
     FILE = "file"  # an attached file (Discord attachment, Telegram document)
 
 
@@ -59,7 +60,7 @@ class Place(enum.Enum):
 # what a text argument of each kind may hold at most (Discord declares the same limits)
 MAX_LENGTH: dict[ArgKind, int] = {
     ArgKind.SHOW: 100, ArgKind.EVENTS: 200, ArgKind.TEXT: 1000, ArgKind.URL: 2000, ArgKind.WORD: 40,
-    ArgKind.NUMBER: 12, ArgKind.TIMEZONE: 64, ArgKind.ROLE: 32, ArgKind.FILE: 2000,
+    ArgKind.NUMBER: 12, ArgKind.TIMEZONE: 64, ArgKind.ROLE: 32, ArgKind.FILE: 2000, ArgKind.CHANNEL: 32,
 }
 
 
@@ -72,6 +73,7 @@ class Arg:
     separator: Separator = Separator.SPACE
     max_length: int | None = None  # default: MAX_LENGTH[kind]
     choices: tuple[str, ...] = ()  # WORD: the accepted words
+    pattern: str = ""  # WORD without choices: what the word looks like (a regular expression), for typed lines
     low: int = 0  # NUMBER
     high: int = 0
     platforms: frozenset[str] | None = None  # None: every platform; {"discord"} for a role
@@ -116,7 +118,7 @@ class Command:
     def usage(self, platform: str | None = None) -> str:
         parts = [f"/{self.name}"]
         for arg in self.args if platform is None else self.args_on(platform):
-            if arg.kind in (ArgKind.ROLE, ArgKind.FILE) and platform is None:
+            if arg.kind in (ArgKind.ROLE, ArgKind.FILE, ArgKind.CHANNEL) and platform is None:
                 continue  # no text syntax: a platform's option or an attachment
             if arg.separator is Separator.PIPE:
                 parts.append("|")

@@ -12,7 +12,7 @@ from bot.commands.context import Context
 from bot.commands.events import UnknownEvent, parse_events
 from bot.commands.model import Action, ChatType, Choice, Reply, Status, ask, refuse
 from bot.commands.registry import Arg, ArgKind, Group
-from bot.commands.wording import ALL_EVENTS, event_toggles, events_text
+from bot.commands.wording import ALL_EVENTS, describe, event_toggles, events_text
 from bot.i18n import N_, _, ngettext
 from bot.tvmaze_catalog import NotOnTvmaze, import_show
 from feeds.model import EVENT_SLUGS, NO_EVENT, CatalogShow, Event
@@ -234,12 +234,12 @@ def describe_rules(subs: list[SubscriptionRecord]) -> list[str]:
         line = "• " + _("every show — {events}").format(events=events_text(every.events))
         if skipped:
             line += " " + _("(except {shows})").format(shows=", ".join(skipped))
-        lines.append(line)
+        lines.append(line + describe(every.options))
     for sub in shows:
         line = f"• {sub.show} — {events_text(sub.events)}"
         if every is not None:
             line += " " + _("(its own filter, instead of every show's)")
-        lines.append(line)
+        lines.append(line + describe(sub.options))
     return lines
 
 

@@ -10,13 +10,14 @@ How a line splits follows the command's declared arguments:
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 from bot.commands.events import split_show_events
 from bot.commands.registry import Arg, ArgKind, Command, Registry, Separator
 
 FREE_TEXT = frozenset({ArgKind.SHOW, ArgKind.TEXT, ArgKind.URL, ArgKind.TIMEZONE})
-NO_TEXT_SYNTAX = frozenset({ArgKind.ROLE, ArgKind.FILE})
+NO_TEXT_SYNTAX = frozenset({ArgKind.ROLE, ArgKind.FILE, ArgKind.CHANNEL})
 
 
 class Problem(enum.Enum):
@@ -97,7 +98,8 @@ def _split_part(args: list[Arg], text: str) -> dict[str, str]:
             head, events = split_show_events(" ".join(words))
             values[arg.name] = events
             words = head.split()
-        elif arg.kind is ArgKind.WORD and words[-1].lower() in arg.choices and len(words) > 1:
+        elif arg.kind is ArgKind.WORD and len(words) > 1 and (
+                words[-1].lower() in arg.choices if arg.choices else re.fullmatch(arg.pattern or r"\S+", words[-1])):
             values[arg.name] = words.pop().lower()
         elif arg.kind is ArgKind.NUMBER and words[-1].lstrip("+-").isdigit() and len(words) > 1:
             values[arg.name] = words.pop()

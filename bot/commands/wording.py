@@ -5,6 +5,10 @@ from __future__ import annotations
 from bot.commands.model import Action, Choice
 from bot.i18n import N_, _
 from feeds.model import Event
+from storage.records import DeliveryOptions, Digest
+
+WEEKDAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+                 N_("Sunday"))
 
 ALL_EVENTS = Event.all()
 
@@ -48,3 +52,24 @@ def event_toggles(show_id: int, events: Event, action: Action = Action.SET_EVENT
 
 def list_names(names: list[str]) -> str:
     return ", ".join(names)
+
+
+def minutes_text(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def describe(options: DeliveryOptions) -> str:
+    """' · rings for renewed · weekly digest, Sunday 18:00 · quiet 23:00–07:00' ('' when all is default)."""
+    parts = []
+    if options.ping is not None:
+        parts.append(_("silent") if not options.ping else _("rings for {events}").format(events=events_text(options.ping)))
+    if options.digest is Digest.DAILY:
+        parts.append(_("daily digest at {time}").format(time=minutes_text(options.digest_hour * 60)))
+    elif options.digest is Digest.WEEKLY:
+        parts.append(_("weekly digest, {day} {time}").format(day=_(WEEKDAY_NAMES[options.digest_weekday]),
+                                                             time=minutes_text(options.digest_hour * 60)))
+    if options.has_quiet_hours:
+        assert options.quiet_start is not None and options.quiet_end is not None
+        parts.append(_("quiet {start}–{end}").format(start=minutes_text(options.quiet_start),
+                                                     end=minutes_text(options.quiet_end)))
+    return "".join(f" · {p}" for p in parts)

@@ -6,10 +6,11 @@ import time
 
 from feeds.model import Event
 from storage.postgres.database import PostgresDatabase, status_count
-from storage.records import SubscriptionRecord
-from storage.rows import subscription_from_row
+from storage.records import DeliveryOptions, SubscriptionRecord
+from storage.rows import OPTION_COLUMNS, options_from_row, options_to_row, subscription_from_row
 
-SUB_COLUMNS = "s.id, s.platform, s.kind, s.chat_id, s.guild_id, s.user_id, s.role_id, s.show_id, sh.title, s.events"
+SUB_COLUMNS = ("s.id, s.platform, s.kind, s.chat_id, s.guild_id, s.user_id, s.role_id, s.show_id, sh.title, s.events, "
+               + ", ".join(f"s.{c}" for c in OPTION_COLUMNS))
 
 
 def not_muted(row: str, show: str) -> str:
@@ -44,14 +45,35 @@ class PostgresAudience:
         async with self._db.transaction() as conn:
             created = await conn.fetchval(
                 "INSERT INTO subscriptions(platform, kind, chat_id, guild_id, user_id, role_id, show_id, events, "
-                "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                f"created_at, {', '.join(OPTION_COLUMNS)}) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
                 "ON CONFLICT (platform, kind, chat_id, COALESCE(show_id, 0)) DO UPDATE SET events = EXCLUDED.events, "
                 "role_id = EXCLUDED.role_id, guild_id = COALESCE(EXCLUDED.guild_id, subscriptions.guild_id) "
                 "RETURNING xmax = 0",
                 sub.platform, sub.kind, sub.chat_id, sub.guild_id, sub.user_id, sub.role_id, sub.show_id,
-                int(sub.events), time.time(),
+                int(sub.events), time.time(), *options_to_row(sub.options),
             )
         return bool(created)
+
+    async def set_options(self, platform: str, kind: str, chat_id: str, show_id: int | None,
+                          options: DeliveryOptions) -> bool:
+        assignments = ", ".join(f"{c} = ${n}" for n, c in enumerate(OPTION_COLUMNS, 1))
+        first = len(OPTION_COLUMNS) + 1
+        async with self._db.transaction() as conn:
+            status = await conn.execute(
+                f"UPDATE subscriptions SET {assignments} WHERE platform = ${first} AND kind = ${first + 1} "
+                f"AND chat_id = ${first + 2} AND COALESCE(show_id, 0) = COALESCE(${first + 3}::bigint, 0)",
+                *options_to_row(options), platform, kind, chat_id, show_id,
+            )
+        return status_count(status) > 0
+
+    async def options_for(self, platform: str, kind: str, chat_id: str, show_id: int) -> DeliveryOptions | None:
+        row = await self._db.fetchrow(
+            f"SELECT {', '.join(OPTION_COLUMNS)} FROM subscriptions WHERE platform = $1 AND kind = $2 AND chat_id = $3 "
+            "AND (show_id = $4 OR show_id IS NULL) ORDER BY show_id IS NULL LIMIT 1",
+            platform, kind, chat_id, show_id,
+        )
+        return None if row is None else options_from_row(tuple(row))
 
     async def unsubscribe(self, platform: str, kind: str, chat_id: str, show_id: int | None) -> bool:
         async with self._db.transaction() as conn:

@@ -102,15 +102,15 @@ async def _insert(conn: asyncpg.Connection, feed_id: int | None, items: Sequence
     if not new:
         return []
     rows = await conn.fetch(
-        "INSERT INTO items(feed_id, dedup_key, guid, link, title, summary, published_at, first_seen_at) "
-        "SELECT $1, k, g, l, t, s, p, $8 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
-        "$7::float8[]) WITH ORDINALITY AS u(k, g, l, t, s, p, n) ORDER BY n "
+        "INSERT INTO items(feed_id, dedup_key, guid, link, title, summary, published_at, first_seen_at, image) "
+        "SELECT $1, k, g, l, t, s, p, $8, i FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+        "$7::float8[], $9::text[]) WITH ORDINALITY AS u(k, g, l, t, s, p, i, n) ORDER BY n "
         "ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key",
         feed_id,
         [no_nul(item.dedup_key) for item, _ in new], [no_nul(item.guid) for item, _ in new],
         [no_nul(item.link) for item, _ in new], [no_nul(item.title) for item, _ in new],
         [no_nul(item.summary) for item, _ in new], [item.published_at for item, _ in new],
-        now,
+        now, [no_nul(item.image) for item, _ in new],
     )
     ids = {r[1]: int(r[0]) for r in rows}
     fresh: list[ItemRecord] = []

@@ -240,4 +240,15 @@ MIGRATIONS: tuple[str, ...] = (
         next_at DOUBLE PRECISION NOT NULL
     );
     """,
+    # 7: how each subscription's news is delivered, and each item's image (SQLite version 10)
+    """
+    ALTER TABLE subscriptions ADD COLUMN ping_events INTEGER;
+    ALTER TABLE subscriptions ADD COLUMN digest TEXT CHECK (digest IN ('daily', 'weekly'));
+    ALTER TABLE subscriptions ADD COLUMN digest_hour INTEGER NOT NULL DEFAULT 9;
+    ALTER TABLE subscriptions ADD COLUMN digest_weekday INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE subscriptions ADD COLUMN quiet_start INTEGER;
+    ALTER TABLE subscriptions ADD COLUMN quiet_end INTEGER;
+    ALTER TABLE subscriptions ADD COLUMN thread_id TEXT;
+    ALTER TABLE items ADD COLUMN image TEXT;
+    """,
 )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 from feeds.model import Event
-from storage.records import SubscriptionRecord
-from storage.rows import subscription_from_row
+from storage.records import DeliveryOptions, SubscriptionRecord
+from storage.rows import OPTION_COLUMNS, options_from_row, options_to_row, subscription_from_row
 from storage.sqlite.database import SqliteDatabase
 
-SUB_COLUMNS = "s.id, s.platform, s.kind, s.chat_id, s.guild_id, s.user_id, s.role_id, s.show_id, sh.title, s.events"
+SUB_COLUMNS = ("s.id, s.platform, s.kind, s.chat_id, s.guild_id, s.user_id, s.role_id, s.show_id, sh.title, s.events, "
+               + ", ".join(f"s.{c}" for c in OPTION_COLUMNS))
 
 
 def not_muted(row: str, show: str) -> str:
@@ -55,11 +56,30 @@ class SqliteAudience:
             else:
                 await conn.execute(
                     "INSERT INTO subscriptions(platform, kind, chat_id, guild_id, user_id, role_id, show_id, events, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"created_at, {', '.join(OPTION_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (sub.platform, sub.kind, sub.chat_id, sub.guild_id, sub.user_id, sub.role_id, sub.show_id,
-                     int(sub.events), time.time()),
+                     int(sub.events), time.time(), *options_to_row(sub.options)),
                 )
         return not rows
+
+    async def set_options(self, platform: str, kind: str, chat_id: str, show_id: int | None,
+                          options: DeliveryOptions) -> bool:
+        assignments = ", ".join(f"{c} = ?" for c in OPTION_COLUMNS)
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                f"UPDATE subscriptions SET {assignments} WHERE platform = ? AND kind = ? AND chat_id = ? "
+                "AND COALESCE(show_id, 0) = COALESCE(?, 0)",
+                (*options_to_row(options), platform, kind, chat_id, show_id),
+            )
+            return cur.rowcount > 0
+
+    async def options_for(self, platform: str, kind: str, chat_id: str, show_id: int) -> DeliveryOptions | None:
+        row = await self._db.fetchone(
+            f"SELECT {', '.join(OPTION_COLUMNS)} FROM subscriptions WHERE platform = ? AND kind = ? AND chat_id = ? "
+            "AND (show_id = ? OR show_id IS NULL) ORDER BY show_id IS NULL LIMIT 1",
+            (platform, kind, chat_id, show_id),
+        )
+        return None if row is None else options_from_row(tuple(row))
 
     async def unsubscribe(self, platform: str, kind: str, chat_id: str, show_id: int | None) -> bool:
         async with self._db.transaction() as conn:

@@ -97,11 +97,12 @@ async def _insert(conn: aiosqlite.Connection, feed_id: int | None, items: Sequen
     key_rows: list[tuple[str, int, float]] = []
     for start in range(0, len(new), ITEM_CHUNK):
         chunk = new[start:start + ITEM_CHUNK]
-        values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk)
+        values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk)
         params = [value for item, _keys in chunk for value in (
-            feed_id, item.dedup_key, item.guid, item.link, item.title, item.summary, item.published_at, now)]
+            feed_id, item.dedup_key, item.guid, item.link, item.title, item.summary, item.published_at, now,
+            item.image)]
         rows = await conn.execute_fetchall(
-            "INSERT INTO items(feed_id, dedup_key, guid, link, title, summary, published_at, first_seen_at) "
+            "INSERT INTO items(feed_id, dedup_key, guid, link, title, summary, published_at, first_seen_at, image) "
             f"VALUES {values} ON CONFLICT(dedup_key) DO NOTHING RETURNING id, dedup_key",
             params,
         )

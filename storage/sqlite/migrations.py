@@ -349,4 +349,16 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     CREATE INDEX chat_claims_owner ON chat_claims(owner);
     """,
+    # 10: how each subscription's news is delivered (which events ring, a daily or weekly digest at a local
+    #    hour, quiet hours, a Telegram forum topic or Discord thread), and each item's image
+    """
+    ALTER TABLE subscriptions ADD COLUMN ping_events INTEGER;
+    ALTER TABLE subscriptions ADD COLUMN digest TEXT CHECK (digest IN ('daily', 'weekly'));
+    ALTER TABLE subscriptions ADD COLUMN digest_hour INTEGER NOT NULL DEFAULT 9;
+    ALTER TABLE subscriptions ADD COLUMN digest_weekday INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE subscriptions ADD COLUMN quiet_start INTEGER;
+    ALTER TABLE subscriptions ADD COLUMN quiet_end INTEGER;
+    ALTER TABLE subscriptions ADD COLUMN thread_id TEXT;
+    ALTER TABLE items ADD COLUMN image TEXT;
+    """,
 )

@@ -11,7 +11,7 @@ import pytest
 from feeds.model import CatalogShow, Event, NewItem, ShowMatch
 from storage.errors import ShowConflict
 from storage.ports import Storage
-from storage.records import ChatPreferences, SubscriptionRecord
+from storage.records import ChatPreferences, DeliveryOptions, Digest, SubscriptionRecord
 
 NOW = 1_800_000_000.0
 ALL = Event.all()
@@ -723,3 +723,32 @@ async def test_a_tvmaze_id_is_a_stable_show_id(storage: Storage) -> None:
         await catalog.upsert_show("Silo", tvmaze_id=1)
     assert await catalog.show_by_tvmaze(1) is None
     assert {s.title: s.tvmaze_id for s in await catalog.shows()} == {"Squid Game": 43687, "Silo": 44778}
+
+
+# -- delivery options -----------------------------------------------------------------------------------
+async def test_each_subscription_keeps_how_its_news_is_delivered(storage: Storage) -> None:
+    audience = storage.audience
+    squid = await storage.catalog.upsert_show("Squid Game")
+    silo = await storage.catalog.upsert_show("Silo")
+    await audience.subscribe(_sub("fan", None))
+    await audience.subscribe(_sub("fan", squid, Event.RENEWAL | Event.TRAILER))
+    assert await audience.options_for("telegram", "user", "fan", squid) == DeliveryOptions()
+    quiet = DeliveryOptions(ping=Event.RENEWAL, digest=Digest.WEEKLY, digest_hour=18, digest_weekday=6,
+                            quiet_start=23 * 60, quiet_end=7 * 60 + 30)
+    assert await audience.set_options("telegram", "user", "fan", squid, quiet)
+    assert await audience.set_options("telegram", "user", "fan", None, DeliveryOptions(ping=Event(0)))
+    assert not await audience.set_options("telegram", "user", "nobody", squid, quiet)
+    assert await audience.options_for("telegram", "user", "fan", squid) == quiet  # its own subscription's
+    assert await audience.options_for("telegram", "user", "fan", silo) == DeliveryOptions(ping=Event(0))
+    assert await audience.options_for("telegram", "user", "other", silo) is None
+    # updating the events keeps the options; the listing carries them
+    await audience.subscribe(_sub("fan", squid, Event.all()))
+    subs = {s.show_id: s for s in await audience.subscriptions("telegram", "user", "fan")}
+    assert subs[squid].options == quiet and subs[squid].events == Event.all()
+    # a new channel subscription starts with the options it carries (a forum topic)
+    topic = DeliveryOptions(thread_id="77")
+    await audience.subscribe(SubscriptionRecord("telegram", "channel", "-100", silo, Event.all(), guild_id="-100",
+                                                options=topic))
+    assert await audience.options_for("telegram", "channel", "-100", silo) == topic
+    assert quiet.pings(Event.RENEWAL | Event.CASTING) and not quiet.pings(Event.CASTING) and quiet.has_quiet_hours
+
