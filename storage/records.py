@@ -206,6 +206,8 @@ class RecentNotification:
     events: Event
     seasons: tuple[int, ...]
     reason: str
+    item_id: int = 0
+    show_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)

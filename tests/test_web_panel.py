@@ -284,3 +284,20 @@ async def test_calendar_reset_in_a_group_is_for_moderators(panel: Panel) -> None
     assert (await panel.commands.run(MEMBER_A, "calendar")).ok
     assert not (await panel.commands.run(MEMBER_A, "calendar", reset="reset")).ok
     assert (await panel.commands.run(MOD_A, "calendar", reset="reset")).ok
+
+
+async def test_news_lists_every_outlet_of_the_story(panel: Panel) -> None:
+    storage = panel.showbot.storage
+    severance, _ = await fill_stories(storage)  # Deadline, then Variety report the same date
+    await storage.audience.subscribe(SubscriptionRecord("telegram", "user", "42", severance, Event.all(),
+                                                        user_id="42"))
+    first = min(await storage.stories.for_show(severance), key=lambda s: s.first_seen)
+    item_id = first.outlets()[0].item_id
+    assert item_id is not None
+    match = ShowMatch(severance, "Severance", Event.RELEASE_DATE, (2,), "premieres")
+    await storage.items.save_matches(item_id, [match])
+    assert await storage.outbox.enqueue_for_match(item_id, match, NOW) >= 1  # the fan (and the console)
+    client = await panel.sign_in(FAN)
+    async with client:
+        _, page_html = await panel.page(client, "/panel/news")
+    assert re.search(r">Deadline</a> · <a [^>]*>Variety</a>", page_html), page_html

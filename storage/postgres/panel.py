@@ -115,7 +115,7 @@ class PostgresPanel:
             f"""
             SELECT o.id, o.kind, o.chat_id, o.status, o.created_at, o.sent_at, o.last_error, i.title, i.link,
                    COALESCE(i.published_at, i.first_seen_at), COALESCE(f.title, f.url), sh.title,
-                   m.events, m.seasons, m.reason
+                   m.events, m.seasons, m.reason, o.item_id, o.show_id
             FROM outbox o
             JOIN items i ON i.id = o.item_id
             JOIN shows sh ON sh.id = o.show_id
@@ -132,7 +132,7 @@ class PostgresPanel:
                 id=int(r[0]), kind=r[1], chat_id=r[2], status=r[3], created_at=float(r[4]),
                 sent_at=None if r[5] is None else float(r[5]), last_error=r[6], title=r[7], link=r[8],
                 published_at=float(r[9]), source=r[10], show=r[11], events=Event(r[12]),
-                seasons=seasons_from_text(r[13]), reason=r[14],
+                seasons=seasons_from_text(r[13]), reason=r[14], item_id=int(r[15]), show_id=int(r[16]),
             )
             for r in rows
         ]

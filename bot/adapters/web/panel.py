@@ -26,6 +26,7 @@ from bot.commands import Commands
 from bot.commands.model import Action, Caller, ChatType, Choice, Reply, refuse
 from feeds.model import EVENT_SLUGS, Event
 from feeds.text import fold
+from feeds.understand.records import Story, Verdict
 from storage.records import PanelGrant, PanelSession, SubscriptionRecord
 
 _log = logging.getLogger(__name__)
@@ -187,7 +188,13 @@ async def news(request: web.Request) -> web.Response:
     token, _, scope, _ = await _scope(request)
     notifications = await scope.storage.panel.recent_notifications(scope.grant.platform, await scope.recipients(),
                                                                    limit=RECENT_LIMIT)
-    return await render(request, Page.NEWS, token, scope, notifications=notifications, events_of=_events_of)
+    stories: dict[tuple[int, int], tuple[Story, Verdict]] = {}
+    for n in notifications:  # the story each one is about: every outlet that reported it
+        key = (n.item_id, n.show_id)
+        if key not in stories and (found := await scope.storage.stories.for_item(*key)) is not None:
+            stories[key] = found
+    return await render(request, Page.NEWS, token, scope, notifications=notifications, stories=stories,
+                        events_of=_events_of)
 
 
 async def catalog(request: web.Request) -> web.Response:
