@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import _common
@@ -43,24 +44,35 @@ TARGET_RSS_MB = 150.0
 EVENTS = list(Event)
 
 
-def seed(path: Path, *, subscriptions: int, shows: int, rng: random.Random) -> dict[str, int]:
-    """Bulk-load the catalog, subscriptions, paused chats and mutes. Returns counts."""
-    conn = sqlite3.connect(path)
+@dataclass
+class Population:
+    """Generated rows: shows, subscriptions, paused chats and guild mutes."""
+
+    shows: list[tuple[object, ...]]
+    subscriptions: list[tuple[object, ...]]
+    paused: list[tuple[object, ...]]
+    mutes: list[tuple[object, ...]]
+    counts: dict[str, int]
+
+
+def generate(*, subscriptions: int, shows: int, rng: random.Random) -> Population:
+    """The catalog, subscriptions (Zipf-like show popularity, some wildcard, mixed event filters,
+    Telegram users and groups, Discord DMs and channels in guilds), paused chats and guild mutes."""
     now = time.time()
-    conn.executemany("INSERT INTO shows(id, title, title_key, created_at) VALUES (?, ?, ?, ?)",
-                     [(i, f"Show {i}", f"show {i}", now) for i in range(1, shows + 1)])
+    show_rows: list[tuple[object, ...]] = [(i, f"Show {i}", f"show {i}", now) for i in range(1, shows + 1)]
     cumulative = list(itertools.accumulate(1.0 / rank ** 0.9 for rank in range(1, shows + 1)))  # Zipf-like
     rows: set[tuple[str, str, str, int | None]] = set()
     out: list[tuple[object, ...]] = []
     guilds = [f"g{n}" for n in range(400)]
+    scale = max(1, subscriptions // 100_000)  # more subscriptions, more chats
     while len(out) < subscriptions:
         r = rng.random()
         if r < 0.55:
-            platform, kind, chat, guild = "telegram", "user", f"{rng.randrange(40_000)}", None
+            platform, kind, chat, guild = "telegram", "user", f"{rng.randrange(40_000 * scale)}", None
         elif r < 0.70:
-            platform, kind, chat, guild = "telegram", "channel", f"-100{rng.randrange(3_000)}", None
+            platform, kind, chat, guild = "telegram", "channel", f"-100{rng.randrange(3_000 * scale)}", None
         elif r < 0.85:
-            platform, kind, chat, guild = "discord", "user", f"{10**17 + rng.randrange(15_000)}", None
+            platform, kind, chat, guild = "discord", "user", f"{10**17 + rng.randrange(15_000 * scale)}", None
         else:
             g = rng.randrange(len(guilds))
             platform, kind, chat, guild = "discord", "channel", f"{2 * 10**17 + g * 10 + rng.randrange(4)}", guilds[g]
@@ -77,20 +89,30 @@ def seed(path: Path, *, subscriptions: int, shows: int, rng: random.Random) -> d
                 events = sum(int(e) for e in EVENTS if rng.random() < 0.35)
         role = f"r{rng.randrange(50)}" if guild and rng.random() < 0.3 else None
         out.append((platform, kind, chat, guild, chat if kind == "user" else None, role, show, events, now))
-    conn.executemany(
-        "INSERT INTO subscriptions(platform, kind, chat_id, guild_id, user_id, role_id, show_id, events, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", out)
     chats = sorted({(p, c) for p, _k, c, _s in rows})
     paused = rng.sample(chats, len(chats) // 50)
-    conn.executemany("INSERT INTO paused_chats(platform, chat_id, reason, paused_at) VALUES (?, ?, 'blocked', ?)",
-                     [(p, c, now) for p, c in paused])
     muting = rng.sample(guilds, 20)
-    conn.executemany("INSERT INTO mutes(platform, guild_id, show_id, created_at) VALUES ('discord', ?, ?, ?)",
-                     [(g, 1, now) for g in muting] + [(g, rng.randrange(2, shows), now) for g in guilds[:100]])
+    mutes = [("discord", g, 1, now) for g in muting] + [("discord", g, rng.randrange(2, shows), now) for g in guilds[:100]]
+    counts = {"subscriptions": len(out), "wildcard": sum(1 for row in out if row[6] is None),
+              "of show 1": sum(1 for row in out if row[6] == 1), "chats": len(chats), "paused": len(paused),
+              "muting guilds": len(muting)}
+    return Population(show_rows, out, [(p, c, "blocked", now) for p, c in paused], list(dict.fromkeys(mutes)), counts)
+
+
+def seed(path: Path, *, subscriptions: int, shows: int, rng: random.Random) -> dict[str, int]:
+    """Bulk-load the generated population into the SQLite file. Returns counts."""
+    population = generate(subscriptions=subscriptions, shows=shows, rng=rng)
+    conn = sqlite3.connect(path)
+    conn.executemany("INSERT INTO shows(id, title, title_key, created_at) VALUES (?, ?, ?, ?)", population.shows)
+    conn.executemany(
+        "INSERT INTO subscriptions(platform, kind, chat_id, guild_id, user_id, role_id, show_id, events, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", population.subscriptions)
+    conn.executemany("INSERT INTO paused_chats(platform, chat_id, reason, paused_at) VALUES (?, ?, ?, ?)",
+                     population.paused)
+    conn.executemany("INSERT INTO mutes(platform, guild_id, show_id, created_at) VALUES (?, ?, ?, ?)", population.mutes)
     conn.commit()
     conn.close()
-    return {"subscriptions": len(out), "wildcard": sum(1 for row in out if row[6] is None),
-            "of show 1": sum(1 for row in out if row[6] == 1), "chats": len(chats), "paused": len(paused), "muting guilds": len(muting)}
+    return population.counts
 
 
 def naive_recipients(conn: sqlite3.Connection, show: int, events: int) -> list[tuple[str, str, str, str | None]]:

@@ -91,7 +91,7 @@ def serve() -> None:
     from aiohttp import web
 
     shows = [title for title, _aliases in read_catalog(CATALOG)]
-    state = {"generation": 0, "200": 0, "304": 0}
+    state = {"generation": 0, "200": 0, "304": 0, "delay_ms": 0}
     cache: dict[tuple[int, int], bytes] = {}
 
     def version_of(feed: int) -> int:
@@ -99,6 +99,8 @@ def serve() -> None:
 
     async def feed(request: web.Request) -> web.StreamResponse:
         n = int(request.match_info["n"])
+        if state["delay_ms"]:  # an outlet that takes its time to answer (bench_workers: ~300 ms)
+            await asyncio.sleep(state["delay_ms"] / 1000)
         version = version_of(n)
         etag = f'"f{n}-v{version}"'
         if request.headers.get("If-None-Match") == etag:
@@ -113,6 +115,8 @@ def serve() -> None:
     async def control(request: web.Request) -> web.StreamResponse:
         if "generation" in request.query:
             state["generation"] = int(request.query["generation"])
+        if "delay_ms" in request.query:
+            state["delay_ms"] = int(request.query["delay_ms"])
         snapshot = dict(state)
         if "reset" in request.query:
             state["200"] = state["304"] = 0

@@ -49,6 +49,7 @@ BACKOFF_CAP = 1800.0
 MAX_INLINE_RETRY_AFTER = 60.0  # a longer global 429 wait is rescheduled instead of slept through
 MAX_INLINE_CHAT_WAIT = 5.0  # a chat's own longer wait is rescheduled: a delivery pass never waits on one chat
 BATCH = 500
+SHARED_BATCH = 100  # with other workers delivering too
 CLAIM_LEASE = 120.0  # a worker that dies mid-delivery loses its chats to the others after this long
 # Workers' sends leave their slots a little late at times (a busy loop, the network), and late sends
 # bunch up: the shared rate keeps 10% below the platform's figure so a bunch still stays under it.
@@ -90,12 +91,13 @@ class Delivery:
     def __init__(
         self, storage: Storage, messengers: Mapping[str, Messenger], *, clock: Callable[[], float] = time.time,
         concurrency: int = 64, metrics: MetricsSink = NO_METRICS, worker: str = "local", shared_slots: bool = False,
-        lease: float = CLAIM_LEASE,
+        lease: float = CLAIM_LEASE, batch: int = BATCH,
     ) -> None:
         self._storage = storage
         self.worker = worker  # whose chat claims these are: several workers on one database split the chats
         self._shared_slots = shared_slots  # other workers send too: each platform's global rate is shared
         self.lease = lease  # a chat claim lasts this long unless renewed: a dead worker's chats go after it
+        self.batch = batch  # rows claimed at a time: fewer with other workers, so the chats spread over them
         self.metrics = metrics
         self._messengers = dict(messengers)
         self._limiters = {name: _limiter_of(m) for name, m in self._messengers.items()}
@@ -170,12 +172,12 @@ class Delivery:
         try:
             while stop is None or not stop.is_set():
                 rows = await self._storage.outbox.claim_outbox(
-                    now=self._clock(), platforms=self.platforms, worker=self.worker, lease=self.lease, limit=BATCH)
+                    now=self._clock(), platforms=self.platforms, worker=self.worker, lease=self.lease, limit=self.batch)
                 if not rows:
                     return report
                 batch = await self._deliver_claimed(rows, stop)
                 report.add(batch)
-                if len(rows) < BATCH or not batch.attempted:  # (a full batch of rows kept back: no busy loop)
+                if len(rows) < self.batch or not batch.attempted:  # (a full batch of rows kept back: no busy loop)
                     return report
             return report
         finally:

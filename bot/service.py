@@ -23,6 +23,8 @@ from pathlib import Path
 from types import TracebackType
 
 from bot.config import Settings
+from bot.delivery import BATCH as DELIVERY_BATCH
+from bot.delivery import SHARED_BATCH as SHARED_DELIVERY_BATCH
 from bot.delivery import Delivery, DeliveryReport
 from bot.health import Health, StorageProbe
 from bot.metrics import Metrics
@@ -125,7 +127,8 @@ class ShowBot:
         self.worker = worker_name()
         shared = storage.several_workers
         self.delivery = Delivery(storage, {}, clock=clock, metrics=self.metrics, worker=self.worker,
-                                 shared_slots=shared, lease=settings.worker_lease)
+                                 shared_slots=shared, lease=settings.worker_lease,
+                                 batch=SHARED_DELIVERY_BATCH if shared else DELIVERY_BATCH)
         self.poller = Poller(storage, fetcher, lambda: self._matcher, interval=settings.poll_interval, clock=clock,
                              worker=self.worker, batch=SHARED_BATCH if shared else SINGLE_WORKER_BATCH,
                              lease=settings.worker_lease)

@@ -20,6 +20,8 @@ def test_ids_are_unique_and_name_their_event() -> None:
     assert len(ids) == len(set(ids))
     assert all(p.id.split(".")[0] == p.event.slug for p in PATTERNS)
     assert all(p.examples for p in PATTERNS)
+    # every row carries counter-examples: what its words also say when they announce nothing
+    assert [p.id for p in PATTERNS if not p.counter] == []
 
 
 @pytest.mark.parametrize("row", PATTERNS, ids=[p.id for p in PATTERNS])

@@ -34,7 +34,8 @@ _RULES: list[_Rule] = [_Rule.build(row) for row in PATTERNS]
 _GATES = Gates(rule.pattern.pattern for rule in _RULES)
 
 # Whole-headline markers: the story is not an announcement, whatever words it contains.
-_NOT_NEWS = AnyOf([rf"\b(?:{f.regex})\b" for f in FRAMES])  # frames_regex(), each frame gated on its words
+# frames_regex(), each frame gated on its words (its Korean and Japanese words without word boundaries)
+_NOT_NEWS = AnyOf([rf"\b(?:{f.regex})\b" for f in FRAMES] + [f.cjk for f in FRAMES if f.cjk])
 _LABEL_FRAME = re.compile(r"(?<!in )\b(?:review|recap|interview|ranked|explained|q&a|podcast|quiz|ratings)\s*[:|]\s*$")
 # A question clause ("Is X cancelled?") announces nothing; a denial ("cancelled? No —") kills it all.
 _QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(:\[]))(['\"])[^'\"]{1,80}?\1(?=[\s,.:;!?)\]]|$|s\b)")

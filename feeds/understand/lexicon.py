@@ -125,7 +125,7 @@ ORD = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|ele
 SERIES_ORD = (r"(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}(?:nd|rd|th)|"
               r"final|last|another|(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) and final)")
 NTH_SEASON = rf"(?:{ORD} (?:and \w+ )?seasons?|{SERIES_ORD} (?:and \w+ )?series)"
-SEASONS = rf"(?:seasons?|series \d{{1,2}}|{NTH_SEASON})"
+SEASONS = rf"(?:seasons?|series \d{{1,2}}|{NTH_SEASON})(?! (?:pass|passes|ticket|tickets|holders?)\b)"
 # Streaming services and channels as headlines write them (lower case; "+" escaped where it stands)
 PLATFORMS = (
     "netflix", "hulu", "hbo max", "hbo", "max", r"disney\+", "disney plus", "prime video", "amazon prime video",
@@ -140,11 +140,14 @@ PLATFORMS = (
 )
 NETWORK = r"(?:(?:the )?(?:" + "|".join(PLATFORMS) + r")(?!\w))"
 # A season named as such (not "series", which is also a brand-new show's word): "season 2", "a third season", "S2"
-A_SEASON = (rf"(?:seasons? \w+|seasons?\b|series \d{{1,2}}|{NTH_SEASON}|s\d{{1,2}}|"
-            r"(?:installment|instalment|chapter) \w+)")
+A_SEASON = (rf"(?!seasons? (?:pass|passes|tickets?|holders?)\b)(?:seasons? \w+|seasons?\b|series \d{{1,2}}|{NTH_SEASON}|s\d{{1,2}}|"
+            r"(?:installment|instalment|chapter) \w+)(?! (?:pass|passes|tickets?|holders?)\b)")
 # After a preview, sneak peek or clip: of an episode of a show already airing, which is no trailer
 EPISODE = r"(?![^.;:|?]{0,50}?\b(?:next|upcoming|tonight's|this week's|latest|new) episode)"
 # After "season 2": words that make it the season's other news, not the season itself ordered
+# After "first look at": what is looked at is no footage ("a first look at the ratings")
+NOT_A_LOOK = r"(?! (?:the |this week's |its )?(?:ratings|numbers|reviews|box office|data|viewership|figures))"
+NOT_A_LOOK_AT = r"(?= (?:the |this week's |its )?(?:ratings|numbers|reviews|box office|data|viewership|figures))"
 NOT_ITS_NEWS = (r"(?! (?:premiere|trailer|teaser|date|release|poster|first look|finale|cast|episode|review|recap|sneak"
                 r"|promo|filming|production)\b)")
 # Ordinals of the other languages the feeds write in ("segunda temporada", "zweite Staffel", "seconda stagione")
@@ -152,7 +155,7 @@ FOREIGN_ORD = ("(?:" + "|".join(sorted((w for w in ORDINAL_WORDS if w not in (
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
     "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth primera erste ersten".split())), key=len, reverse=True))
                + ")")
-REGEX_FRAGMENTS = {"FOREIGN_ORD": FOREIGN_ORD, "EPISODE": EPISODE, "NOT_ITS_NEWS": NOT_ITS_NEWS, "MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "NTH_SEASON": NTH_SEASON, "SEASONS": SEASONS, "NETWORK": NETWORK, "A_SEASON": A_SEASON}
+REGEX_FRAGMENTS = {"NOT_A_LOOK_AT": NOT_A_LOOK_AT, "NOT_A_LOOK": NOT_A_LOOK, "FOREIGN_ORD": FOREIGN_ORD, "EPISODE": EPISODE, "NOT_ITS_NEWS": NOT_ITS_NEWS, "MONTH": MONTH, "WHEN": WHEN, "ORD": ORD, "NTH_SEASON": NTH_SEASON, "SEASONS": SEASONS, "NETWORK": NETWORK, "A_SEASON": A_SEASON}
 
 
 # -- words the mention, role and season rules reason with --------------------------------------

@@ -15,7 +15,7 @@ import logging
 
 import asyncpg
 
-from storage.postgres.database import PostgresDatabase, key_lock
+from storage.postgres.database import PostgresDatabase
 
 _log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class PostgresCoordination:
             return await self.still_leading(role)
         conn = await self._db.connect_alone()
         try:
-            held = await conn.fetchval("SELECT pg_try_advisory_lock($1)", key_lock("leader:" + role))
+            held = await conn.fetchval("SELECT pg_try_advisory_lock($1)", self._db.lock_id("leader:" + role))
         except BaseException:
             await conn.close()
             raise

@@ -27,7 +27,6 @@ _log = logging.getLogger(__name__)
 
 POOL_SIZE = 10
 CONNECT_TIMEOUT = 10.0
-MIGRATE_LOCK = 0x73686F77_626F7401  # "showbot\x01": the advisory lock taken while migrating
 
 
 def key_lock(key: str) -> int:
@@ -36,10 +35,13 @@ def key_lock(key: str) -> int:
 
 
 class PostgresDatabase:
-    def __init__(self, pool: asyncpg.Pool, location: str, url: str = "") -> None:
+    def __init__(self, pool: asyncpg.Pool, location: str, url: str = "", namespace: str = "") -> None:
         self._pool = pool
         self._url = url
         self.location = location
+        # advisory locks are server-wide: every lock id is made from the database and schema too, so two
+        # showbots in different schemas (or test runs side by side) never take each other's locks
+        self.namespace = namespace
         self._owned: dict[asyncio.Task[Any], asyncpg.Connection] = {}
 
     # -- the unit of work ---------------------------------------------------------------------
@@ -80,6 +82,14 @@ class PostgresDatabase:
             value = await conn.fetchval(sql, *args)
         return 0 if value is None else int(value)
 
+    def lock_id(self, key: str) -> int:
+        """The advisory lock id of `key` in this database and schema."""
+        return key_lock(f"{self.namespace}/{key}")
+
+    def lock_ids(self, keys: Iterable[str]) -> list[int]:
+        """Lock ids for `keys`, sorted: taken in this order by everyone, so never deadlocked."""
+        return sorted({self.lock_id(key) for key in keys})
+
     # -- schema --------------------------------------------------------------------------------
     async def schema_version(self) -> int:
         async with self.reading() as conn:
@@ -88,7 +98,7 @@ class PostgresDatabase:
     async def migrate(self, migrations: Sequence[str] | None = None) -> int:
         migrations = MIGRATIONS if migrations is None else migrations
         async with self._pool.acquire() as conn:
-            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATE_LOCK)
+            await conn.execute("SELECT pg_advisory_lock($1)", self.lock_id("migrate"))
             try:
                 await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
                 version = await _version(conn)
@@ -101,7 +111,7 @@ class PostgresDatabase:
                         await conn.execute("DELETE FROM schema_version")
                         await conn.execute("INSERT INTO schema_version(version) VALUES ($1)", number)
             finally:
-                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATE_LOCK)
+                await conn.execute("SELECT pg_advisory_unlock($1)", self.lock_id("migrate"))
         return len(migrations)
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -131,7 +141,13 @@ async def open_database(url: str, location: str, *, read_only: bool = False,
                                          command_timeout=None)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, ValueError) as exc:
         raise StorageUnavailable(f"cannot open database {location}: {_reason(exc)}") from exc
-    database = PostgresDatabase(pool, location, url)
+    try:
+        async with pool.acquire() as conn:
+            names = await conn.fetchrow("SELECT current_database(), current_schema()")
+    except BaseException:
+        await pool.close()
+        raise
+    database = PostgresDatabase(pool, location, url, namespace=f"{names[0]}.{names[1]}" if names else "")
     try:
         if read_only:
             version = await database.schema_version()
@@ -158,7 +174,3 @@ def status_count(status: str) -> int:
     """Rows a command touched, from asyncpg's status string ('INSERT 0 5', 'UPDATE 3', 'DELETE 1')."""
     tail = status.rsplit(" ", 1)[-1]
     return int(tail) if tail.isdigit() else 0
-
-
-def sorted_locks(keys: Iterable[str]) -> list[int]:
-    return sorted({key_lock(key) for key in keys})

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 import asyncpg
 
 from feeds.model import HEADLINE_KEY, HEADLINE_WINDOW, Event, ItemRecord, NewItem, ShowMatch
-from storage.postgres.database import PostgresDatabase, sorted_locks
+from storage.postgres.database import PostgresDatabase
 from storage.postgres.outbox import PostgresOutbox
 from storage.records import LatestNews
 from storage.rows import first_sightings, seasons_from_text, seasons_to_text
@@ -25,7 +25,7 @@ class PostgresItems:
 
     async def insert_items(self, feed_id: int | None, items: Sequence[NewItem], now: float) -> list[ItemRecord]:
         async with self._db.transaction() as conn:
-            return await _insert(conn, feed_id, items, now)
+            return await _insert(self._db, conn, feed_id, items, now)
 
     async def unseen(self, feed_id: int | None, items: Sequence[NewItem], now: float) -> list[NewItem]:
         keyed = [(item, item.dedup_keys(feed_id)) for item in items]
@@ -37,7 +37,7 @@ class PostgresItems:
         self, feed_id: int | None, items: Sequence[NewItem], matches: Mapping[str, Sequence[ShowMatch]], now: float,
     ) -> tuple[list[ItemRecord], int]:
         async with self._db.transaction() as conn:
-            fresh = await _insert(conn, feed_id, items, now)
+            fresh = await _insert(self._db, conn, feed_id, items, now)
             pairs = [(record.id, match) for record in fresh for match in matches.get(record.dedup_key, ())]
             await _save_matches(conn, pairs)
             queued = await self._outbox.enqueue_matches(pairs, now)
@@ -85,7 +85,7 @@ async def _known_keys(conn: asyncpg.Connection, keys: Collection[str], now: floa
     return {r[0] for r in rows}
 
 
-async def _insert(conn: asyncpg.Connection, feed_id: int | None, items: Sequence[NewItem],
+async def _insert(db: PostgresDatabase, conn: asyncpg.Connection, feed_id: int | None, items: Sequence[NewItem],
                   now: float) -> list[ItemRecord]:
     """Inside the caller's transaction. Several workers may store the same story at once (two feeds of
     one outlet), so the keys are locked first (advisory, until commit, in a fixed order): whoever comes
@@ -96,7 +96,7 @@ async def _insert(conn: asyncpg.Connection, feed_id: int | None, items: Sequence
         return []
     await conn.execute(
         "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest($1::bigint[]) AS k ORDER BY 1) AS ordered",
-        sorted_locks(all_keys),
+        db.lock_ids(all_keys),
     )
     new = first_sightings(keyed, await _known_keys(conn, all_keys, now))
     if not new:

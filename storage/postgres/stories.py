@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 import asyncpg
 
 from feeds.understand.records import Story, StoryDecision, StorySource, Verdict
-from storage.postgres.database import PostgresDatabase, sorted_locks
+from storage.postgres.database import PostgresDatabase
 from storage.postgres.items import no_nul
 from storage.story_rows import (
     STORY_COLUMNS,
@@ -35,7 +35,7 @@ class PostgresStories:
         async with self._db.transaction() as conn:  # joins the caller's unit of work: the locks last until it ends
             await conn.execute(
                 "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest($1::bigint[]) AS k ORDER BY 1) AS ordered",
-                sorted_locks(f"stories:{show}" for show in shows))
+                self._db.lock_ids(f"stories:{show}" for show in shows))
             rows = await conn.fetch(
                 f"SELECT {STORY_COLUMNS} FROM stories s WHERE s.show_id = ANY($1::bigint[]) AND s.last_seen >= $2 "
                 "ORDER BY s.first_seen, s.id", shows, since)

@@ -39,6 +39,13 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def other_pg_url() -> Iterator[str]:
+    server = postgres_or_skip()
+    with temporary_schema(server, f"showbot_wp2_{uuid.uuid4().hex[:12]}_{os.getpid()}") as url:
+        yield url
+
+
+@pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     # the adapter points discord.py's class-level endpoints at the fake: put them back afterwards
     monkeypatch.setattr(Route, "BASE", Route.BASE)
@@ -105,3 +112,10 @@ async def test_one_worker_leads_and_another_takes_over_when_it_goes(pg_url: str)
                 break
             await asyncio.sleep(0.1)
         assert await second.coordination.still_leading(TELEGRAM_UPDATES_ROLE)
+
+
+async def test_leadership_is_per_database_schema(pg_url: str, other_pg_url: str) -> None:
+    """Advisory locks are server-wide: two showbots in different schemas each elect their own reader."""
+    async with open_storage(pg_url) as here, open_storage(other_pg_url) as there:
+        assert await here.coordination.try_lead(TELEGRAM_UPDATES_ROLE)
+        assert await there.coordination.try_lead(TELEGRAM_UPDATES_ROLE)
