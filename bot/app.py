@@ -230,7 +230,9 @@ async def open_web(settings: Settings, showbot: ShowBot) -> AsyncIterator[WebSid
         if settings.public_url:
             hubs = await stack.enter_async_context(HubClient(allow_private=settings.allow_private_feeds))
             push = PushSubscriptions(showbot.storage.push, showbot.storage.feeds, showbot.poller, showbot.fetcher,
-                                     hubs, callback_base=settings.public_url, meta=showbot.storage.meta)
+                                     hubs, callback_base=settings.public_url, meta=showbot.storage.meta,
+                                     coordination=showbot.storage.coordination
+                                     if showbot.storage.several_workers else None)
             push.on_ingested = showbot.pushed
             showbot.poller.fetch_listeners.append(push.feed_fetched)
             stack.callback(showbot.poller.fetch_listeners.remove, push.feed_fetched)

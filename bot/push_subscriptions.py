@@ -49,7 +49,8 @@ from storage.records import PushState, PushSubscription
 _log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/websub/"
-CALLBACK_BASE_KEY = "websub_callback_base"  # meta: the address hubs were given, to notice when it changes
+CALLBACK_BASE_KEY = "websub_callback_base"
+LEADER_ROLE = "websub"  # with several workers, the one that renews leases and unsubscribes  # meta: the address hubs were given, to notice when it changes
 RETRY_FAILED_AFTER = 6 * 3600.0  # a hub that refused or never verified is asked again after this
 VERIFY_WITHIN = 3600.0  # a request the hub never verified counts as failed after this
 RENEW_CHECK_INTERVAL = 60.0
@@ -59,6 +60,12 @@ class MetaLookup(Protocol):
     async def get_meta(self, key: str) -> str | None: ...
 
     async def set_meta(self, key: str, value: str) -> None: ...
+
+
+class Leadership(Protocol):
+    async def try_lead(self, role: str) -> bool: ...
+
+    async def release_lead(self, role: str) -> None: ...
 
 
 class FeedLookup(Protocol):
@@ -75,7 +82,8 @@ class PushOutcome(enum.Enum):
 class PushSubscriptions:
     def __init__(
         self, store: PushStore, feeds: FeedLookup, poller: Poller, fetcher: FeedFetcher, hubs: HubClient, *,
-        callback_base: str, meta: MetaLookup | None = None, clock: Callable[[], float] = time.time,
+        callback_base: str, meta: MetaLookup | None = None, coordination: Leadership | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
         self._feeds = feeds
@@ -85,6 +93,7 @@ class PushSubscriptions:
         self.callback_base = callback_base.rstrip("/") + CALLBACK_PATH
         self._clock = clock
         self._meta = meta
+        self._coordination = coordination  # set when several workers share the database
         self._known: dict[int, PushSubscription] = {}
         self._busy: set[int] = set()  # feeds with a hub request in flight
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -129,6 +138,8 @@ class PushSubscriptions:
             except TimeoutError:
                 pass
         await self.drain()
+        if self._coordination is not None:
+            await self._coordination.release_lead(LEADER_ROLE)
 
     async def drain(self) -> None:
         """Wait for the hub requests and pushed content in flight."""
@@ -152,8 +163,26 @@ class PushSubscriptions:
         subscribed through; unsubscribe when it stops advertising one."""
         links = discover(result.body, result.headers, url=feed.url)
         current = self._known.get(feed.id)
-        if feed.id in self._busy:
+        if feed.id in self._busy or (links is None and current is None):
             return
+        if self._coordination is not None:  # several workers: another may have acted; decide on what is stored
+            self._busy.add(feed.id)
+            self._spawn(self._consider_stored(feed, links), f"WebSub state of {feed.url}")
+            return
+        self._consider(feed, links, current)
+
+    async def _consider_stored(self, feed: FeedRecord, links: WebSubLinks | None) -> None:
+        try:
+            stored = next((s for s in await self._store.push_subscriptions() if s.feed_id == feed.id), None)
+        finally:
+            self._busy.discard(feed.id)
+        if stored is None:
+            self._known.pop(feed.id, None)
+        else:
+            self._known[feed.id] = stored
+        self._consider(feed, links, stored)
+
+    def _consider(self, feed: FeedRecord, links: WebSubLinks | None, current: PushSubscription | None) -> None:
         if links is None:
             if current is not None and current.state in (PushState.ACTIVE, PushState.REQUESTED):
                 self._busy.add(feed.id)
@@ -212,7 +241,7 @@ class PushSubscriptions:
     # -- the hub calls back ------------------------------------------------------------------------
     async def verify(self, callback_id: str, verification: Verification) -> str | None:
         """The hub's GET. The challenge to echo (200), or None to refuse (404): we never asked for this."""
-        sub = self._by_callback(callback_id)
+        sub = await self._by_callback(callback_id)
         if sub is None or sub.topic != verification.topic:
             return None
         now = self._clock()
@@ -240,7 +269,7 @@ class PushSubscriptions:
     async def receive(self, callback_id: str, body: bytes, headers: Mapping[str, str]) -> PushOutcome:
         """The hub's POST of new content. Signed content is taken in (in the background: the hub gets
         its answer at once); unsigned content makes us fetch the feed ourselves."""
-        sub = self._by_callback(callback_id)
+        sub = await self._by_callback(callback_id)
         if sub is None or sub.state not in (PushState.ACTIVE, PushState.REQUESTED):
             return PushOutcome.UNKNOWN
         signature = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER.lower()), None)
@@ -275,8 +304,15 @@ class PushSubscriptions:
 
     # -- upkeep ------------------------------------------------------------------------------------
     async def maintain(self) -> None:
-        """Renew leases that are due, give up on requests never verified, drop removed feeds."""
+        """Renew leases that are due, give up on requests never verified, drop removed feeds. With
+        several workers, each reads the stored subscriptions (which feeds are pushed) and the one
+        holding the WebSub leadership does the upkeep."""
         now = self._clock()
+        if self._coordination is not None:
+            self._known = {s.feed_id: s for s in await self._store.push_subscriptions()}
+            if not await self._coordination.try_lead(LEADER_ROLE):
+                self._refresh_pushed(now)
+                return
         for sub in list(self._known.values()):
             if sub.feed_id in self._busy:
                 continue
@@ -299,8 +335,15 @@ class PushSubscriptions:
         self._poller.pushed.clear()
         self._poller.pushed.update(s.feed_id for s in self._known.values() if _live(s, now))
 
-    def _by_callback(self, callback_id: str) -> PushSubscription | None:
-        return next((s for s in self._known.values() if s.callback_id == callback_id), None)
+    async def _by_callback(self, callback_id: str) -> PushSubscription | None:
+        """The subscription of a callback. With several workers, storage is asked: another worker
+        may have made or changed it."""
+        if self._coordination is None:
+            return next((s for s in self._known.values() if s.callback_id == callback_id), None)
+        stored = await self._store.push_subscription(callback_id)
+        if stored is not None:
+            self._known[stored.feed_id] = stored
+        return stored
 
     async def _save(self, sub: PushSubscription) -> None:
         await self._store.save_push_subscription(sub)

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from bot.adapters.web.app import build_app
-from bot.adapters.web.context import WebContext
+from bot.adapters.web.context import CONTEXT, WebContext
 from bot.adapters.web.server import WebServer
 from bot.commands import Caller, Commands
 from bot.config import load_settings
@@ -259,3 +259,44 @@ async def test_a_new_public_address_subscribes_again(world: World) -> None:
     [renewal] = world.hub.requests[asked:]
     assert renewal["hub.callback"] == "http://127.0.0.1:9/new/websub/" + sub.callback_id
     assert await meta.get_meta("websub_callback_base") == moved.callback_base
+
+
+class FakeLeadership:
+    def __init__(self, leading: bool) -> None:
+        self.leading = leading
+
+    async def try_lead(self, role: str) -> bool:
+        return self.leading
+
+    async def release_lead(self, role: str) -> None:
+        self.leading = False
+
+
+async def test_several_workers_share_the_subscriptions_through_storage(world: World) -> None:
+    """Worker B subscribes; the hub's verification and pushes reach worker A's web server, which
+    reads the subscription from storage; only the worker holding the WebSub leadership renews."""
+    showbot = world.showbot
+    a, b = (PushSubscriptions(world.store, showbot.storage.feeds, showbot.poller, showbot.fetcher, world.push._hubs,
+                              callback_base=world.web.url, coordination=FakeLeadership(leading))
+            for leading in (True, False))
+    object.__setattr__(world.web._app[CONTEXT], "push", a)  # the hub calls A
+    showbot.poller.fetch_listeners[:] = [b.feed_fetched]  # B polls the feed
+    a.on_ingested = b.on_ingested = lambda report: showbot.delivery.notify()
+    await showbot.poll_once(force=True)
+    await b.drain()
+    await asyncio.to_thread(world.hub.wait_for_subscription, world.feed_url)
+    [sub] = (await _rows(world)).values()
+    assert sub.state is PushState.ACTIVE  # verified by A, though B asked
+    statuses = await asyncio.to_thread(world.hub.publish, world.feed_url,
+                                       rss(world.hub.url, world.feed_url, NEWS, OLD))
+    await a.drain()
+    assert statuses == [202]
+    assert await showbot.storage.outbox.outbox_counts()
+    await world.store.save_push_subscription(replace(sub, renew_at=time.time() - 1))
+    asked = len(world.hub.requests)
+    await b.maintain()
+    await b.drain()
+    assert len(world.hub.requests) == asked  # B does not lead: no renewal from it
+    await a.maintain()
+    await a.drain()
+    assert world.hub.requests[asked:][0]["hub.callback"].endswith(sub.callback_id)
